@@ -1,0 +1,46 @@
+// swift-tools-version: 6.1
+// Loadsmith: builds, versions, promotes, rolls back and archives radmind loadsets.
+import PackageDescription
+
+let package = Package(
+  name: "Loadsmith",
+  platforms: [.macOS(.v13)],
+  products: [
+    .executable(name: "loadsmith", targets: ["loadsmith"]),
+    .library(name: "RadmindFormat", targets: ["RadmindFormat"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+  ],
+  targets: [
+    // C system libraries: module maps and a header each, nothing else.
+    .systemLibrary(name: "CLibCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+    .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+
+    // The transcript language: pure, no I/O.
+    .target(name: "RadmindFormat"),
+    // Streaming over files: reader, atomic writer, external sort.
+    .target(name: "TranscriptIO", dependencies: ["RadmindFormat"]),
+    // Digests (OpenSSL EVP), base64, the file hasher.
+    .target(name: "Hashing", dependencies: ["CLibCrypto"]),
+    // The filesystem side: tree walk, command files, fsdiff comparison.
+    .target(name: "Capture", dependencies: ["RadmindFormat", "TranscriptIO", "Hashing"]),
+    // Loadset operations on entry streams: lmerge, diff, lcksum, twhich.
+    .target(name: "Loadsets", dependencies: ["RadmindFormat", "TranscriptIO", "Hashing", "Capture"]),
+    // The versioned store on top of a radmind server tree.
+    .target(name: "Store", dependencies: ["RadmindFormat", "TranscriptIO", "Hashing", "Capture", "Loadsets"]),
+    // The Definitive Software Library: tar + gzip archives.
+    .target(name: "Library", dependencies: ["RadmindFormat", "TranscriptIO", "Hashing", "Store", "CZlib"]),
+
+    .executableTarget(
+      name: "loadsmith",
+      dependencies: [
+        "RadmindFormat", "TranscriptIO", "Hashing", "Capture", "Loadsets", "Store", "Library",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]),
+
+    .testTarget(name: "RadmindFormatTests", dependencies: ["RadmindFormat"]),
+    .testTarget(name: "TranscriptIOTests", dependencies: ["TranscriptIO", "RadmindFormat"]),
+    .testTarget(name: "ConformanceTests", dependencies: ["loadsmith"]),
+  ]
+)

@@ -1,0 +1,1 @@
+// Loadsets module: see DESIGN.md.

@@ -1,0 +1,99 @@
+/// radmind's path order (spec §3): bytewise unsigned, except that `/` ranks below every other
+/// byte while still ranking above the end of the string. With `caseInsensitive` (`-I`), A–Z fold
+/// to a–z first. This is the one comparator in Loadsmith; every tool calls it.
+public struct PathOrder: Sendable, Hashable {
+  public var caseInsensitive: Bool
+
+  public init(caseInsensitive: Bool = false) { self.caseInsensitive = caseInsensitive }
+
+  public static let caseSensitive = PathOrder(caseInsensitive: false)
+
+  @inlinable @inline(__always)
+  static func fold(_ b: UInt8) -> UInt8 { (b &- 0x41) < 26 ? b | 0x20 : b }
+
+  /// Maps a decoded byte to its sort weight: end-of-string (absent) < `/` < every other byte.
+  /// The weight keeps byte order apart from `/`, so keys built from it compare with memcmp.
+  @inlinable @inline(__always)
+  public func weight(_ b: UInt8) -> UInt8 {
+    let x = caseInsensitive ? PathOrder.fold(b) : b
+    if x == 0x2F { return 0x01 }
+    return x < 0x2F ? x &+ 1 : x
+  }
+
+  /// Compares two decoded paths. Negative, zero or positive like `strcmp`.
+  @inlinable
+  public func compare(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Int {
+    let n = Swift.min(a.count, b.count)
+    var i = 0
+    while i < n {
+      let x = a[i], y = b[i]
+      if x != y {
+        let wx = weight(x), wy = weight(y)
+        if wx != wy { return wx < wy ? -1 : 1 }
+      }
+      i += 1
+    }
+    return a.count == b.count ? 0 : (a.count < b.count ? -1 : 1)
+  }
+
+  public func compare(_ a: [UInt8], _ b: [UInt8]) -> Int {
+    a.withUnsafeBytes { pa in b.withUnsafeBytes { pb in compare(pa, pb) } }
+  }
+
+  /// Compares two *encoded* paths by their decoded bytes, decoding on the fly (no allocation).
+  /// Invalid escapes are taken as the escaped byte itself; readers reject them before ordering.
+  @inlinable
+  public func compareEncoded(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Int {
+    var i = 0, j = 0
+    let na = a.count, nb = b.count
+    while true {
+      if i >= na || j >= nb {
+        if i >= na && j >= nb { return 0 }
+        return i >= na ? -1 : 1
+      }
+      var x = a[i], y = b[j]
+      // Fast path: equal raw bytes that are not escapes stand for equal decoded bytes.
+      if x == y && x != 0x5C { i += 1; j += 1; continue }
+      if x == 0x5C { x = (i + 1 < na ? PathCodec.unescape(a[i + 1]) : nil) ?? (i + 1 < na ? a[i + 1] : 0x5C); i += 2 } else { i += 1 }
+      if y == 0x5C { y = (j + 1 < nb ? PathCodec.unescape(b[j + 1]) : nil) ?? (j + 1 < nb ? b[j + 1] : 0x5C); j += 2 } else { j += 1 }
+      if x != y {
+        let wx = weight(x), wy = weight(y)
+        if wx != wy { return wx < wy ? -1 : 1 }
+      }
+    }
+  }
+
+  public func compareEncoded(_ a: [UInt8], _ b: [UInt8]) -> Int {
+    a.withUnsafeBytes { pa in b.withUnsafeBytes { pb in compareEncoded(pa, pb) } }
+  }
+
+  /// Appends the sort key of an encoded path: decoded, folded if `-I`, mapped through ``weight(_:)``.
+  /// Keys compare with plain lexicographic byte order (shorter prefix first).
+  @inlinable
+  public func appendKey(encoded: UnsafeRawBufferPointer, to out: inout [UInt8]) {
+    var i = 0
+    let n = encoded.count
+    while i < n {
+      var x = encoded[i]
+      if x == 0x5C && i + 1 < n {
+        x = PathCodec.unescape(encoded[i + 1]) ?? encoded[i + 1]
+        i += 2
+      } else {
+        i += 1
+      }
+      out.append(weight(x))
+    }
+  }
+
+  /// True when `path` is `parent` itself or lies below it (radmind's `ischild`, decoded paths).
+  /// The root `/` contains every absolute path; `.` contains every relative one.
+  public func isInside(_ path: [UInt8], _ parent: [UInt8]) -> Bool {
+    if parent == [0x2F] { return path.first == 0x2F }
+    if path.count < parent.count { return false }
+    for k in 0..<parent.count {
+      let x = path[k], y = parent[k]
+      if x != y && !(caseInsensitive && PathOrder.fold(x) == PathOrder.fold(y)) { return false }
+    }
+    return path.count == parent.count || path[parent.count] == 0x2F
+  }
+}
