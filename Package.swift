@@ -44,6 +44,6 @@ let package = Package(
 
     .testTarget(name: "RadmindFormatTests", dependencies: ["RadmindFormat"]),
     .testTarget(name: "TranscriptIOTests", dependencies: ["TranscriptIO", "RadmindFormat"]),
-    .testTarget(name: "ConformanceTests", dependencies: ["loadsmith"]),
+    .testTarget(name: "ConformanceTests", dependencies: ["loadsmith", "RadmindTools"]),
   ]
 )
