@@ -44,7 +44,15 @@ public struct PathOrder: Sendable, Hashable {
   /// Invalid escapes are taken as the escaped byte itself; readers reject them before ordering.
   @inlinable
   public func compareEncoded(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Int {
-    var i = 0, j = 0
+    // Skip the common raw prefix eight bytes at a time; equal raw bytes decode equally, but a
+    // mismatch just after a backslash sits inside an escape, so restart at the escape.
+    var i = PathOrder.commonPrefix(a, b)
+    if i > 0 {
+      var backslashes = 0
+      while backslashes < i && a[i - 1 - backslashes] == 0x5C { backslashes += 1 }
+      if backslashes % 2 == 1 { i -= 1 }
+    }
+    var j = i
     let na = a.count, nb = b.count
     while true {
       if i >= na || j >= nb {
@@ -61,6 +69,23 @@ public struct PathOrder: Sendable, Hashable {
         if wx != wy { return wx < wy ? -1 : 1 }
       }
     }
+  }
+
+  /// Length of the longest common byte prefix of `a` and `b`.
+  @inlinable
+  static func commonPrefix(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Int {
+    let n = Swift.min(a.count, b.count)
+    guard n > 0 else { return 0 }
+    let pa = a.baseAddress!, pb = b.baseAddress!
+    var i = 0
+    while i + 8 <= n {
+      let x = pa.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+      let y = pb.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+      if x != y { return i + (x ^ y).trailingZeroBitCount / 8 }
+      i += 8
+    }
+    while i < n && pa.load(fromByteOffset: i, as: UInt8.self) == pb.load(fromByteOffset: i, as: UInt8.self) { i += 1 }
+    return i
   }
 
   public func compareEncoded(_ a: [UInt8], _ b: [UInt8]) -> Int {

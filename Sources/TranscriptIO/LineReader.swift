@@ -29,11 +29,26 @@ public final class LineReader {
   /// Bytes consumed so far (through the end of the line last returned).
   public private(set) var offset: Int64 = 0
 
+  /// Where the next `pread` starts and where reading stops (nil: plain `read` to end of file).
+  private var readOffset: Int64 = 0
+  private var readLimit: Int64?
+
   public init(fd: Int32, name: String, bufferSize: Int = 1 << 20, ownsDescriptor: Bool = false) {
     self.fd = fd
     self.name = name
     self.ownsDescriptor = ownsDescriptor
     buffer = .allocate(byteCount: bufferSize, alignment: 16)
+  }
+
+  /// Reads only bytes `range` of a regular file (with `pread`, so several readers can share `fd`).
+  /// `range` should start at a line boundary.
+  public init(fd: Int32, name: String, range: Range<Int64>, bufferSize: Int = 1 << 20) {
+    self.fd = fd
+    self.name = name
+    self.ownsDescriptor = false
+    buffer = .allocate(byteCount: bufferSize, alignment: 16)
+    readOffset = range.lowerBound
+    readLimit = range.upperBound
   }
 
   public convenience init(path: String, bufferSize: Int = 1 << 20) throws(SystemError) {
@@ -88,7 +103,14 @@ public final class LineReader {
       buffer.deallocate()
       buffer = bigger
     }
-    let n = try retryingOnInterrupt("read", name) { read(fd, buffer.baseAddress! + end, buffer.count - end) }
+    let n: Int
+    if let limit = readLimit {
+      let want = Int(min(Int64(buffer.count - end), limit - readOffset))
+      n = want <= 0 ? 0 : try retryingOnInterrupt("read", name) { pread(fd, buffer.baseAddress! + end, want, off_t(readOffset)) }
+      readOffset += Int64(n)
+    } else {
+      n = try retryingOnInterrupt("read", name) { read(fd, buffer.baseAddress! + end, buffer.count - end) }
+    }
     if n == 0 { eof = true } else { end += n }
   }
 }
