@@ -44,6 +44,7 @@ let package = Package(
 
     .testTarget(name: "RadmindFormatTests", dependencies: ["RadmindFormat"]),
     .testTarget(name: "TranscriptIOTests", dependencies: ["TranscriptIO", "RadmindFormat"]),
+    .testTarget(name: "RadmindToolsTests", dependencies: ["RadmindTools"]),
     .testTarget(name: "ConformanceTests", dependencies: ["loadsmith", "RadmindTools"]),
   ]
 )
