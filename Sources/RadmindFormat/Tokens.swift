@@ -38,8 +38,18 @@ public struct LineTokens: @unchecked Sendable {
   public func end(_ k: Int) -> Int { storage.ends[k] }
   public func length(_ k: Int) -> Int { storage.ends[k] - storage.starts[k] }
 
+  /// Splits `line` (the bytes before its LF) into tokens, stopping after `limit` tokens (then
+  /// ``count`` is at most `limit`): for callers that only need the first few.
+  public mutating func split(_ line: UnsafeRawBufferPointer, limit: Int) {
+    split(line, stoppingAfter: limit)
+  }
+
   /// Splits `line` (the bytes before its LF) into tokens.
   public mutating func split(_ line: UnsafeRawBufferPointer) {
+    split(line, stoppingAfter: Int.max)
+  }
+
+  private mutating func split(_ line: UnsafeRawBufferPointer, stoppingAfter limit: Int) {
     var n = 0
     let starts = storage.starts, ends = storage.ends
     guard let raw = line.baseAddress else { count = 0; return }
@@ -60,6 +70,7 @@ public struct LineTokens: @unchecked Sendable {
         ends[n] = i
       }
       n += 1
+      if n >= limit { break }
     }
     count = n
   }

@@ -89,6 +89,46 @@ public final class LineReader {
     }
   }
 
+  /// Calls `body` with every remaining line (bytes before the LF), its 1-based number and whether
+  /// it ended with an LF. Faster than ``next()`` on hot paths: the scan state stays in locals
+  /// between refills. `body` returns false to stop early.
+  public func forEachLine(_ body: (UnsafeRawBufferPointer, Int, Bool) throws -> Bool) throws {
+    var number = lineNumber
+    defer { lineNumber = number }
+    while true {
+      var s = start
+      let batchStart = s
+      let e = end
+      let base = buffer.baseAddress!
+      while s < e {
+        guard let nl = memchr(base + s, 0x0A, e - s) else { break }
+        let len = UnsafeRawPointer(nl) - UnsafeRawPointer(base + s)
+        number += 1
+        let line = UnsafeRawBufferPointer(start: base + s, count: len)
+        s += len + 1
+        if try !body(line, number, true) {
+          start = s
+          offset += Int64(s - batchStart)
+          return
+        }
+      }
+      start = s
+      offset += Int64(s - batchStart)
+      if eof {
+        if start < end {
+          number += 1
+          let line = UnsafeRawBufferPointer(start: base + start, count: end - start)
+          offset += Int64(end - start)
+          start = end
+          lastLineHadNewline = false
+          _ = try body(line, number, false)
+        }
+        return
+      }
+      try refill()
+    }
+  }
+
   /// Moves the unread tail to the front (growing the buffer if a line fills it) and reads more.
   private func refill() throws(SystemError) {
     if start > 0 {

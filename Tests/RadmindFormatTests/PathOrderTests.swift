@@ -51,11 +51,20 @@ import Testing
       let want = order.compare(a, b).signum()
       let got = order.compareEncoded(PathCodec.encode(a), PathCodec.encode(b)).signum()
       #expect(want == got, "\(a) vs \(b)")
-      var ka: [UInt8] = [], kb: [UInt8] = []
-      PathCodec.encode(a).withUnsafeBytes { order.appendKey(encoded: $0, to: &ka) }
-      PathCodec.encode(b).withUnsafeBytes { order.appendKey(encoded: $0, to: &kb) }
-      let keyOrder = ka.lexicographicallyPrecedes(kb) ? -1 : (ka == kb ? 0 : 1)
+      func key(_ p: [UInt8]) -> [UInt8] {
+        let enc = PathCodec.encode(p)
+        var out = [UInt8](repeating: 0, count: enc.count)
+        let n = enc.withUnsafeBytes { e in out.withUnsafeMutableBufferPointer { order.writeKey(encoded: e, to: $0.baseAddress!) } }
+        return Array(out[..<n])
+      }
+      let ka = key(a), kb = key(b)
+      let keyOrder = ka.withUnsafeBufferPointer { x in kb.withUnsafeBufferPointer { y in
+        order.compareKeys(x.baseAddress ?? UnsafePointer(bitPattern: 1)!, x.count, y.baseAddress ?? UnsafePointer(bitPattern: 1)!, y.count)
+      } }.signum()
       #expect(keyOrder == want, "keys of \(a) vs \(b)")
+      let pa = ka.withUnsafeBufferPointer { order.keyPrefix($0.baseAddress ?? UnsafePointer(bitPattern: 1)!, $0.count) }
+      let pb = kb.withUnsafeBufferPointer { order.keyPrefix($0.baseAddress ?? UnsafePointer(bitPattern: 1)!, $0.count) }
+      if pa != pb { #expect((pa < pb ? -1 : 1) == want, "prefixes of \(a) vs \(b)") }
     }
   }
 

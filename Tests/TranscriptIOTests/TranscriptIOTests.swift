@@ -54,7 +54,7 @@ import Testing
       lines.append("f /\(name) \(i)\n")
     }
     func run(budget: Int) throws -> String {
-      let sorter = ExternalSorter(order: .caseSensitive, memoryBudget: budget)
+      var sorter = ExternalSorter(order: .caseSensitive, memoryBudget: budget)
       var tokens = LineTokens()
       for line in lines {
         try Array(line.utf8).withUnsafeBytes { buf in
