@@ -42,6 +42,9 @@ let package = Package(
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
+    // libFuzzer harness for the pure parsers (README "Fuzzing"); a plain build replays a corpus.
+    .executableTarget(name: "loadsmith-fuzz", dependencies: ["RadmindFormat"], path: "Fuzz"),
+
     .testTarget(name: "RadmindFormatTests", dependencies: ["RadmindFormat"]),
     .testTarget(name: "TranscriptIOTests", dependencies: ["TranscriptIO", "RadmindFormat"]),
     .testTarget(name: "RadmindToolsTests", dependencies: ["RadmindTools"]),
