@@ -7,7 +7,8 @@ let package = Package(
   platforms: [.macOS(.v13)],
   products: [
     .executable(name: "loadsmith", targets: ["loadsmith"]),
-    .library(name: "RadmindFormat", targets: ["RadmindFormat"]),
+    // The modules, for the benchmark package in Benchmarks/ and for embedding.
+    .library(name: "LoadsmithKit", targets: ["RadmindFormat", "TranscriptIO", "Hashing", "Capture", "Loadsets", "RadmindTools"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
