@@ -45,5 +45,6 @@ let package = Package(
     .testTarget(name: "RadmindFormatTests", dependencies: ["RadmindFormat"]),
     .testTarget(name: "TranscriptIOTests", dependencies: ["TranscriptIO", "RadmindFormat"]),
     .testTarget(name: "ConformanceTests", dependencies: ["loadsmith"]),
+    .testTarget(name: "CaptureTests", dependencies: ["Capture", "RadmindFormat", "TranscriptIO"]),
   ]
 )
