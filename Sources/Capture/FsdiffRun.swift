@@ -63,6 +63,7 @@ public final class FsdiffRun {
   var fsMinus = false
   var lastPercent = -1
   var lineBuffer: [UInt8] = []
+  var prefetcher: ChecksumPrefetcher?
 
   enum Enter { case file, directory, negativeDirectory }
   enum Move { case filesystem, transcript, both }
@@ -80,7 +81,12 @@ public final class FsdiffRun {
     self.out = out
     self.messages = messages
     lineBuffer.reserveCapacity(8192)
+    if let digester = options.digester, !options.single {
+      prefetcher = ChecksumPrefetcher(digester: digester)
+    }
   }
+
+  deinit { prefetcher?.stop() }
 
   // MARK: Entry points
 
@@ -151,6 +157,10 @@ public final class FsdiffRun {
     }
     let deleteParent = fsMinus
     let children = try readDirectory(path)
+    if let prefetcher {
+      prefetcher.push(children.compactMap { $0.kind == .file ? $0.path : nil })
+    }
+    defer { prefetcher?.pop() }
     let chunk = Float(finish - start) / Float(children.count)
     var f = Float(start)
     for child in children {
@@ -267,6 +277,13 @@ public final class FsdiffRun {
 
   func checksum(of path: [UInt8]) throws(CaptureError) -> [UInt8] {
     guard let digester = options.digester else { return Entry.noChecksum }
+    if let prefetcher {
+      switch prefetcher.take(path) {
+      case .checksum(let sum): return sum
+      case .failed(let e): throw CaptureError.system(path, errno: e)
+      case .notReady: break
+      }
+    }
     return try withCPath(path) { p throws(CaptureError) in
       do throws(DigestError) { return try digester.checksum(path: p) } catch { throw CaptureError.system(path, errno: error.errno) }
     }
