@@ -44,7 +44,8 @@ let package = Package(
 
     .testTarget(name: "RadmindFormatTests", dependencies: ["RadmindFormat"]),
     .testTarget(name: "TranscriptIOTests", dependencies: ["TranscriptIO", "RadmindFormat"]),
-    .testTarget(name: "ConformanceTests", dependencies: ["loadsmith"]),
+    .testTarget(name: "RadmindToolsTests", dependencies: ["RadmindTools"]),
+    .testTarget(name: "ConformanceTests", dependencies: ["loadsmith", "RadmindTools"]),
     .testTarget(name: "CaptureTests", dependencies: ["Capture", "RadmindFormat", "TranscriptIO"]),
   ]
 )
