@@ -31,6 +31,8 @@ let package = Package(
     .target(name: "Store", dependencies: ["RadmindFormat", "TranscriptIO", "Hashing", "Capture", "Loadsets"]),
     // The Definitive Software Library: tar + gzip archives.
     .target(name: "Library", dependencies: ["RadmindFormat", "TranscriptIO", "Hashing", "Store", "CZlib"]),
+    // Streaming tar writer/reader and parallel gzip: no Foundation, hashing by callback.
+    .target(name: "Archive", dependencies: ["CZlib"]),
 
     .executableTarget(
       name: "loadsmith",
@@ -42,5 +44,6 @@ let package = Package(
     .testTarget(name: "RadmindFormatTests", dependencies: ["RadmindFormat"]),
     .testTarget(name: "TranscriptIOTests", dependencies: ["TranscriptIO", "RadmindFormat"]),
     .testTarget(name: "ConformanceTests", dependencies: ["loadsmith"]),
+    .testTarget(name: "ArchiveTests", dependencies: ["Archive"]),
   ]
 )

@@ -1,0 +1,3 @@
+import Testing
+@testable import Archive
+@Test func placeholder() {}
