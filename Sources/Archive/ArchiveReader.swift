@@ -29,6 +29,11 @@ public final class ArchiveReader {
     self.checkingPaths = checkingPaths
   }
 
+  init(tar: TarReader, checkingPaths: Bool) {
+    self.tar = tar
+    self.checkingPaths = checkingPaths
+  }
+
   /// The next entry, or nil at the verified end of the archive.
   public func next() throws(ArchiveError) -> TarEntry? {
     guard let entry = try tar.next() else { return nil }
@@ -45,5 +50,12 @@ public final class ArchiveReader {
   /// only during the call.
   public func forEachDataChunk(_ body: (UnsafeRawBufferPointer) throws(ArchiveError) -> Void) throws(ArchiveError) {
     try tar.forEachDataChunk(body)
+  }
+}
+
+extension ArchiveReader {
+  /// A reader over any chunk source (tests feed crafted streams through this).
+  convenience init(source: ChunkSource, checkingPaths: Bool = true) {
+    self.init(tar: TarReader(source: source), checkingPaths: checkingPaths)
   }
 }
