@@ -89,12 +89,7 @@ final class TarReader {
       let size = try parseNumber(header, TarLayout.size, at: headerOffset, field: "size")
       switch typeFlag {
       case 0x78, 0x67, 0x4C, 0x4B:  // "x" pax, "g" global pax, "L" GNU long name, "K" GNU long link
-        var payloadSize = size
-        if typeFlag == 0x78 || typeFlag == 0x67 {
-          // A pax header's own size may come from an earlier pax record only in theory; ignore.
-          payloadSize = size
-        }
-        let payload = try readMetadata(size: payloadSize, at: headerOffset)
+        let payload = try readMetadata(size: size, at: headerOffset)
         switch typeFlag {
         case 0x78: pax += try parsePax(payload, at: headerOffset)
         case 0x67: globalPax += try parsePax(payload, at: headerOffset)

@@ -20,6 +20,16 @@ struct BenchmarkTests {
     return now() - start
   }
 
+  /// CPU seconds (user + system) of this process and of its waited-for children.
+  func cpu() -> (own: Double, children: Double) {
+    func seconds(_ who: Int32) -> Double {
+      var u = rusage()
+      getrusage(__rusage_who_t(who), &u)
+      return Double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + Double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6
+    }
+    return (seconds(RUSAGE_SELF.rawValue), seconds(RUSAGE_CHILDREN.rawValue))
+  }
+
   @Test("bench: compress and extract vs GNU tar -czf / -xzf", .enabled(if: tree != nil))
   func compareWithGNUTar() throws {
     let tree = Self.tree!
@@ -30,8 +40,10 @@ struct BenchmarkTests {
     var oursCompress: [Double] = [], gnuCompress: [Double] = []
     var oursExtract: [Double] = [], gnuExtract: [Double] = []
     _ = try run("/bin/sh", ["-c", "cat $(find \(tree) -type f | head -3000) > /dev/null"])  // warm the cache a little
+    var oursCPU = 0.0, gnuCPU = 0.0
     for _ in 0..<rounds {
       // Alternate the two tools so machine noise hits both.
+      let before = cpu()
       oursCompress.append(try time {
         try writeAtomically(at: Array(ours.utf8)) { fd in
           let writer = try ArchiveWriter(fd: fd, level: 6, threads: 2)
@@ -39,10 +51,14 @@ struct BenchmarkTests {
           try writer.finish()
         }
       })
+      let middle = cpu()
       gnuCompress.append(try time {
         let r = try run("/usr/bin/tar", ["-czf", theirs, "-C", tree, "."])
         #expect(r.status == 0, "\(r.output)")
       })
+      let after = cpu()
+      oursCPU += middle.own - before.own
+      gnuCPU += after.children - middle.children
       _ = try run("/bin/rm", ["-rf", oursOut, theirsOut])
       mkdir(oursOut, 0o755)
       mkdir(theirsOut, 0o755)
@@ -66,6 +82,7 @@ struct BenchmarkTests {
     print("""
       ARCHIVE-BENCH tree=\(tree) rounds=\(rounds)
       ARCHIVE-BENCH compress: ours \(oursCompress.map(f)) s, tar -czf \(gnuCompress.map(f)) s, ratio(best) \(f(best(oursCompress) / best(gnuCompress)))
+      ARCHIVE-BENCH compress CPU (user+sys, all rounds): ours \(f(oursCPU)) s, tar+gzip \(f(gnuCPU)) s
       ARCHIVE-BENCH size: ours \(oursSize) B, tar -czf \(gnuSize) B, ratio \(String(format: "%.4f", Double(oursSize) / Double(gnuSize)))
       ARCHIVE-BENCH extract: ours \(oursExtract.map(f)) s, tar -xzf \(gnuExtract.map(f)) s, ratio(best) \(f(best(oursExtract) / best(gnuExtract)))
       """)
