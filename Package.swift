@@ -32,6 +32,8 @@ let package = Package(
     .target(name: "Store", dependencies: ["RadmindFormat", "TranscriptIO", "Hashing", "Capture", "Loadsets"]),
     // The Definitive Software Library: tar + gzip archives.
     .target(name: "Library", dependencies: ["RadmindFormat", "TranscriptIO", "Hashing", "Store", "CZlib"]),
+    // Streaming tar writer/reader and parallel gzip: no Foundation, hashing by callback.
+    .target(name: "Archive", dependencies: ["CZlib"]),
 
     // radmind's own command lines (getopt, messages, exit codes) over the modules above.
     .target(name: "RadmindTools", dependencies: ["RadmindFormat", "TranscriptIO", "Hashing", "Capture", "Loadsets"]),
@@ -51,5 +53,6 @@ let package = Package(
     .testTarget(name: "RadmindToolsTests", dependencies: ["RadmindTools"]),
     .testTarget(name: "ConformanceTests", dependencies: ["loadsmith", "RadmindTools"]),
     .testTarget(name: "CaptureTests", dependencies: ["Capture", "RadmindFormat", "TranscriptIO"]),
+    .testTarget(name: "ArchiveTests", dependencies: ["Archive"]),
   ]
 )
