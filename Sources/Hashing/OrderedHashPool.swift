@@ -100,7 +100,7 @@ public final class OrderedHashPool {
       }
       if delivered == submitted { break }  // only when ended
       let slot = delivered % window
-      let result = shared.takeResult(slot: slot)
+      let result = shared.takeResult(sequence: delivered)
       let context = contexts[slot]!
       contexts[slot] = nil
       delivered += 1
@@ -152,8 +152,10 @@ private final class PoolState: @unchecked Sendable {
     pthread_mutex_unlock(mutex)
   }
 
-  /// Called by the consumer: waits for the job in `slot` and returns its result.
-  func takeResult(slot: Int) -> Result<FileDigest, FileHashError>? {
+  /// Called by the consumer: waits for job number `sequence` (the oldest undelivered one) and
+  /// returns its result.
+  func takeResult(sequence: Int) -> Result<FileDigest, FileHashError>? {
+    let slot = sequence % window
     pthread_mutex_lock(mutex)
     while !done[slot] {
       consumerWaiting = true
@@ -164,6 +166,9 @@ private final class PoolState: @unchecked Sendable {
     results[slot] = nil
     paths[slot] = nil
     done[slot] = false
+    // The consumer can overtake the workers' dispatch cursor on place-keeping jobs. Move the
+    // cursor along, or a worker would later read this slot again once a newer job reuses it.
+    if dispatched <= sequence { dispatched = sequence + 1 }
     pthread_mutex_unlock(mutex)
     return r
   }

@@ -90,3 +90,38 @@ struct PoolTests {
     #expect(maxAhead <= 4)
   }
 }
+
+struct PoolStressTests {
+  @Test("many place-keeping jobs and a tiny window never pair a result with the wrong job",
+        arguments: [1, 2, 3])
+  func placeKeepingStress(threads: Int) throws {
+    let sha1 = try DigestAlgorithm(named: "sha1")
+    let s = Scratch()
+    let d = sha1.makeDigester()
+    var files: [(path: [UInt8], sum: [UInt8])] = []
+    for i in 0..<16 {
+      let bytes = [UInt8](repeating: UInt8(i), count: i * 1000)
+      let p = s.write("f\(i)", bytes)
+      d.reset(); d.update(bytes)
+      files.append((Array(p.utf8), d.finalizeBase64()))
+    }
+    let pool = OrderedHashPool(algorithm: sha1, threads: threads, window: 4, bufferSize: 4096)
+    var n = 0
+    var mismatches = 0, count = 0
+    pool.run(next: { () -> (path: [UInt8]?, context: Int)? in
+      n += 1
+      if n > 20_000 { return nil }
+      // Runs of place-keeping jobs let the consumer overtake the workers.
+      if n % 5 != 0 { return (nil, -1) }
+      let k = (n / 5) % 16
+      return (files[k].path, k)
+    }, deliver: { k, r in
+      count += 1
+      if k < 0 { if r != nil { mismatches += 1 }; return true }
+      if (try? r?.get())?.checksum != files[k].sum { mismatches += 1 }
+      return true
+    })
+    #expect(count == 20_000)
+    #expect(mismatches == 0)
+  }
+}
