@@ -32,16 +32,19 @@ let package = Package(
     // The Definitive Software Library: tar + gzip archives.
     .target(name: "Library", dependencies: ["RadmindFormat", "TranscriptIO", "Hashing", "Store", "CZlib"]),
 
+    // radmind's own command lines (getopt, messages, exit codes) over the modules above.
+    .target(name: "RadmindTools", dependencies: ["RadmindFormat", "TranscriptIO", "Hashing", "Capture", "Loadsets"]),
+
     .executableTarget(
       name: "loadsmith",
       dependencies: [
-        "RadmindFormat", "TranscriptIO", "Hashing", "Capture", "Loadsets", "Store", "Library",
+        "RadmindFormat", "TranscriptIO", "Hashing", "Capture", "Loadsets", "Store", "Library", "RadmindTools",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
     .testTarget(name: "RadmindFormatTests", dependencies: ["RadmindFormat"]),
     .testTarget(name: "TranscriptIOTests", dependencies: ["TranscriptIO", "RadmindFormat"]),
     .testTarget(name: "HashingTests", dependencies: ["Hashing"]),
-    .testTarget(name: "ConformanceTests", dependencies: ["loadsmith"]),
+    .testTarget(name: "ConformanceTests", dependencies: ["loadsmith", "RadmindTools"]),
   ]
 )

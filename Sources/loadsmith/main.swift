@@ -1,1 +1,18 @@
-print("loadsmith")
+#if canImport(Glibc)
+import Glibc
+#endif
+import RadmindTools
+import TranscriptIO
+
+// Multicall: started as `lsort`, `fsdiff`, ... (a symlink), or as `loadsmith lsort ...`, Loadsmith
+// behaves exactly as that radmind tool. Everything else is Loadsmith's own command line.
+TemporaryFiles.installSignalHandlers()
+let argv = CommandLine.arguments
+let invokedAs = String(argv[0].split(separator: "/", omittingEmptySubsequences: false).last ?? "")
+if let tool = RadmindTools.all[invokedAs] {
+  exit(tool(ToolContext(program: argv[0], arguments: Array(argv.dropFirst()))))
+}
+if argv.count > 1, let tool = RadmindTools.all[argv[1]] {
+  exit(tool(ToolContext(program: argv[1], arguments: Array(argv.dropFirst(2)))))
+}
+LoadsmithCommand.main()

@@ -1,1 +1,0 @@
-// Loadsets module: see DESIGN.md.

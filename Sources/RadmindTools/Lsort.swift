@@ -1,0 +1,97 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import RadmindFormat
+import TranscriptIO
+
+/// The version string radmind's `-V` prints for the reference build.
+public let radmindVersion = "internal"
+
+/// `lsort [-IV] [-o file] [files...]` exactly as radmind (spec §10.1): every input's lines are
+/// keyed by their decoded path (the token after the type, skipping a `+`/`-` token), blank and
+/// comment lines dropped, lines written verbatim in path order, ties in reverse input order.
+///
+/// Unlike radmind, memory stays bounded (an external merge sort) and `-o` is written atomically:
+/// a failed run leaves an existing output file as it was.
+public func lsortMain(_ ctx: ToolContext) -> Int32 {
+  let getopt = PosixGetopt(ctx.arguments, optionString: "Io:V")
+  var caseInsensitive = false
+  var outputPath: String?
+  var errors = 0
+  for event in getopt.events {
+    switch event {
+    case .option("I", _): caseInsensitive = true
+    case .option("o", let arg?):
+      // radmind opens -o while parsing options: report an unopenable file the same way, but
+      // create nothing new and truncate nothing until the sorted output is complete.
+      let fd = open(arg, O_WRONLY | O_CREAT | O_CLOEXEC, 0o666)
+      if fd < 0 {
+        ctx.error("\(arg): \(String(cString: strerror(errno)))\n")
+        return 1
+      }
+      close(fd)
+      outputPath = arg
+    case .option("V", _):
+      ctx.out("\(radmindVersion)\n")
+      try? ctx.stdout.flush()
+      return 0
+    default:
+      if let m = PosixGetopt.message(for: event, program: ctx.program) { ctx.error(m) }
+      errors += 1
+    }
+  }
+  if errors > 0 {
+    ctx.error("Usage: \(ctx.program) [ -IV ] [ -o file ] [ files... ]\n")
+    return 1
+  }
+  let sorter = ExternalSorter(order: PathOrder(caseInsensitive: caseInsensitive))
+  let inputs = getopt.operands.isEmpty ? ["-"] : getopt.operands
+  var tokens = LineTokens()
+  do {
+    for input in inputs {
+      let reader: LineReader
+      if input == "-" {
+        reader = LineReader(fd: 0, name: "(stdin)")
+      } else {
+        do { reader = try LineReader(path: input) } catch {
+          ctx.error("\(input): \(error.reason)\n")
+          return 2
+        }
+      }
+      var pieceNumber = 0
+      while let line = try reader.next() {
+        // radmind reads with fgets into 4096 bytes: a longer line arrives as several pieces.
+        let full = reader.lastLineHadNewline ? line.count + 1 : line.count
+        var offset = 0
+        while offset < full {
+          let length = min(4095, full - offset)
+          let piece = UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(start: line.baseAddress, count: full)[offset ..< offset + length])
+          offset += length
+          pieceNumber += 1
+          tokens.split(piece)
+          if tokens.count == 0 || piece[tokens.starts[0]] == UInt8(ascii: "#") { continue }
+          var first = 0
+          let b = piece[tokens.starts[0]]
+          if b == UInt8(ascii: "+") || b == UInt8(ascii: "-") { first = 1 }
+          if tokens.count - first < 2 {
+            ctx.error("\(reader.name): line \(pieceNumber): not enough fields\n")
+            return 1
+          }
+          try sorter.add(line: piece, encodedPath: tokens.token(first + 1, in: piece))
+        }
+      }
+    }
+    if let outputPath {
+      let file = try AtomicFile(path: outputPath)
+      try sorter.finish(into: file.buffer)
+      try file.commit()
+    } else {
+      try sorter.finish(into: ctx.stdout)
+      try ctx.stdout.flush()
+    }
+  } catch {
+    ctx.error("\(error.detailed)\n")
+    return 1
+  }
+  return 0
+}

@@ -1,0 +1,81 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// A buffered writer over a file descriptor. Bytes are appended to an array and written with
+/// `write(2)` in large chunks; ``flush()`` writes the rest. Used for stdout and output files.
+public final class OutputBuffer {
+  public let fd: Int32
+  public let name: String
+  public var bytes: [UInt8] = []
+  private let threshold: Int
+
+  public init(fd: Int32, name: String = "(stdout)", threshold: Int = 1 << 20) {
+    self.fd = fd
+    self.name = name
+    self.threshold = threshold
+    bytes.reserveCapacity(threshold + 8192)
+  }
+
+  @inline(__always)
+  public func append(_ b: UInt8) { bytes.append(b) }
+
+  @inline(__always)
+  public func append(_ buf: UnsafeRawBufferPointer) throws(SystemError) {
+    bytes.append(contentsOf: buf)
+    if bytes.count >= threshold { try flush() }
+  }
+
+  public func append(_ s: String) throws(SystemError) {
+    bytes.append(contentsOf: s.utf8)
+    if bytes.count >= threshold { try flush() }
+  }
+
+  public func append(_ a: [UInt8]) throws(SystemError) {
+    bytes.append(contentsOf: a)
+    if bytes.count >= threshold { try flush() }
+  }
+
+  /// Call after appending directly to ``bytes``.
+  @inline(__always)
+  public func flushIfFull() throws(SystemError) {
+    if bytes.count >= threshold { try flush() }
+  }
+
+  public func flush() throws(SystemError) {
+    guard !bytes.isEmpty else { return }
+    let copy = bytes
+    var failure: SystemError?
+    copy.withUnsafeBytes { raw in
+      do throws(SystemError) { try writeAll(fd: fd, raw, name: name) } catch { failure = error }
+    }
+    bytes.removeAll(keepingCapacity: true)
+    if let failure { throw failure }
+  }
+}
+
+/// Writes every byte of `buf` to `fd`, looping over short writes and EINTR.
+public func writeAll(fd: Int32, _ buf: UnsafeRawBufferPointer, name: String) throws(SystemError) {
+  var done = 0
+  while done < buf.count {
+    let n = try retryingOnInterrupt("write", name) { write(fd, buf.baseAddress! + done, buf.count - done) }
+    done += n
+  }
+}
+
+/// Standard output and standard error as buffered writers, for the command-line front ends.
+public enum StandardStreams {
+  public static func writeError(_ s: String) {
+    var bytes = Array(s.utf8)
+    bytes.withUnsafeMutableBytes { raw in
+      var done = 0
+      while done < raw.count {
+        let n = write(2, raw.baseAddress! + done, raw.count - done)
+        if n < 0 { if errno == EINTR { continue }; return }
+        done += n
+      }
+    }
+  }
+}

@@ -1,0 +1,14 @@
+import ArgumentParser
+
+/// Loadsmith's own command line. radmind's tools (fsdiff, lmerge, lcksum, lsort, twhich) are
+/// dispatched before this parser runs, with radmind's own option handling.
+struct LoadsmithCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "loadsmith",
+    abstract: "Build, version, promote, roll back and archive radmind loadsets.",
+    discussion: """
+      Also answers to radmind's tool names: `loadsmith lsort ...` (or a symlink named lsort)
+      behaves exactly as radmind's lsort, with radmind's options, output and exit codes.
+      """,
+    subcommands: [Check.self])
+}
