@@ -44,6 +44,7 @@ let package = Package(
 
     .testTarget(name: "RadmindFormatTests", dependencies: ["RadmindFormat"]),
     .testTarget(name: "TranscriptIOTests", dependencies: ["TranscriptIO", "RadmindFormat"]),
-    .testTarget(name: "ConformanceTests", dependencies: ["loadsmith"]),
+    .testTarget(name: "HashingTests", dependencies: ["Hashing"]),
+    .testTarget(name: "ConformanceTests", dependencies: ["loadsmith", "RadmindTools"]),
   ]
 )
