@@ -59,7 +59,13 @@ enum FileSystem {
 
   /// Names in a directory, without `.` and `..`, as raw bytes, unsorted.
   static func listRaw(_ path: String) throws(StoreError) -> [[UInt8]] {
-    guard let dir = opendir(path) else { throw .system(SystemError("opendir", path: path)) }
+    try listRaw(bytes: Array(path.utf8))
+  }
+
+  static func listRaw(bytes path: [UInt8]) throws(StoreError) -> [[UInt8]] {
+    guard let dir = withCString(path, { opendir($0) }) else {
+      throw .system(SystemError("opendir", path: String(decoding: path, as: UTF8.self)))
+    }
     defer { closedir(dir) }
     var names: [[UInt8]] = []
     while let ent = readdir(dir) {
@@ -106,7 +112,7 @@ enum FileSystem {
     let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
     guard fd >= 0 else { throw .system(SystemError("open", path: path)) }
     defer { close(fd) }
-    if syncfs(fd) != 0 { throw .system(SystemError("syncfs", path: path)) }
+    if loadsmith_syncfs(fd) != 0 { throw .system(SystemError("syncfs", path: path)) }
   }
 
   /// Reads a small file whole (metadata, pointers' records); nil when it does not exist.
@@ -137,6 +143,15 @@ enum FileSystem {
     } catch {
       throw .system(error)
     }
+  }
+
+  /// Writes every byte (looping over short writes and EINTR).
+  static func writeAll(fd: Int32, _ bytes: [UInt8], path: String) throws(StoreError) {
+    var failure: SystemError?
+    bytes.withUnsafeBytes { raw in
+      do throws(SystemError) { try TranscriptIO.writeAll(fd: fd, raw, name: path) } catch { failure = error }
+    }
+    if let failure { throw .system(failure) }
   }
 
   static func withCString<R>(_ bytes: [UInt8], _ body: (UnsafePointer<CChar>) -> R) -> R {
@@ -179,3 +194,7 @@ enum FileSystem {
     return out
   }
 }
+
+/// Linux `syncfs(2)`; Glibc declares it only under _GNU_SOURCE.
+@_silgen_name("syncfs")
+func loadsmith_syncfs(_ fd: Int32) -> Int32

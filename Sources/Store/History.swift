@@ -75,11 +75,7 @@ extension LoadsetStore {
       if last != 0x0A { text = "\n" + text }
     }
     let bytes = Array(text.utf8)
-    do {
-      try bytes.withUnsafeBytes { raw throws(SystemError) in try writeAll(fd: fd, raw, name: historyPath) }
-    } catch {
-      throw .system(error)
-    }
+    try FileSystem.writeAll(fd: fd, bytes, path: historyPath)
     if fsync(fd) != 0 { throw .system(SystemError("fsync", path: historyPath)) }
   }
 

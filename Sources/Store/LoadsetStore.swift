@@ -26,6 +26,8 @@ public final class LoadsetStore: @unchecked Sendable {
   public let root: String
   var lockDescriptor: Int32 = -1
   var currentIntentID: String?
+  /// Transcript checksums of the loadsets staged by the running operation, by name.
+  var stagedChecksums: [String: String] = [:]
 
   public static let formatLine = "loadsmith-store 1"
 

@@ -53,13 +53,14 @@ extension LoadsetStore {
       if old == build.fileName { return (nil, try lastKnownGood(of: series)) }
       let move = PointerMove(pointer: current.fileName, from: old, to: build.fileName)
       var intent = moveIntent("release \(series) \(v)", [move], product: series.product)
+      let previousGood = try lastKnownGood(of: series)
       if let old {
         intent.actions.insert(.lastKnownGood(series: series.description, build: old), at: 1)
-        intent.actions.append(.log(event: "lkg", name: series.description, from: try lastKnownGood(of: series) ?? "-",
+        intent.actions.append(.log(event: "lkg", name: series.description, from: previousGood ?? "-",
                                    to: old, checksum: checksum(of: old)))
       }
       try commit(intent)
-      return (move, old ?? (try lastKnownGood(of: series)))
+      return (move, old ?? previousGood)
     }
   }
 
