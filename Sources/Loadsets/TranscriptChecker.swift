@@ -1,3 +1,4 @@
+import Capture
 import RadmindFormat
 import TranscriptIO
 
@@ -47,10 +48,10 @@ public enum TranscriptChecker {
   }
 }
 
-/// Placeholder until the command-file parser lands: reports that .K checking is not available.
+/// Checks a command file with Capture's loader, reporting every problem it finds (syntax, include
+/// loops, missing command files, transcripts and special.T) as `FILE: message` lines.
 enum CommandFileChecker {
   static func check(path: String, report: (String) -> Void) -> Int {
-    report("\(path):0: command files are not checked yet")
-    return 1
+    CommandFileValidation.check(path: path, report: report)
   }
 }
