@@ -24,7 +24,7 @@ let package = Package(
     // Digests (OpenSSL EVP), base64, the file hasher.
     .target(name: "Hashing", dependencies: ["CLibCrypto"]),
     // The filesystem side: tree walk, command files, fsdiff comparison.
-    .target(name: "Capture", dependencies: ["RadmindFormat", "TranscriptIO", "Hashing"]),
+    .target(name: "Capture", dependencies: ["RadmindFormat", "TranscriptIO", "Hashing", "CLibCrypto"]),
     // Loadset operations on entry streams: lmerge, diff, lcksum, twhich.
     .target(name: "Loadsets", dependencies: ["RadmindFormat", "TranscriptIO", "Hashing", "Capture", "CLoadsetShims"]),
     // renameat2 and _exit for the crash-safe loadset publisher.

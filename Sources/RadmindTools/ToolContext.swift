@@ -40,5 +40,6 @@ public enum RadmindTools {
   public static let all: [String: RadmindToolMain] = [
     "lsort": lsortMain,
     "lmerge": lmergeMain,
+    "fsdiff": fsdiffMain,
   ]
 }
