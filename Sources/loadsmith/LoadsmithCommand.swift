@@ -11,7 +11,7 @@ struct LoadsmithCommand: ParsableCommand {
       behaves exactly as radmind's lsort, with radmind's options, output and exit codes.
       """,
     subcommands: [
-      Check.self, Name.self, Init.self, CaptureCommand.self, BuildCommand.self, Release.self, Promote.self,
+      Check.self, Diff.self, Name.self, Init.self, CaptureCommand.self, BuildCommand.self, Release.self, Promote.self,
       Rollback.self, Status.self, Log.self, Verify.self, CommandGroup.self,
     ])
 }
