@@ -147,3 +147,36 @@ extension LoadsetStore {
     return out
   }
 }
+
+extension LoadsetStore {
+  /// The transcript file a store reference names: `SERIES@VERSION` (a build; for a cfg series
+  /// `@NNNN`, a snapshot), `SERIES@VERSION-nodeN`, or any loadset or pointer name (with or without
+  /// `.T`). A pointer is resolved once, to the immutable transcript it names now, so a move while
+  /// the caller reads it changes nothing.
+  public func transcriptPath(forReference reference: String) throws(StoreError) -> String {
+    var name: LoadsetName
+    if let at = reference.firstIndex(of: "@") {
+      let seriesText = String(reference[..<at])
+      var rest = String(reference[reference.index(after: at)...])
+      if rest.hasSuffix(".T") { rest.removeLast(2) }
+      do {
+        let series = try LoadsetSeries(parsing: seriesText)
+        name = try LoadsetName(parsing: "\(series)-\(rest)")
+      } catch {
+        throw .name(error)
+      }
+    } else {
+      do { name = try LoadsetName(parsing: reference) } catch {
+        throw StoreError(.usage, "\(reference): neither an existing file nor a store reference (\(error.reason))")
+      }
+    }
+    if name.isPointer {
+      guard let target = pointerTarget(name) else {
+        throw StoreError(.usage, "\(reference): pointer \(name.fileName) is not set")
+      }
+      return transcriptPath(target)
+    }
+    guard isPublished(name) else { throw StoreError(.usage, "\(reference): no such loadset \(name.fileName) in \(root)") }
+    return transcriptPath(name.fileName)
+  }
+}

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import Capture
 import Dispatch
 import Hashing
 import RadmindFormat
@@ -100,12 +101,12 @@ extension LoadsetStore {
       }
       var result = CaptureResult()
       var intent = Intent(operation: "capture \(series)")
-      var walker = StagingWalker(root: root, relative: request.relative)
-      walker.excludes = excludes
+      var walker = TreeCapture(root: root.isEmpty ? "/" : String(decoding: root, as: UTF8.self))
+      walker.includeAncestors = false
       for (index, node) in nodes.enumerated() {
         let staged = try makeStagingDirectory("capture")
         FaultInjection.checkpoint("capture.staging")
-        let summary = try stageNode(node, walker: &walker, into: staged, name: names[index], type: series.type,
+        let summary = try stageNode(node, walker: walker, excludes: excludes, into: staged, name: names[index], type: series.type,
                                     algorithm: algorithm, threads: request.threads, request: request)
         FaultInjection.checkpoint("capture.staged")
         result.files += summary.files
@@ -202,26 +203,19 @@ extension LoadsetStore {
     }
   }
 
-  /// INTERIM: the `x` lines of a command file, decoded and converted to the capture's path form.
+  /// The `x` lines of a command file (includes followed, `-` lines applied), in the capture's form.
   static func readExcludes(_ path: String, relative: Bool) throws(StoreError) -> [[UInt8]] {
-    guard let text = try FileSystem.readSmallFile(path) else {
-      throw StoreError(.usage, "command file \(path): No such file or directory")
+    let loader = CommandFileLoader(form: relative ? .relative : .absolute, order: .caseSensitive,
+                                   checksumming: false, openTranscripts: false)
+    do { return try loader.load(path: Array(path.utf8)).excludes } catch {
+      throw StoreError(.usage, "\(error)")
     }
-    var out: [[UInt8]] = []
-    for line in text.split(separator: "\n") {
-      let f = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
-      guard f.count == 2, f[0].hasPrefix("x"), var p = PathCodec.decode(Array(f[1].utf8)) else { continue }
-      if relative, p.first == 0x2F { p = [0x2E] + p }
-      if !relative, p.first == 0x2E { p = p.count == 1 ? [0x2F] : Array(p.dropFirst()) }
-      out.append(p)
-    }
-    return out
   }
 
   struct StageSummary { var files = 0; var bytes: Int64 = 0; var entries = 0 }
 
   /// Walks one node into `staged/` (transcript, file/, meta).
-  func stageNode(_ node: [UInt8], walker: inout StagingWalker, into staged: String, name: LoadsetName,
+  func stageNode(_ node: [UInt8], walker: TreeCapture, excludes: [[UInt8]], into staged: String, name: LoadsetName,
                  type: LoadsetType, algorithm: DigestAlgorithm, threads: Int,
                  request: CaptureRequest) throws(StoreError) -> StageSummary {
     let fileTree = Array((staged + "/file").utf8)
@@ -230,35 +224,54 @@ extension LoadsetStore {
     if let slash = node.lastIndex(of: 0x2F), slash > 0 {
       try FileSystem.makeDirectories(fileTree + (request.relative ? [0x2F, 0x2E] : []) + node[..<slash])
     }
-    var items: [StagingWalker.Item] = []
+    var items: [Entry] = []
     var jobs = CopyJobs()
-    try walker.walk(node: node) { (item) throws(StoreError) in
-      let stored = fileTree + [0x2F] + item.entry.path
-      switch item.entry.kind {
-      case .directory:
-        if FileSystem.withCString(stored, { mkdir($0, 0o755) }) != 0 && errno != EEXIST {
-          throw .system(SystemError("mkdir", path: String(decoding: stored, as: UTF8.self)))
+    var excluded: [UInt8]? = nil
+    var failure: StoreError?
+    do {
+      try walker.capture(nodes: [node]) { found in
+        var entry = found
+        if let e = excluded, PathOrder.caseSensitive.isInside(entry.path, e) { return }
+        let source = walker.diskPath(entry.path)
+        if request.relative {
+          entry.path = [0x2E] + entry.path
+          if entry.kind == .hardLink { entry.target = [0x2E] + entry.target }
         }
-      case .file:
-        jobs.add(source: item.source, destination: stored, expectedSize: item.entry.size, index: items.count)
-      default:
-        break
+        if !excludes.isEmpty && excludes.contains(where: { Wildcard.matches($0, entry.path) }) {
+          excluded = found.path
+          return
+        }
+        let stored = fileTree + [0x2F] + entry.path
+        switch entry.kind {
+        case .directory:
+          if FileSystem.withCString(stored, { mkdir($0, 0o755) }) != 0 && errno != EEXIST {
+            failure = .system(SystemError("mkdir", path: String(decoding: stored, as: UTF8.self)))
+            throw failure!
+          }
+        case .file:
+          jobs.add(source: source, destination: stored, expectedSize: entry.size, index: items.count)
+        default:
+          break
+        }
+        items.append(entry)
       }
-      items.append(item)
+    } catch {
+      if let failure { throw failure }
+      throw StoreError(.system, "capture of \(String(decoding: node, as: UTF8.self)): \(error)")
     }
     let outcomes = try jobs.run(algorithm: algorithm, threads: threads, hash: type != .neg, checkpoint: "capture.copied")
     var transcript: [UInt8] = []
     transcript.reserveCapacity(items.count * 96)
     var summary = StageSummary(files: 0, bytes: 0, entries: items.count)
     var job = 0
-    for var item in items {
-      if item.entry.kind == .file {
-        item.entry.checksum = type == .neg ? Entry.noChecksum : outcomes[job]
+    for var entry in items {
+      if entry.kind == .file {
+        entry.checksum = type == .neg ? Entry.noChecksum : outcomes[job]
         job += 1
         summary.files += 1
-        summary.bytes += item.entry.size
+        summary.bytes += entry.size
       }
-      LineWriter.append(item.entry, to: &transcript)
+      LineWriter.append(entry, to: &transcript)
     }
     try LoadsetStore.writeFile(staged + "/transcript", transcript)
     let checksum = String(decoding: LoadsetStore.digest(transcript, algorithm), as: UTF8.self)
