@@ -107,7 +107,14 @@ public final class LoadsetStore: @unchecked Sendable {
     try lock()
     defer { unlock() }
     try recover()
-    return try body()
+    do {
+      return try body()
+    } catch {
+      // Refused or failed before its intent record: drop what it staged, so the store is as it
+      // was. (With a record pending, the staged loadsets belong to it and the next run finishes it.)
+      if !FileSystem.exists(intentPath) { try? removeLeftovers() }
+      throw error
+    }
   }
 
   func lock() throws(StoreError) {
