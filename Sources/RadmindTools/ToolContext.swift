@@ -41,5 +41,6 @@ public enum RadmindTools {
     "lsort": lsortMain,
     "lmerge": lmergeMain,
     "fsdiff": fsdiffMain,
+    "twhich": twhichMain,
   ]
 }
