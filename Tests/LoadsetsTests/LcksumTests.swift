@@ -394,3 +394,28 @@ extension String {
     return parts.joined(separator: path)
   }
 }
+
+struct HashFilesTests {
+  @Test("hash prints '<base64>  <file>' in argument order and reports unreadable files")
+  func hashCommand() {
+    let s = Server()
+    s.write("a", "hello\n")
+    s.write("b", "")
+    let outPath = s.root + "/.o", errPath = s.root + "/.e"
+    let o = open(outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644), e = open(errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+    let status = hashFiles([s.root + "/a", s.root + "/missing", s.root + "/b"], output: ToolOutput(stdout: OutputBuffer(fd: o), stderrFD: e))
+    close(o); close(e)
+    #expect(status == 1)
+    #expect(s.text(".o") == "\(helloSHA1)  \(s.root)/a\n2jmj7l5rSw0yVb/vlWAYkK/YBwk=  \(s.root)/b\n")
+    #expect(s.text(".e") == "\(s.root)/missing: No such file or directory\n")
+  }
+
+  @Test("an unknown digest is exit 2 with radmind's message")
+  func unknownDigest() {
+    let s = Server()
+    let e = open(s.root + "/.e", O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+    let status = hashFiles(["x"], digestName: "nope", output: ToolOutput(stdout: OutputBuffer(fd: e), stderrFD: e))
+    close(e)
+    #expect(status == 2 && s.text(".e") == "nope: unsupported checksum\n")
+  }
+}
