@@ -37,7 +37,7 @@ public final class OrderedHashPool {
   ///   - threads: worker threads; 0 hashes on the calling thread (no parallelism, same order).
   ///   - window: most jobs between the oldest undelivered one and the newest submitted one.
   public init(algorithm: DigestAlgorithm, threads: Int = OrderedHashPool.availableCPUs,
-              window: Int = 256, bufferSize: Int = 1 << 20) {
+              window: Int = 2048, bufferSize: Int = 1 << 20) {
     precondition(window > 0 && threads >= 0)
     self.algorithm = algorithm
     self.threadCount = threads
