@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Hashing
 import Loadsets
 
@@ -56,5 +59,9 @@ public func lcksumMain(_ ctx: ToolContext) -> Int32 {
   options.radmindDirectory = radmindDirectory
   options.prefix = prefix
   options.transcripts = getopt.operands
+  // Benchmarking knob: hashing threads (default: one per CPU; 0 hashes on the main thread).
+  if let value = getenv("LOADSMITH_HASH_THREADS"), let n = Int(String(decoding: UnsafeRawBufferPointer(start: value, count: strlen(value)), as: UTF8.self)), n >= 0 {
+    options.threads = n
+  }
   return lcksum(options, output: ToolOutput(stdout: ctx.stdout, stderrFD: 2, lineBuffered: lineBuffered))
 }
