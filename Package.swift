@@ -7,7 +7,8 @@ let package = Package(
   platforms: [.macOS(.v13)],
   products: [
     .executable(name: "loadsmith", targets: ["loadsmith"]),
-    .library(name: "RadmindFormat", targets: ["RadmindFormat"]),
+    // The modules, for the benchmark package in Benchmarks/ and for embedding.
+    .library(name: "LoadsmithKit", targets: ["RadmindFormat", "TranscriptIO", "Hashing", "Capture", "Loadsets", "RadmindTools"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -24,13 +25,15 @@ let package = Package(
     // Digests (OpenSSL EVP), base64, the file hasher.
     .target(name: "Hashing", dependencies: ["CLibCrypto"]),
     // The filesystem side: tree walk, command files, fsdiff comparison.
-    .target(name: "Capture", dependencies: ["RadmindFormat", "TranscriptIO", "Hashing"]),
+    .target(name: "Capture", dependencies: ["RadmindFormat", "TranscriptIO", "Hashing", "CLibCrypto"]),
     // Loadset operations on entry streams: lmerge, diff, lcksum, twhich.
     .target(name: "Loadsets", dependencies: ["RadmindFormat", "TranscriptIO", "Hashing", "Capture"]),
     // The versioned store on top of a radmind server tree.
     .target(name: "Store", dependencies: ["RadmindFormat", "TranscriptIO", "Hashing", "Capture", "Loadsets"]),
     // The Definitive Software Library: tar + gzip archives.
     .target(name: "Library", dependencies: ["RadmindFormat", "TranscriptIO", "Hashing", "Store", "CZlib"]),
+    // Streaming tar writer/reader and parallel gzip: no Foundation, hashing by callback.
+    .target(name: "Archive", dependencies: ["CZlib"]),
 
     // radmind's own command lines (getopt, messages, exit codes) over the modules above.
     .target(name: "RadmindTools", dependencies: ["RadmindFormat", "TranscriptIO", "Hashing", "Capture", "Loadsets"]),
@@ -42,10 +45,16 @@ let package = Package(
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
+    // libFuzzer harness for the pure parsers (README "Fuzzing"); a plain build replays a corpus.
+    .executableTarget(name: "loadsmith-fuzz", dependencies: ["RadmindFormat"], path: "Fuzz"),
+
     .testTarget(name: "RadmindFormatTests", dependencies: ["RadmindFormat"]),
     .testTarget(name: "TranscriptIOTests", dependencies: ["TranscriptIO", "RadmindFormat"]),
     .testTarget(name: "HashingTests", dependencies: ["Hashing"]),
     .testTarget(name: "LoadsetsTests", dependencies: ["Loadsets", "Hashing", "TranscriptIO"]),
+    .testTarget(name: "RadmindToolsTests", dependencies: ["RadmindTools"]),
     .testTarget(name: "ConformanceTests", dependencies: ["loadsmith", "RadmindTools"]),
+    .testTarget(name: "CaptureTests", dependencies: ["Capture", "RadmindFormat", "TranscriptIO"]),
+    .testTarget(name: "ArchiveTests", dependencies: ["Archive"]),
   ]
 )

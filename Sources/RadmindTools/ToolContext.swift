@@ -34,5 +34,6 @@ public enum RadmindTools {
   public static let all: [String: RadmindToolMain] = [
     "lsort": lsortMain,
     "lcksum": lcksumMain,
+    "fsdiff": fsdiffMain,
   ]
 }

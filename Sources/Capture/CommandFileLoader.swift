@@ -1,0 +1,184 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import RadmindFormat
+import TranscriptIO
+
+/// What a command file amounts to once its includes and `-` lines are applied (spec §5.2).
+public struct LoadedCommandFile {
+  /// Transcripts in precedence order, **highest first** (special.T, when present, comes first).
+  public var transcripts: [TranscriptSource] = []
+  /// Declared special paths, converted to the run's form, not decoded (spec §5.3).
+  public var specials: [[UInt8]] = []
+  /// Exclude patterns, decoded then converted (spec §5.4).
+  public var excludes: [[UInt8]] = []
+
+  public init() {}
+}
+
+/// Reads a command file the way fsdiff does on the client (spec §5.2–5.6):
+///
+/// * kdir is the directory part of the top-level path (`./` without a `/`); every `k`, `p`, `n`
+///   argument is opened as kdir + argument, also inside included files;
+/// * `k` includes are read depth-first at their line; a composed path read twice is the fatal
+///   `command file loop`;
+/// * `p`/`n` transcripts are opened (and their first line parsed) when their line is read;
+/// * `- p`, `- n`, `- s`, `- x` remove earlier entries with an identical argument;
+/// * if specials remain, kdir + `special.T` becomes the highest-precedence transcript.
+///
+/// Errors are radmind's messages (`command file K: line N: ...`, `<path>: No such file or directory`).
+/// With `report` set, a problem is handed to it and loading goes on (``CommandFileChecker``);
+/// otherwise the first problem is thrown.
+public struct CommandFileLoader {
+  public var form: PathForm?
+  public var order: PathOrder
+  public var checksumming: Bool
+  /// Open `p`/`n`/special transcripts (false for `fsdiff -1 -`, which uses only excludes, and for checking).
+  public var openTranscripts: Bool
+  public var report: ((CaptureError) -> Void)?
+
+  public init(form: PathForm?, order: PathOrder, checksumming: Bool, openTranscripts: Bool = true) {
+    self.form = form
+    self.order = order
+    self.checksumming = checksumming
+    self.openTranscripts = openTranscripts
+  }
+
+  struct Listed {
+    var kind: TranscriptSource.Kind
+    var name: [UInt8]
+    var source: TranscriptSource?
+  }
+
+  /// The directory part of `kfile` including its `/`, or `./`.
+  public static func kdir(of kfile: [UInt8]) -> [UInt8] {
+    guard let slash = kfile.lastIndex(of: 0x2F) else { return Array("./".utf8) }
+    return Array(kfile[...slash])
+  }
+
+  public func load(path kfile: [UInt8]) throws(CaptureError) -> LoadedCommandFile {
+    let kdir = CommandFileLoader.kdir(of: kfile)
+    var included: Set<[UInt8]> = [kfile]
+    var listed: [Listed] = []
+    var result = LoadedCommandFile()
+    try read(kfile, kdir: kdir, included: &included, listed: &listed, result: &result)
+    if !result.specials.isEmpty {
+      let name = Array("special.T".utf8)
+      let full = kdir + name
+      if openTranscripts {
+        do {
+          listed.append(Listed(kind: .special, name: name, source: try open(.special, name, full)))
+        } catch { try problem(error) }
+      } else if report != nil, access(String(decoding: full, as: UTF8.self), R_OK) != 0 {
+        try problem(CaptureError.system(full, errno: errno))
+      }
+    }
+    result.transcripts = listed.reversed().compactMap { $0.source }
+    return result
+  }
+
+  func problem(_ error: CaptureError) throws(CaptureError) {
+    if let report { report(error) } else { throw error }
+  }
+
+  func open(_ kind: TranscriptSource.Kind, _ name: [UInt8], _ full: [UInt8]) throws(CaptureError) -> TranscriptSource {
+    try TranscriptSource(kind: kind, shortName: name, fullName: full, form: form, order: order,
+                         checksumming: checksumming)
+  }
+
+  func read(_ kfile: [UInt8], kdir: [UInt8], included: inout Set<[UInt8]>, listed: inout [Listed],
+            result: inout LoadedCommandFile) throws(CaptureError) {
+    let fd = try withCPath(kfile) { p throws(CaptureError) in Glibc.open(p, O_RDONLY | O_CLOEXEC) }
+    if fd < 0 {
+      try problem(CaptureError.system(kfile, errno: errno))
+      return
+    }
+    let reader = LineReader(fd: fd, name: String(decoding: kfile, as: UTF8.self), bufferSize: 1 << 14,
+                            ownsDescriptor: true)
+    var parser = CommandFileLineParser()
+    func where_(_ n: Int) -> [UInt8] { Array("command file ".utf8) + kfile + Array(": line \(n): ".utf8) }
+    while true {
+      let next: UnsafeRawBufferPointer?
+      do { next = try reader.next() } catch {
+        try problem(CaptureError.system(kfile, errno: error.errno))
+        return
+      }
+      guard let line = next else { return }
+      let n = reader.lineNumber
+      if !reader.lastLineHadNewline {
+        try problem(CaptureError(where_(n) + CommandFileLineError.lineTooLong.messageBytes))
+        if report == nil { return }
+        continue
+      }
+      let parsed: CommandFileLine?
+      do { parsed = try parser.parse(line) } catch {
+        try problem(CaptureError(where_(n) + error.messageBytes))
+        continue
+      }
+      guard let entry = parsed else { continue }
+      let arg = entry.argument
+      switch entry.kind {
+      case .include:
+        let full = kdir + arg
+        if included.contains(full) {
+          try problem(CaptureError(where_(n) + Array("command file loop: ".utf8) + arg + Array(" already included".utf8)))
+          continue
+        }
+        included.insert(full)
+        try read(full, kdir: kdir, included: &included, listed: &listed, result: &result)
+      case .positive, .negative:
+        let kind: TranscriptSource.Kind = entry.kind == .positive ? .positive : .negative
+        if entry.isRemoval {
+          listed.removeAll { $0.kind == kind && $0.name == arg }
+          continue
+        }
+        let full = kdir + arg
+        if openTranscripts {
+          do { listed.append(Listed(kind: kind, name: arg, source: try open(kind, arg, full))) } catch {
+            try problem(error)
+          }
+        } else {
+          if report != nil, access(String(decoding: full, as: UTF8.self), R_OK) != 0 {
+            try problem(CaptureError.system(full, errno: errno))
+          }
+          listed.append(Listed(kind: kind, name: arg, source: nil))
+        }
+      case .special:
+        let path = form?.convert(arg) ?? arg
+        if entry.isRemoval {
+          result.specials.removeAll { $0 == path }
+        } else if !result.specials.contains(path) {
+          result.specials.append(path)
+        }
+      case .exclude:
+        guard let decoded = arg.withUnsafeBytes({ PathCodec.decode($0) }) else {
+          // radmind would exclude with a corrupted pattern; an invalid escape never matches here.
+          if report != nil {
+            try problem(CaptureError(where_(n) + Array("invalid escape in pattern ".utf8) + arg))
+          }
+          continue
+        }
+        let pattern = form?.convert(decoded) ?? decoded
+        if entry.isRemoval {
+          result.excludes.removeAll { $0 == pattern }
+        } else if !result.excludes.contains(pattern) {
+          result.excludes.append(pattern)
+        }
+      }
+    }
+  }
+}
+
+/// Validates a command file and everything it includes, reporting **every** problem (radmind stops
+/// at the first): syntax errors, include loops, missing included files, transcripts and special.T.
+/// Transcripts are only checked for existence here (`loadsmith check` checks their contents).
+public enum CommandFileValidation {
+  public static func check(path: String, report: (String) -> Void) -> Int {
+    var problems: [CaptureError] = []
+    var loader = CommandFileLoader(form: nil, order: PathOrder(), checksumming: false, openTranscripts: false)
+    loader.report = { problems.append($0) }
+    _ = try? loader.load(path: Array(path.utf8))
+    for p in problems { report(p.description) }
+    return problems.count
+  }
+}

@@ -1,0 +1,131 @@
+/// radmind's exclude-pattern matcher (`wildcard.c`), reproduced rule for rule (spec §5.4).
+///
+/// Patterns and paths are **decoded** byte strings. The whole path must match.
+///
+///     Wildcard.matches(Array("./root/*b".utf8), Array("./root/spool/sub".utf8))   // true: * crosses /
+///
+/// Rules, including radmind's surprises:
+/// * `*` matches any run of bytes including `/`; followed by more pattern, it tries every start
+///   position up to, but not including, the end of the path.
+/// * `?` matches one byte.
+/// * `<min-max>` matches a whole run of decimal digits whose value v (C `atoi`) has min ≤ v ≤ max.
+/// * `[set]` is inverted: it consumes one byte c and matches unless the set is empty or every member
+///   equals c. A `[` without `]` never matches.
+/// * `{a,b,...}` matches an alternative taken literally, then the rest of the pattern.
+/// * `\c` matches c literally; a trailing `\` matches the end of the path.
+/// * With `caseInsensitive`, A–Z fold to a–z in literal, set and alternative comparisons.
+///
+/// Where radmind reads past the end of the path (`?` or `[set]` at the end), this returns false.
+public enum Wildcard {
+  public static func matches(_ pattern: [UInt8], _ path: [UInt8], caseInsensitive: Bool = false) -> Bool {
+    pattern.withUnsafeBytes { w in
+      path.withUnsafeBytes { p in
+        match(w, 0, p, 0, caseInsensitive)
+      }
+    }
+  }
+
+  @inline(__always)
+  static func fold(_ b: UInt8, _ ci: Bool) -> UInt8 {
+    ci && (b &- 0x41) < 26 ? b | 0x20 : b
+  }
+
+  @inline(__always)
+  static func isDigit(_ b: UInt8) -> Bool { b &- 0x30 < 10 }
+
+  /// Reads a digit run starting at `i` with C `atoi` wrap-around; returns (value, index after).
+  static func digits(_ s: UnsafeRawBufferPointer, _ i: Int) -> (Int32, Int) {
+    var j = i
+    while j < s.count, isDigit(s[j]) { j += 1 }
+    let value = LenientNumber.atoi(UnsafeRawBufferPointer(rebasing: s[i..<j]))
+    return (value, j)
+  }
+
+  static func match(_ w: UnsafeRawBufferPointer, _ wi0: Int, _ p: UnsafeRawBufferPointer, _ pi0: Int,
+                    _ ci: Bool) -> Bool {
+    var wi = wi0, pi = pi0
+    let wn = w.count, pn = p.count
+    while true {
+      guard wi < wn else { return pi == pn }
+      switch w[wi] {
+      case UInt8(ascii: "*"):
+        wi += 1
+        if wi == wn { return true }
+        var k = pi
+        while k < pn {
+          if match(w, wi, p, k, ci) { return true }
+          k += 1
+        }
+        return false
+      case UInt8(ascii: "?"):
+        if pi >= pn { return false }
+        wi += 1; pi += 1
+      case UInt8(ascii: "<"):
+        wi += 1
+        guard pi < pn, isDigit(p[pi]) else { return false }
+        let (value, pEnd) = digits(p, pi)
+        pi = pEnd
+        guard wi < wn, isDigit(w[wi]) else { return false }
+        let (minimum, afterMin) = digits(w, wi)
+        wi = afterMin
+        guard wi < wn, w[wi] == UInt8(ascii: "-") else { return false }
+        wi += 1
+        guard wi < wn, isDigit(w[wi]) else { return false }
+        let (maximum, afterMax) = digits(w, wi)
+        wi = afterMax
+        guard wi < wn, w[wi] == UInt8(ascii: ">") else { return false }
+        wi += 1
+        if value < minimum || value > maximum { return false }
+      case UInt8(ascii: "["):
+        wi += 1
+        guard pi < pn else { return false }
+        let c = fold(p[pi], ci)
+        var sawOther = false
+        var empty = true
+        while wi < wn, w[wi] != UInt8(ascii: "]") {
+          empty = false
+          if fold(w[wi], ci) != c { sawOther = true }
+          wi += 1
+        }
+        guard wi < wn else { return false }  // no closing ]
+        wi += 1
+        if empty || !sawOther { return false }
+        pi += 1
+      case UInt8(ascii: "{"):
+        wi += 1
+        // Find the closing brace; a nested { or a missing } never matches.
+        var close = wi
+        while close < wn, w[close] != UInt8(ascii: "}") {
+          if w[close] == UInt8(ascii: "{") { return false }
+          close += 1
+        }
+        guard close < wn else { return false }
+        var altStart = wi
+        while altStart <= close {
+          var altEnd = altStart
+          while altEnd < close, w[altEnd] != UInt8(ascii: ",") { altEnd += 1 }
+          let len = altEnd - altStart
+          if pi + len <= pn {
+            var same = true
+            var k = 0
+            while k < len {
+              if fold(w[altStart + k], ci) != fold(p[pi + k], ci) { same = false; break }
+              k += 1
+            }
+            if same && match(w, close + 1, p, pi + len, ci) { return true }
+          }
+          altStart = altEnd + 1
+        }
+        return false
+      case 0x5C:  // backslash
+        wi += 1
+        if wi == wn { return pi == pn }
+        guard pi < pn, fold(w[wi], ci) == fold(p[pi], ci) else { return false }
+        wi += 1; pi += 1
+      default:
+        guard pi < pn, fold(w[wi], ci) == fold(p[pi], ci) else { return false }
+        wi += 1; pi += 1
+      }
+    }
+  }
+}

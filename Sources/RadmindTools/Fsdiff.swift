@@ -1,0 +1,142 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Capture
+import RadmindFormat
+import TranscriptIO
+
+/// `fsdiff { -C | -A | -1 } [ -IVW ] [ -K command ] [ -c checksum ] [ -o file [ -% ] ] path`,
+/// exactly as radmind (spec §7): the same options, output, messages and exit codes.
+///
+/// Unlike radmind, `-o` is written atomically: after a fatal error the output file is left as it
+/// was (radmind leaves a truncated, half-written transcript).
+public func fsdiffMain(_ ctx: ToolContext) -> Int32 {
+  let getopt = PosixGetopt(ctx.arguments, optionString: "%1ACc:IK:o:tVvW")
+  var options = FsdiffOptions()
+  var kfile = "/var/radmind/client/command.K"
+  var outputPath: String?
+  var modeChanges = 0
+  var errors = 0
+  for event in getopt.events {
+    switch event {
+    case .option("c", let name?):
+      guard let digester = makeDigester(named: name) else {
+        ctx.error("\(name): unsupported checksum\n")
+        return 2
+      }
+      options.digester = digester
+    case .option("I", _): options.caseInsensitive = true
+    case .option("o", let path?):
+      // radmind opens the file here; report an unopenable one the same way, but leave an
+      // existing file untouched until the new transcript is complete.
+      let fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0o666)
+      if fd < 0 {
+        ctx.error("\(path): \(String(cString: strerror(errno)))\n")
+        return 2
+      }
+      close(fd)
+      outputPath = path
+    case .option("K", let path?): kfile = path
+    case .option("1", _):
+      options.single = true
+      modeChanges += 1
+      options.mode = .creatable
+    case .option("C", _):
+      modeChanges += 1
+      options.mode = .creatable
+    case .option("A", _):
+      modeChanges += 1
+      options.mode = .applicable
+    case .option("t", _): options.ignoreTime = true
+    case .option("V", _):
+      ctx.out("\(radmindVersion)\nsha1\nsha\nmd5\nmd2\ndss1\nmdc2\nripemd160\n")
+      try? ctx.stdout.flush()
+      return 0
+    case .option("W", _): options.warnExcludes = true
+    case .option("%", _), .option("v", _): options.progress = true
+    default:
+      if let m = PosixGetopt.message(for: event, program: ctx.program) { ctx.error(m) }
+      ctx.out("bad ?\n")
+      errors += 1
+    }
+  }
+  if options.progress && outputPath == nil { errors += 1 }
+  if options.mode == .applicable && options.single { errors += 1 }
+  if modeChanges > 1 { errors += 1 }
+  if kfile.hasSuffix("/") || kfile.isEmpty { errors += 1 }
+  if errors > 0 || getopt.operands.count != 1 {
+    ctx.error("usage: \(ctx.program) { -C | -A | -1 } [ -IVW ] [ -K command ] [ -c checksum ] [ -o file [ -% ] ] path\n")
+    return 2
+  }
+  let argument = Array(getopt.operands[0].utf8)
+
+  var file: AtomicFile?
+  let out: OutputBuffer
+  if let outputPath {
+    do { file = try AtomicFile(path: outputPath) } catch {
+      ctx.error("\(outputPath): \(error.reason)\n")
+      return 2
+    }
+    out = file!.buffer
+  } else {
+    out = ctx.stdout
+  }
+
+  func fail(_ error: CaptureError) -> Int32 {
+    file?.abort()
+    try? ctx.stdout.flush()
+    var bytes = error.message
+    bytes.append(0x0A)
+    bytes.withUnsafeBytes { _ = try? writeAll(fd: 2, $0, name: "(stderr)") }
+    return error.status
+  }
+
+  do throws(CaptureError) {
+    if options.single && argument == Array("-".utf8) {
+      // -1 -: paths from standard input; only the command file's excludes are used, as written.
+      let loader = CommandFileLoader(form: nil, order: PathOrder(caseInsensitive: options.caseInsensitive),
+                                     checksumming: false, openTranscripts: false)
+      var loaded = try loader.load(path: Array(kfile.utf8))
+      loaded.transcripts = []
+      let run = FsdiffRun(options: options, commandFile: loaded, out: out, messages: ctx.stdout)
+      let input = LineReader(fd: 0, name: "(stdin)")
+      while true {
+        let next: UnsafeRawBufferPointer?
+        do { next = try input.next() } catch { throw CaptureError.system(Array("(stdin)".utf8), errno: error.errno) }
+        guard let line = next else { break }
+        let path = PathForm.canonicalize(Array(line))
+        try run.runSingle(path: path) { warning in
+          try? ctx.stdout.flush()
+          var bytes = warning
+          bytes.append(0x0A)
+          bytes.withUnsafeBytes { _ = try? writeAll(fd: 2, $0, name: "(stderr)") }
+        }
+      }
+    } else {
+      let path = PathForm.canonicalize(argument)
+      let form = PathForm(canonicalPath: path)
+      var loaded = LoadedCommandFile()
+      // The path is checked before the command file is read.
+      if case .absent = FilesystemObject.stat(path) {
+        throw CaptureError.system(path, errno: ENOENT)
+      }
+      if !options.single {
+        let loader = CommandFileLoader(form: form, order: PathOrder(caseInsensitive: options.caseInsensitive),
+                                       checksumming: options.digester != nil)
+        loaded = try loader.load(path: Array(kfile.utf8))
+        if loaded.transcripts.isEmpty && options.mode == .applicable {
+          throw CaptureError("-A option requires a non-NULL transcript")
+        }
+      }
+      let run = FsdiffRun(options: options, commandFile: loaded, out: out, messages: ctx.stdout)
+      try run.run(path: path)
+    }
+    if let file {
+      do { try file.commit() } catch { throw CaptureError.system(Array(error.path.utf8), errno: error.errno) }
+    }
+    do { try ctx.stdout.flush() } catch { throw CaptureError.system(Array("(stdout)".utf8), errno: error.errno) }
+  } catch {
+    return fail(error)
+  }
+  return 0
+}
