@@ -25,7 +25,7 @@ let package = Package(
     // Digests (OpenSSL EVP), base64, the file hasher.
     .target(name: "Hashing", dependencies: ["CLibCrypto"]),
     // The filesystem side: tree walk, command files, fsdiff comparison.
-    .target(name: "Capture", dependencies: ["RadmindFormat", "TranscriptIO", "Hashing", "CLibCrypto"]),
+    .target(name: "Capture", dependencies: ["RadmindFormat", "TranscriptIO", "Hashing"]),
     // Loadset operations on entry streams: lmerge, diff, lcksum, twhich.
     .target(name: "Loadsets", dependencies: ["RadmindFormat", "TranscriptIO", "Hashing", "Capture"]),
     // The versioned store on top of a radmind server tree.
