@@ -125,12 +125,14 @@ struct LcksumRun {
 
   func run() -> Outcome {
     let location: LoadsetLocation
-    switch LoadsetLocation.locate(transcript: transcriptPath, radmindDirectory: options.radmindDirectory) {
-    case .success(let l): location = l
-    case .failure(let f):
-      output.err("\(f.description)\n")
+    do {
+      let radmind = try LoadsetLocation.resolveRadmindDirectory(Array(options.radmindDirectory.utf8))
+      location = try LoadsetLocation.locate(transcript: Array(transcriptPath.utf8), radmindDirectory: radmind)
+    } catch {
+      output.err(error.message + [0x0A])
       return .fatal
     }
+    let fileDirectory = location.fileDirectory + [0x2F]
     var st = stat()
     if stat(transcriptPath, &st) != 0 {
       output.err("\(transcriptPath): \(String(cString: strerror(errno)))\n")
@@ -231,10 +233,9 @@ struct LcksumRun {
         return (nil, .copy(line: keep, progressPath: progress == nil ? nil : decoded))
       }
       if tokens.count != 8 { return (nil, problem(n, "\(tokens.count) arguments should be 8")) }
-      let stored = location.storedFile(decoded)
+      let stored = fileDirectory + decoded
       if stored.count >= RadmindLimits.maxPathLength {
-        let text = "\(n): \(location.fileRoot)/\(location.name)/"
-        return (nil, .problem(message: Array(text.utf8) + decoded + Array(": path too long\n".utf8)))
+        return (nil, .problem(message: Array("\(n): ".utf8) + stored + Array(": path too long\n".utf8)))
       }
       let fileLine = FileLine(lineNumber: n, line: Array(raw), decodedPath: decoded, storedFile: stored,
                               isAppleSingle: type == UInt8(ascii: "a"))
@@ -371,18 +372,18 @@ struct LcksumRun {
           output.err("\(error.description)\n")
           return .fatal
         }
-        if verbose { output.out("\(location.name): updated\n") }
+        if verbose { output.out(location.name + Array(": updated\n".utf8)) }
         return .changed
       }
       temporary!.abort()
-      if verbose { output.out("\(location.name): verified\n") }
+      if verbose { output.out(location.name + Array(": verified\n".utf8)) }
       return .clean
     }
     if firstProblem == 0 {
-      if verbose { output.out("\(location.name): verified\n") }
+      if verbose { output.out(location.name + Array(": verified\n".utf8)) }
       return .clean
     }
-    if verbose { output.out("\(location.name): incorrect\n") }
+    if verbose { output.out(location.name + Array(": incorrect\n".utf8)) }
     return firstProblem == 1 ? .changed : .problems(first: firstProblem)
   }
 

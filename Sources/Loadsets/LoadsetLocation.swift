@@ -1,93 +1,97 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
-
-/// Where a transcript's stored files live on a radmind server (spec §8.1), as lcksum and lmerge
-/// find it: after `realpath` of the transcript and of the radmind directory,
+/// Where a transcript's files live, found the way radmind's lmerge finds them (spec §8.1,
+/// radmind's `get_root`): after `realpath` of the radmind directory and of the transcript,
 ///
-/// * a transcript under `<radmind>/tmp/transcript[/sub]` has its files in `<radmind>/tmp/file[/sub]`;
-/// * one under `<radmind>/transcript[/sub]` in `<radmind>/file[/sub]`;
-/// * any other in `<its directory>/../file`.
+/// * a transcript under `<radmind>/tmp/transcript` has its files under `<radmind>/tmp/file`,
+/// * one under `<radmind>/transcript` under `<radmind>/file` (sub-directories carried over),
+/// * any other under `<directory of the transcript>/../file`.
 ///
-/// The files of line path P are then in `<fileRoot>/<name>/P` (so `file/T//etc/passwd` for an
-/// absolute P). `name` is the last component of the *resolved* path: a symlinked transcript
-/// uses its target's file directory.
+/// The file for line path P is `<fileRoot>/<name>/<decoded P>`.
 public struct LoadsetLocation: Sendable, Equatable {
-  /// The directory holding `<name>/...`, as radmind builds it (may contain `/../`).
-  public var fileRoot: String
-  /// The transcript's file name after resolving symlinks.
-  public var name: String
+  /// The transcript's resolved directory (where the transcript file itself lives).
+  public var transcriptRoot: [UInt8]
+  /// The directory holding `<name>/` file directories.
+  public var fileRoot: [UInt8]
+  /// The transcript's file name (last component of its resolved path).
+  public var name: [UInt8]
 
-  public init(fileRoot: String, name: String) {
-    self.fileRoot = fileRoot
-    self.name = name
+  public var transcriptPath: [UInt8] { transcriptRoot + [0x2F] + name }
+  public var fileDirectory: [UInt8] { fileRoot + [0x2F] + name }
+
+  /// A failure worded as radmind prints it (`perror` of the partial path, or its own text).
+  public struct Failure: Error, Sendable {
+    public var message: [UInt8]
   }
 
-  /// Why a location could not be found; `description` is radmind's message.
-  public struct Failure: Error, Sendable, Equatable, CustomStringConvertible {
-    public var description: String
+  /// Resolves the radmind directory (`-D`); it must exist.
+  public static func resolveRadmindDirectory(_ path: [UInt8]) throws(Failure) -> [UInt8] {
+    switch PosixFS.realpath(path) {
+    case .success(let p): return p
+    case .failure(let f): throw Failure(message: f.partial + Array(": ".utf8) + PosixFS.reason(f.errno))
+    }
   }
 
-  /// Locates `transcriptPath` (relative to the working directory) against `radmindDirectory`,
-  /// which must exist.
-  public static func locate(transcript transcriptPath: String, radmindDirectory: String) -> Result<LoadsetLocation, Failure> {
-    guard let radmind = realPath(radmindDirectory) else {
-      return .failure(Failure(description: "\(radmindDirectory): \(String(cString: strerror(errno)))"))
+  /// radmind's `get_root` for an existing transcript path.
+  public static func locate(transcript path: [UInt8], radmindDirectory radmind: [UInt8]) throws(Failure) -> LoadsetLocation {
+    let real: [UInt8]
+    switch PosixFS.realpath(path) {
+    case .success(let p): real = p
+    case .failure(let f): throw Failure(message: f.partial + Array(": ".utf8) + PosixFS.reason(f.errno))
     }
-    var absolute = transcriptPath
-    if !transcriptPath.hasPrefix("/") {
-      var cwd = [CChar](repeating: 0, count: 4097)
-      guard getcwd(&cwd, cwd.count) != nil else {
-        return .failure(Failure(description: "getcwd: \(String(cString: strerror(errno)))"))
-      }
-      let cwdBytes = cwd.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }
-      absolute = String(decoding: cwdBytes, as: UTF8.self) + "/" + transcriptPath
-    }
-    guard let real = realPath(absolute) else {
-      return .failure(Failure(description: "\(absolute): \(String(cString: strerror(errno)))"))
-    }
-    let bytes = Array(real.utf8)
-    guard let slash = bytes.lastIndex(of: 0x2F), slash > 0 else {
-      return .failure(Failure(description: "\(real): invalid transcript location"))
-    }
-    let directory = Array(bytes[..<slash])
-    let name = String(decoding: bytes[(slash + 1)...], as: UTF8.self)
-    // radmind tests with strstr (anywhere in the path) and then takes the rest after as many
-    // bytes as the test path has; for any path actually inside the repository the two agree.
-    for (transcripts, files) in [("/tmp/transcript", "/tmp/file"), ("/transcript", "/file")] {
-      let test = Array((radmind + transcripts).utf8)
-      if contains(directory, test) {
-        let rest = directory.count > test.count ? String(decoding: directory[test.count...], as: UTF8.self) : ""
-        return .success(LoadsetLocation(fileRoot: radmind + files + rest, name: name))
-      }
-    }
-    return .success(LoadsetLocation(fileRoot: String(decoding: directory, as: UTF8.self) + "/../file", name: name))
+    return try fromResolved(real, radmind: radmind)
   }
 
-  /// `<fileRoot>/<name>/` followed by `decodedPath`.
-  public func storedFile(_ decodedPath: [UInt8]) -> [UInt8] {
-    var out = Array(fileRoot.utf8)
-    out.append(0x2F)
-    out.append(contentsOf: name.utf8)
-    out.append(0x2F)
-    out.append(contentsOf: decodedPath)
-    return out
+  /// `get_root` for a destination that may not exist yet: the directory is resolved and the
+  /// name kept (an existing destination is resolved as a whole, so a symlink is followed as
+  /// radmind follows it). A missing directory fails as radmind's `open(O_CREAT)` does.
+  public static func locate(destination path: [UInt8], radmindDirectory radmind: [UInt8]) throws(Failure) -> LoadsetLocation {
+    if PosixFS.exists(path) {
+      return try locate(transcript: path, radmindDirectory: radmind)
+    }
+    let dir = PosixFS.directoryOf(path)
+    let name = PosixFS.lastComponent(path)
+    let realDir: [UInt8]
+    switch PosixFS.realpath(dir) {
+    case .success(let p): realDir = p
+    case .failure(let f): throw Failure(message: path + Array(": ".utf8) + PosixFS.reason(f.errno))
+    }
+    if name.isEmpty || !PosixFS.isDirectory(realDir) {
+      throw Failure(message: path + Array(": ".utf8) + PosixFS.reason(name.isEmpty ? 21 /* EISDIR */ : 20 /* ENOTDIR */))
+    }
+    return try fromResolved((realDir == [0x2F] ? [] : realDir) + [0x2F] + name, radmind: radmind)
   }
 
-  static func realPath(_ path: String) -> String? {
-    guard let p = realpath(path, nil) else { return nil }
-    defer { free(p) }
-    return String(cString: p)
+  static func fromResolved(_ real: [UInt8], radmind: [UInt8]) throws(Failure) -> LoadsetLocation {
+    guard let slash = real.lastIndex(of: 0x2F), slash != 0 else {
+      throw Failure(message: real + Array(": invalid transcript location".utf8))
+    }
+    let dir = Array(real[..<slash])
+    let name = Array(real[(slash + 1)...])
+    let tmpTranscript = radmind + Array("/tmp/transcript".utf8)
+    if contains(dir, tmpTranscript) {
+      let rest = remainder(dir, after: tmpTranscript.count)
+      return LoadsetLocation(transcriptRoot: tmpTranscript + rest, fileRoot: radmind + Array("/tmp/file".utf8) + rest, name: name)
+    }
+    let transcript = radmind + Array("/transcript".utf8)
+    if contains(dir, transcript) {
+      let rest = remainder(dir, after: transcript.count)
+      return LoadsetLocation(transcriptRoot: transcript + rest, fileRoot: radmind + Array("/file".utf8) + rest, name: name)
+    }
+    return LoadsetLocation(transcriptRoot: dir, fileRoot: dir + Array("/../file".utf8), name: name)
   }
 
+  /// `strstr(haystack, needle) != NULL`.
   static func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
     guard needle.count <= haystack.count else { return false }
     if needle.isEmpty { return true }
     for start in 0...(haystack.count - needle.count) where haystack[start] == needle[0] {
-      if haystack[start..<(start + needle.count)].elementsEqual(needle) { return true }
+      if haystack[start ..< start + needle.count].elementsEqual(needle) { return true }
     }
     return false
+  }
+
+  /// `&real_path[strlen(test_path)]`: radmind indexes from the start of the path, not from
+  /// where the match was found.
+  static func remainder(_ path: [UInt8], after count: Int) -> [UInt8] {
+    count < path.count ? Array(path[count...]) : []
   }
 }

@@ -20,6 +20,12 @@ public final class ToolContext {
     StandardStreams.writeError(message)
   }
 
+  /// Writes raw bytes (paths need not be UTF-8) to standard error, after flushing standard output.
+  public func errorBytes(_ bytes: [UInt8]) {
+    try? stdout.flush()
+    bytes.withUnsafeBytes { raw in try? writeAll(fd: 2, raw, name: "(stderr)") }
+  }
+
   public func out(_ s: String) {
     try? stdout.append(s)
   }
@@ -34,6 +40,8 @@ public enum RadmindTools {
   public static let all: [String: RadmindToolMain] = [
     "lsort": lsortMain,
     "lcksum": lcksumMain,
+    "lmerge": lmergeMain,
     "fsdiff": fsdiffMain,
+    "twhich": twhichMain,
   ]
 }

@@ -351,31 +351,6 @@ struct LcksumUpdateTests {
   }
 }
 
-struct LoadsetLocationTests {
-  @Test("transcript/, tmp/transcript/ and elsewhere map to file/, tmp/file/ and ../file")
-  func locations() throws {
-    let s = Server()
-    _ = system("mkdir -p '\(s.root)/tmp/transcript/sub' '\(s.root)/transcript/sub' '\(s.root)/other/tr'")
-    for p in ["transcript/sub/x.T", "tmp/transcript/sub/y.T", "other/tr/z.T"] { s.write(p, "") }
-    let real = LoadsetLocation.realPath(s.root)!
-    func loc(_ p: String) -> LoadsetLocation? { try? LoadsetLocation.locate(transcript: s.root + "/" + p, radmindDirectory: s.root).get() }
-    #expect(loc("transcript/sub/x.T") == LoadsetLocation(fileRoot: real + "/file/sub", name: "x.T"))
-    #expect(loc("tmp/transcript/sub/y.T") == LoadsetLocation(fileRoot: real + "/tmp/file/sub", name: "y.T"))
-    #expect(loc("other/tr/z.T") == LoadsetLocation(fileRoot: real + "/other/tr/../file", name: "z.T"))
-  }
-
-  @Test("a symlinked transcript uses its target's name; a missing radmind directory is an error")
-  func symlinkAndMissing() {
-    let s = Server()
-    s.write("transcript/x-001.T", "")
-    symlink("x-001.T", s.root + "/transcript/x-current.T")
-    let l = try? LoadsetLocation.locate(transcript: s.root + "/transcript/x-current.T", radmindDirectory: s.root).get()
-    #expect(l?.name == "x-001.T")
-    let missing = LoadsetLocation.locate(transcript: s.root + "/transcript/x-001.T", radmindDirectory: s.root + "/nope")
-    #expect(missing == .failure(.init(description: "\(s.root)/nope: No such file or directory")))
-  }
-}
-
 func zeroPadded4(_ i: Int) -> String {
   let s = String(i)
   return String(repeating: "0", count: max(0, 4 - s.count)) + s
