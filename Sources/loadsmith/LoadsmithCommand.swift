@@ -12,6 +12,6 @@ struct LoadsmithCommand: ParsableCommand {
       """,
     subcommands: [
       Check.self, Diff.self, Name.self, Init.self, CaptureCommand.self, BuildCommand.self, Release.self, Promote.self,
-      Rollback.self, Status.self, Log.self, Verify.self, CommandGroup.self,
+      Rollback.self, Status.self, Log.self, Verify.self, CommandGroup.self, Hash.self,
     ])
 }
