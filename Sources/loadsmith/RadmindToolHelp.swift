@@ -18,9 +18,7 @@ struct FsdiffHelp: RadmindToolHelp {
     abstract: "radmind's fsdiff: capture a tree as a transcript, or compare it with a command file's transcripts.",
     usage: "fsdiff { -C | -A | -1 } [ -IVWt ] [ -K command.K ] [ -c digest ] [ -o file [ -% ] ] path",
     discussion: """
-      Exactly radmind's options, output and exit codes (the default mode is -C, as in radmind's code).
-      Difference from radmind: -o is written to a temporary file and renamed into place, so an error
-      never leaves a partial transcript.
+      Exactly radmind's options, output and exit codes (the default mode is -C, as in radmind's code). Difference from radmind: -o is written to a temporary file and renamed into place, so an error never leaves a partial transcript.
       """)
 }
 
@@ -34,10 +32,7 @@ struct LmergeHelp: RadmindToolHelp {
       lmerge -n [ -CITVv ] [ -D radmind-dir ] [ -u umask ] t1 t2 dest
       """,
     discussion: """
-      Exactly radmind's modes, quirks, messages and exit codes. Difference from radmind: the result is
-      published crash-safely (both parts built under temporary names and fsynced; the file directory
-      made visible first, the transcript last; an existing pair replaced with RENAME_EXCHANGE; an
-      intent record lets the next run finish or undo an interrupted publish).
+      Exactly radmind's modes, quirks, messages and exit codes. Difference from radmind: the result is published crash-safely (both parts built under temporary names and fsynced; the file directory made visible first, the transcript last; an existing pair replaced with RENAME_EXCHANGE; an intent record lets the next run finish or undo an interrupted publish).
       """)
 }
 
@@ -49,16 +44,9 @@ struct LcksumHelp: RadmindToolHelp {
     discussion: """
       Exactly radmind's options, messages, rewritten-line layout and exit codes, with two departures:
 
-      -n -a works. radmind's -a ("continue after errors") crashes after the first bad line. Here every
-      problem (missing or unreadable stored file, malformed line, wrong size or checksum) is reported
-      with radmind's message on its own line, checking goes on through the remaining lines and
-      transcripts, and the exit status is the one radmind gives for the first problem (2 for a
-      missing/unreadable file or a malformed line, 1 for a wrong size or checksum). A bad sort order
-      still stops at once (exit 2).
+      -n -a works. radmind's -a ("continue after errors") crashes after the first bad line. Here every problem (missing or unreadable stored file, malformed line, wrong size or checksum) is reported with radmind's message on its own line, checking goes on through the remaining lines and transcripts, and the exit status is the one radmind gives for the first problem (2 for a missing/unreadable file or a malformed line, 1 for a wrong size or checksum). A bad sort order still stops at once (exit 2).
 
-      A stored file that changes while it is hashed is an error, never a checksum. An update is
-      written to a temporary file, fsynced and renamed over the transcript; after any error the
-      transcript is unchanged and no temporary file is left.
+      A stored file that changes while it is hashed is an error, never a checksum. An update is written to a temporary file, fsynced and renamed over the transcript; after any error the transcript is unchanged and no temporary file is left.
       """)
 }
 
@@ -68,9 +56,7 @@ struct LsortHelp: RadmindToolHelp {
     abstract: "radmind's lsort: sort transcript lines in radmind path order.",
     usage: "lsort [ -IV ] [ -o file ] [ files... ]",
     discussion: """
-      Exactly radmind's output (lines verbatim, ties in reverse input order) and exit codes.
-      Differences from radmind: memory stays bounded (external merge sort), and -o is written
-      atomically, so a failed run leaves an existing output file as it was.
+      Exactly radmind's output (lines verbatim, ties in reverse input order) and exit codes. Differences from radmind: memory stays bounded (external merge sort), and -o is written atomically, so a failed run leaves an existing output file as it was.
       """)
 }
 
