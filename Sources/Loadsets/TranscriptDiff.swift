@@ -93,7 +93,7 @@ public struct TranscriptDiff {
     while true {
       if a.atEnd && b.atEnd { break }
       let c: Int
-      if a.atEnd { c = 1 } else if b.atEnd { c = -1 } else { c = order.compareEncoded(a.path, b.path) }
+      if a.atEnd { c = 1 } else if b.atEnd { c = -1 } else { c = order.compareEncodedSkippingPrefix(a.path, b.path) }
       if c < 0 {
         let e = try a.entry()
         summary.removed += 1
@@ -164,16 +164,36 @@ public struct TranscriptDiff {
       TranscriptDiffError(message: "\(reader.name): line \(reader.lineNumber): \(message)")
     }
 
+    /// Finds the next line and its path token. Only the leading tokens are looked at here;
+    /// a line is fully validated when it is parsed, i.e. when it differs from the other side
+    /// (byte-identical lines in both transcripts are compared as bytes).
     func advance() throws {
       while true {
         let next: UnsafeRawBufferPointer?
         do { next = try reader.next() } catch { throw TranscriptDiffError(message: "\(reader.name): \(error.reason)") }
         guard let raw = next else { atEnd = true; return }
-        if isCommentOrBlank(raw) { continue }
-        let typeIndex: Int
-        do { typeIndex = try parser.validate(raw).typeIndex } catch { throw fail(error.description) }
+        let n = raw.count
+        var i = 0
+        @inline(__always) func nextToken() -> Range<Int>? {
+          while i < n && LineTokens.isSeparator(raw[i]) { i &+= 1 }
+          if i >= n { return nil }
+          let st = i
+          while i < n && !LineTokens.isSeparator(raw[i]) { i &+= 1 }
+          return st ..< i
+        }
+        guard let first = nextToken() else { continue }
+        if raw[first.lowerBound] == UInt8(ascii: "#") { continue }
+        let lead = raw[first.lowerBound]
+        let prefixed = first.count == 1 && (lead == UInt8(ascii: "-") || lead == UInt8(ascii: "+"))
+        let typeToken = prefixed ? nextToken() : first
+        let pathToken = typeToken == nil ? nil : nextToken()
+        guard let pathToken, nextToken() != nil else {
+          // Too few tokens: let the validating parser word the error.
+          do { _ = try parser.validate(raw) } catch { throw fail(error.description) }
+          throw fail("line cannot be read")
+        }
         line = raw
-        path = parser.tokens.token(typeIndex + 1, in: raw)
+        path = UnsafeRawBufferPointer(rebasing: raw[pathToken])
         if !order.accept(encoded: path) { throw fail("bad sort order") }
         return
       }

@@ -18,7 +18,7 @@ public struct OrderChecker: Sendable {
       hasPrevious = true
     }
     guard hasPrevious else { return true }
-    return previous.withUnsafeBytes { order.compareEncoded($0, encodedPath) } < 0
+    return previous.withUnsafeBytes { order.compareEncodedSkippingPrefix($0, encodedPath) } < 0
   }
 
   /// Same for a decoded path.
