@@ -10,5 +10,5 @@ struct LoadsmithCommand: ParsableCommand {
       Also answers to radmind's tool names: `loadsmith lsort ...` (or a symlink named lsort)
       behaves exactly as radmind's lsort, with radmind's options, output and exit codes.
       """,
-    subcommands: [Check.self, Diff.self])
+    subcommands: [Check.self, Diff.self, Concat.self])
 }
