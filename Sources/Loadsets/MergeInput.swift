@@ -10,6 +10,8 @@ import TranscriptIO
 /// blank and comment lines skipped, a first token starting with `-` marks a removal, the type is
 /// the first byte of the next token and the path the token after it. Field counts are not
 /// validated. The current line stays in the reader's buffer (no copy, no allocation per line).
+/// Stored properties skip dynamic exclusivity checks (one merge owns each input; the checks
+/// were a quarter of lmerge's time).
 public final class MergeInput {
   /// What reading the next line gave. radmind's callers treat these differently (see ``Lmerge``).
   public enum Advance: Equatable {
@@ -25,20 +27,20 @@ public final class MergeInput {
   public var name: [UInt8] { location.name }
   public let order: PathOrder
   let reader: LineReader
-  private var tokens = LineTokens()
+  @exclusivity(unchecked) private var tokens = LineTokens()
   /// The current line (bytes before its LF).
-  public private(set) var line = UnsafeRawBufferPointer(start: nil, count: 0)
-  public private(set) var isAtEnd = false
-  public private(set) var isRemoval = false
+  @exclusivity(unchecked) public private(set) var line = UnsafeRawBufferPointer(start: nil, count: 0)
+  @exclusivity(unchecked) public private(set) var isAtEnd = false
+  @exclusivity(unchecked) public private(set) var isRemoval = false
   /// Index of the type token in ``tokens`` (0, or 1 after a `-` token).
-  public private(set) var typeIndex = 0
-  public private(set) var lineNumber = 0
+  @exclusivity(unchecked) public private(set) var typeIndex = 0
+  @exclusivity(unchecked) public private(set) var lineNumber = 0
   /// The encoded path token of the current line.
-  public private(set) var path = UnsafeRawBufferPointer(start: nil, count: 0)
-  private var previous: [UInt8] = []
-  private var hasPrevious = false
-  private var tokensValid = false
-  private var typeOffset = 0
+  @exclusivity(unchecked) public private(set) var path = UnsafeRawBufferPointer(start: nil, count: 0)
+  @exclusivity(unchecked) private var previous: [UInt8] = []
+  @exclusivity(unchecked) private var hasPrevious = false
+  @exclusivity(unchecked) private var tokensValid = false
+  @exclusivity(unchecked) private var typeOffset = 0
 
   public init(path: String, location: LoadsetLocation, order: PathOrder) throws(SystemError) {
     self.location = location

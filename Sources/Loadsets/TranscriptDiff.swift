@@ -147,11 +147,11 @@ public struct TranscriptDiff {
   /// One input: reader, validating parser, order check.
   final class Side {
     let reader: LineReader
-    var parser = TranscriptLineParser()
-    var order: OrderChecker
-    var line = UnsafeRawBufferPointer(start: nil, count: 0)
-    var path = UnsafeRawBufferPointer(start: nil, count: 0)
-    var atEnd = false
+    @exclusivity(unchecked) var parser = TranscriptLineParser()
+    @exclusivity(unchecked) var order: OrderChecker
+    @exclusivity(unchecked) var line = UnsafeRawBufferPointer(start: nil, count: 0)
+    @exclusivity(unchecked) var path = UnsafeRawBufferPointer(start: nil, count: 0)
+    @exclusivity(unchecked) var atEnd = false
 
     init(path: String, order: PathOrder) throws {
       do { reader = try LineReader(path: path) } catch {
