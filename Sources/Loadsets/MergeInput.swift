@@ -117,7 +117,7 @@ public final class MergeInput {
         while i < n && LineTokens.isSeparator(raw[i]) { i &+= 1 }
         if i >= n { return nil }
         let st = i
-        while i < n && !LineTokens.isSeparator(raw[i]) { i &+= 1 }
+        i = tokenEnd(raw, from: i)
         return st ..< i
       }
       guard let first = nextToken() else { continue }

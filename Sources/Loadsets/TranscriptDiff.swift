@@ -178,7 +178,7 @@ public struct TranscriptDiff {
           while i < n && LineTokens.isSeparator(raw[i]) { i &+= 1 }
           if i >= n { return nil }
           let st = i
-          while i < n && !LineTokens.isSeparator(raw[i]) { i &+= 1 }
+          i = tokenEnd(raw, from: i)
           return st ..< i
         }
         guard let first = nextToken() else { continue }
@@ -187,7 +187,7 @@ public struct TranscriptDiff {
         let prefixed = first.count == 1 && (lead == UInt8(ascii: "-") || lead == UInt8(ascii: "+"))
         let typeToken = prefixed ? nextToken() : first
         let pathToken = typeToken == nil ? nil : nextToken()
-        guard let pathToken, nextToken() != nil else {
+        guard let pathToken else {
           // Too few tokens: let the validating parser word the error.
           do { _ = try parser.validate(raw) } catch { throw fail(error.description) }
           throw fail("line cannot be read")
