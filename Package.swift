@@ -7,7 +7,8 @@ let package = Package(
   platforms: [.macOS(.v13)],
   products: [
     .executable(name: "loadsmith", targets: ["loadsmith"]),
-    .library(name: "RadmindFormat", targets: ["RadmindFormat"]),
+    // The modules, for the benchmark package in Benchmarks/ and for embedding.
+    .library(name: "LoadsmithKit", targets: ["RadmindFormat", "TranscriptIO", "Hashing", "Capture", "Loadsets", "RadmindTools"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -33,6 +34,8 @@ let package = Package(
     .target(name: "Store", dependencies: ["RadmindFormat", "TranscriptIO", "Hashing", "Capture", "Loadsets"]),
     // The Definitive Software Library: tar + gzip archives.
     .target(name: "Library", dependencies: ["RadmindFormat", "TranscriptIO", "Hashing", "Store", "CZlib"]),
+    // Streaming tar writer/reader and parallel gzip: no Foundation, hashing by callback.
+    .target(name: "Archive", dependencies: ["CZlib"]),
 
     // radmind's own command lines (getopt, messages, exit codes) over the modules above.
     .target(name: "RadmindTools", dependencies: ["RadmindFormat", "TranscriptIO", "Hashing", "Capture", "Loadsets"]),
@@ -44,9 +47,17 @@ let package = Package(
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
+    // libFuzzer harness for the pure parsers (README "Fuzzing"); a plain build replays a corpus.
+    .executableTarget(name: "loadsmith-fuzz", dependencies: ["RadmindFormat"], path: "Fuzz"),
+
     .testTarget(name: "RadmindFormatTests", dependencies: ["RadmindFormat"]),
     .testTarget(name: "TranscriptIOTests", dependencies: ["TranscriptIO", "RadmindFormat"]),
-    .testTarget(name: "ConformanceTests", dependencies: ["loadsmith"]),
+    .testTarget(name: "RadmindToolsTests", dependencies: ["RadmindTools"]),
+    .testTarget(name: "HashingTests", dependencies: ["Hashing"]),
+    .testTarget(name: "CaptureTests", dependencies: ["Capture", "RadmindFormat", "TranscriptIO"]),
     .testTarget(name: "LoadsetsTests", dependencies: ["Loadsets", "RadmindFormat", "TranscriptIO"]),
+    .testTarget(name: "StoreTests", dependencies: ["Store", "RadmindFormat", "TranscriptIO", "Hashing", "loadsmith"]),
+    .testTarget(name: "ArchiveTests", dependencies: ["Archive"]),
+    .testTarget(name: "ConformanceTests", dependencies: ["loadsmith", "RadmindTools"]),
   ]
 )

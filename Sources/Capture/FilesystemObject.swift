@@ -100,4 +100,44 @@ public struct FilesystemObject {
     }
     return .found(obj)
   }
+
+  // Walk helper shared by fsdiff and TreeCapture.
+  /// Every entry of the directory except `.` and `..`, `lstat`ed, sorted by name (spec §7.2).
+  public static func readDirectory(_ path: [UInt8], order: PathOrder) throws(CaptureError) -> [FilesystemObject] {
+    let fd = try withCPath(path) { p throws(CaptureError) in open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
+    if fd < 0 { throw CaptureError.system(path, errno: errno) }
+    guard let dir = fdopendir(fd) else {
+      let e = errno
+      close(fd)
+      throw CaptureError.system(path, errno: e)
+    }
+    defer { closedir(dir) }
+    var names: [[UInt8]] = []
+    while let de = readdir(dir) {
+      let name: [UInt8] = withUnsafeBytes(of: &de.pointee.d_name) { raw in
+        let len = strnlen(raw.baseAddress!.assumingMemoryBound(to: CChar.self), raw.count)
+        return Array(raw[0..<len])
+      }
+      if name == [0x2E] || name == [0x2E, 0x2E] { continue }
+      names.append(name)
+    }
+    names.sort { order.compare($0, $1) < 0 }
+    let base = path.last == 0x2F ? path : path + [0x2F]
+    var result: [FilesystemObject] = []
+    result.reserveCapacity(names.count)
+    for name in names {
+      let full = base + name
+      if full.count >= RadmindLimits.maxPathLength {
+        throw CaptureError(full + Array(": path too long".utf8))
+      }
+      switch FilesystemObject.stat(full, dirfd: fd, name: name) {
+      case .found(let o): result.append(o)
+      case .absent: continue  // vanished since readdir: absent
+      case .failed(let e): throw CaptureError.system(path, errno: e)
+      case .unknownType: throw CaptureError(path + Array(" is of an unknown type".utf8))
+      }
+    }
+    return result
+  }
+
 }

@@ -63,6 +63,7 @@ public final class FsdiffRun {
   var fsMinus = false
   var lastPercent = -1
   var lineBuffer: [UInt8] = []
+  var prefetcher: ChecksumPrefetcher?
 
   enum Enter { case file, directory, negativeDirectory }
   enum Move { case filesystem, transcript, both }
@@ -80,7 +81,12 @@ public final class FsdiffRun {
     self.out = out
     self.messages = messages
     lineBuffer.reserveCapacity(8192)
+    if let digester = options.digester, !options.single {
+      prefetcher = ChecksumPrefetcher(digester: digester)
+    }
   }
+
+  deinit { prefetcher?.stop() }
 
   // MARK: Entry points
 
@@ -151,6 +157,10 @@ public final class FsdiffRun {
     }
     let deleteParent = fsMinus
     let children = try readDirectory(path)
+    if let prefetcher {
+      prefetcher.push(children.compactMap { $0.kind == .file ? $0.path : nil })
+    }
+    defer { prefetcher?.pop() }
     let chunk = Float(finish - start) / Float(children.count)
     var f = Float(start)
     for child in children {
@@ -159,42 +169,8 @@ public final class FsdiffRun {
     }
   }
 
-  /// Every entry of the directory except `.` and `..`, `lstat`ed, sorted by name (spec §7.2).
   func readDirectory(_ path: [UInt8]) throws(CaptureError) -> [FilesystemObject] {
-    let fd = try withCPath(path) { p throws(CaptureError) in open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
-    if fd < 0 { throw CaptureError.system(path, errno: errno) }
-    guard let dir = fdopendir(fd) else {
-      let e = errno
-      close(fd)
-      throw CaptureError.system(path, errno: e)
-    }
-    defer { closedir(dir) }
-    var names: [[UInt8]] = []
-    while let de = readdir(dir) {
-      let name: [UInt8] = withUnsafeBytes(of: &de.pointee.d_name) { raw in
-        let len = strnlen(raw.baseAddress!.assumingMemoryBound(to: CChar.self), raw.count)
-        return Array(raw[0..<len])
-      }
-      if name == [0x2E] || name == [0x2E, 0x2E] { continue }
-      names.append(name)
-    }
-    names.sort { order.compare($0, $1) < 0 }
-    let base = path.last == 0x2F ? path : path + [0x2F]
-    var result: [FilesystemObject] = []
-    result.reserveCapacity(names.count)
-    for name in names {
-      let full = base + name
-      if full.count >= RadmindLimits.maxPathLength {
-        throw CaptureError(full + Array(": path too long".utf8))
-      }
-      switch FilesystemObject.stat(full, dirfd: fd, name: name) {
-      case .found(let o): result.append(o)
-      case .absent: continue  // vanished since readdir: absent
-      case .failed(let e): throw CaptureError.system(path, errno: e)
-      case .unknownType: throw CaptureError(path + Array(" is of an unknown type".utf8))
-      }
-    }
-    return result
+    try FilesystemObject.readDirectory(path, order: order)
   }
 
   // MARK: Transcript side (transcript_select)
@@ -301,6 +277,13 @@ public final class FsdiffRun {
 
   func checksum(of path: [UInt8]) throws(CaptureError) -> [UInt8] {
     guard let digester = options.digester else { return Entry.noChecksum }
+    if let prefetcher {
+      switch prefetcher.take(path) {
+      case .checksum(let sum): return sum
+      case .failed(let e): throw CaptureError.system(path, errno: e)
+      case .notReady: break
+      }
+    }
     return try withCPath(path) { p throws(CaptureError) in
       do throws(DigestError) { return try digester.checksum(path: p) } catch { throw CaptureError.system(path, errno: error.errno) }
     }

@@ -1,56 +1,134 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Dispatch
+import Capture
 import RadmindFormat
 import TranscriptIO
 
 /// Validates whole files and reports **every** problem (radmind's readers stop at the first):
 /// malformed lines, overlong lines, a missing final newline, out-of-order or duplicate paths,
 /// unreadable files. Each problem is reported as `FILE:LINE: message`.
+///
+/// Large transcripts are checked in two halves on two threads; the halves' problems are merged in
+/// line order and the order across the seam is checked separately.
 public enum TranscriptChecker {
   /// Checks a transcript, or a command file when the name ends in `.K`; returns the number of problems.
   public static func check(path: String, caseInsensitive: Bool, report: (String) -> Void) -> Int {
     if path.hasSuffix(".K") {
       return CommandFileChecker.check(path: path, report: report)
     }
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else {
+      report("\(path):0: cannot read: \(String(cString: strerror(errno)))")
+      return 1
+    }
+    defer { close(fd) }
+    var st = stat()
+    fstat(fd, &st)
+    let order = PathOrder(caseInsensitive: caseInsensitive)
+    let size = Int64(st.st_size)
+    var segments: [Range<Int64>] = [0 ..< size]
+    if (st.st_mode & S_IFMT) == S_IFREG && size >= 16 << 20 {
+      let seam = lineBoundary(fd: fd, near: size / 2)
+      if seam > 0 && seam < size { segments = [0 ..< seam, seam ..< size] }
+    }
+    if (st.st_mode & S_IFMT) != S_IFREG { segments = [] }
+
+    let results = UnsafeMutableBufferPointer<SegmentResult>.allocate(capacity: max(1, segments.count))
+    defer { results.deallocate() }
+    if segments.isEmpty {
+      let reader = LineReader(fd: fd, name: path)
+      results.initialize(repeating: checkSegment(reader, order: order))
+      segments = [0 ..< 0]
+    } else if segments.count == 1 {
+      results[0] = checkSegment(LineReader(fd: fd, name: path, range: segments[0]), order: order)
+    } else {
+      let ranges = segments
+      nonisolated(unsafe) let out = results
+      DispatchQueue.concurrentPerform(iterations: ranges.count) { k in
+        (out.baseAddress! + k).initialize(to: checkSegment(LineReader(fd: fd, name: path, range: ranges[k]), order: order))
+      }
+    }
     var problems = 0
-    func problem(_ line: Int, _ message: String) {
-      problems += 1
-      report("\(path):\(line): \(message)")
+    var lineBase = 0
+    for k in 0 ..< segments.count {
+      let r = results[k]
+      if k > 0, let last = results[k - 1].lastPath, let first = r.firstPath, let firstLine = r.firstPathLine,
+         order.compareEncoded(last, first) >= 0 {
+        report("\(path):\(lineBase + firstLine): bad sort order (path not after the previous line's)")
+        problems += 1
+      }
+      for (line, message) in r.problems {
+        report("\(path):\(lineBase + line): \(message)")
+        problems += 1
+      }
+      lineBase += r.lines
     }
-    let reader: LineReader
-    do { reader = try LineReader(path: path) } catch {
-      problem(0, "cannot read: \(error.reason)")
-      return problems
+    return problems
+  }
+
+  struct SegmentResult {
+    var problems: [(Int, String)] = []
+    var lines = 0
+    var firstPath: [UInt8]?
+    var firstPathLine: Int?
+    var lastPath: [UInt8]?
+  }
+
+  /// The offset just after the first LF at or after `offset`.
+  static func lineBoundary(fd: Int32, near offset: Int64) -> Int64 {
+    var buf = [UInt8](repeating: 0, count: 65536)
+    var at = offset
+    while true {
+      let n = buf.withUnsafeMutableBytes { pread(fd, $0.baseAddress!, $0.count, off_t(at)) }
+      if n <= 0 { return -1 }
+      if let nl = buf[0 ..< n].firstIndex(of: 0x0A) { return at + Int64(nl) + 1 }
+      at += Int64(n)
     }
+  }
+
+  static func checkSegment(_ reader: LineReader, order pathOrder: PathOrder) -> SegmentResult {
+    var result = SegmentResult()
     var parser = TranscriptLineParser()
-    var order = OrderChecker(order: PathOrder(caseInsensitive: caseInsensitive))
+    var order = OrderChecker(order: pathOrder)
+    func problem(_ message: String) { result.problems.append((reader.lineNumber, message)) }
     do {
       while let line = try reader.next() {
         if line.count > RadmindLimits.maxLineLength {
-          problem(reader.lineNumber, "line too long (\(line.count) bytes, radmind reads at most \(RadmindLimits.maxLineLength))")
+          problem("line too long (\(line.count) bytes, radmind reads at most \(RadmindLimits.maxLineLength))")
         }
         if !reader.lastLineHadNewline {
-          problem(reader.lineNumber, "missing final newline (radmind's readers reject the line as too long)")
+          problem("missing final newline (radmind's readers reject the line as too long)")
         }
         if isCommentOrBlank(line) { continue }
         do {
           let (_, _, typeIndex) = try parser.validate(line)
-          if !order.accept(encoded: parser.tokens.token(typeIndex + 1, in: line)) {
-            problem(reader.lineNumber, "bad sort order (path not after the previous line's)")
+          let path = parser.tokens.token(typeIndex + 1, in: line)
+          if result.firstPath == nil {
+            result.firstPath = Array(path)
+            result.firstPathLine = reader.lineNumber
+          }
+          if !order.accept(encoded: path) {
+            problem("bad sort order (path not after the previous line's)")
           }
         } catch {
-          problem(reader.lineNumber, error.description)
+          problem(error.description)
         }
       }
     } catch {
-      problem(reader.lineNumber + 1, "read error: \(error.reason)")
+      result.problems.append((reader.lineNumber + 1, "read error: \(error.reason)"))
     }
-    return problems
+    result.lines = reader.lineNumber
+    result.lastPath = order.previous.map { Array($0) }
+    return result
   }
 }
 
-/// Placeholder until the command-file parser lands: reports that .K checking is not available.
+/// Checks a command file with Capture's loader, reporting every problem it finds (syntax, include
+/// loops, missing command files, transcripts and special.T) as `FILE: message` lines.
 enum CommandFileChecker {
   static func check(path: String, report: (String) -> Void) -> Int {
-    report("\(path):0: command files are not checked yet")
-    return 1
+    CommandFileValidation.check(path: path, report: report)
   }
 }

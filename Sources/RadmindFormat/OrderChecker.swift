@@ -1,24 +1,41 @@
 /// Enforces "each path strictly greater than the previous one" (spec §3.4) over a stream of encoded
-/// paths, keeping a copy of the previous path in a reused buffer (no allocation per line).
-public struct OrderChecker: Sendable {
-  public var order: PathOrder
-  private var previous: [UInt8] = []
-  private var hasPrevious = false
+/// paths. The previous path is copied into a reused buffer: no allocation per line.
+public struct OrderChecker: @unchecked Sendable {
+  final class Storage {
+    var bytes = UnsafeMutableRawPointer.allocate(byteCount: 8192, alignment: 8)
+    var capacity = 8192
+    var count = 0
+    var hasPrevious = false
+    deinit { bytes.deallocate() }
 
-  public init(order: PathOrder) {
-    self.order = order
-    previous.reserveCapacity(4096)
-  }
-
-  /// Records `encodedPath` and returns false if it is not strictly after the previous path.
-  public mutating func accept(encoded encodedPath: UnsafeRawBufferPointer) -> Bool {
-    defer {
-      previous.removeAll(keepingCapacity: true)
-      previous.append(contentsOf: encodedPath)
+    func store(_ path: UnsafeRawBufferPointer) {
+      if path.count > capacity {
+        bytes.deallocate()
+        capacity = path.count * 2
+        bytes = .allocate(byteCount: capacity, alignment: 8)
+      }
+      if let base = path.baseAddress { bytes.copyMemory(from: base, byteCount: path.count) }
+      count = path.count
       hasPrevious = true
     }
-    guard hasPrevious else { return true }
-    return previous.withUnsafeBytes { order.compareEncodedSkippingPrefix($0, encodedPath) } < 0
+  }
+
+  public var order: PathOrder
+  private let storage = Storage()
+
+  public init(order: PathOrder) { self.order = order }
+
+  /// The previous path (encoded), valid until the next ``accept(encoded:)``.
+  public var previous: UnsafeRawBufferPointer? {
+    storage.hasPrevious ? UnsafeRawBufferPointer(start: storage.bytes, count: storage.count) : nil
+  }
+
+  /// Records `encodedPath`; returns false if it is not strictly after the previous path.
+  public mutating func accept(encoded encodedPath: UnsafeRawBufferPointer) -> Bool {
+    var ok = true
+    if let prev = previous { ok = order.compareEncodedSkippingPrefix(prev, encodedPath) < 0 }
+    storage.store(encodedPath)
+    return ok
   }
 
   /// Same for a decoded path.
@@ -28,5 +45,5 @@ public struct OrderChecker: Sendable {
     return encoded.withUnsafeBytes { accept(encoded: $0) }
   }
 
-  public mutating func reset() { hasPrevious = false }
+  public mutating func reset() { storage.hasPrevious = false }
 }

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// radmind's path escapes (spec §2): exactly five bytes are escaped, everything else is raw.
 ///
 ///     space -> \b   tab -> \t   LF -> \n   CR -> \r   backslash -> \\
@@ -78,6 +84,34 @@ public enum PathCodec {
       }
     }
     return true
+  }
+
+  /// Checks the escapes and measures the decoded form in one pass: nil for an invalid escape.
+  /// Paths without a backslash (nearly all) cost one `memchr`.
+  @inlinable
+  public static func validatedDecodedLength(_ encoded: UnsafeRawBufferPointer) -> Int? {
+    let n = encoded.count
+    guard n > 0, let base = encoded.baseAddress else { return 0 }
+    guard var hit = memchrBackslash(base, n) else { return n }
+    var length = hit
+    var i = hit
+    while i < n {
+      guard i + 1 < n, unescape(encoded[i + 1]) != nil else { return nil }
+      length += 1
+      i += 2
+      guard let next = memchrBackslash(base + i, n - i) else { return length + (n - i) }
+      hit = i + next
+      length += hit - i
+      i = hit
+    }
+    return length
+  }
+
+  /// Offset of the first backslash in `count` bytes at `p`.
+  @inlinable @inline(__always)
+  static func memchrBackslash(_ p: UnsafeRawPointer, _ count: Int) -> Int? {
+    guard count > 0, let hit = memchr(p, 0x5C, count) else { return nil }
+    return UnsafeRawPointer(hit) - p
   }
 
   /// Length of the decoded form (each valid escape counts one byte).

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// radmind's path order (spec §3): bytewise unsigned, except that `/` ranks below every other
 /// byte while still ranking above the end of the string. With `caseInsensitive` (`-I`), A–Z fold
 /// to a–z first. This is the one comparator in Loadsmith; every tool calls it.
@@ -44,7 +50,15 @@ public struct PathOrder: Sendable, Hashable {
   /// Invalid escapes are taken as the escaped byte itself; readers reject them before ordering.
   @inlinable
   public func compareEncoded(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Int {
-    var i = 0, j = 0
+    // Skip the common raw prefix eight bytes at a time; equal raw bytes decode equally, but a
+    // mismatch just after a backslash sits inside an escape, so restart at the escape.
+    var i = PathOrder.commonPrefix(a, b)
+    if i > 0 {
+      var backslashes = 0
+      while backslashes < i && a[i - 1 - backslashes] == 0x5C { backslashes += 1 }
+      if backslashes % 2 == 1 { i -= 1 }
+    }
+    var j = i
     let na = a.count, nb = b.count
     while true {
       if i >= na || j >= nb {
@@ -63,26 +77,80 @@ public struct PathOrder: Sendable, Hashable {
     }
   }
 
+  /// Length of the longest common byte prefix of `a` and `b`.
+  @inlinable
+  public static func commonPrefix(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Int {
+    let n = Swift.min(a.count, b.count)
+    guard n > 0 else { return 0 }
+    let pa = a.baseAddress!, pb = b.baseAddress!
+    var i = 0
+    while i + 8 <= n {
+      let x = pa.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+      let y = pb.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+      if x != y { return i + (x ^ y).trailingZeroBitCount / 8 }
+      i += 8
+    }
+    while i < n && pa.load(fromByteOffset: i, as: UInt8.self) == pb.load(fromByteOffset: i, as: UInt8.self) { i += 1 }
+    return i
+  }
+
   public func compareEncoded(_ a: [UInt8], _ b: [UInt8]) -> Int {
     a.withUnsafeBytes { pa in b.withUnsafeBytes { pb in compareEncoded(pa, pb) } }
   }
 
-  /// Appends the sort key of an encoded path: decoded, folded if `-I`, mapped through ``weight(_:)``.
-  /// Keys compare with plain lexicographic byte order (shorter prefix first).
+  /// Writes the *sort key* of an encoded path to `out` (room for `encoded.count` bytes) and returns
+  /// its length. The key is the decoded path, A–Z folded under `-I`; compare keys with
+  /// ``compareKeys(_:_:_:_:)``. Paths without a backslash decode with one `memcpy`.
   @inlinable
-  public func appendKey(encoded: UnsafeRawBufferPointer, to out: inout [UInt8]) {
-    var i = 0
+  public func writeKey(encoded: UnsafeRawBufferPointer, to out: UnsafeMutablePointer<UInt8>) -> Int {
+    guard let src = encoded.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return 0 }
     let n = encoded.count
-    while i < n {
-      var x = encoded[i]
-      if x == 0x5C && i + 1 < n {
-        x = PathCodec.unescape(encoded[i + 1]) ?? encoded[i + 1]
-        i += 2
-      } else {
-        i += 1
+    var length = n
+    if memchr(src, 0x5C, n) == nil {
+      out.update(from: src, count: n)
+    } else {
+      var i = 0, o = 0
+      while i < n {
+        var x = src[i]
+        if x == 0x5C && i + 1 < n {
+          x = PathCodec.unescape(src[i + 1]) ?? src[i + 1]
+          i += 2
+        } else {
+          i += 1
+        }
+        out[o] = x
+        o += 1
       }
-      out.append(weight(x))
+      length = o
     }
+    if caseInsensitive {
+      for k in 0 ..< length { out[k] = PathOrder.fold(out[k]) }
+    }
+    return length
+  }
+
+  /// The first eight bytes of a key as a number whose order is the key order (for a fast first
+  /// comparison); shorter keys are padded with the end-of-string weight 0.
+  @inlinable
+  public func keyPrefix(_ key: UnsafePointer<UInt8>, _ length: Int) -> UInt64 {
+    var prefix: UInt64 = 0
+    for k in 0 ..< 8 {
+      prefix <<= 8
+      if k < length { prefix |= UInt64(weight(key[k])) }
+    }
+    return prefix
+  }
+
+  /// Compares two keys made by ``writeKey(encoded:to:)``: the common prefix is skipped eight
+  /// bytes at a time, then the first differing bytes decide by their ``weight(_:)``.
+  @inlinable
+  public func compareKeys(_ a: UnsafePointer<UInt8>, _ la: Int, _ b: UnsafePointer<UInt8>, _ lb: Int) -> Int {
+    let i = PathOrder.commonPrefix(UnsafeRawBufferPointer(start: a, count: la), UnsafeRawBufferPointer(start: b, count: lb))
+    if i < la && i < lb {
+      let wa = weight(a[i]), wb = weight(b[i])
+      return wa < wb ? -1 : (wa > wb ? 1 : 0)
+    }
+    return la == lb ? 0 : (la < lb ? -1 : 1)
   }
 
   /// True when `path` is `parent` itself or lies below it (radmind's `ischild`, decoded paths).

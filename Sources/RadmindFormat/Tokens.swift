@@ -1,51 +1,98 @@
 /// One line split into tokens the way radmind's `argcargv` does (spec §1.1): runs of SPACE, TAB and
 /// LF separate tokens; every other byte (CR included) belongs to a token.
 ///
-/// The struct is meant to be reused across lines: ``split(_:)`` overwrites it without allocating
-/// once the first few lines have grown its storage.
-public struct LineTokens: Sendable {
-  /// Offsets of each token in the line last split: token k is `starts[k] ..< ends[k]`.
-  public private(set) var starts: [Int] = []
-  public private(set) var ends: [Int] = []
+/// Reuse one value across lines: ``split(_:)`` overwrites its fixed storage and never allocates.
+/// Only the first ``capacity`` tokens' positions are kept; ``count`` still counts them all.
+public struct LineTokens: @unchecked Sendable {
+  public static let capacity = 32
+
+  final class Storage {
+    let starts = UnsafeMutablePointer<Int>.allocate(capacity: LineTokens.capacity)
+    let ends = UnsafeMutablePointer<Int>.allocate(capacity: LineTokens.capacity)
+    deinit { starts.deallocate(); ends.deallocate() }
+  }
+
+  private let storage = Storage()
   /// How many tokens the line has.
   public private(set) var count: Int = 0
 
-  public init() {
-    starts.reserveCapacity(16)
-    ends.reserveCapacity(16)
-  }
+  public init() {}
 
   @inlinable @inline(__always)
-  public static func isSeparator(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0A }
+  public static func isSeparator(_ b: UInt8) -> Bool {
+    // SPACE (0x20), TAB (0x09), LF (0x0A) as one shift-and-mask test.
+    b <= 0x20 && (UInt64(0x1_0000_0600) >> UInt64(b)) & 1 != 0
+  }
+
+  /// Read-only view of token offsets: `tokens.starts[k]`, `tokens.ends[k]`.
+  public struct Offsets {
+    let base: UnsafeMutablePointer<Int>
+    public subscript(k: Int) -> Int { base[k] }
+  }
+  public var starts: Offsets { Offsets(base: storage.starts) }
+  public var ends: Offsets { Offsets(base: storage.ends) }
+
+  /// Offset of token `k`'s first byte.
+  public func start(_ k: Int) -> Int { storage.starts[k] }
+  /// Offset just past token `k`.
+  public func end(_ k: Int) -> Int { storage.ends[k] }
+  public func length(_ k: Int) -> Int { storage.ends[k] - storage.starts[k] }
+
+  /// Splits `line` (the bytes before its LF) into tokens, stopping after `limit` tokens (then
+  /// ``count`` is at most `limit`): for callers that only need the first few.
+  public mutating func split(_ line: UnsafeRawBufferPointer, limit: Int) {
+    split(line, stoppingAfter: limit)
+  }
 
   /// Splits `line` (the bytes before its LF) into tokens.
   public mutating func split(_ line: UnsafeRawBufferPointer) {
-    count = 0
+    split(line, stoppingAfter: Int.max)
+  }
+
+  private mutating func split(_ line: UnsafeRawBufferPointer, stoppingAfter limit: Int) {
+    var n = 0
+    let starts = storage.starts, ends = storage.ends
+    guard let raw = line.baseAddress else { count = 0; return }
+    let p = raw.assumingMemoryBound(to: UInt8.self)
+    let size = line.count
     var i = 0
-    let n = line.count
     while true {
-      while i < n && LineTokens.isSeparator(line[i]) { i += 1 }
-      if i >= n { break }
-      let start = i
-      while i < n && !LineTokens.isSeparator(line[i]) { i += 1 }
-      if count < starts.count {
-        starts[count] = start
-        ends[count] = i
-      } else {
-        starts.append(start)
-        ends.append(i)
+      // Separator runs are mostly the spaces that pad a path to 37 columns.
+      while i + 8 <= size && raw.loadUnaligned(fromByteOffset: i, as: UInt64.self) == 0x2020_2020_2020_2020 { i += 8 }
+      while i < size && LineTokens.isSeparator(p[i]) { i += 1 }
+      if i >= size { break }
+      let s = i
+      // Inside a token: skip eight bytes at a time while none of them is <= 0x20.
+      while i + 8 <= size && !LineTokens.mayHoldSeparator(raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)) { i += 8 }
+      while i < size && !LineTokens.isSeparator(p[i]) { i += 1 }
+      if n < LineTokens.capacity {
+        starts[n] = s
+        ends[n] = i
       }
-      count += 1
+      n += 1
+      if n >= limit { break }
     }
+    count = n
   }
 
-  /// Token `k` of `line` (which must be the line last split).
-  @inlinable @inline(__always)
+  /// True if some byte of `word` is below 0x21 (bytes >= 0x80 never count): the SWAR "has less
+  /// than" test. A false positive only sends the caller to its byte loop.
+  @inline(__always)
+  static func mayHoldSeparator(_ word: UInt64) -> Bool {
+    (word &- 0x2121_2121_2121_2121) & ~word & 0x8080_8080_8080_8080 != 0
+  }
+
+  /// Token `k` of `line` (which must be the line last split, and `k` < ``capacity``).
+  @inline(__always)
   public func token(_ k: Int, in line: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer {
-    UnsafeRawBufferPointer(rebasing: line[starts[k] ..< ends[k]])
+    UnsafeRawBufferPointer(start: line.baseAddress! + storage.starts[k], count: storage.ends[k] - storage.starts[k])
   }
 
-  public func length(_ k: Int) -> Int { ends[k] - starts[k] }
+  /// First byte of token `k`.
+  @inline(__always)
+  public func firstByte(_ k: Int, in line: UnsafeRawBufferPointer) -> UInt8 {
+    line.load(fromByteOffset: storage.starts[k], as: UInt8.self)
+  }
 }
 
 /// True when the first token of `line` begins with `#` (a comment) or there is no token (blank).

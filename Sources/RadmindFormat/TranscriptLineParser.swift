@@ -47,8 +47,8 @@ public struct TranscriptLineParser: Sendable {
     }
     if !ok { throw .wrongArgumentCount(expected: rule.text, got: count) }
     let path = tokens.token(typeIndex + 1, in: line)
-    if !PathCodec.isValidEncoding(path) { throw .invalidEscape }
-    if PathCodec.decodedLength(path) >= RadmindLimits.maxPathLength { throw .pathTooLong }
+    guard let decodedLength = PathCodec.validatedDecodedLength(path) else { throw .invalidEscape }
+    if decodedLength >= RadmindLimits.maxPathLength { throw .pathTooLong }
     return (prefix, kind, typeIndex)
   }
 

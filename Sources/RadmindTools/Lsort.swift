@@ -44,7 +44,7 @@ public func lsortMain(_ ctx: ToolContext) -> Int32 {
     ctx.error("Usage: \(ctx.program) [ -IV ] [ -o file ] [ files... ]\n")
     return 1
   }
-  let sorter = ExternalSorter(order: PathOrder(caseInsensitive: caseInsensitive))
+  var sorter = ExternalSorter(order: PathOrder(caseInsensitive: caseInsensitive))
   let inputs = getopt.operands.isEmpty ? ["-"] : getopt.operands
   var tokens = LineTokens()
   do {
@@ -59,26 +59,31 @@ public func lsortMain(_ ctx: ToolContext) -> Int32 {
         }
       }
       var pieceNumber = 0
-      while let line = try reader.next() {
+      var badLine: Int?
+      try reader.forEachLine { line, _, hadNewline in
         // radmind reads with fgets into 4096 bytes: a longer line arrives as several pieces.
-        let full = reader.lastLineHadNewline ? line.count + 1 : line.count
+        let full = hadNewline ? line.count + 1 : line.count
         var offset = 0
         while offset < full {
           let length = min(4095, full - offset)
-          let piece = UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(start: line.baseAddress, count: full)[offset ..< offset + length])
+          let piece = UnsafeRawBufferPointer(start: line.baseAddress! + offset, count: length)
           offset += length
           pieceNumber += 1
-          tokens.split(piece)
-          if tokens.count == 0 || piece[tokens.starts[0]] == UInt8(ascii: "#") { continue }
-          var first = 0
-          let b = piece[tokens.starts[0]]
-          if b == UInt8(ascii: "+") || b == UInt8(ascii: "-") { first = 1 }
+          tokens.split(piece, limit: 3)
+          if tokens.count == 0 || tokens.firstByte(0, in: piece) == UInt8(ascii: "#") { continue }
+          let b = tokens.firstByte(0, in: piece)
+          let first = b == UInt8(ascii: "+") || b == UInt8(ascii: "-") ? 1 : 0
           if tokens.count - first < 2 {
-            ctx.error("\(reader.name): line \(pieceNumber): not enough fields\n")
-            return 1
+            badLine = pieceNumber
+            return false
           }
           try sorter.add(line: piece, encodedPath: tokens.token(first + 1, in: piece))
         }
+        return true
+      }
+      if let badLine {
+        ctx.error("\(reader.name): line \(badLine): not enough fields\n")
+        return 1
       }
     }
     if let outputPath {
@@ -90,7 +95,7 @@ public func lsortMain(_ ctx: ToolContext) -> Int32 {
       try ctx.stdout.flush()
     }
   } catch {
-    ctx.error("\(error.detailed)\n")
+    ctx.error("\((error as? SystemError)?.detailed ?? "\(error)")\n")
     return 1
   }
   return 0

@@ -3,125 +3,235 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import Dispatch
 import RadmindFormat
+import Synchronization
 
 /// Sorts lines by radmind path order with bounded memory: lines gather in a chunk until it
-/// reaches the memory budget, the chunk is sorted and spilled to an anonymous run file, and the
-/// runs are merged at the end. Input that fits in one chunk never touches the disk.
+/// reaches its share of the memory budget; a full chunk is sorted and spilled to an anonymous run
+/// file **on a second thread** while the caller fills the next one; the runs are merged at the
+/// end. Input that fits in one chunk never touches the disk.
 ///
-///     let sorter = ExternalSorter(order: .caseSensitive)
-///     sorter.add(line: bytes, encodedPath: pathToken)   // any number of times
+///     var sorter = ExternalSorter(order: .caseSensitive)
+///     try sorter.add(line: bytes, encodedPath: pathToken)   // any number of times
 ///     try sorter.finish(into: output)
 ///
 /// Ties (equal keys) come out in **reverse input order**, as radmind's lsort emits them (§10.1).
 /// Run files are unlinked as soon as they are created, so an interrupted sort leaves nothing behind.
-public final class ExternalSorter {
+/// At most two chunks exist at once, so memory stays near `memoryBudget` whatever the input size.
+public struct ExternalSorter: ~Copyable {
   struct Record {
-    var prefix: UInt64      // first 8 key bytes, big-endian, zero padded
-    var keyOffset: UInt32
+    var prefix: UInt64      // 8 key bytes (after the chunk's common prefix) as a weighted number
+    var keyOffset: Int      // in the key arena, or in the line arena with ``inLineArena`` set
     var keyLength: UInt32
     var lineOffset: UInt32
     var lineLength: UInt32
     var sequence: UInt64
   }
 
+  /// Bit set in ``Record/keyOffset`` when the key lives in the line arena.
+  static let inLineArena = 1 << 62
+
+  /// The lines being gathered: their bytes, their decoded keys where needed, and records.
+  /// A struct held by the sorter (no dynamic exclusivity checks on the per-line path); its arenas
+  /// are freed explicitly once the chunk is written.
+  struct Chunk: @unchecked Sendable {
+    var keys = ByteArena()
+    var lines = ByteArena()
+    var records: [Record] = []
+
+    var bytes: Int { keys.count + lines.count + records.count * MemoryLayout<Record>.stride }
+
+    @inline(__always)
+    func keyAddress(_ r: Record) -> UnsafeMutablePointer<UInt8> {
+      r.keyOffset & ExternalSorter.inLineArena != 0
+        ? lines.base + (r.keyOffset & ~ExternalSorter.inLineArena) : keys.base + r.keyOffset
+    }
+
+    func free() {
+      keys.base.deallocate()
+      lines.base.deallocate()
+    }
+
+    /// Sorts the records. Keys in one chunk often share a long prefix (`/usr/local/...`), so
+    /// the 8-byte numeric prefix is taken after the chunk's common prefix.
+    mutating func sort(order: PathOrder) {
+      guard let first = records.first else { return }
+      let linesBase = lines.base, keysBase = keys.base
+      let tag = ExternalSorter.inLineArena
+      @inline(__always) func address(_ r: Record) -> UnsafeMutablePointer<UInt8> {
+        r.keyOffset & tag != 0 ? linesBase + (r.keyOffset & ~tag) : keysBase + r.keyOffset
+      }
+      var common = Int(first.keyLength)
+      let firstKey = UnsafeRawBufferPointer(start: address(first), count: Int(first.keyLength))
+      for r in records where common > 0 {
+        let key = UnsafeRawBufferPointer(start: address(r), count: min(common, Int(r.keyLength)))
+        common = min(common, PathOrder.commonPrefix(firstKey, key))
+      }
+      let skip = common
+      for k in records.indices {
+        let r = records[k]
+        records[k].prefix = order.keyPrefix(address(r) + skip, Int(r.keyLength) - skip)
+      }
+      records.sort { a, b in
+        if a.prefix != b.prefix { return a.prefix < b.prefix }
+        let c = order.compareKeys(address(a) + skip, Int(a.keyLength) - skip,
+                                  address(b) + skip, Int(b.keyLength) - skip)
+        if c != 0 { return c < 0 }
+        return a.sequence > b.sequence  // ties: reverse input order
+      }
+    }
+
+    /// Writes the (sorted) records to an unlinked temporary run file and returns its descriptor.
+    func spill(in directory: String) throws(SystemError) -> Int32 {
+      var template = Array("\(directory)/loadsmith-sort.XXXXXX".utf8CString)
+      let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+      if fd < 0 { throw SystemError("mkstemp", path: directory) }
+      template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) }
+      let out = OutputBuffer(fd: fd, name: "sort run in \(directory)")
+      do {
+        for r in records {
+          withUnsafeBytes(of: r.keyLength.littleEndian) { out.bytes.append(contentsOf: $0) }
+          withUnsafeBytes(of: r.lineLength.littleEndian) { out.bytes.append(contentsOf: $0) }
+          withUnsafeBytes(of: r.sequence.littleEndian) { out.bytes.append(contentsOf: $0) }
+          out.bytes.append(contentsOf: UnsafeBufferPointer(start: keyAddress(r), count: Int(r.keyLength)))
+          out.bytes.append(contentsOf: lines.slice(Int(r.lineOffset), Int(r.lineLength)))
+          try out.flushIfFull()
+        }
+        try out.flush()
+      } catch {
+        close(fd)
+        throw error
+      }
+      return fd
+    }
+  }
+
+  /// Run files written so far, and the first spill error; shared with the spilling thread.
+  final class Spills: Sendable {
+    let state = Mutex<(runs: [Int32], failure: SystemError?, spare: Chunk?)>(([], nil, nil))
+    let inFlight = DispatchSemaphore(value: 1)
+    let queue = DispatchQueue(label: "loadsmith.sort.spill")
+  }
+
   public let order: PathOrder
   public let memoryBudget: Int
-  private var keys: [UInt8] = []
-  private var lines: [UInt8] = []
-  private var records: [Record] = []
+  private var chunk = Chunk()
   private var sequence: UInt64 = 0
-  private var runs: [Int32] = []
+  private let spills = Spills()
   private let temporaryDirectory: String
 
-  /// - Parameter memoryBudget: bytes of line and key data held before a chunk is spilled.
-  public init(order: PathOrder, memoryBudget: Int = 96 << 20, temporaryDirectory: String? = nil) {
+  /// - Parameter memoryBudget: bytes of line and key data held at once; each of the (at most two)
+  ///   chunks gets half.
+  public init(order: PathOrder, memoryBudget: Int = 128 << 20, temporaryDirectory: String? = nil) {
     self.order = order
     self.memoryBudget = memoryBudget
     self.temporaryDirectory = temporaryDirectory
       ?? (getenv("TMPDIR").map { String(cString: $0) } ?? "/tmp")
   }
 
-  deinit { for fd in runs { close(fd) } }
-
-  /// Adds one line (written out verbatim) keyed by its encoded path token.
-  public func add(line: UnsafeRawBufferPointer, encodedPath: UnsafeRawBufferPointer) throws(SystemError) {
-    let keyStart = keys.count
-    order.appendKey(encoded: encodedPath, to: &keys)
-    let keyLength = keys.count - keyStart
-    var prefix: UInt64 = 0
-    for k in 0..<8 {
-      prefix <<= 8
-      if k < keyLength { prefix |= UInt64(keys[keyStart + k]) }
+  deinit {
+    spills.inFlight.wait()
+    spills.inFlight.signal()
+    spills.state.withLock { state in
+      for fd in state.runs { close(fd) }
+      state.spare?.free()
+      state.spare = nil
     }
-    records.append(Record(prefix: prefix, keyOffset: UInt32(keyStart), keyLength: UInt32(keyLength),
-                          lineOffset: UInt32(lines.count), lineLength: UInt32(line.count),
-                          sequence: sequence))
+    chunk.free()
+  }
+
+  /// Adds one line (written out verbatim) keyed by its encoded path token, which must lie inside
+  /// `line`. When the path needs no decoding or folding, its key is the path's own bytes in the
+  /// stored line; otherwise the decoded key goes to a separate arena.
+  public mutating func add(line: UnsafeRawBufferPointer, encodedPath: UnsafeRawBufferPointer) throws(SystemError) {
+    let lineOffset = chunk.lines.count
+    chunk.lines.append(line)
+    var keyOffset: Int
+    var keyLength: Int
+    let pathStart = encodedPath.baseAddress.map { $0 - line.baseAddress! } ?? 0
+    if !order.caseInsensitive, let p = encodedPath.baseAddress, memchr(p, 0x5C, encodedPath.count) == nil {
+      keyOffset = (lineOffset + pathStart) | ExternalSorter.inLineArena
+      keyLength = encodedPath.count
+    } else {
+      keyOffset = chunk.keys.count
+      keyLength = order.writeKey(encoded: encodedPath, to: chunk.keys.reserve(encodedPath.count))
+      chunk.keys.count += keyLength
+    }
+    chunk.records.append(Record(prefix: 0, keyOffset: keyOffset, keyLength: UInt32(keyLength),
+                                lineOffset: UInt32(lineOffset), lineLength: UInt32(line.count),
+                                sequence: sequence))
     sequence += 1
-    lines.append(contentsOf: line)
-    if keys.count + lines.count + records.count * MemoryLayout<Record>.stride >= memoryBudget {
-      try spill()
-    }
+    if chunk.bytes >= memoryBudget / 2 { try spillInBackground() }
   }
 
-  /// Sorts the current chunk in place.
-  private func sortChunk() {
-    keys.withUnsafeBufferPointer { kp in
-      let base = kp.baseAddress!
-      records.sort { a, b in
-        if a.prefix != b.prefix { return a.prefix < b.prefix }
-        let la = Int(a.keyLength), lb = Int(b.keyLength)
-        let common = min(la, lb)
-        if common > 8 {
-          let c = memcmp(base + Int(a.keyOffset) + 8, base + Int(b.keyOffset) + 8, common - 8)
-          if c != 0 { return c < 0 }
-        }
-        if la != lb { return la < lb }
-        return a.sequence > b.sequence  // ties: reverse input order
+  /// Hands the full chunk to the spilling thread (waiting while the previous one is still being
+  /// written) and starts a fresh one.
+  private mutating func spillInBackground() throws(SystemError) {
+    spills.inFlight.wait()
+    if let failure = spills.state.withLock({ $0.failure }) {
+      spills.inFlight.signal()
+      throw failure
+    }
+    let full = chunk
+    // Reuse the chunk the spilling thread finished with: its arenas are already grown and paged in.
+    chunk = spills.state.withLock { state in
+      defer { state.spare = nil }
+      return state.spare
+    } ?? Chunk()
+    let order = self.order, directory = temporaryDirectory, spills = self.spills
+    spills.queue.async {
+      var full = full
+      full.sort(order: order)
+      do throws(SystemError) {
+        let fd = try full.spill(in: directory)
+        spills.state.withLock { $0.runs.append(fd) }
+      } catch {
+        spills.state.withLock { $0.failure = $0.failure ?? error }
       }
+      full.keys.count = 0
+      full.lines.count = 0
+      full.records.removeAll(keepingCapacity: true)
+      let emptied = full
+      spills.state.withLock { state in
+        if let old = state.spare { old.free() }
+        state.spare = emptied
+      }
+      spills.inFlight.signal()
     }
-  }
-
-  /// Writes the sorted chunk to an unlinked temporary run file.
-  private func spill() throws(SystemError) {
-    sortChunk()
-    var template = Array("\(temporaryDirectory)/loadsmith-sort.XXXXXX".utf8CString)
-    let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-    if fd < 0 { throw SystemError("mkstemp", path: temporaryDirectory) }
-    template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) }
-    runs.append(fd)
-    let out = OutputBuffer(fd: fd, name: "sort run")
-    for r in records {
-      withUnsafeBytes(of: r.keyLength.littleEndian) { out.bytes.append(contentsOf: $0) }
-      withUnsafeBytes(of: r.lineLength.littleEndian) { out.bytes.append(contentsOf: $0) }
-      withUnsafeBytes(of: r.sequence.littleEndian) { out.bytes.append(contentsOf: $0) }
-      out.bytes.append(contentsOf: keys[Int(r.keyOffset) ..< Int(r.keyOffset + r.keyLength)])
-      out.bytes.append(contentsOf: lines[Int(r.lineOffset) ..< Int(r.lineOffset + r.lineLength)])
-      try out.flushIfFull()
-    }
-    try out.flush()
-    keys.removeAll(keepingCapacity: true)
-    lines.removeAll(keepingCapacity: true)
-    records.removeAll(keepingCapacity: true)
   }
 
   /// Writes every line, sorted, to `output` (not flushed).
-  public func finish(into output: OutputBuffer) throws(SystemError) {
+  public mutating func finish(into output: OutputBuffer) throws(SystemError) {
+    // Wait for the last background spill.
+    spills.inFlight.wait()
+    spills.inFlight.signal()
+    let (runs, failure) = spills.state.withLock { state in
+      state.spare?.free()
+      state.spare = nil
+      return (state.runs, state.failure)
+    }
+    if let failure { throw failure }
+    chunk.sort(order: order)
     if runs.isEmpty {
-      sortChunk()
-      for r in records {
-        output.bytes.append(contentsOf: lines[Int(r.lineOffset) ..< Int(r.lineOffset + r.lineLength)])
+      for r in chunk.records {
+        output.bytes.append(contentsOf: chunk.lines.slice(Int(r.lineOffset), Int(r.lineLength)))
         try output.flushIfFull()
       }
       return
     }
-    if !records.isEmpty { try spill() }
-    keys = []; lines = []; records = []
-    let perRun = max(64 << 10, min(1 << 20, memoryBudget / max(1, runs.count)))
+    var allRuns = runs
+    if !chunk.records.isEmpty {
+      allRuns.append(try chunk.spill(in: temporaryDirectory))
+      spills.state.withLock { $0.runs.append(allRuns.last!) }
+    }
+    chunk.free()
+    chunk = Chunk()
+    let perRun = max(64 << 10, min(1 << 20, memoryBudget / max(1, allRuns.count)))
     var readers: [RunReader] = []
-    for fd in runs {
+    for fd in allRuns {
       lseek(fd, 0, SEEK_SET)
-      let r = RunReader(fd: fd, bufferSize: perRun)
+      let r = RunReader(fd: fd, bufferSize: perRun, order: order)
       if try r.advance() { readers.append(r) }
     }
     while !readers.isEmpty {
@@ -131,6 +241,44 @@ public final class ExternalSorter {
       try output.flushIfFull()
       if try !readers[best].advance() { readers.remove(at: best) }
     }
+  }
+}
+
+/// A growable byte buffer without Array's per-append checks; the sorter's chunk storage.
+struct ByteArena {
+  var base = UnsafeMutablePointer<UInt8>.allocate(capacity: 1 << 16)
+  var capacity = 1 << 16
+  var count = 0
+
+  /// Room for `n` more bytes; returns where they go (``count`` is not moved).
+  mutating func reserve(_ n: Int) -> UnsafeMutablePointer<UInt8> {
+    if count + n > capacity {
+      var grown = capacity * 2
+      while count + n > grown { grown *= 2 }
+      let bigger = UnsafeMutablePointer<UInt8>.allocate(capacity: grown)
+      bigger.update(from: base, count: count)
+      base.deallocate()
+      base = bigger
+      capacity = grown
+    }
+    return base + count
+  }
+
+  mutating func append(_ bytes: UnsafeRawBufferPointer) {
+    let dst = reserve(bytes.count)
+    if let src = bytes.baseAddress { UnsafeMutableRawPointer(dst).copyMemory(from: src, byteCount: bytes.count) }
+    count += bytes.count
+  }
+
+  func slice(_ offset: Int, _ length: Int) -> UnsafeBufferPointer<UInt8> {
+    UnsafeBufferPointer(start: base + offset, count: length)
+  }
+
+  mutating func release() {
+    base.deallocate()
+    base = .allocate(capacity: 16)
+    capacity = 16
+    count = 0
   }
 }
 
@@ -144,8 +292,11 @@ final class RunReader {
   private(set) var sequence: UInt64 = 0
   private var current: [UInt8] = []
 
-  init(fd: Int32, bufferSize: Int) {
+  let order: PathOrder
+
+  init(fd: Int32, bufferSize: Int, order: PathOrder) {
     self.fd = fd
+    self.order = order
     buffer = [UInt8](repeating: 0, count: bufferSize)
   }
 
@@ -171,12 +322,10 @@ final class RunReader {
 
   /// True when this reader's record sorts before `other`'s.
   func precedes(_ other: RunReader) -> Bool {
-    let n = min(key.count, other.key.count)
-    if n > 0 {
-      let c = memcmp(key.baseAddress!, other.key.baseAddress!, n)
-      if c != 0 { return c < 0 }
-    }
-    if key.count != other.key.count { return key.count < other.key.count }
+    let a = key.baseAddress?.assumingMemoryBound(to: UInt8.self) ?? UnsafePointer(bitPattern: 1)!
+    let b = other.key.baseAddress?.assumingMemoryBound(to: UInt8.self) ?? UnsafePointer(bitPattern: 1)!
+    let c = order.compareKeys(a, key.count, b, other.key.count)
+    if c != 0 { return c < 0 }
     return sequence > other.sequence
   }
 

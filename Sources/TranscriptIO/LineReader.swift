@@ -29,11 +29,26 @@ public final class LineReader {
   /// Bytes consumed so far (through the end of the line last returned).
   @exclusivity(unchecked) public private(set) var offset: Int64 = 0
 
+  /// Where the next `pread` starts and where reading stops (nil: plain `read` to end of file).
+  private var readOffset: Int64 = 0
+  private var readLimit: Int64?
+
   public init(fd: Int32, name: String, bufferSize: Int = 1 << 20, ownsDescriptor: Bool = false) {
     self.fd = fd
     self.name = name
     self.ownsDescriptor = ownsDescriptor
     buffer = .allocate(byteCount: bufferSize, alignment: 16)
+  }
+
+  /// Reads only bytes `range` of a regular file (with `pread`, so several readers can share `fd`).
+  /// `range` should start at a line boundary.
+  public init(fd: Int32, name: String, range: Range<Int64>, bufferSize: Int = 1 << 20) {
+    self.fd = fd
+    self.name = name
+    self.ownsDescriptor = false
+    buffer = .allocate(byteCount: bufferSize, alignment: 16)
+    readOffset = range.lowerBound
+    readLimit = range.upperBound
   }
 
   public convenience init(path: String, bufferSize: Int = 1 << 20) throws(SystemError) {
@@ -74,6 +89,46 @@ public final class LineReader {
     }
   }
 
+  /// Calls `body` with every remaining line (bytes before the LF), its 1-based number and whether
+  /// it ended with an LF. Faster than ``next()`` on hot paths: the scan state stays in locals
+  /// between refills. `body` returns false to stop early.
+  public func forEachLine(_ body: (UnsafeRawBufferPointer, Int, Bool) throws -> Bool) throws {
+    var number = lineNumber
+    defer { lineNumber = number }
+    while true {
+      var s = start
+      let batchStart = s
+      let e = end
+      let base = buffer.baseAddress!
+      while s < e {
+        guard let nl = memchr(base + s, 0x0A, e - s) else { break }
+        let len = UnsafeRawPointer(nl) - UnsafeRawPointer(base + s)
+        number += 1
+        let line = UnsafeRawBufferPointer(start: base + s, count: len)
+        s += len + 1
+        if try !body(line, number, true) {
+          start = s
+          offset += Int64(s - batchStart)
+          return
+        }
+      }
+      start = s
+      offset += Int64(s - batchStart)
+      if eof {
+        if start < end {
+          number += 1
+          let line = UnsafeRawBufferPointer(start: base + start, count: end - start)
+          offset += Int64(end - start)
+          start = end
+          lastLineHadNewline = false
+          _ = try body(line, number, false)
+        }
+        return
+      }
+      try refill()
+    }
+  }
+
   /// Moves the unread tail to the front (growing the buffer if a line fills it) and reads more.
   private func refill() throws(SystemError) {
     if start > 0 {
@@ -88,7 +143,14 @@ public final class LineReader {
       buffer.deallocate()
       buffer = bigger
     }
-    let n = try retryingOnInterrupt("read", name) { read(fd, buffer.baseAddress! + end, buffer.count - end) }
+    let n: Int
+    if let limit = readLimit {
+      let want = Int(min(Int64(buffer.count - end), limit - readOffset))
+      n = want <= 0 ? 0 : try retryingOnInterrupt("read", name) { pread(fd, buffer.baseAddress! + end, want, off_t(readOffset)) }
+      readOffset += Int64(n)
+    } else {
+      n = try retryingOnInterrupt("read", name) { read(fd, buffer.baseAddress! + end, buffer.count - end) }
+    }
     if n == 0 { eof = true } else { end += n }
   }
 }

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import ArgumentParser
 import Loadsets
+import Store
 import TranscriptIO
 
 /// `loadsmith diff A.T B.T`: what changed between two sorted transcripts, per path.
@@ -15,8 +16,13 @@ struct Diff: ParsableCommand {
       --transcript prints an applicable radmind transcript that turns A into B (the '+'/'-' lines
       fsdiff -A would print with B as the transcript and A as the file system, without 'name:'
       headers). --json prints one JSON object per change and a closing {"summary":...} line.
+      A and B are transcript files or store references: NAME@001.001 (a build), NAME@001.001-node1,
+      was-apache-cfg@0002, or a loadset or pointer name such as was-apache-bin-rhel5-current (an
+      operand that is an existing file is a file).
       Exit status: 0 equal, 1 different, 2 error.
       """)
+
+  @OptionGroup var storeOptions: StoreOptions
 
   @Flag(name: .customShort("I"), help: "Compare paths case-insensitively (radmind's -I order).")
   var caseInsensitive = false
@@ -31,8 +37,15 @@ struct Diff: ParsableCommand {
   @Flag(name: .customLong("json"), help: "Print one JSON object per change.")
   var json = false
 
-  @Argument(help: "The old transcript.") var a: String
-  @Argument(help: "The new transcript.") var b: String
+  @Argument(help: "The old transcript: a file or a store reference.") var a: String
+  @Argument(help: "The new transcript: a file or a store reference.") var b: String
+
+  /// An existing file is a file; anything else is looked up in the store.
+  func resolve(_ operand: String) throws -> String {
+    if access(operand, F_OK) == 0 { return operand }
+    let store = try storeOptions.open()
+    return try reportingStoreErrors { () throws(StoreError) in try store.transcriptPath(forReference: operand) }
+  }
 
   func run() throws {
     var ignored: Set<DiffField> = []
@@ -48,6 +61,7 @@ struct Diff: ParsableCommand {
       StandardStreams.writeError("loadsmith diff: --transcript and --json cannot be combined\n")
       throw ExitCode(2)
     }
+    let a = try resolve(self.a), b = try resolve(self.b)
     let engine = TranscriptDiff(ignoring: ignored, caseInsensitive: caseInsensitive)
     let out = OutputBuffer(fd: 1)
     let summary: DiffSummary

@@ -1,0 +1,93 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import RadmindFormat
+
+/// libFuzzer harness for the transcript line parser and tokenizer (and, through `FuzzTargets`,
+/// every other pure parser). Each input is one line; the checks are invariants, so any crash,
+/// hang or failed check is a bug:
+/// - the SWAR tokenizer agrees with a plain byte split;
+/// - a line that parses writes out in fsdiff's layout and parses back to the same entry.
+///
+/// Build and run (see README "Fuzzing"):
+///   swift build -c debug --scratch-path .build-fuzz --product loadsmith-fuzz \
+///     -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library -Xswiftc -DFUZZING
+///   SWIFT_BACKTRACE=enable=no .build-fuzz/debug/loadsmith-fuzz -runs=10000000 fixtures/fuzz-corpus
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+  FuzzTargets.line(UnsafeRawBufferPointer(start: data, count: size))
+  return 0
+}
+
+enum FuzzTargets {
+  nonisolated(unsafe) static var tokens = LineTokens()
+  nonisolated(unsafe) static var parser = TranscriptLineParser()
+
+  static func line(_ bytes: UnsafeRawBufferPointer) {
+    tokens.split(bytes)
+    let plain = bytes.split(whereSeparator: { $0 == 0x20 || $0 == 0x09 || $0 == 0x0A })
+    check(tokens.count == plain.count, "token count")
+    for k in 0 ..< min(tokens.count, LineTokens.capacity) {
+      check(tokens.token(k, in: bytes).elementsEqual(plain[k]), "token \(k)")
+    }
+    guard let entry = try? parser.parse(bytes) else { return }
+    var written: [UInt8] = []
+    LineWriter.append(entry, to: &written)
+    written.removeLast()  // the LF
+    var again = TranscriptLineParser()
+    let reparsed: Entry
+    do { reparsed = try again.parse(written) } catch {
+      check(false, "written line does not parse: \(error)")
+      return
+    }
+    var expected = entry
+    expected.mode = entry.permissions
+    expected.finderInfo = []
+    var got = reparsed
+    got.mode = reparsed.permissions
+    check(expected == got, "round trip")
+  }
+
+  static func check(_ condition: Bool, _ what: String) {
+    if !condition {
+      print("fuzz invariant failed: \(what)")
+      abort()
+    }
+  }
+}
+
+#if FUZZING
+@_silgen_name("LLVMFuzzerRunDriver")
+func LLVMFuzzerRunDriver(
+  _ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>,
+  _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> CInt) -> CInt
+
+@main struct FuzzDriver {
+  static func main() {
+    var argc = CommandLine.argc
+    var argv = CommandLine.unsafeArgv
+    exit(LLVMFuzzerRunDriver(&argc, &argv) { fuzzOneInput($0, $1) })
+  }
+}
+#else
+/// Without libFuzzer: replays the files given as arguments (a regression run over the corpus).
+@main struct FuzzReplay {
+  static func main() {
+    var count = 0
+    for path in CommandLine.arguments.dropFirst() {
+      guard let f = fopen(path, "rb") else { continue }
+      var bytes: [UInt8] = []
+      var buf = [UInt8](repeating: 0, count: 65536)
+      while true {
+        let n = fread(&buf, 1, buf.count, f)
+        if n <= 0 { break }
+        bytes.append(contentsOf: buf[..<n])
+      }
+      fclose(f)
+      bytes.withUnsafeBufferPointer { _ = fuzzOneInput($0.baseAddress ?? UnsafePointer(bitPattern: 1)!, $0.count) }
+      count += 1
+    }
+    print("replayed \(count) inputs")
+  }
+}
+#endif

@@ -1,0 +1,167 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Hashes files on a second core ahead of the walk, with bounded look-ahead, so that checksums
+/// are ready when the ordered comparison asks for them. Output order and error behaviour do not
+/// change: a prefetched result (or error) is used only if and when fsdiff needs that checksum,
+/// exactly where radmind would compute it; anything not needed is dropped unreported.
+///
+/// Scheduling follows the depth-first walk: each directory read pushes its regular files as a
+/// list; the worker always takes the next file of the most recently pushed list (the directory
+/// the walk is in), and the walk pops a list when it leaves the directory. The main thread never
+/// waits for a file the worker has not started: it claims it and hashes it itself.
+final class ChecksumPrefetcher: @unchecked Sendable {
+  final class Job {
+    let path: [UInt8]
+    /// 0 pending, 1 running (worker), 2 done, 3 claimed by the main thread or dropped.
+    var state = 0
+    var result: [UInt8] = []
+    var errno: Int32 = 0
+    init(path: [UInt8]) { self.path = path }
+  }
+
+  struct List {
+    var jobs: [Job]
+    var next = 0
+  }
+
+  // Heap-allocated: C needs a stable address, which a Swift stored property does not promise.
+  private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+  private let cond = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
+  private var lists: [List] = []
+  private var byPath: [[UInt8]: Job] = [:]
+  private var doneWaiting = 0
+  private var stopping = false
+  private var thread: pthread_t?
+  private let digester: ContentDigester
+  private let lookAhead: Int
+
+  init(digester: ContentDigester, lookAhead: Int = 256) {
+    self.digester = digester.makeCopy()
+    self.lookAhead = lookAhead
+    pthread_mutex_init(mutex, nil)
+    pthread_cond_init(cond, nil)
+    let box = Unmanaged.passRetained(self).toOpaque()
+    var t = pthread_t()
+    if pthread_create(&t, nil, { arg in
+      let me = Unmanaged<ChecksumPrefetcher>.fromOpaque(arg!).takeRetainedValue()
+      me.work()
+      return nil
+    }, box) == 0 {
+      thread = t
+    } else {
+      Unmanaged<ChecksumPrefetcher>.fromOpaque(box).release()
+    }
+  }
+
+  deinit {
+    pthread_cond_destroy(cond)
+    pthread_mutex_destroy(mutex)
+    cond.deallocate()
+    mutex.deallocate()
+  }
+
+  /// Stops the worker and waits for it. Call once, when the walk is over.
+  func stop() {
+    pthread_mutex_lock(mutex)
+    stopping = true
+    pthread_cond_broadcast(cond)
+    pthread_mutex_unlock(mutex)
+    if let thread { pthread_join(thread, nil) }
+    thread = nil
+  }
+
+  /// Queues the regular files of a directory just read; returns how many lists are open.
+  func push(_ paths: [[UInt8]]) {
+    pthread_mutex_lock(mutex)
+    var jobs: [Job] = []
+    jobs.reserveCapacity(paths.count)
+    for p in paths where byPath[p] == nil {
+      let j = Job(path: p)
+      jobs.append(j)
+      byPath[p] = j
+    }
+    lists.append(List(jobs: jobs))
+    pthread_cond_broadcast(cond)
+    pthread_mutex_unlock(mutex)
+  }
+
+  /// The walk left the directory of the last pushed list: forget its files not taken.
+  func pop() {
+    pthread_mutex_lock(mutex)
+    if let list = lists.popLast() {
+      for j in list.jobs where byPath[j.path] === j {
+        byPath[j.path] = nil
+        if j.state == 2 { doneWaiting -= 1 }
+        if j.state == 0 { j.state = 3 }
+      }
+    }
+    pthread_cond_broadcast(cond)
+    pthread_mutex_unlock(mutex)
+  }
+
+  enum Outcome {
+    case checksum([UInt8])
+    case failed(Int32)
+    /// Not prefetched (or not started): the caller hashes it.
+    case notReady
+  }
+
+  /// The prefetched checksum of `path`, waiting if the worker is hashing it right now.
+  func take(_ path: [UInt8]) -> Outcome {
+    pthread_mutex_lock(mutex)
+    defer { pthread_mutex_unlock(mutex) }
+    guard let j = byPath[path] else { return .notReady }
+    byPath[path] = nil
+    while j.state == 1 { pthread_cond_wait(cond, mutex) }
+    if j.state == 2 {
+      doneWaiting -= 1
+      pthread_cond_broadcast(cond)
+      return j.errno != 0 ? .failed(j.errno) : .checksum(j.result)
+    }
+    j.state = 3
+    return .notReady
+  }
+
+  private func nextJob() -> Job? {
+    var k = lists.count - 1
+    while k >= 0 {
+      while lists[k].next < lists[k].jobs.count {
+        let j = lists[k].jobs[lists[k].next]
+        lists[k].next += 1
+        if j.state == 0 { return j }
+      }
+      k -= 1
+    }
+    return nil
+  }
+
+  private func work() {
+    pthread_mutex_lock(mutex)
+    while !stopping {
+      guard doneWaiting < lookAhead, let job = nextJob() else {
+        pthread_cond_wait(cond, mutex)
+        continue
+      }
+      job.state = 1
+      pthread_mutex_unlock(mutex)
+      var result: [UInt8] = []
+      var code: Int32 = 0
+      var c = job.path
+      c.append(0)
+      c.withUnsafeBufferPointer { buf in
+        buf.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buf.count) { p in
+          do throws(DigestError) { result = try digester.checksum(path: p) } catch { code = error.errno }
+        }
+      }
+      pthread_mutex_lock(mutex)
+      job.result = result
+      job.errno = code
+      job.state = 2
+      if byPath[job.path] === job { doneWaiting += 1 }
+      pthread_cond_broadcast(cond)
+    }
+    pthread_mutex_unlock(mutex)
+  }
+}

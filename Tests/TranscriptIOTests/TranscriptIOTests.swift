@@ -1,0 +1,80 @@
+import Foundation
+import Testing
+@testable import RadmindFormat
+@testable import TranscriptIO
+
+@Suite struct TranscriptIOTests {
+  func tempDir() -> String {
+    let dir = NSTemporaryDirectory() + "loadsmith-io-\(UUID().uuidString)"
+    try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    return dir
+  }
+
+  @Test("lines come back whole across buffer refills, the last one without its LF")
+  func lineReader() throws {
+    let dir = tempDir()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    var text = ""
+    for i in 0 ..< 3000 { text += String(repeating: "x", count: i % 97) + "\(i)\n" }
+    text += "tail"
+    try text.write(toFile: dir + "/t", atomically: false, encoding: .utf8)
+    let reader = try LineReader(path: dir + "/t", bufferSize: 64)
+    var lines: [String] = []
+    while let line = try reader.next() { lines.append(String(decoding: line, as: UTF8.self)) }
+    #expect(lines == text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init))
+    #expect(!reader.lastLineHadNewline)
+    #expect(reader.lineNumber == 3001)
+  }
+
+  @Test("an aborted atomic file leaves the target untouched and no temporary behind")
+  func atomicAbort() throws {
+    let dir = tempDir()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    try "old\n".write(toFile: dir + "/out.T", atomically: false, encoding: .utf8)
+    do {
+      let file = try AtomicFile(path: dir + "/out.T")
+      try file.buffer.append("new\n")
+      try file.buffer.flush()
+      file.abort()
+    }
+    #expect(try String(contentsOfFile: dir + "/out.T", encoding: .utf8) == "old\n")
+    #expect(try FileManager.default.contentsOfDirectory(atPath: dir) == ["out.T"])
+    let file = try AtomicFile(path: dir + "/out.T")
+    try file.buffer.append("new\n")
+    try file.commit()
+    #expect(try String(contentsOfFile: dir + "/out.T", encoding: .utf8) == "new\n")
+    #expect(try FileManager.default.contentsOfDirectory(atPath: dir) == ["out.T"])
+  }
+
+  @Test("the external sort gives the same order spilled or in memory, ties in reverse input order")
+  func externalSort() throws {
+    var lines: [String] = []
+    for i in 0 ..< 5000 {
+      let name = ["a", "a b", "a/b", "a-b", "A", "z\\\\q"][i % 6] + "\(i % 37)"
+      lines.append("f /\(name) \(i)\n")
+    }
+    func run(budget: Int) throws -> String {
+      var sorter = ExternalSorter(order: .caseSensitive, memoryBudget: budget)
+      var tokens = LineTokens()
+      for line in lines {
+        try Array(line.utf8).withUnsafeBytes { buf in
+          tokens.split(buf)
+          try sorter.add(line: buf, encodedPath: tokens.token(1, in: buf))
+        }
+      }
+      let pipe = try FileHandle(forWritingTo: URL(fileURLWithPath: "/dev/null"))
+      let out = OutputBuffer(fd: pipe.fileDescriptor, threshold: 1 << 30)
+      try sorter.finish(into: out)
+      return String(decoding: out.bytes, as: UTF8.self)
+    }
+    let inMemory = try run(budget: 1 << 30)
+    let spilled = try run(budget: 4096)
+    #expect(inMemory == spilled)
+    let out = inMemory.split(separator: "\n").map(String.init)
+    #expect(out.count == lines.count)
+    // Equal paths: larger input number first.
+    let a0 = out.filter { $0.hasPrefix("f /a0 ") }
+    #expect(a0 == a0.sorted { Int($0.split(separator: " ")[2])! > Int($1.split(separator: " ")[2])! })
+  }
+
+}
