@@ -37,16 +37,19 @@ public final class MergeInput {
   @exclusivity(unchecked) public private(set) var lineNumber = 0
   /// The encoded path token of the current line.
   @exclusivity(unchecked) public private(set) var path = UnsafeRawBufferPointer(start: nil, count: 0)
-  @exclusivity(unchecked) private var previous: [UInt8] = []
+  /// The previous line's path (for the order check), in a buffer reused for every line.
+  @exclusivity(unchecked) private var previous = UnsafeMutableRawBufferPointer.allocate(byteCount: 4096, alignment: 8)
+  @exclusivity(unchecked) private var previousCount = 0
   @exclusivity(unchecked) private var hasPrevious = false
   @exclusivity(unchecked) private var tokensValid = false
   @exclusivity(unchecked) private var typeOffset = 0
+
+  deinit { previous.deallocate() }
 
   public init(path: String, location: LoadsetLocation, order: PathOrder) throws(SystemError) {
     self.location = location
     self.order = order
     reader = try LineReader(path: path, bufferSize: 256 << 10)
-    previous.reserveCapacity(4096)
   }
 
   /// The type byte of the current line.
@@ -111,16 +114,8 @@ public final class MergeInput {
         return .fatal(name + Array(": \(lineNumber): ".utf8) + Array(shown) + Array(": line too long".utf8))
       }
       // Locate the first tokens only: [-] type path.
-      let n = raw.count
       var i = 0
-      @inline(__always) func nextToken() -> Range<Int>? {
-        while i < n && LineTokens.isSeparator(raw[i]) { i &+= 1 }
-        if i >= n { return nil }
-        let st = i
-        i = tokenEnd(raw, from: i)
-        return st ..< i
-      }
-      guard let first = nextToken() else { continue }
+      guard let first = nextToken(raw, &i) else { continue }
       let lead = raw[first.lowerBound]
       if lead == UInt8(ascii: "#") { continue }
       line = raw
@@ -128,8 +123,8 @@ public final class MergeInput {
       let removal = lead == UInt8(ascii: "-")
       isRemoval = removal
       typeIndex = removal ? 1 : 0
-      let typeToken = removal ? nextToken() : first
-      let pathToken = typeToken == nil ? nil : nextToken()
+      let typeToken = removal ? nextToken(raw, &i) : first
+      let pathToken = typeToken == nil ? nil : nextToken(raw, &i)
       guard let typeToken, let pathToken else {
         // radmind dereferences a missing path token and crashes; we stop with a message.
         isAtEnd = true
@@ -142,11 +137,16 @@ public final class MergeInput {
       if path.count >= RadmindLimits.maxPathLength && PathCodec.decodedLength(path) >= RadmindLimits.maxPathLength {
         return .soft(name + Array(": line \(lineNumber): ".utf8) + decodedPath + Array(": path too long".utf8))
       }
-      if hasPrevious && previous.withUnsafeBytes({ order.compareEncodedSkippingPrefix(path, $0) }) <= 0 {
+      if hasPrevious
+        && order.compareEncodedSkippingPrefix(path, UnsafeRawBufferPointer(rebasing: previous[0 ..< previousCount])) <= 0 {
         return .soft(name + Array(": line \(lineNumber): bad sort order".utf8))
       }
-      previous.removeAll(keepingCapacity: true)
-      previous.append(contentsOf: path)
+      if path.count > previous.count {
+        previous.deallocate()
+        previous = .allocate(byteCount: path.count * 2, alignment: 8)
+      }
+      if let base = path.baseAddress { previous.baseAddress!.copyMemory(from: base, byteCount: path.count) }
+      previousCount = path.count
       hasPrevious = true
       return .ok
     }

@@ -25,3 +25,16 @@ func tokenEnd(_ raw: UnsafeRawBufferPointer, from start: Int) -> Int {
   while j < n && !LineTokens.isSeparator(raw[j]) { j &+= 1 }
   return j
 }
+
+/// The next token at or after `i` (skipping SPACE, TAB and LF), advancing `i` past it; nil when
+/// the line has no more tokens. A plain function with an `inout` cursor: a nested closure over a
+/// local `var` would box it (an allocation and exclusivity checks per line).
+@inline(__always)
+func nextToken(_ raw: UnsafeRawBufferPointer, _ i: inout Int) -> Range<Int>? {
+  let n = raw.count
+  while i < n && LineTokens.isSeparator(raw[i]) { i &+= 1 }
+  if i >= n { return nil }
+  let start = i
+  i = tokenEnd(raw, from: i)
+  return start ..< i
+}

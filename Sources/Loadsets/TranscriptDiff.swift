@@ -174,19 +174,12 @@ public struct TranscriptDiff {
         guard let raw = next else { atEnd = true; return }
         let n = raw.count
         var i = 0
-        @inline(__always) func nextToken() -> Range<Int>? {
-          while i < n && LineTokens.isSeparator(raw[i]) { i &+= 1 }
-          if i >= n { return nil }
-          let st = i
-          i = tokenEnd(raw, from: i)
-          return st ..< i
-        }
-        guard let first = nextToken() else { continue }
+        guard let first = nextToken(raw, &i) else { continue }
         if raw[first.lowerBound] == UInt8(ascii: "#") { continue }
         let lead = raw[first.lowerBound]
         let prefixed = first.count == 1 && (lead == UInt8(ascii: "-") || lead == UInt8(ascii: "+"))
-        let typeToken = prefixed ? nextToken() : first
-        let pathToken = typeToken == nil ? nil : nextToken()
+        let typeToken = prefixed ? nextToken(raw, &i) : first
+        let pathToken = typeToken == nil ? nil : nextToken(raw, &i)
         guard let pathToken else {
           // Too few tokens: let the validating parser word the error.
           do { _ = try parser.validate(raw) } catch { throw fail(error.description) }
