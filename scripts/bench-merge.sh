@@ -2,13 +2,13 @@
 # Benchmarks lmerge, loadsmith diff and the node concatenator against baselines measured in the
 # same run (the machine is shared: quote ratios, not seconds).
 #
-#   scripts/bench-merge.sh [WORKDIR]        (default /tmp/loadsmith-bench; RUNS=3)
+#   scripts/bench-merge.sh [WORKDIR]        (default /tmp/loadsmith-bench-merge; RUNS=3)
 #
 # Needs a release build: swift build -c release --product loadsmith
 set -eu
 HERE=$(cd "$(dirname "$0")/.." && pwd)
 BIN=${LOADSMITH:-$HERE/.build/release/loadsmith}
-W=${1:-/tmp/loadsmith-bench}
+W=${1:-/tmp/loadsmith-bench-merge}
 RUNS=${RUNS:-3}
 GEN=/work/shared/bench/gen-transcript.py
 mkdir -p "$W" && cd "$W"
