@@ -96,32 +96,32 @@ public enum TranscriptChecker {
     var result = SegmentResult()
     var parser = TranscriptLineParser()
     var order = OrderChecker(order: pathOrder)
-    func problem(_ message: String) { result.problems.append((reader.lineNumber, message)) }
     do {
-      while let line = try reader.next() {
+      try reader.forEachLine { line, number, hadNewline in
         if line.count > RadmindLimits.maxLineLength {
-          problem("line too long (\(line.count) bytes, radmind reads at most \(RadmindLimits.maxLineLength))")
+          result.problems.append((number, "line too long (\(line.count) bytes, radmind reads at most \(RadmindLimits.maxLineLength))"))
         }
-        if !reader.lastLineHadNewline {
-          problem("missing final newline (radmind's readers reject the line as too long)")
+        if !hadNewline {
+          result.problems.append((number, "missing final newline (radmind's readers reject the line as too long)"))
         }
-        if isCommentOrBlank(line) { continue }
-        do {
+        if isCommentOrBlank(line) { return true }
+        do throws(LineError) {
           let (_, _, typeIndex) = try parser.validate(line)
           let path = parser.tokens.token(typeIndex + 1, in: line)
           if result.firstPath == nil {
             result.firstPath = Array(path)
-            result.firstPathLine = reader.lineNumber
+            result.firstPathLine = number
           }
           if !order.accept(encoded: path) {
-            problem("bad sort order (path not after the previous line's)")
+            result.problems.append((number, "bad sort order (path not after the previous line's)"))
           }
         } catch {
-          problem(error.description)
+          result.problems.append((number, error.description))
         }
+        return true
       }
     } catch {
-      result.problems.append((reader.lineNumber + 1, "read error: \(error.reason)"))
+      result.problems.append((reader.lineNumber + 1, "read error: \((error as? SystemError)?.reason ?? "\(error)")"))
     }
     result.lines = reader.lineNumber
     result.lastPath = order.previous.map { Array($0) }
