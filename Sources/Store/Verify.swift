@@ -188,10 +188,10 @@ extension String {
   func replacingSuffix(_ suffix: String) -> String { hasSuffix(suffix) ? String(dropLast(suffix.count)) : self }
 }
 
-/// One transcript read whole: raw lines and parsed entries, in file order.
+/// One transcript read whole for `verify`: its parsed entries, in file order (syntax and
+/// order checked).
 struct LoadedTranscript {
   var name: String
-  var lines: [[UInt8]] = []
   var entries: [Entry] = []
 
   init(path: String, name: String) throws(StoreError) {
@@ -210,7 +210,6 @@ struct LoadedTranscript {
         if !order.accept(encoded: parser.tokens.token(parser.tokens.count > 0 && entry.prefix != .none ? 2 : 1, in: line)) {
           throw StoreError(.store, "\(name): line \(reader.lineNumber): bad sort order")
         }
-        lines.append(Array(line) + [0x0A])
         entries.append(entry)
       }
     } catch let error as SystemError {
