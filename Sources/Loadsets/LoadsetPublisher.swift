@@ -58,6 +58,7 @@ public final class LoadsetPublisher {
   private let intentFD: Int32
   private var createdDirectories: [[UInt8]] = []
   private var finished = false
+  private let replacesFiles: Bool
   private let idsOffset: Int
   private let phaseOffset: Int
 
@@ -72,7 +73,12 @@ public final class LoadsetPublisher {
   }
 
   /// Step 1: writes the intent record, creates the temporary directory and transcript.
-  public init(destination: LoadsetLocation, withFiles: Bool, pid: Int32 = getpid()) throws(Failure) {
+  ///
+  /// - Parameter seedFromExisting: start the temporary file directory as a clone (hard links) of
+  ///   the existing one, and allow replacing a non-empty directory: for changing a loadset in
+  ///   place (`lmerge -f`) without ever modifying the published directory.
+  public init(destination: LoadsetLocation, withFiles: Bool, seedFromExisting: Bool = false,
+              pid: Int32 = getpid()) throws(Failure) {
     let suffix = Array(".\(pid)".utf8)
     let fileTemp = destination.fileDirectory + suffix
     let tranTemp = destination.transcriptPath + suffix
@@ -115,7 +121,14 @@ public final class LoadsetPublisher {
     fsync(fd)
     PosixFS.sync(destination.transcriptRoot, directory: true)
 
-    if withFiles && PosixFS.withCPath(fileTemp, { mkdir($0, 0o777) }) != 0 {
+    var seeded: [[UInt8]] = []
+    if withFiles && seedFromExisting && PosixFS.isDirectory(destination.fileDirectory) {
+      if let failure = PosixFS.cloneTree(destination.fileDirectory, fileTemp, created: { seeded.append($0) }) {
+        PosixFS.removeTree(fileTemp)
+        dropIntent()
+        throw Failure(message: failure)
+      }
+    } else if withFiles && PosixFS.withCPath(fileTemp, { mkdir($0, 0o777) }) != 0 {
       let code = errno
       dropIntent()
       throw Failure(fileTemp, code)
@@ -136,7 +149,8 @@ public final class LoadsetPublisher {
     phaseOffset = phaseAt
     idsOffset = idsAt
     transcript = OutputBuffer(fd: tfd, name: PosixFS.string(tranTemp))
-    if withFiles { createdDirectories.append(fileTemp) }
+    replacesFiles = seedFromExisting
+    if withFiles { createdDirectories = seeded.isEmpty ? [fileTemp] : seeded }
     LoadsetPublisher.fault("begun")
   }
 
@@ -167,7 +181,7 @@ public final class LoadsetPublisher {
     LoadsetPublisher.fault("built")
 
     let fileFinal = destination.fileDirectory
-    if withFiles, PosixFS.exists(fileFinal) {
+    if withFiles, !replacesFiles, PosixFS.exists(fileFinal) {
       // radmind renames over it: that works only for an empty directory.
       if !PosixFS.isDirectory(fileFinal) {
         abandon()
