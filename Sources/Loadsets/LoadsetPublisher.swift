@@ -386,3 +386,69 @@ public final class LoadsetPublisher {
     return done
   }
 }
+
+/// Where a loadset is written while it is built: the transcript buffer and the file tree.
+/// ``LoadsetPublisher`` publishes the pair crash-safely; ``StagedLoadset`` leaves it unpublished.
+protocol LoadsetWriter: AnyObject {
+  var transcript: OutputBuffer { get }
+  /// Mode for directories made in the file tree (minus umask).
+  var directoryMode: mode_t { get }
+  func temporaryFilePath(_ decodedPath: [UInt8]) -> [UInt8]
+  func noteCreatedDirectory(_ path: [UInt8])
+  func commit() throws(LoadsetPublisher.Failure)
+  func abandon()
+}
+
+extension LoadsetPublisher: LoadsetWriter {
+  var directoryMode: mode_t { 0o777 }
+}
+
+/// A loadset written to two given paths and not published: for a caller that publishes with its
+/// own protocol (the store's intent records). The transcript (mode 0644) and the file directory
+/// (0755, as every directory made in it) must not exist yet. ``commit()`` flushes and closes the
+/// transcript without fsync (the caller makes its staging durable); ``abandon()`` removes both.
+final class StagedLoadset: LoadsetWriter {
+  let transcript: OutputBuffer
+  let fileDirectory: [UInt8]
+  let transcriptPath: [UInt8]
+  private var finished = false
+  var directoryMode: mode_t { 0o755 }
+
+  init(transcript path: [UInt8], fileDirectory: [UInt8]) throws(LoadsetPublisher.Failure) {
+    if PosixFS.withCPath(fileDirectory, { mkdir($0, 0o755) }) != 0 {
+      throw LoadsetPublisher.Failure(fileDirectory, errno)
+    }
+    let fd = PosixFS.withCPath(path) { open($0, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644) }
+    if fd < 0 {
+      let code = errno
+      PosixFS.removeTree(fileDirectory)
+      throw LoadsetPublisher.Failure(path, code)
+    }
+    self.fileDirectory = fileDirectory
+    transcriptPath = path
+    transcript = OutputBuffer(fd: fd, name: PosixFS.string(path))
+  }
+
+  deinit { abandon() }
+
+  func temporaryFilePath(_ decodedPath: [UInt8]) -> [UInt8] { fileDirectory + [0x2F] + decodedPath }
+  func noteCreatedDirectory(_ path: [UInt8]) {}
+
+  func commit() throws(LoadsetPublisher.Failure) {
+    precondition(!finished)
+    do { try transcript.flush() } catch {
+      abandon()
+      throw LoadsetPublisher.Failure(message: Array(error.description.utf8))
+    }
+    finished = true
+    close(transcript.fd)
+  }
+
+  func abandon() {
+    guard !finished else { return }
+    finished = true
+    close(transcript.fd)
+    _ = PosixFS.withCPath(transcriptPath) { unlink($0) }
+    PosixFS.removeTree(fileDirectory)
+  }
+}

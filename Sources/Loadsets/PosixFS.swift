@@ -71,14 +71,14 @@ enum PosixFS {
   }
 
   /// radmind's `mkdirs`: creates every directory named by a prefix of `path` that ends before a
-  /// `/` (not `path` itself), mode 0777 minus umask. Calls `created` for each one it made.
-  static func mkdirs(_ path: [UInt8], created: ([UInt8]) -> Void = { _ in }) -> Bool {
+  /// `/` (not `path` itself), `mode` (radmind's 0777) minus umask. Calls `created` for each one it made.
+  static func mkdirs(_ path: [UInt8], mode: mode_t = 0o777, created: ([UInt8]) -> Void = { _ in }) -> Bool {
     var i = 0
     while i < path.count && path[i] == 0x2F { i += 1 }
     while i < path.count {
       guard let slash = path[i...].firstIndex(of: 0x2F) else { break }
       let prefix = Array(path[..<slash])
-      if withCPath(prefix, { mkdir($0, 0o777) }) == 0 {
+      if withCPath(prefix, { mkdir($0, mode) }) == 0 {
         created(prefix)
       } else if errno != EEXIST {
         return false

@@ -10,7 +10,7 @@ struct Concat: ParsableCommand {
       Writes the union of the node transcripts in path order and hard-links every stored file
       into the build's file directory; the build is published crash-safely (all or nothing).
       A path that two nodes list with different attributes is a conflict: it stops the build
-      (exit 1) unless --prefer names the nodes whose lines win, in order.
+      (exit 1, every conflict listed) unless --prefer names the nodes whose lines win, in order.
       """)
 
   @Option(name: .customShort("D"), help: "The radmind directory (locates file directories as lmerge does).")
@@ -43,7 +43,7 @@ struct Concat: ParsableCommand {
         policy: prefer.isEmpty ? .fail : .precedence(prefer), copy: copy)
       for c in result.resolved { StandardStreams.writeError("resolved \(c)\n") }
       print("\(result.lines) lines, \(result.filesLinked) files \(copy ? "copied" : "linked")")
-    } catch let c as NodeConflict {
+    } catch let c as NodeConflicts {
       StandardStreams.writeError("loadsmith concat: \(c)\n")
       throw ExitCode(1)
     } catch let e as ConcatenationError {
