@@ -35,10 +35,13 @@ final class ChecksumPrefetcher: @unchecked Sendable {
   private var stopping = false
   private var thread: pthread_t?
   private let digester: ContentDigester
+  /// The main thread's digester for jobs it hashes while waiting (see ``take(_:)``).
+  private let helperDigester: ContentDigester
   private let lookAhead: Int
 
-  init(digester: ContentDigester, lookAhead: Int = 256) {
+  init(digester: ContentDigester, lookAhead: Int = 1024) {
     self.digester = digester.makeCopy()
+    self.helperDigester = digester.makeCopy()
     self.lookAhead = lookAhead
     pthread_mutex_init(mutex, nil)
     pthread_cond_init(cond, nil)
@@ -108,13 +111,21 @@ final class ChecksumPrefetcher: @unchecked Sendable {
     case notReady
   }
 
-  /// The prefetched checksum of `path`, waiting if the worker is hashing it right now.
+  /// The prefetched checksum of `path`. While the worker is hashing it right now, the main
+  /// thread does not sit idle: it hashes the next pending job itself (the same one the worker
+  /// would take next), so both cores stay busy on directories with a few large files.
   func take(_ path: [UInt8]) -> Outcome {
     pthread_mutex_lock(mutex)
     defer { pthread_mutex_unlock(mutex) }
     guard let j = byPath[path] else { return .notReady }
     byPath[path] = nil
-    while j.state == 1 { pthread_cond_wait(cond, mutex) }
+    while j.state == 1 {
+      if doneWaiting < lookAhead, let other = nextJob() {
+        run(other, with: helperDigester)
+      } else {
+        pthread_cond_wait(cond, mutex)
+      }
+    }
     if j.state == 2 {
       doneWaiting -= 1
       pthread_cond_broadcast(cond)
@@ -122,6 +133,28 @@ final class ChecksumPrefetcher: @unchecked Sendable {
     }
     j.state = 3
     return .notReady
+  }
+
+  /// Hashes `job` (pending, taken by ``nextJob()``) with the mutex released; called and returns
+  /// with the mutex held.
+  private func run(_ job: Job, with digester: ContentDigester) {
+    job.state = 1
+    pthread_mutex_unlock(mutex)
+    var result: [UInt8] = []
+    var code: Int32 = 0
+    var c = job.path
+    c.append(0)
+    c.withUnsafeBufferPointer { buf in
+      buf.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buf.count) { p in
+        do throws(DigestError) { result = try digester.checksum(path: p) } catch { code = error.errno }
+      }
+    }
+    pthread_mutex_lock(mutex)
+    job.result = result
+    job.errno = code
+    job.state = 2
+    if byPath[job.path] === job { doneWaiting += 1 }
+    pthread_cond_broadcast(cond)
   }
 
   private func nextJob() -> Job? {
@@ -144,23 +177,7 @@ final class ChecksumPrefetcher: @unchecked Sendable {
         pthread_cond_wait(cond, mutex)
         continue
       }
-      job.state = 1
-      pthread_mutex_unlock(mutex)
-      var result: [UInt8] = []
-      var code: Int32 = 0
-      var c = job.path
-      c.append(0)
-      c.withUnsafeBufferPointer { buf in
-        buf.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buf.count) { p in
-          do throws(DigestError) { result = try digester.checksum(path: p) } catch { code = error.errno }
-        }
-      }
-      pthread_mutex_lock(mutex)
-      job.result = result
-      job.errno = code
-      job.state = 2
-      if byPath[job.path] === job { doneWaiting += 1 }
-      pthread_cond_broadcast(cond)
+      run(job, with: digester)
     }
     pthread_mutex_unlock(mutex)
   }
