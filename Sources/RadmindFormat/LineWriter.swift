@@ -105,7 +105,25 @@ public enum LineWriter {
   @inline(__always)
   static func encode(_ raw: UnsafeRawBufferPointer, to out: UnsafeMutablePointer<UInt8>, at start: Int) -> Int {
     var o = start
-    for b in raw {
+    guard let src = raw.baseAddress else { return o }
+    let n = raw.count
+    var i = 0
+    // Eight bytes at a time while none needs an escape (every escaped byte is <= 0x20 or `\`).
+    while i + 8 <= n {
+      let x = src.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+      let low: UInt64 = 0x0101_0101_0101_0101
+      let high: UInt64 = 0x8080_8080_8080_8080
+      let below21 = (x &- low &* 0x21) & ~x & high
+      let y = x ^ (low &* 0x5C)
+      let backslash = (y &- low) & ~y & high
+      if below21 | backslash != 0 { break }
+      UnsafeMutableRawPointer(out + o).storeBytes(of: x, as: UInt64.self)
+      o += 8
+      i += 8
+    }
+    while i < n {
+      let b = src.load(fromByteOffset: i, as: UInt8.self)
+      i += 1
       if b > 0x20 && b != 0x5C {
         out[o] = b
         o += 1
