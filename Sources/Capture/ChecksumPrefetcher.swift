@@ -21,6 +21,17 @@ final class ChecksumPrefetcher: @unchecked Sendable {
     init(path: [UInt8]) { self.path = path }
   }
 
+  /// A path as a dictionary key hashed in one call over its bytes (`[UInt8]`'s own `Hashable`
+  /// feeds the hasher one byte at a time, which showed in profiles).
+  struct PathKey: Hashable {
+    let bytes: [UInt8]
+    init(_ bytes: [UInt8]) { self.bytes = bytes }
+    func hash(into hasher: inout Hasher) {
+      bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
+    }
+    static func == (a: PathKey, b: PathKey) -> Bool { a.bytes == b.bytes }
+  }
+
   struct List {
     var jobs: [Job]
     var next = 0
@@ -30,7 +41,9 @@ final class ChecksumPrefetcher: @unchecked Sendable {
   private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
   private let cond = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
   private var lists: [List] = []
-  private var byPath: [[UInt8]: Job] = [:]
+  private var byPath: [PathKey: Job] = [:]
+  /// Threads blocked in `pthread_cond_wait`: state changes wake them only when there are any.
+  private var waiters = 0
   private var doneWaiting = 0
   private var stopping = false
   private var thread: pthread_t?
@@ -80,13 +93,13 @@ final class ChecksumPrefetcher: @unchecked Sendable {
     pthread_mutex_lock(mutex)
     var jobs: [Job] = []
     jobs.reserveCapacity(paths.count)
-    for p in paths where byPath[p] == nil {
+    for p in paths where byPath[PathKey(p)] == nil {
       let j = Job(path: p)
       jobs.append(j)
-      byPath[p] = j
+      byPath[PathKey(p)] = j
     }
     lists.append(List(jobs: jobs))
-    pthread_cond_broadcast(cond)
+    wake()
     pthread_mutex_unlock(mutex)
   }
 
@@ -94,13 +107,13 @@ final class ChecksumPrefetcher: @unchecked Sendable {
   func pop() {
     pthread_mutex_lock(mutex)
     if let list = lists.popLast() {
-      for j in list.jobs where byPath[j.path] === j {
-        byPath[j.path] = nil
+      for j in list.jobs where byPath[PathKey(j.path)] === j {
+        byPath[PathKey(j.path)] = nil
         if j.state == 2 { doneWaiting -= 1 }
         if j.state == 0 { j.state = 3 }
       }
     }
-    pthread_cond_broadcast(cond)
+    wake()
     pthread_mutex_unlock(mutex)
   }
 
@@ -117,18 +130,18 @@ final class ChecksumPrefetcher: @unchecked Sendable {
   func take(_ path: [UInt8]) -> Outcome {
     pthread_mutex_lock(mutex)
     defer { pthread_mutex_unlock(mutex) }
-    guard let j = byPath[path] else { return .notReady }
-    byPath[path] = nil
+    guard let j = byPath[PathKey(path)] else { return .notReady }
+    byPath[PathKey(path)] = nil
     while j.state == 1 {
       if doneWaiting < lookAhead, let other = nextJob() {
         run(other, with: helperDigester)
       } else {
-        pthread_cond_wait(cond, mutex)
+        wait()
       }
     }
     if j.state == 2 {
       doneWaiting -= 1
-      pthread_cond_broadcast(cond)
+      wake()
       return j.errno != 0 ? .failed(j.errno) : .checksum(j.result)
     }
     j.state = 3
@@ -153,8 +166,20 @@ final class ChecksumPrefetcher: @unchecked Sendable {
     job.result = result
     job.errno = code
     job.state = 2
-    if byPath[job.path] === job { doneWaiting += 1 }
-    pthread_cond_broadcast(cond)
+    if byPath[PathKey(job.path)] === job { doneWaiting += 1 }
+    wake()
+  }
+
+  /// Waits on the condition (mutex held), counted in ``waiters``.
+  private func wait() {
+    waiters += 1
+    pthread_cond_wait(cond, mutex)
+    waiters -= 1
+  }
+
+  /// Wakes waiting threads, if any (mutex held).
+  private func wake() {
+    if waiters > 0 { pthread_cond_broadcast(cond) }
   }
 
   private func nextJob() -> Job? {
@@ -174,7 +199,7 @@ final class ChecksumPrefetcher: @unchecked Sendable {
     pthread_mutex_lock(mutex)
     while !stopping {
       guard doneWaiting < lookAhead, let job = nextJob() else {
-        pthread_cond_wait(cond, mutex)
+        wait()
         continue
       }
       run(job, with: digester)
