@@ -228,27 +228,44 @@ public struct ExternalSorter: ~Copyable {
       }
       return
     }
-    var allRuns = runs
-    if !chunk.records.isEmpty {
-      allRuns.append(try chunk.spill(in: temporaryDirectory))
-      spills.state.withLock { $0.runs.append(allRuns.last!) }
+    // The last chunk stays in memory and joins the merge as one more sorted source.
+    let perRun = max(64 << 10, min(1 << 20, memoryBudget / max(1, runs.count)))
+    var sources: [RunReader] = []
+    for fd in runs {
+      lseek(fd, 0, SEEK_SET)
+      sources.append(RunReader(fd: fd, bufferSize: perRun, order: order))
+    }
+    let last = chunk
+    if !last.records.isEmpty {
+      sources.append(RunReader(chunk: last, order: order))
+    }
+    // A binary min-heap of the sources by their current record.
+    var heap: [RunReader] = []
+    for r in sources where try r.advance() { heap.append(r) }
+    func siftDown(_ start: Int) {
+      var i = start
+      while true {
+        let l = 2 * i + 1, r = l + 1
+        var m = i
+        if l < heap.count && heap[l].precedes(heap[m]) { m = l }
+        if r < heap.count && heap[r].precedes(heap[m]) { m = r }
+        if m == i { return }
+        heap.swapAt(i, m)
+        i = m
+      }
+    }
+    for i in stride(from: heap.count / 2 - 1, through: 0, by: -1) { siftDown(i) }
+    while let top = heap.first {
+      output.bytes.append(contentsOf: top.line)
+      try output.flushIfFull()
+      if try !top.advance() {
+        heap.swapAt(0, heap.count - 1)
+        heap.removeLast()
+      }
+      siftDown(0)
     }
     chunk.free()
     chunk = Chunk()
-    let perRun = max(64 << 10, min(1 << 20, memoryBudget / max(1, allRuns.count)))
-    var readers: [RunReader] = []
-    for fd in allRuns {
-      lseek(fd, 0, SEEK_SET)
-      let r = RunReader(fd: fd, bufferSize: perRun, order: order)
-      if try r.advance() { readers.append(r) }
-    }
-    while !readers.isEmpty {
-      var best = 0
-      for i in 1..<readers.count where readers[i].precedes(readers[best]) { best = i }
-      output.bytes.append(contentsOf: readers[best].line)
-      try output.flushIfFull()
-      if try !readers[best].advance() { readers.remove(at: best) }
-    }
   }
 }
 
@@ -303,16 +320,38 @@ final class RunReader {
 
   let order: PathOrder
 
+  /// Set when the source is a sorted chunk still in memory (the last one, never spilled).
+  private let chunk: ExternalSorter.Chunk?
+  private var nextRecord = 0
+
   init(fd: Int32, bufferSize: Int, order: PathOrder) {
     self.fd = fd
     self.order = order
+    self.chunk = nil
     buffer = .allocate(byteCount: bufferSize, alignment: 8)
+  }
+
+  /// Reads the records of a sorted in-memory chunk (which must outlive the reader).
+  init(chunk: ExternalSorter.Chunk, order: PathOrder) {
+    self.fd = -1
+    self.order = order
+    self.chunk = chunk
+    buffer = .allocate(byteCount: 16, alignment: 8)
   }
 
   deinit { buffer.deallocate() }
 
   /// Loads the next record; false at the end of the run.
   func advance() throws(SystemError) -> Bool {
+    if let chunk {
+      guard nextRecord < chunk.records.count else { return false }
+      let r = chunk.records[nextRecord]
+      nextRecord += 1
+      key = UnsafeRawBufferPointer(start: chunk.keyAddress(r), count: Int(r.keyLength))
+      line = UnsafeRawBufferPointer(start: chunk.lines.base + Int(r.lineOffset), count: Int(r.lineLength))
+      sequence = r.sequence
+      return true
+    }
     guard try ensure(RunReader.header) else { return false }
     let base = buffer.baseAddress! + start
     let keyField = UInt32(littleEndian: base.loadUnaligned(as: UInt32.self))
