@@ -27,7 +27,9 @@ let package = Package(
     // The filesystem side: tree walk, command files, fsdiff comparison.
     .target(name: "Capture", dependencies: ["RadmindFormat", "TranscriptIO", "Hashing", "CLibCrypto"]),
     // Loadset operations on entry streams: lmerge, diff, lcksum, twhich.
-    .target(name: "Loadsets", dependencies: ["RadmindFormat", "TranscriptIO", "Hashing", "Capture"]),
+    .target(name: "Loadsets", dependencies: ["RadmindFormat", "TranscriptIO", "Hashing", "Capture", "CLoadsetShims"]),
+    // renameat2 and _exit for the crash-safe loadset publisher.
+    .target(name: "CLoadsetShims"),
     // The versioned store on top of a radmind server tree.
     .target(name: "Store", dependencies: ["RadmindFormat", "TranscriptIO", "Hashing", "Capture", "Loadsets"]),
     // The Definitive Software Library: tar + gzip archives.
@@ -51,8 +53,11 @@ let package = Package(
     .testTarget(name: "RadmindFormatTests", dependencies: ["RadmindFormat"]),
     .testTarget(name: "TranscriptIOTests", dependencies: ["TranscriptIO", "RadmindFormat"]),
     .testTarget(name: "RadmindToolsTests", dependencies: ["RadmindTools"]),
+    .testTarget(name: "HashingTests", dependencies: ["Hashing"]),
     .testTarget(name: "ConformanceTests", dependencies: ["loadsmith", "RadmindTools"]),
     .testTarget(name: "CaptureTests", dependencies: ["Capture", "RadmindFormat", "TranscriptIO"]),
     .testTarget(name: "ArchiveTests", dependencies: ["Archive"]),
+    .testTarget(name: "LoadsetsTests", dependencies: ["Loadsets", "RadmindFormat", "TranscriptIO"]),
+    .testTarget(name: "StoreTests", dependencies: ["Store", "RadmindFormat", "TranscriptIO", "Hashing", "loadsmith"]),
   ]
 )

@@ -36,6 +36,9 @@ public struct CommandFileLoader {
   /// Open `p`/`n`/special transcripts (false for `fsdiff -1 -`, which uses only excludes, and for checking).
   public var openTranscripts: Bool
   public var report: ((CaptureError) -> Void)?
+  /// Server mode (`twhich -s`): `k` names are read from `<dir>/command/`, `p` and `n` names from
+  /// `<dir>/transcript/`, and special.T is never opened (spec §10.2). nil: client mode (kdir).
+  public var serverDirectory: [UInt8]?
 
   public init(form: PathForm?, order: PathOrder, checksumming: Bool, openTranscripts: Bool = true) {
     self.form = form
@@ -62,12 +65,14 @@ public struct CommandFileLoader {
     var listed: [Listed] = []
     var result = LoadedCommandFile()
     try read(kfile, kdir: kdir, included: &included, listed: &listed, result: &result)
-    if !result.specials.isEmpty {
+    if !result.specials.isEmpty && serverDirectory == nil {
       let name = Array("special.T".utf8)
       let full = kdir + name
       if openTranscripts {
         do {
-          listed.append(Listed(kind: .special, name: name, source: try open(.special, name, full)))
+          let source = try open(.special, name, full)
+          source.listedBy = Array("special".utf8)
+          listed.append(Listed(kind: .special, name: name, source: source))
         } catch { try problem(error) }
       } else if report != nil, access(String(decoding: full, as: UTF8.self), R_OK) != 0 {
         try problem(CaptureError.system(full, errno: errno))
@@ -119,7 +124,7 @@ public struct CommandFileLoader {
       let arg = entry.argument
       switch entry.kind {
       case .include:
-        let full = kdir + arg
+        let full = serverDirectory.map { $0 + Array("/command/".utf8) + arg } ?? kdir + arg
         if included.contains(full) {
           try problem(CaptureError(where_(n) + Array("command file loop: ".utf8) + arg + Array(" already included".utf8)))
           continue
@@ -132,9 +137,13 @@ public struct CommandFileLoader {
           listed.removeAll { $0.kind == kind && $0.name == arg }
           continue
         }
-        let full = kdir + arg
+        let full = serverDirectory.map { $0 + Array("/transcript/".utf8) + arg } ?? kdir + arg
         if openTranscripts {
-          do { listed.append(Listed(kind: kind, name: arg, source: try open(kind, arg, full))) } catch {
+          do {
+            let source = try open(kind, arg, full)
+            source.listedBy = kfile
+            listed.append(Listed(kind: kind, name: arg, source: source))
+          } catch {
             try problem(error)
           }
         } else {

@@ -23,6 +23,9 @@ public final class TranscriptSource {
   public var current = Entry(kind: .file, path: [])
   /// The current line began with `-` (a mask, spec §1.6).
   public private(set) var isMask = false
+  /// The command file whose line listed this transcript, as twhich prints it (`# command.K:`):
+  /// the top-level path as given, kdir + name for included files, `special` for special.T.
+  public var listedBy: [UInt8] = []
 
   let reader: LineReader
   let form: PathForm?

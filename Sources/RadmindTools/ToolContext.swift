@@ -20,6 +20,12 @@ public final class ToolContext {
     StandardStreams.writeError(message)
   }
 
+  /// Writes raw bytes (paths need not be UTF-8) to standard error, after flushing standard output.
+  public func errorBytes(_ bytes: [UInt8]) {
+    try? stdout.flush()
+    bytes.withUnsafeBytes { raw in try? writeAll(fd: 2, raw, name: "(stderr)") }
+  }
+
   public func out(_ s: String) {
     try? stdout.append(s)
   }
@@ -33,6 +39,8 @@ public enum RadmindTools {
   /// One line per tool; each tool's front end lives in its own file.
   public static let all: [String: RadmindToolMain] = [
     "lsort": lsortMain,
+    "lmerge": lmergeMain,
     "fsdiff": fsdiffMain,
+    "twhich": twhichMain,
   ]
 }

@@ -10,5 +10,8 @@ struct LoadsmithCommand: ParsableCommand {
       Also answers to radmind's tool names: `loadsmith lsort ...` (or a symlink named lsort)
       behaves exactly as radmind's lsort, with radmind's options, output and exit codes.
       """,
-    subcommands: [Check.self])
+    subcommands: [
+      Check.self, Diff.self, Name.self, Init.self, CaptureCommand.self, BuildCommand.self, Release.self, Promote.self,
+      Rollback.self, Status.self, Log.self, Verify.self, CommandGroup.self,
+    ])
 }

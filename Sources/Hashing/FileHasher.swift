@@ -1,0 +1,170 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// What hashing one file produced.
+public struct FileDigest: Sendable, Equatable {
+  /// Bytes read and hashed.
+  public var bytesHashed: Int64
+  /// The base64 digest (empty for a known-but-unavailable digest, spec §4.1).
+  public var checksum: [UInt8]
+  /// `st_size` and `st_mtime` of the open file, taken before reading.
+  public var size: Int64
+  public var mtime: Int64
+
+  public init(bytesHashed: Int64, checksum: [UInt8], size: Int64, mtime: Int64) {
+    self.bytesHashed = bytesHashed
+    self.checksum = checksum
+    self.size = size
+    self.mtime = mtime
+  }
+}
+
+/// Why a file could not be hashed. Never a wrong checksum: any doubt is an error.
+public enum FileHashError: Error, Sendable, Equatable, CustomStringConvertible {
+  /// A system call failed (`open`, `fstat`, `read`) with this errno.
+  case system(call: String, errno: Int32)
+  /// The file's size or modification time changed while it was being read.
+  case changedWhileReading(expectedSize: Int64, bytesRead: Int64)
+
+  /// The errno to report; `changedWhileReading` reports EAGAIN (try again once it is stable).
+  public var errno: Int32 {
+    switch self {
+    case .system(_, let e): return e
+    case .changedWhileReading: return EAGAIN
+    }
+  }
+
+  /// The reason as radmind's tools print it: `strerror(errno)`, or a sentence for a change.
+  public var reason: String {
+    switch self {
+    case .system(_, let e): return String(cString: strerror(e))
+    case .changedWhileReading(let expected, let read):
+      return "file changed while being read (size \(expected), read \(read) bytes)"
+    }
+  }
+
+  public var description: String {
+    switch self {
+    case .system(let call, _): return "\(call): \(reason)"
+    case .changedWhileReading: return reason
+    }
+  }
+}
+
+/// Hashes files with one thread's digester and one large reusable buffer.
+///
+///     let hasher = FileHasher(algorithm: sha1)
+///     switch hasher.hash(path: Array("/etc/passwd".utf8)) { ... }
+///
+/// A small file is read with a single `read(2)`; a large one is read sequentially with
+/// `POSIX_FADV_SEQUENTIAL`. The byte count is checked against `fstat` (and for multi-read files
+/// `fstat` is repeated at the end), so a file that grows, shrinks or is rewritten while it is
+/// read yields ``FileHashError/changedWhileReading(expectedSize:bytesRead:)``, never a checksum.
+/// Not thread-safe: make one per thread.
+public final class FileHasher {
+  public let digester: Digester
+  private let buffer: UnsafeMutableRawBufferPointer
+  private var pathBuffer: [CChar] = []
+  private var tryNoAtime = true
+
+  /// Linux `O_NOATIME` (Glibc hides it behind _GNU_SOURCE); 0 elsewhere.
+  #if os(Linux)
+  static let noAtimeFlag: Int32 = 0o1000000
+  #else
+  static let noAtimeFlag: Int32 = 0
+  #endif
+
+  /// Files at least this large get `POSIX_FADV_SEQUENTIAL`.
+  static let adviseThreshold: Int64 = 1 << 20
+
+  public init(algorithm: DigestAlgorithm, bufferSize: Int = 1 << 20) {
+    digester = algorithm.makeDigester()
+    buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(bufferSize, 4096), alignment: 4096)
+    pathBuffer.reserveCapacity(4200)
+  }
+
+  deinit { buffer.deallocate() }
+
+  /// Opens `path` (raw bytes, no NUL) read-only and hashes it.
+  public func hash(path: [UInt8]) -> Result<FileDigest, FileHashError> {
+    pathBuffer.removeAll(keepingCapacity: true)
+    for b in path { pathBuffer.append(CChar(bitPattern: b)) }
+    pathBuffer.append(0)
+    let fd = pathBuffer.withUnsafeBufferPointer { openReadOnly($0.baseAddress!) }
+    if fd < 0 { return .failure(.system(call: "open", errno: Glibc.errno)) }
+    defer { close(fd) }
+    return hash(fd: fd)
+  }
+
+  /// Hashes an open descriptor from its current offset to end of file. Does not close it.
+  public func hash(fd: Int32) -> Result<FileDigest, FileHashError> {
+    var st = stat()
+    if fstat(fd, &st) != 0 { return .failure(.system(call: "fstat", errno: Glibc.errno)) }
+    let size = Int64(st.st_size)
+    if size >= FileHasher.adviseThreshold { _ = posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL) }
+    digester.reset()
+    var total: Int64 = 0
+    var reads = 0
+    let cap = buffer.count
+    while true {
+      let r = read(fd, buffer.baseAddress, cap)
+      if r < 0 {
+        if Glibc.errno == EINTR { continue }
+        return .failure(.system(call: "read", errno: Glibc.errno))
+      }
+      if r == 0 { break }
+      reads += 1
+      digester.update(UnsafeRawBufferPointer(rebasing: buffer[0..<r]))
+      total += Int64(r)
+      // A short read of a regular file means end of file: skip the extra read(2) that would
+      // return 0. Growth after this point is indistinguishable from growth after we finished.
+      if r < cap && total == size && (st.st_mode & S_IFMT) == S_IFREG { break }
+    }
+    if total != size { return .failure(.changedWhileReading(expectedSize: size, bytesRead: total)) }
+    if reads > 1 {
+      var after = stat()
+      if fstat(fd, &after) != 0 { return .failure(.system(call: "fstat", errno: Glibc.errno)) }
+      if after.st_size != st.st_size || after.st_mtim.tv_sec != st.st_mtim.tv_sec
+        || after.st_mtim.tv_nsec != st.st_mtim.tv_nsec {
+        return .failure(.changedWhileReading(expectedSize: size, bytesRead: total))
+      }
+    }
+    let checksum = digester.finalizeBase64()
+    return .success(FileDigest(bytesHashed: total, checksum: checksum, size: size, mtime: Int64(st.st_mtim.tv_sec)))
+  }
+
+  /// Hashes everything `fd` yields (a pipe or a file) without size checks; returns bytes and base64.
+  public func hashStream(fd: Int32) -> Result<(bytes: Int64, checksum: [UInt8]), FileHashError> {
+    digester.reset()
+    return continueStream(fd: fd).map { ($0, digester.finalizeBase64()) }
+  }
+
+  /// Feeds everything `fd` yields into the current message (no reset, no finalize).
+  func continueStream(fd: Int32) -> Result<Int64, FileHashError> {
+    var total: Int64 = 0
+    while true {
+      let r = read(fd, buffer.baseAddress, buffer.count)
+      if r < 0 {
+        if Glibc.errno == EINTR { continue }
+        return .failure(.system(call: "read", errno: Glibc.errno))
+      }
+      if r == 0 { return .success(total) }
+      digester.update(UnsafeRawBufferPointer(rebasing: buffer[0..<r]))
+      total += Int64(r)
+    }
+  }
+
+  /// `open(O_RDONLY)`, with `O_NOATIME` while it is permitted (it saves an inode update per
+  /// file when we own the files or are root; EPERM otherwise, after which we stop asking).
+  private func openReadOnly(_ path: UnsafePointer<CChar>) -> Int32 {
+    if tryNoAtime {
+      let fd = open(path, O_RDONLY | O_CLOEXEC | FileHasher.noAtimeFlag)
+      if fd >= 0 || Glibc.errno != EPERM { return fd }
+      tryNoAtime = false
+    }
+    return open(path, O_RDONLY | O_CLOEXEC)
+  }
+}

@@ -1,1 +1,0 @@
-// Hashing module: see DESIGN.md.

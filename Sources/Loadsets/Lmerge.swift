@@ -1,0 +1,274 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import RadmindFormat
+import TranscriptIO
+
+/// radmind's `lmerge` (spec §8) as a streaming k-way merge: any number of inputs, memory
+/// independent of their length, output lines copied byte for byte. The merge loop reproduces
+/// radmind's, quirks included:
+///
+/// * the first input has the highest precedence; a lower duplicate is dropped when matched;
+/// * a `-` line is dropped, and copied to the output only if nothing matched it — where the
+///   "matched" flag is not reset when the candidate moves to a later input during a scan;
+/// * `-n` writes t1's file line only when size and checksum equal t2's (file linked from t2's
+///   directory), drops other t1 lines together with t2's line for the same path;
+/// * `-f` merges t1 into t2 in place: t2's stored files are unlinked when t1 overrides them;
+/// * an out-of-order line met while a *lower* input is skipped past a duplicate is reported but
+///   not fatal (radmind checks that call with `< 0`); everywhere else it stops the merge.
+///
+/// Publishing differs from radmind on purpose: see ``LoadsetPublisher`` (crash-safe, no empty
+/// placeholder destination, temporaries removed on error).
+public struct LmergeOptions: Sendable {
+  public var force = false          // -f
+  public var noUpload = false       // -n
+  public var transcriptOnly = false // -T
+  public var copy = false           // -C
+  public var verbose = false        // -v
+  public var caseInsensitive = false // -I
+  public var radmindDirectory = "/var/radmind"
+  /// The input transcripts in precedence order (for `-f`: t1 and t2).
+  public var inputs: [String] = []
+  /// The destination (nil with `-f`, where t2 is replaced).
+  public var destination: String?
+
+  public init() {}
+}
+
+/// A fatal lmerge error: its message (radmind's wording) and exit status.
+public struct LmergeFailure: Error, Sendable {
+  public var message: [UInt8]
+  public var status: Int32
+  public init(_ message: [UInt8], status: Int32 = 2) {
+    self.message = message
+    self.status = status
+  }
+}
+
+public enum Lmerge {
+  /// Runs a merge. `out` receives `-v` lines, `err` non-fatal messages (each with its LF).
+  public static func run(_ o: LmergeOptions, out: ([UInt8]) -> Void, err: ([UInt8]) -> Void) throws(LmergeFailure) {
+    let order = PathOrder(caseInsensitive: o.caseInsensitive)
+    let radmindDir = PosixFS.bytes(o.radmindDirectory)
+    var inputPaths = o.inputs
+    if o.force {
+      let t2 = inputPaths.last ?? ""
+      if PosixFS.withCPath(PosixFS.bytes(t2), { access($0, W_OK) }) != 0 {
+        throw LmergeFailure(PosixFS.bytes(t2) + Array(": ".utf8) + PosixFS.reason(errno))
+      }
+      inputPaths = Array(inputPaths.prefix(2))
+    }
+
+    // Open every input and read its first line before touching the destination.
+    var inputs: [MergeInput] = []
+    for path in inputPaths {
+      let location: LoadsetLocation
+      do {
+        let radmind = try LoadsetLocation.resolveRadmindDirectory(radmindDir)
+        location = try LoadsetLocation.locate(transcript: PosixFS.bytes(path), radmindDirectory: radmind)
+      } catch {
+        throw LmergeFailure(error.message)
+      }
+      let input: MergeInput
+      do { input = try MergeInput(path: path, location: location, order: order) } catch {
+        throw LmergeFailure(PosixFS.bytes(path) + Array(": ".utf8) + PosixFS.reason(error.errno), status: 1)
+      }
+      switch input.advance() {
+      case .ok: break
+      case .soft(let m): err(m + [0x0A])
+      case .fatal(let m): throw LmergeFailure(m)
+      }
+      inputs.append(input)
+    }
+
+    let destination: LoadsetLocation
+    if o.force {
+      destination = inputs[1].location
+    } else {
+      do {
+        let radmind = try LoadsetLocation.resolveRadmindDirectory(radmindDir)
+        destination = try LoadsetLocation.locate(destination: PosixFS.bytes(o.destination ?? ""), radmindDirectory: radmind)
+      } catch {
+        throw LmergeFailure(error.message)
+      }
+    }
+
+    for (name, result) in LoadsetPublisher.recover(transcriptRoot: destination.transcriptRoot) {
+      err(Array("lmerge: ".utf8) + name + Array(": interrupted publish \(result == .rolledForward ? "finished" : result == .rolledBack ? "rolled back" : "could not be recovered")\n".utf8))
+    }
+
+    let publisher: LoadsetPublisher
+    do {
+      publisher = try LoadsetPublisher(destination: destination, withFiles: !o.force && !o.transcriptOnly)
+    } catch {
+      throw LmergeFailure(error.message)
+    }
+    do {
+      try merge(inputs, options: o, destination: destination, publisher: publisher, out: out, err: err)
+    } catch {
+      publisher.abandon()
+      throw error
+    }
+    do { try publisher.commit() } catch { throw LmergeFailure(error.message) }
+  }
+
+  /// The merge loop proper (radmind's `main` from "merge" to the directory removals).
+  static func merge(_ inputs: [MergeInput], options o: LmergeOptions, destination: LoadsetLocation,
+                    publisher: LoadsetPublisher, out: ([UInt8]) -> Void, err: ([UInt8]) -> Void) throws(LmergeFailure) {
+    let k = inputs.count
+    let output = publisher.transcript
+    var removedDirectories: [[UInt8]] = []  // -f: encoded paths of matched "- d" lines, newest first
+    let destName = destination.name
+
+    func write(_ input: MergeInput) throws(LmergeFailure) {
+      output.bytes.append(contentsOf: input.line)
+      output.bytes.append(0x0A)
+      do { try output.flushIfFull() } catch {
+        throw LmergeFailure(Array(error.description.utf8))
+      }
+    }
+
+    for i in 0..<k {
+      while !inputs[i].isAtEnd {
+        var cand = i
+        var fileloc = i
+        var match = false
+        var toSkip = false
+        var toOutput = false
+
+        if o.force && cand == k - 1 {
+          match = true
+          toOutput = true
+        } else {
+          for j in (i + 1)..<k where !inputs[j].isAtEnd {
+            let c = inputs[cand].compare(to: inputs[j])
+            if c == 0 {
+              match = true
+              if o.noUpload && inputs[cand].hasFile {
+                if let s1 = inputs[cand].field(6), let c1 = inputs[cand].field(7),
+                   let s2 = inputs[j].field(6), let c2 = inputs[j].field(7),
+                   s1.elementsEqual(s2), c1.elementsEqual(c2) {
+                  fileloc = j
+                } else {
+                  toSkip = true  // radmind: "don't print file only in highest tran"
+                  break
+                }
+              }
+              if o.force && inputs[j].hasFile {
+                let lower = inputs[j]
+                let stored = lower.location.fileRoot + [0x2F] + lower.name + [0x2F] + lower.decodedPath
+                if PosixFS.withCPath(stored, { unlink($0) }) != 0 {
+                  throw LmergeFailure(stored + Array(": ".utf8) + PosixFS.reason(errno))
+                }
+                if o.verbose { out(lower.name + Array(": ".utf8) + lower.decodedPath + Array(": unlinked\n".utf8)) }
+              }
+              switch inputs[j].advance() {
+              case .ok: break
+              case .soft(let m): err(m + [0x0A])  // radmind tests this call with "< 0"
+              case .fatal(let m): throw LmergeFailure(m)
+              }
+            } else if c > 0 {
+              cand = j
+              fileloc = j
+            }
+          }
+          if !toSkip {
+            if o.force && cand == 1 {
+              toOutput = true
+            } else if inputs[cand].isRemoval || (o.noUpload && cand == 0 && fileloc == 0) {
+              if match && o.force && inputs[cand].type == UInt8(ascii: "d") {
+                removedDirectories.insert(Array(inputs[cand].path), at: 0)
+              }
+              toSkip = true
+            } else if !inputs[cand].hasFile || o.transcriptOnly {
+              toOutput = true
+            } else {
+              try store(inputs[cand], from: inputs[fileloc], options: o, destination: destination,
+                        publisher: publisher, err: err)
+              if o.verbose {
+                out(inputs[cand].name + Array(": ".utf8) + inputs[cand].decodedPath + Array(": merged into: ".utf8) + destName + [0x0A])
+              }
+              toOutput = true
+            }
+          }
+        }
+        if toOutput { try write(inputs[cand]) }
+        // skipline:
+        if inputs[cand].isRemoval && !match && !(o.force && cand == 1) {
+          try write(inputs[cand])
+        }
+        switch inputs[cand].advance() {
+        case .ok: break
+        case .soft(let m), .fatal(let m): throw LmergeFailure(m)
+        }
+      }
+    }
+
+    if o.force {
+      for encoded in removedDirectories {
+        let dir = destination.fileRoot + [0x2F] + destName + [0x2F] + encoded
+        if PosixFS.withCPath(dir, { rmdir($0) }) != 0 {
+          let code = errno
+          if code == EEXIST || code == ENOTEMPTY {
+            err(destName + Array(": ".utf8) + encoded + Array(": Not empty, continuing...\n".utf8))
+          } else if code != ENOENT {
+            throw LmergeFailure(dir + Array(": ".utf8) + PosixFS.reason(code))
+          }
+        } else if o.verbose {
+          out(destName + Array(": ".utf8) + encoded + Array(": unlinked\n".utf8))
+        }
+      }
+    }
+  }
+
+  /// Links (or with `-C` copies) the stored file of `cand`'s current line into the new loadset.
+  static func store(_ cand: MergeInput, from owner: MergeInput, options o: LmergeOptions,
+                    destination: LoadsetLocation, publisher: LoadsetPublisher, err: ([UInt8]) -> Void) throws(LmergeFailure) {
+    let decoded = cand.decodedPath
+    let source = cand.location.fileRoot + [0x2F] + owner.name + [0x2F] + decoded
+    let target = o.force
+      ? destination.fileRoot + [0x2F] + destination.name + [0x2F] + decoded
+      : publisher.temporaryFilePath(decoded)
+
+    func attempt() -> (ok: Bool, missingDirectory: Bool, code: Int32, copyMessage: [UInt8]?) {
+      if o.copy {
+        switch PosixFS.copyFile(source, target) {
+        case .copied: return (true, false, 0, nil)
+        case .missingDirectory: return (false, true, ENOENT, nil)
+        case .failed(let m): return (false, false, 0, m)
+        }
+      }
+      let rc = PosixFS.withCPath(source) { s in PosixFS.withCPath(target) { link(s, $0) } }
+      if rc == 0 { return (true, false, 0, nil) }
+      let code = errno
+      return (false, code == ENOENT, code, nil)
+    }
+
+    let first = attempt()
+    if first.ok { return }
+    if first.missingDirectory {
+      if cand.path.contains(0x2F) {
+        let made = PosixFS.mkdirs(target) { dir in if !o.force { publisher.noteCreatedDirectory(dir) } }
+        if !made { throw LmergeFailure(target + Array(": mkdirs failed".utf8)) }
+      }
+      let second = attempt()
+      if second.ok { return }
+      if o.copy {
+        if let m = second.copyMessage { err(m + [0x0A]) }
+        throw LmergeFailure(Array("copy ".utf8) + source + Array(" to ".utf8) + target + Array(" failed".utf8))
+      }
+      var message = Array("link ".utf8) + source + Array(" -> ".utf8) + target + Array(": ".utf8) + PosixFS.reason(second.code)
+      if second.code == EXDEV { message += Array("\nlmerge: hard links cannot cross file systems; use -C to copy".utf8) }
+      throw LmergeFailure(message)
+    }
+    if o.copy {
+      if let m = first.copyMessage { err(m + [0x0A]) }
+      throw LmergeFailure(Array("copy ".utf8) + source + Array(" to ".utf8) + target + Array(" failed".utf8))
+    }
+    var message = Array("link ".utf8) + source + Array(" to ".utf8) + target + Array(" failed: ".utf8) + PosixFS.reason(first.code)
+    if first.code == EXDEV { message += Array("\nlmerge: hard links cannot cross file systems; use -C to copy".utf8) }
+    throw LmergeFailure(message)
+  }
+}

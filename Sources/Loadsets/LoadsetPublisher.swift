@@ -1,0 +1,374 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import CLoadsetShims
+import RadmindFormat
+import TranscriptIO
+
+/// Builds a loadset (a transcript and its file directory) under temporary names and publishes
+/// it so that a crash at any instant leaves, after the next run, either the old pair or the new
+/// pair — never a new transcript without its files or the reverse.
+///
+/// The visible layout is radmind's: the transcript at `<transcriptRoot>/<name>`, its files in the
+/// real directory `<fileRoot>/<name>/`. The protocol:
+///
+/// 1. **Begin.** Create the intent record `<transcriptRoot>/.<name>.lmerge-intent` (phase `B`,
+///    "building", with the four paths below), fsync it and its directory, and hold an exclusive
+///    `flock` on it for the whole run. Then create the temporary file directory
+///    `<fileRoot>/<name>.<pid>` (unless transcript-only) and the temporary transcript
+///    `<transcriptRoot>/<name>.<pid>`.
+/// 2. **Build.** The caller writes the transcript and links (or copies) files into the temporary
+///    directory. Nothing visible changes.
+/// 3. **Seal.** Flush and fsync the temporary transcript; fsync every directory created in the
+///    temporary tree (copies are fsynced as they are made). Check the destination: an existing
+///    file directory must be empty (radmind's `rename` fails with "Directory not empty" too).
+///    Record the (device, inode) of the new directory and transcript in the intent, fsync, then
+///    flip the phase byte to `P` ("publishing") and fsync again: from here on the new loadset is
+///    complete on disk and recovery rolls **forward**; before it, recovery rolls **back**.
+/// 4. **Publish the files first.** `renameat2(RENAME_NOREPLACE)` the temporary directory to
+///    `<fileRoot>/<name>`, or if an (empty) old one exists `RENAME_EXCHANGE` the two, so the old
+///    one is left under the temporary name. fsync `<fileRoot>`. A reader that finds the old
+///    transcript still finds a file for every line it lists (the old directory was empty).
+/// 5. **Publish the transcript last.** Rename (or exchange with) the old transcript, fsync
+///    `<transcriptRoot>`. The new loadset is now visible as a whole.
+/// 6. **Clean up.** Remove whatever the exchanges left under the temporary names (the old empty
+///    directory, the old transcript), then unlink the intent record and fsync.
+///
+/// **Recovery** (``recover(transcriptRoot:)``, run by every lmerge before it starts): for each
+/// intent record in the directory that no live process holds locked, phase `B` removes the
+/// temporary transcript and tree; phase `P` redoes steps 4–6, using the recorded inodes to tell
+/// which steps already happened. Both are idempotent, so a crash during recovery is harmless.
+///
+/// Fault injection for tests: `LOADSMITH_LMERGE_FAULT=<step>` makes the process `_exit(86)` right
+/// after the step named `begun`, `built`, `sealed`, `files`, `transcript` or `cleaned`.
+///
+/// - Important: hard links need the sources and `<fileRoot>` on one file system (as radmind).
+///   The publish renames never cross directories' file systems because the temporary names sit
+///   next to the final ones.
+public final class LoadsetPublisher {
+  public let destination: LoadsetLocation
+  public let withFiles: Bool
+  public let temporaryFileDirectory: [UInt8]
+  public let temporaryTranscript: [UInt8]
+  public let intentPath: [UInt8]
+  /// The temporary transcript, buffered.
+  public let transcript: OutputBuffer
+  private let intentFD: Int32
+  private var createdDirectories: [[UInt8]] = []
+  private var finished = false
+  private let idsOffset: Int
+  private let phaseOffset: Int
+
+  public struct Failure: Error, Sendable {
+    public var message: [UInt8]
+    init(_ path: [UInt8], _ code: Int32) { message = path + Array(": ".utf8) + PosixFS.reason(code) }
+    init(message: [UInt8]) { self.message = message }
+  }
+
+  static func intentPath(root: [UInt8], name: [UInt8]) -> [UInt8] {
+    root + Array("/.".utf8) + name + Array(".lmerge-intent".utf8)
+  }
+
+  /// Step 1: writes the intent record, creates the temporary directory and transcript.
+  public init(destination: LoadsetLocation, withFiles: Bool, pid: Int32 = getpid()) throws(Failure) {
+    let suffix = Array(".\(pid)".utf8)
+    let fileTemp = destination.fileDirectory + suffix
+    let tranTemp = destination.transcriptPath + suffix
+    let intent = LoadsetPublisher.intentPath(root: destination.transcriptRoot, name: destination.name)
+
+    // Another run's record for this name: recover it if it is stale, refuse if it is live.
+    if PosixFS.exists(intent) {
+      _ = LoadsetPublisher.recoverOne(intent)
+      if PosixFS.exists(intent) {
+        throw Failure(message: destination.transcriptPath + Array(": another lmerge is publishing this loadset".utf8))
+      }
+    }
+    let fd = PosixFS.withCPath(intent) { open($0, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o644) }
+    if fd < 0 { throw Failure(intent, errno) }
+    func dropIntent() {
+      _ = PosixFS.withCPath(intent) { unlink($0) }
+      close(fd)
+    }
+    flock(fd, LOCK_EX)
+    var record = Array("loadsmith-lmerge-intent 1\nphase ".utf8)
+    let phaseAt = record.count
+    record += Array("B\nids ".utf8)
+    let idsAt = record.count
+    record += LoadsetPublisher.formatIDs(0, 0, 0, 0) + [0x0A]
+    func field(_ key: String, _ value: [UInt8]?) {
+      record += Array(key.utf8) + [0x20]
+      if let value { PathCodec.encode(value, into: &record) } else { record.append(UInt8(ascii: "-")) }
+      record.append(0x0A)
+    }
+    field("file-final", withFiles ? destination.fileDirectory : nil)
+    field("file-temp", withFiles ? fileTemp : nil)
+    field("tran-final", destination.transcriptPath)
+    field("tran-temp", tranTemp)
+    let wrote = record.withUnsafeBytes { pwrite(fd, $0.baseAddress!, $0.count, 0) }
+    if wrote != record.count {
+      let code = errno
+      dropIntent()
+      throw Failure(intent, code)
+    }
+    fsync(fd)
+    PosixFS.sync(destination.transcriptRoot, directory: true)
+
+    if withFiles && PosixFS.withCPath(fileTemp, { mkdir($0, 0o777) }) != 0 {
+      let code = errno
+      dropIntent()
+      throw Failure(fileTemp, code)
+    }
+    let tfd = PosixFS.withCPath(tranTemp) { open($0, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666) }
+    if tfd < 0 {
+      let code = errno
+      if withFiles { PosixFS.removeTree(fileTemp) }
+      dropIntent()
+      throw Failure(tranTemp, code)
+    }
+    self.destination = destination
+    self.withFiles = withFiles
+    temporaryFileDirectory = fileTemp
+    temporaryTranscript = tranTemp
+    intentPath = intent
+    intentFD = fd
+    phaseOffset = phaseAt
+    idsOffset = idsAt
+    transcript = OutputBuffer(fd: tfd, name: PosixFS.string(tranTemp))
+    if withFiles { createdDirectories.append(fileTemp) }
+    LoadsetPublisher.fault("begun")
+  }
+
+  deinit { abandon() }
+
+  /// The path inside the temporary file directory for a transcript line's decoded path:
+  /// `<fileRoot>/<name>.<pid>/<decoded path>` (radmind's layout, `//` and `/./` included).
+  public func temporaryFilePath(_ decodedPath: [UInt8]) -> [UInt8] {
+    temporaryFileDirectory + [0x2F] + decodedPath
+  }
+
+  /// Records a directory made inside the temporary tree, to fsync it before publishing.
+  public func noteCreatedDirectory(_ path: [UInt8]) { createdDirectories.append(path) }
+
+  /// Steps 3–6. On failure before the visible renames, everything temporary is removed and the
+  /// old loadset is untouched; the error is worded as radmind words it.
+  public func commit() throws(Failure) {
+    precondition(!finished)
+    do {
+      try transcript.flush()
+    } catch {
+      abandon()
+      throw Failure(message: Array(error.description.utf8))
+    }
+    fsync(transcript.fd)
+    close(transcript.fd)
+    for dir in createdDirectories.reversed() { PosixFS.sync(dir, directory: true) }
+    LoadsetPublisher.fault("built")
+
+    let fileFinal = destination.fileDirectory
+    if withFiles, PosixFS.exists(fileFinal) {
+      // radmind renames over it: that works only for an empty directory.
+      if !PosixFS.isDirectory(fileFinal) {
+        abandon()
+        throw Failure(fileFinal, ENOTDIR)
+      }
+      if !PosixFS.isEmptyDirectory(fileFinal) {
+        abandon()
+        throw Failure(fileFinal, ENOTEMPTY)
+      }
+    }
+    if PosixFS.isDirectory(destination.transcriptPath) {
+      abandon()
+      throw Failure(destination.transcriptPath, EISDIR)
+    }
+    let fileID = withFiles ? PosixFS.identity(temporaryFileDirectory) ?? (0, 0) : (0, 0)
+    let tranID = PosixFS.identity(temporaryTranscript) ?? (0, 0)
+    let ids = LoadsetPublisher.formatIDs(fileID.0, fileID.1, tranID.0, tranID.1)
+    _ = ids.withUnsafeBytes { pwrite(intentFD, $0.baseAddress!, $0.count, off_t(idsOffset)) }
+    fsync(intentFD)
+    var phase = UInt8(ascii: "P")
+    _ = pwrite(intentFD, &phase, 1, off_t(phaseOffset))
+    fsync(intentFD)
+    LoadsetPublisher.fault("sealed")
+
+    let record = IntentRecord(phase: phase, fileFinal: withFiles ? fileFinal : nil,
+                              fileTemp: withFiles ? temporaryFileDirectory : nil,
+                              tranFinal: destination.transcriptPath, tranTemp: temporaryTranscript,
+                              fileID: fileID, tranID: tranID)
+    finished = true
+    if let failure = LoadsetPublisher.rollForward(record, faults: true) {
+      // Leave the record: the next run finishes the publish.
+      close(intentFD)
+      throw failure
+    }
+    _ = PosixFS.withCPath(intentPath) { unlink($0) }
+    PosixFS.sync(destination.transcriptRoot, directory: true)
+    close(intentFD)
+  }
+
+  /// Removes the temporary transcript, the temporary tree and the intent record (roll back).
+  public func abandon() {
+    guard !finished else { return }
+    finished = true
+    close(transcript.fd)
+    _ = PosixFS.withCPath(temporaryTranscript) { unlink($0) }
+    if withFiles { PosixFS.removeTree(temporaryFileDirectory) }
+    cleanupIntent()
+  }
+
+  private func cleanupIntent() {
+    _ = PosixFS.withCPath(intentPath) { unlink($0) }
+    close(intentFD)
+  }
+
+  static func formatIDs(_ a: UInt64, _ b: UInt64, _ c: UInt64, _ d: UInt64) -> [UInt8] {
+    func pad(_ v: UInt64) -> String {
+      let s = String(v)
+      return String(repeating: "0", count: max(0, 20 - s.count)) + s
+    }
+    return Array("\(pad(a)) \(pad(b)) \(pad(c)) \(pad(d))".utf8)
+  }
+
+  /// `_exit(86)` if the fault-injection variable names `step`.
+  static func fault(_ step: String) {
+    guard let v = getenv("LOADSMITH_LMERGE_FAULT"), String(cString: v) == step else { return }
+    loadsmith_exit_now(86)
+  }
+
+  // MARK: - Recovery
+
+  struct IntentRecord {
+    var phase: UInt8
+    var fileFinal: [UInt8]?
+    var fileTemp: [UInt8]?
+    var tranFinal: [UInt8]
+    var tranTemp: [UInt8]
+    var fileID: (UInt64, UInt64)
+    var tranID: (UInt64, UInt64)
+  }
+
+  static func parse(_ bytes: [UInt8]) -> IntentRecord? {
+    let lines = bytes.split(separator: 0x0A, omittingEmptySubsequences: false).map(Array.init)
+    guard lines.count >= 7, lines[0] == Array("loadsmith-lmerge-intent 1".utf8),
+          lines[1].count == 7, lines[1].starts(with: Array("phase ".utf8)) else { return nil }
+    let ids = lines[2].split(separator: 0x20).dropFirst().map { UInt64(String(decoding: $0, as: UTF8.self)) ?? 0 }
+    guard ids.count == 4 else { return nil }
+    func value(_ line: [UInt8], _ key: String) -> [UInt8]?? {
+      let prefix = Array(key.utf8) + [0x20]
+      guard line.starts(with: prefix) else { return .none }
+      let v = Array(line[prefix.count...])
+      if v == [UInt8(ascii: "-")] { return .some(nil) }
+      guard let d = PathCodec.decode(v) else { return .none }
+      return .some(d)
+    }
+    guard let ff = value(lines[3], "file-final"), let ft = value(lines[4], "file-temp"),
+          let tf = value(lines[5], "tran-final"), let tt = value(lines[6], "tran-temp"),
+          let tranFinal = tf, let tranTemp = tt else { return nil }
+    return IntentRecord(phase: lines[1][6], fileFinal: ff, fileTemp: ft, tranFinal: tranFinal,
+                        tranTemp: tranTemp, fileID: (ids[0], ids[1]), tranID: (ids[2], ids[3]))
+  }
+
+  /// Steps 4–6 from whatever state the record's inodes reveal. Returns a failure or nil.
+  static func rollForward(_ r: IntentRecord, faults: Bool) -> Failure? {
+    if let fileFinal = r.fileFinal, let fileTemp = r.fileTemp {
+      if let id = PosixFS.identity(fileFinal), id == r.fileID {
+        // already published
+      } else if let id = PosixFS.identity(fileTemp), id == r.fileID {
+        if PosixFS.rename2(fileTemp, fileFinal, flags: PosixFS.renameNoReplace) != 0 {
+          if errno == EEXIST {
+            if PosixFS.rename2(fileTemp, fileFinal, flags: PosixFS.renameExchange) != 0 {
+              return Failure(fileFinal, errno)
+            }
+          } else if errno == EINVAL || errno == ENOSYS {
+            // File system without renameat2 flags: plain rename (radmind's own step).
+            if PosixFS.withCPath(fileTemp, { t in PosixFS.withCPath(fileFinal) { rename(t, $0) } }) != 0 {
+              return Failure(fileFinal, errno)
+            }
+          } else {
+            return Failure(fileFinal, errno)
+          }
+        }
+        PosixFS.sync(PosixFS.directoryOf(fileFinal), directory: true)
+      } else {
+        return Failure(message: fileTemp + Array(": new file directory missing, cannot finish publish".utf8))
+      }
+      if faults { fault("files") }
+    }
+    if let id = PosixFS.identity(r.tranFinal), id == r.tranID {
+      // already published
+    } else if let id = PosixFS.identity(r.tranTemp), id == r.tranID {
+      var rc = PosixFS.rename2(r.tranTemp, r.tranFinal, flags: PosixFS.renameNoReplace)
+      if rc != 0 && errno == EEXIST {
+        rc = PosixFS.rename2(r.tranTemp, r.tranFinal, flags: PosixFS.renameExchange)
+      }
+      if rc != 0 && (errno == EINVAL || errno == ENOSYS) {
+        rc = PosixFS.withCPath(r.tranTemp) { t in PosixFS.withCPath(r.tranFinal) { rename(t, $0) } }
+      }
+      if rc != 0 { return Failure(r.tranFinal, errno) }
+      PosixFS.sync(PosixFS.directoryOf(r.tranFinal), directory: true)
+    } else {
+      return Failure(message: r.tranTemp + Array(": new transcript missing, cannot finish publish".utf8))
+    }
+    if faults { fault("transcript") }
+    // Whatever is left under the temporary names is the old pair.
+    if let fileTemp = r.fileTemp, let id = PosixFS.identity(fileTemp), id != r.fileID {
+      PosixFS.removeTree(fileTemp)
+    }
+    if let id = PosixFS.identity(r.tranTemp), id != r.tranID {
+      _ = PosixFS.withCPath(r.tranTemp) { unlink($0) }
+    }
+    if let ff = r.fileFinal { PosixFS.sync(PosixFS.directoryOf(ff), directory: true) }
+    PosixFS.sync(PosixFS.directoryOf(r.tranFinal), directory: true)
+    if faults { fault("cleaned") }
+    return nil
+  }
+
+  /// What recovering one intent record did.
+  public enum Recovery: Equatable { case busy, rolledBack, rolledForward, unreadable, failed }
+
+  /// Recovers one intent record unless a live process holds it locked.
+  static func recoverOne(_ path: [UInt8]) -> Recovery {
+    let fd = PosixFS.withCPath(path) { open($0, O_RDWR | O_CLOEXEC) }
+    if fd < 0 { return .unreadable }
+    defer { close(fd) }
+    if flock(fd, LOCK_EX | LOCK_NB) != 0 { return .busy }
+    var bytes: [UInt8] = []
+    var buf = [UInt8](repeating: 0, count: 65536)
+    while true {
+      let n = read(fd, &buf, buf.count)
+      if n <= 0 { break }
+      bytes += buf[0..<n]
+    }
+    guard let record = parse(bytes) else {
+      // Torn before the first fsync: nothing was built that the record can name.
+      _ = PosixFS.withCPath(path) { unlink($0) }
+      return .unreadable
+    }
+    if record.phase == UInt8(ascii: "P") {
+      if rollForward(record, faults: false) != nil { return .failed }
+      _ = PosixFS.withCPath(path) { unlink($0) }
+      PosixFS.sync(PosixFS.directoryOf(path), directory: true)
+      return .rolledForward
+    }
+    _ = PosixFS.withCPath(record.tranTemp) { unlink($0) }
+    if let ft = record.fileTemp { PosixFS.removeTree(ft) }
+    _ = PosixFS.withCPath(path) { unlink($0) }
+    PosixFS.sync(PosixFS.directoryOf(path), directory: true)
+    return .rolledBack
+  }
+
+  /// Finishes or undoes every interrupted publish recorded in `transcriptRoot`. Returns the
+  /// transcript names handled and what was done, for a note on standard error.
+  @discardableResult
+  public static func recover(transcriptRoot: [UInt8]) -> [(name: [UInt8], result: Recovery)] {
+    var done: [(name: [UInt8], result: Recovery)] = []
+    let suffix = Array(".lmerge-intent".utf8)
+    for entry in PosixFS.list(transcriptRoot) ?? [] where entry.first == 0x2E && entry.count > suffix.count + 1 && entry.suffix(suffix.count).elementsEqual(suffix) {
+      let name = Array(entry[1 ..< entry.count - suffix.count])
+      let result = recoverOne(transcriptRoot + [0x2F] + entry)
+      if result != .busy { done.append((name, result)) }
+    }
+    return done
+  }
+}

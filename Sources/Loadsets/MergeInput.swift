@@ -1,0 +1,124 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import RadmindFormat
+import TranscriptIO
+
+/// One input transcript of a merge, read the way radmind's lmerge reads it (`getnextline`):
+/// blank and comment lines skipped, a first token starting with `-` marks a removal, the type is
+/// the first byte of the next token and the path the token after it. Field counts are not
+/// validated. The current line stays in the reader's buffer (no copy, no allocation per line).
+public final class MergeInput {
+  /// What reading the next line gave. radmind's callers treat these differently (see ``Lmerge``).
+  public enum Advance: Equatable {
+    case ok
+    /// radmind's `return 1`: a message was produced but the line is kept (`bad sort order`,
+    /// `path too long`). Fatal at some call sites, ignored at others.
+    case soft([UInt8])
+    /// radmind's `return -1`: always fatal (`line too long`, read error).
+    case fatal([UInt8])
+  }
+
+  public let location: LoadsetLocation
+  public var name: [UInt8] { location.name }
+  public let order: PathOrder
+  let reader: LineReader
+  public private(set) var tokens = LineTokens()
+  /// The current line (bytes before its LF).
+  public private(set) var line = UnsafeRawBufferPointer(start: nil, count: 0)
+  public private(set) var isAtEnd = false
+  public private(set) var isRemoval = false
+  /// Index of the type token in ``tokens`` (0, or 1 after a `-` token).
+  public private(set) var typeIndex = 0
+  public private(set) var lineNumber = 0
+  /// The encoded path token of the current line.
+  public private(set) var path = UnsafeRawBufferPointer(start: nil, count: 0)
+  private var previous: [UInt8] = []
+
+  public init(path: String, location: LoadsetLocation, order: PathOrder) throws(SystemError) {
+    self.location = location
+    self.order = order
+    reader = try LineReader(path: path, bufferSize: 256 << 10)
+    previous.reserveCapacity(4096)
+  }
+
+  /// The type byte of the current line.
+  @inline(__always)
+  public var type: UInt8 { line[tokens.starts[typeIndex]] }
+
+  /// True for `f` and `a` lines (the ones with stored files).
+  @inline(__always)
+  public var hasFile: Bool { let t = type; return t == 0x66 || t == 0x61 }
+
+  /// Token `k` counted from the type token, or nil if the line has fewer tokens.
+  public func field(_ k: Int) -> UnsafeRawBufferPointer? {
+    let index = typeIndex + k
+    return index < tokens.count ? tokens.token(index, in: line) : nil
+  }
+
+  /// The decoded path of the current line.
+  public var decodedPath: [UInt8] {
+    var out: [UInt8] = []
+    out.reserveCapacity(path.count)
+    var i = 0
+    while i < path.count {
+      let b = path[i]
+      if b == 0x5C, i + 1 < path.count {
+        out.append(PathCodec.unescape(path[i + 1]) ?? path[i + 1])
+        i += 2
+      } else {
+        out.append(b)
+        i += 1
+      }
+    }
+    return out
+  }
+
+  /// Compares the current paths of two inputs (decoded order, `-I` aware).
+  @inline(__always)
+  public func compare(to other: MergeInput) -> Int {
+    order.compareEncoded(path, other.path)
+  }
+
+  /// Reads the next non-blank, non-comment line.
+  public func advance() -> Advance {
+    while true {
+      let next: UnsafeRawBufferPointer?
+      do { next = try reader.next() } catch {
+        return .fatal(Array(reader.name.utf8) + Array(": ".utf8) + Array(error.reason.utf8))
+      }
+      guard let raw = next else {
+        isAtEnd = true
+        return .ok
+      }
+      lineNumber += 1
+      // fgets(MAXPATHLEN): a line (with its LF) must fit in 4095 bytes, and the last must end in LF.
+      if raw.count > RadmindLimits.maxLineLength || !reader.lastLineHadNewline {
+        let shown = UnsafeRawBufferPointer(rebasing: raw[0 ..< min(raw.count, RadmindLimits.maxPathLength - 1)])
+        return .fatal(name + Array(": \(lineNumber): ".utf8) + Array(shown) + Array(": line too long".utf8))
+      }
+      tokens.split(raw)
+      if tokens.count == 0 || raw[tokens.starts[0]] == UInt8(ascii: "#") { continue }
+      line = raw
+      isRemoval = raw[tokens.starts[0]] == UInt8(ascii: "-")
+      typeIndex = isRemoval ? 1 : 0
+      if tokens.count < typeIndex + 2 {
+        // radmind dereferences a missing path token and crashes; we stop with a message.
+        isAtEnd = true
+        return .fatal(name + Array(": line \(lineNumber): expected a type and a path, got \(tokens.count) tokens".utf8))
+      }
+      path = tokens.token(typeIndex + 1, in: raw)
+      if PathCodec.decodedLength(path) >= RadmindLimits.maxPathLength {
+        return .soft(name + Array(": line \(lineNumber): ".utf8) + decodedPath + Array(": path too long".utf8))
+      }
+      if !previous.isEmpty && previous.withUnsafeBytes({ order.compareEncoded(path, $0) }) <= 0 {
+        return .soft(name + Array(": line \(lineNumber): bad sort order".utf8))
+      }
+      previous.removeAll(keepingCapacity: true)
+      previous.append(contentsOf: path)
+      return .ok
+    }
+  }
+}

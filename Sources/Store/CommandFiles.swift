@@ -1,0 +1,157 @@
+/// Which loadsets each tier's command file lists, kept editable in `.loadsmith/tiers` (for all
+/// products) or `.loadsmith/tiers.PRODUCT` (for one):
+///
+///     # TIER  BIN      CFG     NEG
+///     DEV     newest   dev     newest
+///     PROD    current  stable  current
+///
+/// BIN and NEG take `newest` (the highest built version), `current`, a version `001.002`, or
+/// `none`; CFG takes `dev`, `stable`, `stale`, a snapshot number `0003`, or `none`.
+public struct TierMap: Sendable, Equatable {
+  public struct Tier: Sendable, Equatable {
+    public var name: String
+    public var bin: String
+    public var cfg: String
+    public var neg: String
+  }
+  public var tiers: [Tier]
+
+  public static let defaultText = """
+    # Tier map for `loadsmith command write` (edit freely; one tier per line).
+    # BIN and NEG: newest | current | VERSION (001.002) | none
+    # CFG:         dev | stable | stale | SNAPSHOT (0003) | none
+    # TIER  BIN      CFG     NEG
+    DEV     newest   dev     newest
+    TEST    newest   dev     newest
+    STAGE   newest   stable  newest
+    PROD    current  stable  current
+
+    """
+
+  public init(text: String, source: String) throws(StoreError) {
+    tiers = []
+    var number = 0
+    for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+      number += 1
+      let f = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
+      if f.isEmpty || f[0].hasPrefix("#") { continue }
+      guard f.count == 4 else {
+        throw StoreError(.store, "\(source): line \(number): expected TIER BIN CFG NEG, got \(f.count) fields")
+      }
+      guard f[0].allSatisfy({ $0.isLetter || $0.isNumber }) else {
+        throw StoreError(.store, "\(source): line \(number): tier '\(f[0])' must be letters and digits")
+      }
+      for (value, allowed) in [(f[1], ["newest", "current", "none"]), (f[3], ["newest", "current", "none"])]
+      where !allowed.contains(value) && (try? LoadsetVersion(parsing: value)) == nil {
+        throw StoreError(.store, "\(source): line \(number): '\(value)' is not newest, current, none or a version")
+      }
+      if !["dev", "stable", "stale", "none"].contains(f[2]) && !(f[2].count == 4 && f[2].allSatisfy(\.isASCIIDigit)) {
+        throw StoreError(.store, "\(source): line \(number): '\(f[2])' is not dev, stable, stale, none or a snapshot number")
+      }
+      tiers.append(Tier(name: f[0], bin: f[1], cfg: f[2], neg: f[3]))
+    }
+  }
+}
+
+/// What one tier's command file lists, and the file's text.
+public struct TierCommandFile: Sendable, Equatable {
+  public var tier: String
+  /// `command/NAME`.
+  public var fileName: String
+  /// (`p` or `n`, immutable transcript name), lowest precedence first.
+  public var lines: [(String, String)]
+  public var text: String {
+    "# \(fileName): tier \(tier), written by loadsmith from the pointers; do not edit (see .loadsmith/tiers)\n"
+      + lines.map { "\($0.0) \($0.1)\n" }.joined()
+  }
+  public static func == (a: TierCommandFile, b: TierCommandFile) -> Bool {
+    a.tier == b.tier && a.fileName == b.fileName && a.text == b.text
+  }
+}
+
+extension LoadsetStore {
+  func tierMap(for product: String) throws(StoreError) -> TierMap {
+    let specific = tierMapPath + "." + product
+    if let text = try FileSystem.readSmallFile(specific) { return try TierMap(text: text, source: specific) }
+    let text = try FileSystem.readSmallFile(tierMapPath) ?? TierMap.defaultText
+    return try TierMap(text: text, source: tierMapPath)
+  }
+
+  /// The command files of `product` as the pointers stand now: one set per OS of its bin series
+  /// (`PRODUCT-TIER.K` when it has one OS, `PRODUCT-OS-TIER.K` when it has several).
+  /// Every line names an immutable transcript, never a pointer: a client that fetched the
+  /// command file keeps consistent transcripts and files even if a pointer moves meanwhile.
+  public func commandFiles(product: String) throws(StoreError) -> [TierCommandFile] {
+    let names = try publishedNames().names.filter { $0.series.product == product }
+    let binOSes = Set(names.compactMap { $0.series.type == .bin ? $0.series.os : nil }).sorted()
+    let negOSes = Set(names.compactMap { $0.series.type == .neg ? $0.series.os : nil }).sorted()
+    let oses: [String?] = binOSes.isEmpty ? (negOSes.isEmpty ? [nil] : negOSes.map { $0 }) : binOSes.map { $0 }
+    let parts = product.split(separator: "-").map(String.init)
+    guard parts.count == 2 else { throw StoreError(.usage, "'\(product)': expected FAMILY-COMPONENT, e.g. was-apache") }
+    let cfgSeries = LoadsetSeries(family: parts[0], component: parts[1], type: .cfg, os: nil)
+    var out: [TierCommandFile] = []
+    for tier in try tierMap(for: product).tiers {
+      for os in oses {
+        var lines: [(String, String)] = []
+        if let os, let bin = try resolve(LoadsetSeries(family: parts[0], component: parts[1], type: .bin, os: os), tier.bin) {
+          lines.append(("p", bin))
+        }
+        if let cfg = try resolveConfiguration(cfgSeries, tier.cfg) { lines.append(("p", cfg)) }
+        if let os, let neg = try resolve(LoadsetSeries(family: parts[0], component: parts[1], type: .neg, os: os), tier.neg) {
+          lines.append(("n", neg))
+        }
+        let fileName = oses.count > 1 ? "\(product)-\(os!)-\(tier.name).K" : "\(product)-\(tier.name).K"
+        out.append(TierCommandFile(tier: tier.name, fileName: fileName, lines: lines))
+      }
+    }
+    return out
+  }
+
+  func resolve(_ series: LoadsetSeries, _ source: String) throws(StoreError) -> String? {
+    switch source {
+    case "none": return nil
+    case "current": return pointerTarget(.current(series))
+    case "newest": return try builds(of: series).last.map { LoadsetName.build(series, $0).fileName }
+    default:
+      guard let v = try? LoadsetVersion(parsing: source) else { return nil }
+      let name = LoadsetName.build(series, v)
+      return isPublished(name) ? name.fileName : nil
+    }
+  }
+
+  func resolveConfiguration(_ series: LoadsetSeries, _ source: String) throws(StoreError) -> String? {
+    if source == "none" { return nil }
+    if let p = ConfigurationPointer(rawValue: source) { return pointerTarget(.configurationPointer(series, p)) }
+    guard let n = Int(source) else { return nil }
+    let name = LoadsetName.snapshot(series, n)
+    return isPublished(name) ? name.fileName : nil
+  }
+
+  /// Rewrites the command files of `product`, each atomically (temp, fsync, rename). Idempotent,
+  /// so an interrupted intent can run it again.
+  func writeCommandFiles(product: String) throws(StoreError) {
+    for file in try commandFiles(product: product) {
+      let path = commandDirectory + "/" + file.fileName
+      if try FileSystem.readSmallFile(path) != file.text {
+        try FileSystem.writeAtomically(path, file.text)
+      }
+      FaultInjection.checkpoint("commands.\(file.tier)")
+    }
+  }
+
+  /// `loadsmith command write PRODUCT`: rewrites the tier command files; returns them.
+  public func writeCommands(product: String) throws(StoreError) -> [TierCommandFile] {
+    try write { () throws(StoreError) -> [TierCommandFile] in
+      let files = try commandFiles(product: product)
+      if files.allSatisfy({ $0.lines.isEmpty }) {
+        throw StoreError(.usage, "'\(product)': no loadsets of that product in the store")
+      }
+      var intent = Intent(operation: "command write \(product)")
+      intent.actions.append(.commands(product: product))
+      intent.actions.append(.log(event: "commands", name: product, from: "-",
+                                 to: files.map(\.fileName).joined(separator: ","), checksum: "-"))
+      try commit(intent)
+      return files
+    }
+  }
+}

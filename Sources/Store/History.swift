@@ -1,0 +1,101 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import TranscriptIO
+
+/// One record of the history log: a publish, a pointer move, a last-known-good change or a
+/// command-file rewrite.
+public struct HistoryRecord: Sendable, Equatable {
+  public var time: String
+  public var user: String
+  public var host: String
+  /// `publish`, `move`, `lkg`, `commands`.
+  public var event: String
+  /// The loadset, pointer, series or product concerned.
+  public var name: String
+  public var from: String
+  public var to: String
+  /// The transcript's checksum (`DIGEST:BASE64`) of the loadset published or pointed to.
+  public var checksum: String
+  /// The intent the record belongs to: records with one id were one logical step.
+  public var intent: String
+
+  var line: String {
+    [time, user, host, event, name, from, to, checksum, intent].map(HistoryRecord.clean)
+      .joined(separator: "\t") + "\n"
+  }
+
+  static func clean(_ s: String) -> String {
+    let c = String(s.map { $0 == "\t" || $0 == "\n" ? " " : $0 })
+    return c.isEmpty ? "-" : c
+  }
+
+  init?(line: Substring) {
+    let f = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+    guard f.count == 9 else { return nil }
+    (time, user, host, event, name, from, to, checksum, intent) = (f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8])
+  }
+
+  init(event: String, name: String, from: String, to: String, checksum: String, intent: String) {
+    time = FileSystem.timestamp()
+    user = FileSystem.userName
+    host = FileSystem.hostName
+    (self.event, self.name, self.from, self.to, self.checksum, self.intent) = (event, name, from, to, checksum, intent)
+  }
+
+  /// True when the record concerns `filter` (a loadset, pointer, series or product name).
+  public func concerns(_ filter: String) -> Bool {
+    let f = filter.hasSuffix(".T") ? String(filter.dropLast(2)) : filter
+    return [name, from, to].contains { v in
+      let s = v.hasSuffix(".T") ? String(v.dropLast(2)) : v
+      return s == f || s.hasPrefix(f + "-")
+    }
+  }
+}
+
+extension LoadsetStore {
+  /// Appends the intent's log actions as history records: one `write(2)` on an `O_APPEND`
+  /// descriptor, then `fsync`. The log is only ever appended to.
+  func appendHistory(_ intent: Intent) throws(StoreError) {
+    var text = ""
+    for case .log(let event, let name, let from, let to, let checksum) in intent.actions {
+      text += HistoryRecord(event: event, name: name, from: from, to: to, checksum: checksum, intent: intent.id).line
+    }
+    let fd = open(historyPath, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
+    if fd < 0 { throw .system(SystemError("open", path: historyPath)) }
+    defer { close(fd) }
+    // A record cut short by a power loss must not swallow the next one.
+    var st = stat()
+    if fstat(fd, &st) == 0, st.st_size > 0 {
+      let rfd = open(historyPath, O_RDONLY | O_CLOEXEC)
+      var last: UInt8 = 0x0A
+      if rfd >= 0 { _ = pread(rfd, &last, 1, st.st_size - 1); close(rfd) }
+      if last != 0x0A { text = "\n" + text }
+    }
+    let bytes = Array(text.utf8)
+    try FileSystem.writeAll(fd: fd, bytes, path: historyPath)
+    if fsync(fd) != 0 { throw .system(SystemError("fsync", path: historyPath)) }
+  }
+
+  /// True when the log already holds records of intent `id` (they are always at its end, because
+  /// only the lock holder appends and it applies one intent at a time).
+  func historyContains(intentID id: String) throws(StoreError) -> Bool {
+    let fd = open(historyPath, O_RDONLY | O_CLOEXEC)
+    if fd < 0 { return false }
+    defer { close(fd) }
+    var st = stat()
+    fstat(fd, &st)
+    let tail = min(Int(st.st_size), 1 << 16)
+    var buf = [UInt8](repeating: 0, count: tail)
+    let n = buf.withUnsafeMutableBytes { pread(fd, $0.baseAddress!, tail, off_t(Int(st.st_size) - tail)) }
+    guard n > 0 else { return false }
+    return String(decoding: buf[0..<n], as: UTF8.self).contains("\t" + id + "\n")
+  }
+
+  /// Every history record, oldest first (lines that do not parse are skipped).
+  public func history() throws(StoreError) -> [HistoryRecord] {
+    (try FileSystem.readSmallFile(historyPath) ?? "").split(separator: "\n").compactMap(HistoryRecord.init(line:))
+  }
+}

@@ -1,0 +1,263 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import TranscriptIO
+
+/// A radmind server tree with Loadsmith's versioning on top.
+///
+///     STORE/transcript/NAME.T            every loadset's transcript; pointers are symlinks here
+///     STORE/file/NAME.T/<decoded path>   every loadset's files, as radmind's server and lcksum expect
+///     STORE/command/*.K                  per-tier command files (`command write`)
+///     STORE/.loadsmith/                  our state: format, lock, history.log, intent, meta/, lkg/,
+///                                        tiers, tmp/ (loadsets being staged)
+///
+/// Writers (capture, build, release, promote, rollback, command write) take an exclusive `flock`
+/// on `.loadsmith/lock` for their whole run, so they serialize; readers (status, log, diff,
+/// verify) never lock and never block. Every writer first finishes any interrupted change it
+/// finds (see ``Intent``) and removes the leftovers of interrupted staging.
+///
+/// - Important: Published loadsets are immutable. Nothing in this type deletes a loadset; a
+///   future prune must keep every loadset a pointer, a command file or last-known-good names
+///   (``protectedLoadsets()``).
+public final class LoadsetStore: @unchecked Sendable {
+  /// The store's root, absolute.
+  public let root: String
+  var lockDescriptor: Int32 = -1
+  var currentIntentID: String?
+  /// Transcript checksums of the loadsets staged by the running operation, by name.
+  var stagedChecksums: [String: String] = [:]
+
+  public static let formatLine = "loadsmith-store 1"
+
+  var transcriptDirectory: String { root + "/transcript" }
+  var fileDirectory: String { root + "/file" }
+  var commandDirectory: String { root + "/command" }
+  var stateDirectory: String { root + "/.loadsmith" }
+  var temporaryDirectory: String { stateDirectory + "/tmp" }
+  var metaDirectory: String { stateDirectory + "/meta" }
+  var lastKnownGoodDirectory: String { stateDirectory + "/lkg" }
+  var intentPath: String { stateDirectory + "/intent" }
+  var historyPath: String { stateDirectory + "/history.log" }
+  var lockPath: String { stateDirectory + "/lock" }
+  var tierMapPath: String { stateDirectory + "/tiers" }
+
+  /// Opens an existing store (one that `loadsmith init` made).
+  public init(at path: String) throws(StoreError) {
+    root = LoadsetStore.absolute(path)
+    guard FileSystem.kind(root) == .directory else {
+      throw StoreError(.store, "\(root): no such store directory (run 'loadsmith init \(path)')")
+    }
+    guard let format = try FileSystem.readSmallFile(stateDirectory + "/format") else {
+      throw StoreError(.store, "\(root): not a loadsmith store (no .loadsmith/format; run 'loadsmith init')")
+    }
+    guard format.hasPrefix(LoadsetStore.formatLine) else {
+      throw StoreError(.store, "\(root): unknown store format '\(format.split(separator: "\n").first ?? "")'")
+    }
+  }
+
+  deinit { unlock() }
+
+  /// Creates the store layout at `path` (which may exist, holding a radmind tree) and returns the
+  /// store. Idempotent: existing folders and state are kept.
+  @discardableResult
+  public static func initialize(at path: String) throws(StoreError) -> LoadsetStore {
+    let root = absolute(path)
+    try FileSystem.makeDirectories(Array(root.utf8))
+    // The folders radmind's daemon creates on start-up (§11.1), and ours.
+    for dir in ["transcript", "file", "command", "special", "tmp", "tmp/file", "tmp/transcript",
+                ".loadsmith", ".loadsmith/tmp", ".loadsmith/meta", ".loadsmith/lkg"] {
+      try FileSystem.makeDirectory(root + "/" + dir)
+    }
+    let state = root + "/.loadsmith"
+    if !FileSystem.exists(state + "/tiers") {
+      try FileSystem.writeAtomically(state + "/tiers", TierMap.defaultText)
+    }
+    let fd = open(state + "/history.log", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+    if fd < 0 { throw .system(SystemError("open", path: state + "/history.log")) }
+    close(fd)
+    let lfd = open(state + "/lock", O_WRONLY | O_CREAT | O_CLOEXEC, 0o644)
+    if lfd < 0 { throw .system(SystemError("open", path: state + "/lock")) }
+    close(lfd)
+    if !FileSystem.exists(state + "/format") {
+      try FileSystem.writeAtomically(state + "/format", formatLine + "\n")
+    }
+    return try LoadsetStore(at: root)
+  }
+
+  static func absolute(_ path: String) -> String {
+    var p = path
+    if !p.hasPrefix("/") {
+      var buf = [CChar](repeating: 0, count: 4097)
+      let cwd = getcwd(&buf, 4096).map { _ in String(cString: buf) } ?? "."
+      p = p == "." ? cwd : cwd + "/" + p
+    }
+    while p.count > 1 && p.hasSuffix("/") { p.removeLast() }
+    if p.hasSuffix("/.") { p.removeLast(2) }
+    return p
+  }
+
+  // MARK: Locking
+
+  /// Runs `body` holding the store's exclusive writer lock, after finishing any interrupted change
+  /// and removing staging leftovers. The lock is a `flock` on `.loadsmith/lock`: the kernel drops
+  /// it when the process dies, so a crash never leaves the store locked.
+  func write<R>(_ body: () throws(StoreError) -> R) throws(StoreError) -> R {
+    try lock()
+    defer { unlock() }
+    try recover()
+    do {
+      return try body()
+    } catch {
+      // Refused or failed before its intent record: drop what it staged, so the store is as it
+      // was. (With a record pending, the staged loadsets belong to it and the next run finishes it.)
+      if !FileSystem.exists(intentPath) { try? removeLeftovers() }
+      throw error
+    }
+  }
+
+  func lock() throws(StoreError) {
+    guard lockDescriptor < 0 else { return }
+    let fd = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+    if fd < 0 { throw .system(SystemError("open", path: lockPath)) }
+    while flock(fd, LOCK_EX) != 0 {
+      if errno != EINTR {
+        let e = SystemError("flock", path: lockPath)
+        close(fd)
+        throw .system(e)
+      }
+    }
+    lockDescriptor = fd
+  }
+
+  /// Takes the writer lock only if nobody holds it; true when taken.
+  func tryLock() -> Bool {
+    guard lockDescriptor < 0 else { return true }
+    let fd = open(lockPath, O_RDWR | O_CLOEXEC)
+    if fd < 0 { return false }
+    if flock(fd, LOCK_EX | LOCK_NB) != 0 { close(fd); return false }
+    lockDescriptor = fd
+    return true
+  }
+
+  func unlock() {
+    if lockDescriptor >= 0 {
+      close(lockDescriptor)  // releases the flock
+      lockDescriptor = -1
+    }
+  }
+
+  // MARK: Paths of loadsets
+
+  func transcriptPath(_ name: String) -> String { transcriptDirectory + "/" + name }
+  func fileRoot(_ name: String) -> String { fileDirectory + "/" + name }
+  func metaPath(_ name: String) -> String { metaDirectory + "/" + name }
+
+  /// True when the loadset's transcript is published (a pointer counts only if it resolves).
+  public func isPublished(_ name: LoadsetName) -> Bool {
+    let path = transcriptPath(name.fileName)
+    return name.isPointer ? FileSystem.kind(path) == .symlink && access(path, F_OK) == 0
+                          : FileSystem.kind(path) == .file
+  }
+
+  /// What the pointer `name` resolves to (the immutable loadset's file name), or nil if unset.
+  public func pointerTarget(_ name: LoadsetName) -> String? {
+    FileSystem.readLink(transcriptPath(name.fileName))
+  }
+
+  /// Every loadset name published in `transcript/` (pointers included), parsed; foreign files are
+  /// returned in `foreign`.
+  func publishedNames() throws(StoreError) -> (names: [LoadsetName], foreign: [String]) {
+    var names: [LoadsetName] = []
+    var foreign: [String] = []
+    for entry in try FileSystem.list(transcriptDirectory) where !entry.hasPrefix(".") {
+      if let name = try? LoadsetName(parsing: entry), name.fileName == entry {
+        names.append(name)
+      } else {
+        foreign.append(entry)
+      }
+    }
+    return (names, foreign)
+  }
+
+  /// The builds of `series`, oldest first.
+  public func builds(of series: LoadsetSeries) throws(StoreError) -> [LoadsetVersion] {
+    var versions: [LoadsetVersion] = []
+    for name in try publishedNames().names {
+      if case .build(let s, let v) = name, s == series { versions.append(v) }
+    }
+    return versions.sorted()
+  }
+
+  /// Every version of `series` that has node loadsets, with its node numbers.
+  func nodeVersions(of series: LoadsetSeries) throws(StoreError) -> [LoadsetVersion: [Int]] {
+    var out: [LoadsetVersion: [Int]] = [:]
+    for name in try publishedNames().names {
+      if case .node(let s, let v, let n) = name, s == series { out[v, default: []].append(n) }
+    }
+    return out.mapValues { $0.sorted() }
+  }
+
+  /// The cfg snapshots of `series`, oldest first.
+  public func snapshots(of series: LoadsetSeries) throws(StoreError) -> [Int] {
+    var numbers: [Int] = []
+    for name in try publishedNames().names {
+      if case .snapshot(let s, let n) = name, s == series { numbers.append(n) }
+    }
+    return numbers.sorted()
+  }
+
+  /// The build that `current` pointed at before the latest release, if any.
+  public func lastKnownGood(of series: LoadsetSeries) throws(StoreError) -> String? {
+    try FileSystem.readSmallFile(lastKnownGoodDirectory + "/" + series.description)?
+      .split(separator: "\n").first.map(String.init)
+  }
+
+  /// Loadsets nothing may delete: every pointer's target, every last-known-good, and every
+  /// transcript a command file names.
+  public func protectedLoadsets() throws(StoreError) -> Set<String> {
+    var out: Set<String> = []
+    for name in try publishedNames().names where name.isPointer {
+      if let t = pointerTarget(name) { out.insert(t) }
+    }
+    for entry in (try? FileSystem.list(lastKnownGoodDirectory)) ?? [] where !entry.hasPrefix(".") {
+      if let s = try? LoadsetSeries(parsing: entry), let lkg = try lastKnownGood(of: s) { out.insert(lkg) }
+    }
+    for k in (try? FileSystem.list(commandDirectory)) ?? [] where k.hasSuffix(".K") {
+      for line in (try FileSystem.readSmallFile(commandDirectory + "/" + k) ?? "").split(separator: "\n") {
+        let f = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
+        if f.count == 2, f[0] == "p" || f[0] == "n" { out.insert(String(f[1])) }
+      }
+    }
+    return out
+  }
+
+  // MARK: Metadata
+
+  /// What the store records about one published loadset (`.loadsmith/meta/NAME.T`).
+  public struct Metadata: Sendable {
+    public var fields: [(String, String)] = []
+    public subscript(key: String) -> String? {
+      get { fields.first { $0.0 == key }?.1 }
+      set {
+        fields.removeAll { $0.0 == key }
+        if let newValue { fields.append((key, newValue)) }
+      }
+    }
+    public var digest: String { self["digest"] ?? "sha1" }
+    public var text: String { fields.map { "\($0.0) \($0.1)\n" }.joined() }
+    init() {}
+    init(text: String) {
+      for line in text.split(separator: "\n") {
+        guard let space = line.firstIndex(of: " ") else { continue }
+        fields.append((String(line[..<space]), String(line[line.index(after: space)...])))
+      }
+    }
+  }
+
+  public func metadata(of name: String) -> Metadata? {
+    guard let text = try? FileSystem.readSmallFile(metaPath(name)) else { return nil }
+    return Metadata(text: text)
+  }
+}

@@ -1,0 +1,139 @@
+/// Release, promotion and rollback: pointer moves. Each one is a single intent record (links,
+/// last-known-good, command files, history), so it completes as one logical step even across a
+/// crash, and its cost does not depend on the size of the loadsets (it touches symlinks and a few
+/// small files, never a transcript's contents).
+public struct PointerMove: Sendable, Equatable, CustomStringConvertible {
+  public var pointer: String
+  public var from: String?
+  public var to: String
+  public var description: String { "\(pointer): \(from ?? "(unset)") -> \(to)" }
+}
+
+extension LoadsetStore {
+  func checksum(of loadset: String) -> String {
+    guard let meta = metadata(of: loadset), let c = meta["transcript-checksum"] else { return "-" }
+    return "\(meta.digest):\(c)"
+  }
+
+  func moveIntent(_ operation: String, _ moves: [PointerMove], product: String) -> Intent {
+    var intent = Intent(operation: operation)
+    for m in moves { intent.actions.append(.link(pointer: m.pointer, target: m.to)) }
+    intent.actions.append(.commands(product: product))
+    for m in moves {
+      intent.actions.append(.log(event: "move", name: m.pointer, from: m.from ?? "-", to: m.to, checksum: checksum(of: m.to)))
+    }
+    return intent
+  }
+
+  static func binSeries(_ text: String) throws(StoreError) -> LoadsetSeries {
+    let series: LoadsetSeries
+    do { series = try LoadsetSeries(parsing: text) } catch { throw .name(error) }
+    guard series.type != .cfg else {
+      throw StoreError(.usage, "'\(text)' is a cfg series: cfg loadsets are promoted (loadsmith promote), not released")
+    }
+    return series
+  }
+
+  /// `release SERIES VERSION`: `current` moves to the build; the build it left becomes
+  /// last-known-good. Releasing the build already current changes nothing.
+  public func release(_ seriesName: String, version: String) throws(StoreError) -> (move: PointerMove?, lastKnownGood: String?) {
+    let series = try LoadsetStore.binSeries(seriesName)
+    let v: LoadsetVersion
+    do { v = try LoadsetVersion(parsing: version) } catch { throw .name(error) }
+    return try write { () throws(StoreError) -> (move: PointerMove?, lastKnownGood: String?) in
+      let build = LoadsetName.build(series, v)
+      guard isPublished(build) else {
+        if let nodes = try nodeVersions(of: series)[v] {
+          throw StoreError(.usage, "\(build.fileName) is not built (nodes \(nodes.map(String.init).joined(separator: ", ")) are captured): run 'loadsmith build \(series) \(v)' first")
+        }
+        throw StoreError(.usage, "\(build.fileName) does not exist: version \(v) of \(series) was never captured and built")
+      }
+      let current = LoadsetName.current(series)
+      let old = pointerTarget(current)
+      if old == build.fileName { return (nil, try lastKnownGood(of: series)) }
+      let move = PointerMove(pointer: current.fileName, from: old, to: build.fileName)
+      var intent = moveIntent("release \(series) \(v)", [move], product: series.product)
+      let previousGood = try lastKnownGood(of: series)
+      if let old {
+        intent.actions.insert(.lastKnownGood(series: series.description, build: old), at: 1)
+        intent.actions.append(.log(event: "lkg", name: series.description, from: previousGood ?? "-",
+                                   to: old, checksum: checksum(of: old)))
+      }
+      try commit(intent)
+      return (move, old ?? previousGood)
+    }
+  }
+
+  /// `rollback SERIES [--to VERSION]`: `current` back to last-known-good (or the named build).
+  /// `rollback FAMILY-COMPONENT-cfg`: `stable` back to `stale`.
+  public func rollback(_ seriesName: String, to version: String? = nil) throws(StoreError) -> PointerMove {
+    let series: LoadsetSeries
+    do { series = try LoadsetSeries(parsing: seriesName) } catch { throw .name(error) }
+    let v: LoadsetVersion?
+    do { v = try version.map { (s) throws(LoadsetNameError) in try LoadsetVersion(parsing: s) } } catch { throw .name(error) }
+    if series.type == .cfg && v != nil {
+      throw StoreError(.usage, "--to applies to bin and neg series; a cfg rollback moves stable back to stale")
+    }
+    return try write { () throws(StoreError) -> PointerMove in
+      if series.type == .cfg {
+        let stable = LoadsetName.configurationPointer(series, .stable)
+        guard let stale = pointerTarget(.configurationPointer(series, .stale)) else {
+          throw StoreError(.usage, "\(series): nothing to roll back to (no stale cfg; promote twice first)")
+        }
+        let old = pointerTarget(stable)
+        guard old != stale else {
+          throw StoreError(.usage, "\(series): stable is already the stale cfg \(stale); nothing to roll back to")
+        }
+        let move = PointerMove(pointer: stable.fileName, from: old, to: stale)
+        try commit(moveIntent("rollback \(series)", [move], product: series.product))
+        return move
+      }
+      let current = LoadsetName.current(series)
+      let old = pointerTarget(current)
+      let target: String
+      if let v {
+        let build = LoadsetName.build(series, v)
+        guard isPublished(build) else {
+          throw StoreError(.usage, "cannot roll back to \(build.fileName): no such build")
+        }
+        target = build.fileName
+      } else {
+        guard let lkg = try lastKnownGood(of: series) else {
+          throw StoreError(.usage, "\(series): nothing to roll back to (no last-known-good: fewer than two releases)")
+        }
+        target = lkg
+      }
+      guard old != target else {
+        throw StoreError(.usage, "\(series): current is already \(target); nothing to roll back")
+      }
+      let move = PointerMove(pointer: current.fileName, from: old, to: target)
+      try commit(moveIntent("rollback \(series)", [move], product: series.product))
+      return move
+    }
+  }
+
+  /// `promote FAMILY-COMPONENT-cfg` (or `FAMILY-COMPONENT`): stale ← stable, stable ← dev, as one
+  /// intent (both pointer pairs, then command files, then history).
+  public func promote(_ name: String) throws(StoreError) -> [PointerMove] {
+    let seriesText = name.hasSuffix("-cfg") ? name : name + "-cfg"
+    let series: LoadsetSeries
+    do { series = try LoadsetSeries(parsing: seriesText) } catch { throw .name(error) }
+    guard series.type == .cfg else { throw StoreError(.usage, "'\(name)': only cfg series are promoted") }
+    return try write { () throws(StoreError) -> [PointerMove] in
+      guard let dev = pointerTarget(.configurationPointer(series, .dev)) else {
+        throw StoreError(.usage, "\(series): nothing to promote (no dev cfg; capture one with --loadset \(series))")
+      }
+      let stableName = LoadsetName.configurationPointer(series, .stable)
+      let staleName = LoadsetName.configurationPointer(series, .stale)
+      let stable = pointerTarget(stableName)
+      guard stable != dev else {
+        throw StoreError(.usage, "\(series): dev and stable are both \(dev); capture a new cfg before promoting")
+      }
+      var moves: [PointerMove] = []
+      if let stable { moves.append(PointerMove(pointer: staleName.fileName, from: pointerTarget(staleName), to: stable)) }
+      moves.append(PointerMove(pointer: stableName.fileName, from: stable, to: dev))
+      try commit(moveIntent("promote \(series)", moves, product: series.product))
+      return moves
+    }
+  }
+}

@@ -1,0 +1,182 @@
+/// A snapshot of the store for `loadsmith status`: read without the lock (each pointer read is a
+/// single `readlink`, each metadata file is replaced atomically), so it never waits for a writer.
+public struct StoreStatus: Sendable {
+  public struct Loadset: Sendable {
+    public var name: String
+    public var version: String?
+    public var node: String?
+    public var nodes: [String] = []
+    public var files: Int?
+    public var bytes: Int64?
+    public var digest: String?
+    public var created: String?
+  }
+  public struct Pointer: Sendable {
+    public var name: String
+    public var target: String?
+  }
+  public struct Series: Sendable {
+    public var name: String
+    public var type: String
+    public var os: String?
+    public var builds: [Loadset] = []
+    public var nodeLoadsets: [Loadset] = []
+    public var snapshots: [Loadset] = []
+    public var pointers: [Pointer] = []
+    public var lastKnownGood: String?
+  }
+  public var root: String
+  public var series: [Series] = []
+  public var commandFiles: [(String, [String])] = []
+
+  public var text: String {
+    var out = "store \(root)\n"
+    for s in series {
+      out += "\n\(s.name)  (\(s.type)\(s.os.map { ", os \($0)" } ?? ""))\n"
+      for p in s.pointers { out += "  \(p.name) -> \(p.target ?? "(unset)")\n" }
+      if s.type != "cfg" { out += "  last-known-good: \(s.lastKnownGood ?? "(none)")\n" }
+      for b in s.builds {
+        out += "  build \(b.name)  \(b.files ?? 0) files, \(StoreStatus.size(b.bytes ?? 0))  nodes: \(b.nodes.joined(separator: ", "))\n"
+      }
+      for n in s.nodeLoadsets {
+        out += "  node  \(n.name)  \(n.node ?? "?")  \(n.files ?? 0) files, \(StoreStatus.size(n.bytes ?? 0))\n"
+      }
+      for c in s.snapshots {
+        out += "  cfg   \(c.name)  \(c.node ?? "?")  \(c.files ?? 0) files, \(StoreStatus.size(c.bytes ?? 0))  \(c.created ?? "")\n"
+      }
+    }
+    if !commandFiles.isEmpty {
+      out += "\ncommand files\n"
+      for (name, lines) in commandFiles { out += "  \(name): \(lines.isEmpty ? "(empty)" : lines.joined(separator: ", "))\n" }
+    }
+    return out
+  }
+
+  static func size(_ bytes: Int64) -> String {
+    if bytes < 1024 { return "\(bytes) B" }
+    if bytes < 1 << 20 { return "\(bytes / 1024) KiB" }
+    if bytes < 1 << 30 { return "\(bytes >> 20) MiB" }
+    return "\(bytes >> 30) GiB"
+  }
+
+  public var json: String {
+    func q(_ s: String?) -> String {
+      guard let s else { return "null" }
+      var out = "\""
+      for u in s.unicodeScalars {
+        switch u {
+        case "\"": out += "\\\""
+        case "\\": out += "\\\\"
+        case "\n": out += "\\n"
+        case "\t": out += "\\t"
+        default:
+          if u.value < 0x20 { out += "\\u00" + (u.value < 16 ? "0" : "") + String(u.value, radix: 16) } else { out.unicodeScalars.append(u) }
+        }
+      }
+      return out + "\""
+    }
+    func n<T: BinaryInteger>(_ v: T?) -> String { v.map { String($0) } ?? "null" }
+    func loadset(_ l: Loadset) -> String {
+      "{\"name\":\(q(l.name)),\"version\":\(q(l.version)),\"node\":\(q(l.node)),\"nodes\":[\(l.nodes.map(q).joined(separator: ","))],\"files\":\(n(l.files)),\"bytes\":\(n(l.bytes)),\"digest\":\(q(l.digest)),\"created\":\(q(l.created))}"
+    }
+    var parts: [String] = []
+    for s in series {
+      parts.append("{\"series\":\(q(s.name)),\"type\":\(q(s.type)),\"os\":\(q(s.os)),"
+        + "\"pointers\":{\(s.pointers.map { "\(q($0.name)):\(q($0.target))" }.joined(separator: ","))},"
+        + "\"lastKnownGood\":\(q(s.lastKnownGood)),"
+        + "\"builds\":[\(s.builds.map(loadset).joined(separator: ","))],"
+        + "\"nodes\":[\(s.nodeLoadsets.map(loadset).joined(separator: ","))],"
+        + "\"snapshots\":[\(s.snapshots.map(loadset).joined(separator: ","))]}")
+    }
+    let commands = commandFiles.map { "\(q($0.0)):[\($0.1.map(q).joined(separator: ","))]" }.joined(separator: ",")
+    return "{\"store\":\(q(root)),\"series\":[\(parts.joined(separator: ","))],\"commandFiles\":{\(commands)}}\n"
+  }
+}
+
+extension LoadsetStore {
+  /// Every series (or those concerning `filter`: a series, product or loadset name), its
+  /// loadsets, pointers, last-known-good, and what each command file names.
+  public func status(_ filter: String? = nil) throws(StoreError) -> StoreStatus {
+    var out = StoreStatus(root: root)
+    let names = try publishedNames().names
+    func wanted(_ s: String) -> Bool {
+      guard let filter else { return true }
+      let f = filter.replacingSuffix(".T")
+      return s == f || s.hasPrefix(f + "-") || f.hasPrefix(s + "-")
+    }
+    var bySeries: [LoadsetSeries: [LoadsetName]] = [:]
+    for name in names { bySeries[name.series, default: []].append(name) }
+    func info(_ name: String) -> StoreStatus.Loadset {
+      let meta = metadata(of: name)
+      return StoreStatus.Loadset(name: name, version: nil, node: meta?["node"],
+                                 nodes: meta?["nodes"].map { $0.split(separator: ",").map(String.init) } ?? [],
+                                 files: meta?["files"].flatMap { Int($0) }, bytes: meta?["bytes"].flatMap { Int64($0) },
+                                 digest: meta?.digest, created: meta?["created"])
+    }
+    for series in bySeries.keys.sorted() where wanted(series.description) {
+      var s = StoreStatus.Series(name: series.description, type: series.type.rawValue, os: series.os)
+      for name in bySeries[series]!.sorted(by: { $0.fileName < $1.fileName }) {
+        switch name {
+        case .build(_, let v):
+          var l = info(name.fileName); l.version = v.description; s.builds.append(l)
+        case .node(_, let v, _):
+          var l = info(name.fileName); l.version = v.description; s.nodeLoadsets.append(l)
+        case .snapshot:
+          s.snapshots.append(info(name.fileName))
+        case .current, .configurationPointer:
+          break
+        }
+      }
+      if series.type == .cfg {
+        for p in ConfigurationPointer.allCases {
+          let n = LoadsetName.configurationPointer(series, p)
+          s.pointers.append(.init(name: n.fileName, target: pointerTarget(n)))
+        }
+      } else {
+        let n = LoadsetName.current(series)
+        s.pointers.append(.init(name: n.fileName, target: pointerTarget(n)))
+        s.lastKnownGood = try lastKnownGood(of: series)
+      }
+      out.series.append(s)
+    }
+    for k in ((try? FileSystem.list(commandDirectory)) ?? []).sorted() where k.hasSuffix(".K") && !k.hasPrefix(".") && wanted(k.replacingSuffix(".K")) {
+      let lines = (try FileSystem.readSmallFile(commandDirectory + "/" + k) ?? "").split(separator: "\n")
+        .filter { !$0.hasPrefix("#") }.map(String.init)
+      out.commandFiles.append((k, lines))
+    }
+    return out
+  }
+}
+
+extension LoadsetStore {
+  /// The transcript file a store reference names: `SERIES@VERSION` (a build; for a cfg series
+  /// `@NNNN`, a snapshot), `SERIES@VERSION-nodeN`, or any loadset or pointer name (with or without
+  /// `.T`). A pointer is resolved once, to the immutable transcript it names now, so a move while
+  /// the caller reads it changes nothing.
+  public func transcriptPath(forReference reference: String) throws(StoreError) -> String {
+    var name: LoadsetName
+    if let at = reference.firstIndex(of: "@") {
+      let seriesText = String(reference[..<at])
+      var rest = String(reference[reference.index(after: at)...])
+      if rest.hasSuffix(".T") { rest.removeLast(2) }
+      do {
+        let series = try LoadsetSeries(parsing: seriesText)
+        name = try LoadsetName(parsing: "\(series)-\(rest)")
+      } catch {
+        throw .name(error)
+      }
+    } else {
+      do { name = try LoadsetName(parsing: reference) } catch {
+        throw StoreError(.usage, "\(reference): neither an existing file nor a store reference (\(error.reason))")
+      }
+    }
+    if name.isPointer {
+      guard let target = pointerTarget(name) else {
+        throw StoreError(.usage, "\(reference): pointer \(name.fileName) is not set")
+      }
+      return transcriptPath(target)
+    }
+    guard isPublished(name) else { throw StoreError(.usage, "\(reference): no such loadset \(name.fileName) in \(root)") }
+    return transcriptPath(name.fileName)
+  }
+}

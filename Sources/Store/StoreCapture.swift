@@ -1,0 +1,409 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import Capture
+import Dispatch
+import Hashing
+import RadmindFormat
+import Synchronization
+import TranscriptIO
+
+/// Which version a bin or neg capture gets.
+public enum VersionChoice: Sendable, Equatable {
+  /// `001.001` for the first capture, else the next minor version.
+  case automatic
+  case explicit(String)
+  case nextMinor
+  case nextMajor
+}
+
+/// What `loadsmith capture` was asked to do.
+public struct CaptureRequest: Sendable {
+  public var stagingRoot: String
+  /// The series stem: `was-apache-bin-rhel5`, `was-apache-neg-rhel5` or `was-apache-cfg`.
+  public var loadset: String
+  /// Node paths in the staging tree, as they will be on the client (`/usr/local/apache`).
+  public var nodes: [String]
+  public var version: VersionChoice = .automatic
+  /// A command file whose `x` lines exclude paths from the capture.
+  public var commandFile: String?
+  public var digest: String = "sha1"
+  /// Write `./usr/...` instead of `/usr/...`.
+  public var relative = false
+  /// Copy threads (default: online CPUs).
+  public var threads = OrderedHashPool.availableCPUs
+
+  public init(stagingRoot: String, loadset: String, nodes: [String]) {
+    self.stagingRoot = stagingRoot
+    self.loadset = loadset
+    self.nodes = nodes
+  }
+}
+
+/// What a capture published.
+public struct CaptureResult: Sendable {
+  public var loadsets: [String] = []
+  public var moves: [PointerMove] = []
+  public var files = 0
+  public var bytes: Int64 = 0
+  public var entries = 0
+}
+
+extension LoadsetStore {
+  /// `loadsmith capture`: walks each node of a staging tree (lstat, never following symlinks),
+  /// copies every regular file into a staged `file/` tree while hashing it (one read per file,
+  /// on `threads` threads), writes each node's transcript in radmind order, and publishes all
+  /// nodes in one intent. A cfg capture makes the next snapshot and moves `dev` to it in the same
+  /// intent. Neg loadsets record real sizes, `-` checksums and store zero-length files (as
+  /// `lcreate -N`).
+  ///
+  /// Every check of the request happens before anything is written: on bad input the store is
+  /// unchanged.
+  public func capture(_ request: CaptureRequest) throws(StoreError) -> CaptureResult {
+    let series: LoadsetSeries
+    do { series = try LoadsetSeries(parsing: request.loadset) } catch { throw .name(error) }
+    let algorithm: DigestAlgorithm
+    do { algorithm = try DigestAlgorithm(named: request.digest) } catch {
+      throw StoreError(.usage, "\(error)")
+    }
+    guard algorithm.isAvailable else { throw StoreError(.usage, "\(request.digest): digest not available on this system") }
+    if series.type == .cfg && request.version != .automatic {
+      throw StoreError(.usage, "cfg snapshots are numbered automatically (0001, 0002, ...): drop --version/--next-minor/--next-major")
+    }
+    if case .explicit(let text) = request.version {
+      do { _ = try LoadsetVersion(parsing: text) } catch { throw .name(error) }
+    }
+    let root = try LoadsetStore.checkStagingRoot(request.stagingRoot)
+    guard !request.nodes.isEmpty else { throw StoreError(.usage, "no --node given: name at least one node path, e.g. --node /usr/local/apache") }
+    var nodes: [[UInt8]] = []
+    for text in request.nodes {
+      let node = try LoadsetStore.normalizeNode(text)
+      try LoadsetStore.checkNode(node, text: text, in: root)
+      for other in nodes where PathOrder.caseSensitive.isInside(node, other) || PathOrder.caseSensitive.isInside(other, node) {
+        throw StoreError(.usage, "nodes \(String(decoding: other, as: UTF8.self)) and \(text) overlap: a node holds everything below it, so nodes must not contain each other")
+      }
+      nodes.append(node)
+    }
+    var excludes: [[UInt8]] = []
+    if let k = request.commandFile { excludes = try LoadsetStore.readExcludes(k, relative: request.relative) }
+
+    return try write { () throws(StoreError) -> CaptureResult in
+      var names: [LoadsetName] = []
+      switch series.type {
+      case .cfg:
+        names = [.snapshot(series, (try snapshots(of: series).last ?? 0) + 1)]
+        if case .snapshot(_, let n) = names[0], n > 9999 { throw StoreError(.usage, "\(series): snapshot numbers are exhausted (9999)") }
+      case .bin, .neg:
+        let version = try chooseVersion(series, request.version)
+        names = (1...nodes.count).map { LoadsetName.node(series, version, $0) }
+      }
+      var result = CaptureResult()
+      var intent = Intent(operation: "capture \(series)")
+      var walker = TreeCapture(root: root.isEmpty ? "/" : String(decoding: root, as: UTF8.self))
+      walker.includeAncestors = false
+      for (index, node) in nodes.enumerated() {
+        let staged = try makeStagingDirectory("capture")
+        FaultInjection.checkpoint("capture.staging")
+        let summary = try stageNode(node, walker: walker, excludes: excludes, into: staged, name: names[index], type: series.type,
+                                    algorithm: algorithm, threads: request.threads, request: request)
+        FaultInjection.checkpoint("capture.staged")
+        result.files += summary.files
+        result.bytes += summary.bytes
+        result.entries += summary.entries
+        intent.actions.append(.publish(staged: String(staged.split(separator: "/").last!), name: names[index].fileName))
+        result.loadsets.append(names[index].fileName)
+      }
+      for (index, name) in names.enumerated() {
+        _ = index
+        intent.actions.append(.log(event: "publish", name: name.fileName, from: "-", to: "-",
+                                   checksum: "\(request.digest):" + (stagedChecksums[name.fileName] ?? "-")))
+      }
+      if series.type == .cfg {
+        let dev = LoadsetName.configurationPointer(series, .dev)
+        let move = PointerMove(pointer: dev.fileName, from: pointerTarget(dev), to: names[0].fileName)
+        intent.actions.insert(.link(pointer: move.pointer, target: move.to), at: names.count)
+        intent.actions.insert(.commands(product: series.product), at: names.count + 1)
+        intent.actions.append(.log(event: "move", name: move.pointer, from: move.from ?? "-", to: move.to,
+                                   checksum: "\(request.digest):" + (stagedChecksums[names[0].fileName] ?? "-")))
+        result.moves.append(move)
+      }
+      stagedChecksums = [:]
+      try commit(intent)
+      return result
+    }
+  }
+
+  func chooseVersion(_ series: LoadsetSeries, _ choice: VersionChoice) throws(StoreError) -> LoadsetVersion {
+    let existing = Set(try nodeVersions(of: series).keys).union(try builds(of: series))
+    let newest = existing.max()
+    do {
+      switch choice {
+      case .explicit(let text):
+        let v = try LoadsetVersion(parsing: text)
+        if existing.contains(v) {
+          throw StoreError(.usage, "\(series) \(v) exists: published loadsets are immutable; capture a new version (--next-minor)")
+        }
+        return v
+      case .automatic, .nextMinor:
+        return try newest.map { (v) throws(LoadsetNameError) in try v.nextMinor() } ?? .first
+      case .nextMajor:
+        return try newest.map { (v) throws(LoadsetNameError) in try v.nextMajor() } ?? .first
+      }
+    } catch let error as LoadsetNameError {
+      throw .name(error)
+    } catch let error as StoreError {
+      throw error
+    } catch {
+      throw StoreError(.usage, "\(error)")
+    }
+  }
+
+  /// The staging root, absolute and resolved; it must be an existing directory.
+  static func checkStagingRoot(_ text: String) throws(StoreError) -> [UInt8] {
+    var buf = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+    guard realpath(text, &buf) != nil else {
+      throw StoreError(.usage, "staging root \(text): \(String(cString: strerror(errno)))")
+    }
+    let resolved = String(cString: buf)
+    guard FileSystem.kind(resolved) == .directory else {
+      throw StoreError(.usage, "staging root \(text) is not a directory")
+    }
+    return resolved == "/" ? [] : Array(resolved.utf8)
+  }
+
+  /// `/usr/local/apache/` → `/usr/local/apache`; refuses relative paths, `.` and `..`.
+  static func normalizeNode(_ text: String) throws(StoreError) -> [UInt8] {
+    guard text.hasPrefix("/") else {
+      throw StoreError(.usage, "node \(text): a node is an absolute path as on the client, e.g. /usr/local/apache")
+    }
+    let parts = text.split(separator: "/", omittingEmptySubsequences: true)
+    if parts.contains(where: { $0 == ".." || $0 == "." }) {
+      throw StoreError(.usage, "node \(text): '.' and '..' are not allowed in node paths")
+    }
+    return parts.isEmpty ? [0x2F] : Array(("/" + parts.joined(separator: "/")).utf8)
+  }
+
+  /// The node must exist below the root, reached only through real directories: a symlinked
+  /// component could lead outside the staging tree, so it is refused.
+  static func checkNode(_ node: [UInt8], text: String, in root: [UInt8]) throws(StoreError) {
+    var path = root
+    let components = node.split(separator: 0x2F)
+    for (i, component) in components.enumerated() {
+      path += [0x2F] + component
+      var st = stat()
+      guard FileSystem.withCString(path, { lstat($0, &st) }) == 0 else {
+        throw StoreError(.usage, "node \(text) does not exist in the staging root (\(String(decoding: path, as: UTF8.self)): \(String(cString: strerror(errno))))")
+      }
+      if i < components.count - 1 && (st.st_mode & S_IFMT) != S_IFDIR {
+        let kind = (st.st_mode & S_IFMT) == S_IFLNK ? "a symlink" : "not a directory"
+        throw StoreError(.usage, "node \(text) lies outside the staging root: \(String(decoding: path, as: UTF8.self)) is \(kind)")
+      }
+    }
+  }
+
+  /// The `x` lines of a command file (includes followed, `-` lines applied), in the capture's form.
+  static func readExcludes(_ path: String, relative: Bool) throws(StoreError) -> [[UInt8]] {
+    let loader = CommandFileLoader(form: relative ? .relative : .absolute, order: .caseSensitive,
+                                   checksumming: false, openTranscripts: false)
+    do { return try loader.load(path: Array(path.utf8)).excludes } catch {
+      throw StoreError(.usage, "\(error)")
+    }
+  }
+
+  struct StageSummary { var files = 0; var bytes: Int64 = 0; var entries = 0 }
+
+  /// Walks one node into `staged/` (transcript, file/, meta).
+  func stageNode(_ node: [UInt8], walker: TreeCapture, excludes: [[UInt8]], into staged: String, name: LoadsetName,
+                 type: LoadsetType, algorithm: DigestAlgorithm, threads: Int,
+                 request: CaptureRequest) throws(StoreError) -> StageSummary {
+    let fileTree = Array((staged + "/file").utf8)
+    try FileSystem.makeDirectory(staged + "/file")
+    // The node's parents, so that its own line has a place in the file tree.
+    if let slash = node.lastIndex(of: 0x2F), slash > 0 {
+      try FileSystem.makeDirectories(fileTree + (request.relative ? [0x2F, 0x2E] : []) + node[..<slash])
+    }
+    var items: [Entry] = []
+    var jobs = CopyJobs()
+    var excluded: [UInt8]? = nil
+    var failure: StoreError?
+    do {
+      try walker.capture(nodes: [node]) { found in
+        var entry = found
+        if let e = excluded, PathOrder.caseSensitive.isInside(entry.path, e) { return }
+        let source = walker.diskPath(entry.path)
+        if request.relative {
+          entry.path = [0x2E] + entry.path
+          if entry.kind == .hardLink { entry.target = [0x2E] + entry.target }
+        }
+        if !excludes.isEmpty && excludes.contains(where: { Wildcard.matches($0, entry.path) }) {
+          excluded = found.path
+          return
+        }
+        let stored = fileTree + [0x2F] + entry.path
+        switch entry.kind {
+        case .directory:
+          if FileSystem.withCString(stored, { mkdir($0, 0o755) }) != 0 && errno != EEXIST {
+            failure = .system(SystemError("mkdir", path: String(decoding: stored, as: UTF8.self)))
+            throw failure!
+          }
+        case .file:
+          jobs.add(source: source, destination: stored, expectedSize: entry.size, index: items.count)
+        default:
+          break
+        }
+        items.append(entry)
+      }
+    } catch {
+      if let failure { throw failure }
+      throw StoreError(.system, "capture of \(String(decoding: node, as: UTF8.self)): \(error)")
+    }
+    let outcomes = try jobs.run(algorithm: algorithm, threads: threads, hash: type != .neg, checkpoint: "capture.copied")
+    var transcript: [UInt8] = []
+    transcript.reserveCapacity(items.count * 96)
+    var summary = StageSummary(files: 0, bytes: 0, entries: items.count)
+    var job = 0
+    for var entry in items {
+      if entry.kind == .file {
+        entry.checksum = type == .neg ? Entry.noChecksum : outcomes[job]
+        job += 1
+        summary.files += 1
+        summary.bytes += entry.size
+      }
+      LineWriter.append(entry, to: &transcript)
+    }
+    try LoadsetStore.writeFile(staged + "/transcript", transcript)
+    let checksum = String(decoding: LoadsetStore.digest(transcript, algorithm), as: UTF8.self)
+    stagedChecksums[name.fileName] = checksum
+    var meta = Metadata()
+    meta["name"] = name.fileName
+    meta["type"] = type.rawValue
+    meta["digest"] = type == .neg ? request.digest : request.digest
+    meta["transcript-checksum"] = checksum
+    meta["entries"] = String(summary.entries)
+    meta["files"] = String(summary.files)
+    meta["bytes"] = String(summary.bytes)
+    meta["paths"] = request.relative ? "relative" : "absolute"
+    meta["node"] = String(decoding: node, as: UTF8.self)
+    meta["staging-root"] = request.stagingRoot
+    meta["created"] = FileSystem.timestamp()
+    meta["user"] = FileSystem.userName
+    meta["host"] = FileSystem.hostName
+    try LoadsetStore.writeFile(staged + "/meta", Array(meta.text.utf8))
+    return summary
+  }
+
+  static func digest(_ bytes: [UInt8], _ algorithm: DigestAlgorithm) -> [UInt8] {
+    let d = algorithm.makeDigester()
+    d.reset()
+    d.update(bytes)
+    return d.finalizeBase64()
+  }
+
+  /// Writes a new file (no fsync: staging is made durable with one `syncfs` before publishing).
+  static func writeFile(_ path: String, _ bytes: [UInt8]) throws(StoreError) {
+    let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+    if fd < 0 { throw .system(SystemError("open", path: path)) }
+    defer { close(fd) }
+    try FileSystem.writeAll(fd: fd, bytes, path: path)
+  }
+}
+
+/// Files to copy into a staged loadset, each hashed while it is copied (one read of the source).
+struct CopyJobs {
+  var sources: [[UInt8]] = []
+  var destinations: [[UInt8]] = []
+  var sizes: [Int64] = []
+
+  mutating func add(source: [UInt8], destination: [UInt8], expectedSize: Int64, index: Int) {
+    sources.append(source)
+    destinations.append(destination)
+    sizes.append(expectedSize)
+  }
+
+  /// Copies every file on `threads` threads; returns the base64 checksums in job order (empty
+  /// when `hash` is false: the destination is then created zero-length, as for neg loadsets).
+  func run(algorithm: DigestAlgorithm, threads: Int, hash: Bool, checkpoint: String) throws(StoreError) -> [[UInt8]] {
+    let shared = CopyShared(count: sources.count)
+    let count = sources.count
+    let workers = max(1, min(threads, count))
+    let sources = self.sources, destinations = self.destinations, sizes = self.sizes
+    if count > 0 {
+      DispatchQueue.concurrentPerform(iterations: workers) { _ in
+        let copier = FileCopier(algorithm: algorithm)
+        while true {
+          let i = shared.next.add(1, ordering: .relaxed).oldValue
+          if i >= count || shared.failed.load(ordering: .relaxed) { return }
+          switch copier.copy(from: sources[i], to: destinations[i], expectedSize: sizes[i], hash: hash) {
+          case .success(let checksum): shared.store(i, checksum)
+          case .failure(let message): shared.fail(message)
+          }
+        }
+      }
+    }
+    FaultInjection.checkpoint(checkpoint)
+    if let message = shared.failure.withLock({ $0 }) { throw StoreError(.system, message) }
+    return shared.results.withLock { $0 }
+  }
+}
+
+final class CopyShared: Sendable {
+  let next = Atomic<Int>(0)
+  let failed = Atomic<Bool>(false)
+  let results: Mutex<[[UInt8]]>
+  let failure = Mutex<String?>(nil)
+  init(count: Int) { results = Mutex([[UInt8]](repeating: [], count: count)) }
+  func store(_ i: Int, _ checksum: [UInt8]) { results.withLock { $0[i] = checksum } }
+  func fail(_ message: String) {
+    failed.store(true, ordering: .relaxed)
+    failure.withLock { if $0 == nil { $0 = message } }
+  }
+}
+
+/// One thread's copier: a reused digester and 1 MiB buffer.
+final class FileCopier {
+  let digester: Digester
+  let buffer: UnsafeMutableRawBufferPointer
+
+  init(algorithm: DigestAlgorithm) {
+    digester = algorithm.makeDigester()
+    buffer = .allocate(byteCount: 1 << 20, alignment: 4096)
+  }
+  deinit { buffer.deallocate() }
+
+  enum Outcome { case success([UInt8]), failure(String) }
+
+  func copy(from source: [UInt8], to destination: [UInt8], expectedSize: Int64, hash: Bool) -> Outcome {
+    func failure(_ call: String, _ path: [UInt8]) -> Outcome {
+      .failure("\(String(decoding: path, as: UTF8.self)): \(call): \(String(cString: strerror(errno)))")
+    }
+    let out = FileSystem.withCString(destination) { open($0, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644) }
+    if out < 0 { return failure("open", destination) }
+    defer { close(out) }
+    guard hash else { return .success(Entry.noChecksum) }
+    let input = FileSystem.withCString(source) { open($0, O_RDONLY | O_NOFOLLOW | O_CLOEXEC) }
+    if input < 0 { return failure("open", source) }
+    defer { close(input) }
+    if expectedSize >= 1 << 20 { _ = posix_fadvise(input, 0, 0, POSIX_FADV_SEQUENTIAL) }
+    digester.reset()
+    var total: Int64 = 0
+    while true {
+      let n = read(input, buffer.baseAddress, buffer.count)
+      if n < 0 { if errno == EINTR { continue }; return failure("read", source) }
+      if n == 0 { break }
+      digester.update(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
+      var done = 0
+      while done < n {
+        let w = write(out, buffer.baseAddress! + done, n - done)
+        if w < 0 { if errno == EINTR { continue }; return failure("write", destination) }
+        done += w
+      }
+      total += Int64(n)
+    }
+    if total != expectedSize {
+      return .failure("\(String(decoding: source, as: UTF8.self)): changed while it was captured (size \(expectedSize) when listed, \(total) bytes read); capture again once the staging tree is quiet")
+    }
+    return .success(digester.finalizeBase64())
+  }
+}

@@ -1,0 +1,33 @@
+import TranscriptIO
+
+/// Why a store operation refused or failed. The message is a full sentence naming the loadset,
+/// path or pointer concerned; the CLI prints it as `loadsmith: MESSAGE` and exits non-zero.
+/// An operation that throws one of these before it has written its intent record leaves the
+/// store unchanged.
+public struct StoreError: Error, Sendable, CustomStringConvertible {
+  public enum Code: Sendable {
+    /// Bad input: a malformed name, a missing version, an existing version, ...
+    case usage
+    /// The store itself is missing or damaged.
+    case store
+    /// A system call failed.
+    case system
+  }
+  public var code: Code
+  public var message: String
+
+  public init(_ code: Code = .usage, _ message: String) {
+    self.code = code
+    self.message = message
+  }
+
+  public var description: String { message }
+
+  static func system(_ error: SystemError) -> StoreError {
+    StoreError(.system, error.detailed)
+  }
+
+  static func name(_ error: LoadsetNameError) -> StoreError {
+    StoreError(.usage, "bad loadset name \(error)")
+  }
+}

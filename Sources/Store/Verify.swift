@@ -1,0 +1,189 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import Hashing
+import RadmindFormat
+import TranscriptIO
+
+/// What `verify` found. `problems` empty means the store (or the part asked for) is sound.
+public struct VerifyReport: Sendable {
+  public var problems: [String] = []
+  public var notes: [String] = []
+  public var loadsets = 0
+  public var files = 0
+  public var bytes: Int64 = 0
+}
+
+extension LoadsetStore {
+  /// `loadsmith verify [NAME]`: the store's fsck.
+  ///
+  /// - every published transcript parses and is in radmind order;
+  /// - every `f`/`a` line has its stored file `file/NAME/<path>` with the listed size and the
+  ///   checksum in the digest the loadset was captured with (hashed in parallel); neg loadsets:
+  ///   present and zero-length;
+  /// - every pointer resolves to an immutable loadset in its own folder, and its `file/` twin
+  ///   points at the same one; last-known-good builds and command-file lines exist;
+  /// - no orphan file directory (a `file/` entry without its transcript) and no leftover staging.
+  ///
+  /// Never blocks on writers: if no writer holds the lock it first finishes an interrupted change
+  /// (exactly as the next writer would); if one does, pointers named by its pending intent are
+  /// reported as notes, not problems.
+  public func verify(_ filter: String? = nil, threads: Int = OrderedHashPool.availableCPUs) throws(StoreError) -> VerifyReport {
+    var report = VerifyReport()
+    var inProgress = false
+    if tryLock() {
+      defer { unlock() }
+      try recover()
+    } else {
+      inProgress = FileSystem.exists(intentPath)
+      if inProgress { report.notes.append("a writer is changing the store; pointer pairs may disagree until it finishes") }
+    }
+    func wanted(_ name: String) -> Bool {
+      guard let filter else { return true }
+      let f = filter.hasSuffix(".T") ? String(filter.dropLast(2)) : filter
+      let n = name.hasSuffix(".T") ? String(name.dropLast(2)) : name
+      return n == f || n.hasPrefix(f + "-")
+    }
+
+    let (names, foreign) = try publishedNames()
+    for f in foreign where wanted(f) {
+      let path = transcriptPath(f)
+      if FileSystem.kind(path) == .symlink { report.problems.append("transcript/\(f): a symlink whose name is not a pointer name") }
+      else { report.notes.append("transcript/\(f): not a loadsmith name; checked with sha1") ; try verifyLoadset(f, type: .bin, digest: "sha1", threads: threads, into: &report) }
+    }
+    var published = Set<String>()
+    for name in names where !name.isPointer { published.insert(name.fileName) }
+    for name in names where wanted(name.fileName) {
+      if name.isPointer {
+        verifyPointer(name.fileName, published: published, inProgress: inProgress, into: &report)
+      } else {
+        let meta = metadata(of: name.fileName)
+        if meta == nil { report.problems.append("\(name.fileName): no metadata (.loadsmith/meta/\(name.fileName)); digest unknown, checked with sha1") }
+        try verifyLoadset(name.fileName, type: name.series.type, digest: meta?.digest ?? "sha1", threads: threads, into: &report)
+      }
+    }
+    // file/: every entry needs its transcript; pointers need their twins.
+    for entry in try FileSystem.list(fileDirectory) where !entry.hasPrefix(".") && wanted(entry) {
+      let path = fileRoot(entry)
+      switch FileSystem.kind(path) {
+      case .symlink:
+        if FileSystem.kind(transcriptPath(entry)) != .symlink {
+          report.problems.append("file/\(entry): pointer without its transcript/ twin")
+        }
+      case .directory:
+        if !FileSystem.exists(transcriptPath(entry)) {
+          report.problems.append("file/\(entry): orphan file directory (no transcript/\(entry))")
+        }
+      default:
+        report.problems.append("file/\(entry): neither a file directory nor a pointer")
+      }
+    }
+    for entry in (try? FileSystem.list(lastKnownGoodDirectory)) ?? [] where !entry.hasPrefix(".") && wanted(entry) {
+      if let lkg = try FileSystem.readSmallFile(lastKnownGoodDirectory + "/" + entry)?.split(separator: "\n").first,
+         !published.contains(String(lkg)) {
+        report.problems.append("\(entry): last-known-good \(lkg) is missing")
+      }
+    }
+    for k in (try? FileSystem.list(commandDirectory)) ?? [] where k.hasSuffix(".K") && !k.hasPrefix(".") && wanted(k.replacingSuffix(".K")) {
+      for line in (try FileSystem.readSmallFile(commandDirectory + "/" + k) ?? "").split(separator: "\n") {
+        let f = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
+        if f.count == 2, f[0] == "p" || f[0] == "n", !FileSystem.exists(transcriptPath(String(f[1]))) {
+          report.problems.append("command/\(k): names \(f[1]), which does not exist")
+        }
+      }
+    }
+    if filter == nil, !inProgress, (try FileSystem.list(temporaryDirectory)).contains(where: { _ in true }) {
+      report.problems.append(".loadsmith/tmp holds staging leftovers")
+    }
+    return report
+  }
+
+  func verifyPointer(_ name: String, published: Set<String>, inProgress: Bool, into report: inout VerifyReport) {
+    let t = FileSystem.readLink(transcriptPath(name))
+    let f = FileSystem.readLink(fileRoot(name))
+    guard let t else { report.problems.append("transcript/\(name): not a symlink"); return }
+    if t.contains("/") {
+      report.problems.append("transcript/\(name) -> \(t): a pointer must name a loadset in its own folder")
+    } else if !published.contains(t) {
+      report.problems.append("transcript/\(name) -> \(t): dangling pointer (no such loadset)")
+    } else if (try? LoadsetName(parsing: t)).map({ $0.series == (try? LoadsetName(parsing: name))?.series }) != true {
+      report.problems.append("transcript/\(name) -> \(t): points outside its series")
+    }
+    if f == nil {
+      report.problems.append("file/\(name): missing (its transcript/ twin points at \(t))")
+    } else if f != t {
+      let text = "pointer pair \(name) disagrees: transcript/ -> \(t), file/ -> \(f!)"
+      if inProgress { report.notes.append(text) } else { report.problems.append(text) }
+    } else if FileSystem.kind(fileRoot(t)) != .directory {
+      report.problems.append("file/\(name) -> \(t): dangling pointer (no file directory)")
+    }
+  }
+
+  /// Checks one loadset's transcript (syntax, order) and every stored file.
+  func verifyLoadset(_ name: String, type: LoadsetType, digest: String, threads: Int,
+                     into report: inout VerifyReport) throws(StoreError) {
+    report.loadsets += 1
+    if FileSystem.kind(fileRoot(name)) != .directory {
+      report.problems.append("\(name): file directory file/\(name) is missing")
+    }
+    let loaded: LoadedTranscript
+    do { loaded = try LoadedTranscript(path: transcriptPath(name), name: name) } catch {
+      report.problems.append("\(name): \(error)")
+      return
+    }
+    let algorithm: DigestAlgorithm
+    do { algorithm = try DigestAlgorithm(named: digest) } catch {
+      report.problems.append("\(name): recorded digest \(digest) is not supported")
+      return
+    }
+    let root = Array(fileRoot(name).utf8)
+    let files = loaded.entries.indices.filter { loaded.entries[$0].kind.hasContent && loaded.entries[$0].prefix != .minus }
+    report.files += files.count
+    if type == .neg {
+      for i in files {
+        let e = loaded.entries[i]
+        let path = root + [0x2F] + e.path
+        var st = stat()
+        if FileSystem.withCString(path, { lstat($0, &st) }) != 0 {
+          report.problems.append("\(name): \(String(decoding: e.path, as: UTF8.self)): stored file missing")
+        } else if (st.st_mode & S_IFMT) != S_IFREG || st.st_size != 0 {
+          report.problems.append("\(name): \(String(decoding: e.path, as: UTF8.self)): neg loadsets store zero-length files (found \(st.st_size) bytes)")
+        }
+      }
+      return
+    }
+    var iterator = files.makeIterator()
+    var problems: [String] = []
+    var bytes: Int64 = 0
+    let pool = OrderedHashPool(algorithm: algorithm, threads: max(0, threads))
+    pool.run(next: { () -> (path: [UInt8]?, context: Int)? in
+      guard let i = iterator.next() else { return nil }
+      return (root + [0x2F] + loaded.entries[i].path, i)
+    }, deliver: { (i: Int, result: Result<FileDigest, FileHashError>?) -> Bool in
+      let e = loaded.entries[i]
+      let shown = String(decoding: e.path, as: UTF8.self)
+      switch result {
+      case .success(let d)?:
+        bytes += d.bytesHashed
+        if d.size != e.size {
+          problems.append("\(name): \(shown): size wrong (transcript \(e.size), stored \(d.size))")
+        } else if d.checksum != e.checksum {
+          problems.append("\(name): \(shown): checksum wrong (\(digest))")
+        }
+      case .failure(let error)?:
+        problems.append("\(name): \(shown): stored file \(error.reason)")
+      case nil:
+        break
+      }
+      return true
+    })
+    report.bytes += bytes
+    report.problems += problems
+  }
+}
+
+extension String {
+  func replacingSuffix(_ suffix: String) -> String { hasSuffix(suffix) ? String(dropLast(suffix.count)) : self }
+}

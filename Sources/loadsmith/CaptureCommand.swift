@@ -1,0 +1,45 @@
+import ArgumentParser
+import Store
+
+/// `loadsmith capture STAGING_ROOT --loadset SERIES --node PATH ...`.
+struct CaptureCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "capture",
+    abstract: "Capture nodes of a staging tree into node loadsets (bin, neg) or a cfg snapshot.",
+    discussion: """
+      The staging root holds the install as if it were /. Each --node becomes one node loadset
+      (SERIES-VERSION-nodeN.T, N in --node order) holding the node's own line and everything below it,
+      with checksums; files are copied into file/ and published atomically. A cfg series
+      (--loadset was-apache-cfg) makes the next snapshot and moves dev to it. Symlinks are recorded,
+      never followed.
+      """)
+  @OptionGroup var options: StoreOptions
+  @Argument(help: "The staging root (a directory holding the install as if mounted at /).") var stagingRoot: String
+  @Option(help: "The series: FAMILY-COMPONENT-TYPE-OS (bin, neg) or FAMILY-COMPONENT-cfg.") var loadset: String
+  @Option(help: "A node path as on the client, e.g. /usr/local/apache (repeat; order gives node numbers).") var node: [String] = []
+  @Option(help: "The version to capture (MAJOR.MINOR, e.g. 001.001).") var version: String?
+  @Flag(help: "Capture the next minor version (changes on the same staging install).") var nextMinor = false
+  @Flag(help: "Capture the next major version (a rebuilt prototype).") var nextMajor = false
+  @Option(name: .customShort("K"), help: "A command file whose x lines exclude paths.") var commandFile: String?
+  @Option(name: .customShort("c"), help: "Digest for checksums (radmind's names).") var digest = "sha1"
+  @Flag(help: "Write ./usr/... paths instead of /usr/... (for sites that apply from a directory).") var relative = false
+
+  func validate() throws {
+    if [version != nil, nextMinor, nextMajor].filter({ $0 }).count > 1 {
+      throw ValidationError("give at most one of --version, --next-minor, --next-major")
+    }
+  }
+
+  func run() throws {
+    let store = try options.open()
+    var request = CaptureRequest(stagingRoot: stagingRoot, loadset: loadset, nodes: node)
+    request.version = version.map { .explicit($0) } ?? (nextMinor ? .nextMinor : nextMajor ? .nextMajor : .automatic)
+    request.commandFile = commandFile
+    request.digest = digest
+    request.relative = relative
+    let result = try reportingStoreErrors { () throws(StoreError) in try store.capture(request) }
+    for name in result.loadsets { print("published \(name)") }
+    for move in result.moves { print("moved \(move)") }
+    print("captured \(result.entries) objects, \(result.files) files, \(result.bytes) bytes")
+  }
+}

@@ -1,0 +1,18 @@
+import ArgumentParser
+import Store
+
+/// `loadsmith init [STORE]`.
+struct Init: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Create a store: a radmind server tree (transcript/, file/, command/) plus .loadsmith/.",
+    discussion: "Idempotent: an existing store or radmind tree keeps its contents.")
+  @OptionGroup var options: StoreOptions
+  @Argument(help: "The store directory (default: --store, $LOADSMITH_STORE, else the current directory).")
+  var directory: String?
+
+  func run() throws {
+    let path = directory ?? options.path
+    let store = try reportingStoreErrors { () throws(StoreError) in try LoadsetStore.initialize(at: path) }
+    print("initialized store \(store.root)")
+  }
+}

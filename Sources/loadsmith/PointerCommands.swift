@@ -1,0 +1,72 @@
+import ArgumentParser
+import Store
+
+/// `loadsmith release SERIES VERSION`.
+struct Release: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Move current to a build; the build it left becomes last-known-good.",
+    discussion: "Rewrites the tier command files and logs the move, as one step (crash-safe).")
+  @OptionGroup var options: StoreOptions
+  @Argument(help: "The series, e.g. was-apache-bin-rhel5.") var series: String
+  @Argument(help: "The built version to release, e.g. 001.002.") var version: String
+
+  func run() throws {
+    let store = try options.open()
+    let (move, lkg) = try reportingStoreErrors { () throws(StoreError) in try store.release(series, version: version) }
+    if let move { print("moved \(move)") } else { print("\(series)-current.T already points at \(series)-\(version).T; nothing changed") }
+    print("last-known-good: \(lkg ?? "(none)")")
+  }
+}
+
+/// `loadsmith promote FAMILY-COMPONENT-cfg`.
+struct Promote: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Promote a cfg series: stale <- stable, stable <- dev, as one logical step.")
+  @OptionGroup var options: StoreOptions
+  @Argument(help: "The cfg series, e.g. was-apache-cfg.") var series: String
+
+  func run() throws {
+    let store = try options.open()
+    let moves = try reportingStoreErrors { () throws(StoreError) in try store.promote(series) }
+    for move in moves { print("moved \(move)") }
+  }
+}
+
+/// `loadsmith rollback SERIES [--to VERSION]`.
+struct Rollback: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Move current back to last-known-good (or --to a build); for a cfg series, stable back to stale.")
+  @OptionGroup var options: StoreOptions
+  @Argument(help: "The series, e.g. was-apache-bin-rhel5 or was-apache-cfg.") var series: String
+  @Option(help: "Roll current back to this built version instead of last-known-good.") var to: String?
+
+  func run() throws {
+    let store = try options.open()
+    let move = try reportingStoreErrors { () throws(StoreError) in try store.rollback(series, to: to) }
+    print("moved \(move)")
+  }
+}
+
+/// `loadsmith command write PRODUCT`.
+struct CommandGroup: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "command",
+    abstract: "Per-tier command files.",
+    subcommands: [Write.self])
+
+  struct Write: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Write command/PRODUCT-{DEV,TEST,STAGE,PROD}.K from the tier map (.loadsmith/tiers).",
+      discussion: "Each file names the immutable transcripts the pointers resolve to, lowest precedence first: p bin, p cfg, n neg.")
+    @OptionGroup var options: StoreOptions
+    @Argument(help: "FAMILY-COMPONENT, e.g. was-apache.") var product: String
+
+    func run() throws {
+      let store = try options.open()
+      let files = try reportingStoreErrors { () throws(StoreError) in try store.writeCommands(product: product) }
+      for f in files {
+        print("command/\(f.fileName): \(f.lines.map { "\($0.0) \($0.1)" }.joined(separator: ", "))")
+      }
+    }
+  }
+}

@@ -1,0 +1,65 @@
+#!/bin/sh
+# The README's main job: the whole loadset life cycle on fixtures/staging, in a temporary store.
+#   capture 001.001 -> build -> release -> change a file, capture 001.002 -> build -> release
+#   -> diff the two -> rollback -> cfg capture -> promote -> cfg capture again -> promote
+#   -> cfg rollback -> command write -> verify
+# Usage: scripts/roundtrip.sh   (LOADSMITH=path/to/loadsmith to skip the build; KEEP=1 keeps the store)
+set -eu
+cd "$(dirname "$0")/.."
+if [ -z "${LOADSMITH:-}" ]; then
+    swift build --product loadsmith >&2
+    LOADSMITH="$(swift build --show-bin-path)/loadsmith"
+fi
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/loadsmith-roundtrip.XXXXXX")
+[ -n "${KEEP:-}" ] || trap 'rm -rf "$WORK"' EXIT
+STAGING="$WORK/staging"
+LOADSMITH_STORE="$WORK/store"
+export LOADSMITH_STORE
+cp -R fixtures/staging "$STAGING"
+
+step() { printf '\n== %s\n' "$*"; }
+run() { printf '$ loadsmith %s\n' "$*"; "$LOADSMITH" "$@"; }
+
+step "a new store"
+run init "$LOADSMITH_STORE"
+
+step "capture 001.001 of the two bin nodes and the log area (neg), build, release"
+run capture "$STAGING" --loadset was-apache-bin-rhel5 --node /usr/local/apache --node /etc/httpd --version 001.001
+run capture "$STAGING" --loadset was-apache-neg-rhel5 --node /var/log/httpd --version 001.001
+run build was-apache-bin-rhel5 001.001
+run build was-apache-neg-rhel5 001.001
+run release was-apache-bin-rhel5 001.001
+run release was-apache-neg-rhel5 001.001
+
+step "change a file on the staging install, capture the next minor version, build, release"
+printf 'mod_ssl fixture module v2 (security fix)\n' > "$STAGING/usr/local/apache/modules/mod_ssl.so"
+run capture "$STAGING" --loadset was-apache-bin-rhel5 --node /usr/local/apache --node /etc/httpd --next-minor
+run build was-apache-bin-rhel5 001.002
+run release was-apache-bin-rhel5 001.002
+
+step "what changed between the two builds"
+run diff was-apache-bin-rhel5@001.001 was-apache-bin-rhel5-current --transcript || [ $? -eq 1 ]
+
+step "roll back to last-known-good"
+run rollback was-apache-bin-rhel5
+
+step "configuration: capture, promote, change, capture again, promote, roll back"
+run capture "$STAGING" --loadset was-apache-cfg --node /etc/httpd/conf
+run promote was-apache-cfg
+printf 'KeepAlive On\n' >> "$STAGING/etc/httpd/conf/httpd.conf"
+run capture "$STAGING" --loadset was-apache-cfg --node /etc/httpd/conf
+run promote was-apache-cfg
+run rollback was-apache-cfg
+
+step "per-tier command files"
+run command write was-apache
+for k in "$LOADSMITH_STORE"/command/was-apache-*.K; do echo "--- command/$(basename "$k")"; cat "$k"; done
+
+step "state and history"
+run status
+run log
+
+step "verify the whole store"
+run verify
+echo
+echo "round trip OK (store: $LOADSMITH_STORE${KEEP:+, kept})"
