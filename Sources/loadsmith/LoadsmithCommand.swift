@@ -13,5 +13,6 @@ struct LoadsmithCommand: ParsableCommand {
     subcommands: [
       Check.self, Diff.self, Name.self, Init.self, CaptureCommand.self, BuildCommand.self, Release.self, Promote.self,
       Rollback.self, Status.self, Log.self, Verify.self, CommandGroup.self,
+      ArchiveCommand.self, RestoreCommand.self, PruneCommand.self, DSLGroup.self,
     ])
 }
