@@ -59,5 +59,6 @@ let package = Package(
     .testTarget(name: "ArchiveTests", dependencies: ["Archive"]),
     .testTarget(name: "LoadsetsTests", dependencies: ["Loadsets", "RadmindFormat", "TranscriptIO"]),
     .testTarget(name: "StoreTests", dependencies: ["Store", "RadmindFormat", "TranscriptIO", "Hashing", "loadsmith"]),
+    .testTarget(name: "LibraryTests", dependencies: ["Library", "loadsmith"]),
   ]
 )
