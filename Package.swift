@@ -25,7 +25,7 @@ let package = Package(
     // Digests (OpenSSL EVP), base64, the file hasher.
     .target(name: "Hashing", dependencies: ["CLibCrypto"]),
     // The filesystem side: tree walk, command files, fsdiff comparison.
-    .target(name: "Capture", dependencies: ["RadmindFormat", "TranscriptIO", "Hashing", "CLibCrypto"]),
+    .target(name: "Capture", dependencies: ["RadmindFormat", "TranscriptIO", "Hashing"]),
     // Loadset operations on entry streams: lmerge, diff, lcksum, twhich.
     .target(name: "Loadsets", dependencies: ["RadmindFormat", "TranscriptIO", "Hashing", "Capture", "CLoadsetShims"]),
     // renameat2 and _exit for the crash-safe loadset publisher.
@@ -54,11 +54,11 @@ let package = Package(
     .testTarget(name: "TranscriptIOTests", dependencies: ["TranscriptIO", "RadmindFormat"]),
     .testTarget(name: "RadmindToolsTests", dependencies: ["RadmindTools"]),
     .testTarget(name: "HashingTests", dependencies: ["Hashing"]),
-    .testTarget(name: "ConformanceTests", dependencies: ["loadsmith", "RadmindTools"]),
     .testTarget(name: "CaptureTests", dependencies: ["Capture", "RadmindFormat", "TranscriptIO"]),
-    .testTarget(name: "ArchiveTests", dependencies: ["Archive"]),
-    .testTarget(name: "LoadsetsTests", dependencies: ["Loadsets", "RadmindFormat", "TranscriptIO"]),
+    .testTarget(name: "LoadsetsTests", dependencies: ["Loadsets", "RadmindFormat", "TranscriptIO", "Hashing"]),
     .testTarget(name: "StoreTests", dependencies: ["Store", "RadmindFormat", "TranscriptIO", "Hashing", "loadsmith"]),
+    .testTarget(name: "ArchiveTests", dependencies: ["Archive"]),
+    .testTarget(name: "ConformanceTests", dependencies: ["loadsmith", "RadmindTools"]),
     .testTarget(name: "LibraryTests", dependencies: ["Library", "loadsmith"]),
   ]
 )

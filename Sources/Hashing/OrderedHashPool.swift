@@ -37,7 +37,7 @@ public final class OrderedHashPool {
   ///   - threads: worker threads; 0 hashes on the calling thread (no parallelism, same order).
   ///   - window: most jobs between the oldest undelivered one and the newest submitted one.
   public init(algorithm: DigestAlgorithm, threads: Int = OrderedHashPool.availableCPUs,
-              window: Int = 256, bufferSize: Int = 1 << 20) {
+              window: Int = 2048, bufferSize: Int = 1 << 20) {
     precondition(window > 0 && threads >= 0)
     self.algorithm = algorithm
     self.threadCount = threads
@@ -122,7 +122,8 @@ private final class PoolState: @unchecked Sendable {
   var submitted = 0
   var dispatched = 0
   var stopping = false
-  var consumerWaiting = false
+  /// The slot the consumer is blocked on, or -1: workers wake it only for that slot.
+  var awaitedSlot = -1
 
   init(window: Int) {
     self.window = window
@@ -158,10 +159,10 @@ private final class PoolState: @unchecked Sendable {
     let slot = sequence % window
     pthread_mutex_lock(mutex)
     while !done[slot] {
-      consumerWaiting = true
+      awaitedSlot = slot
       pthread_cond_wait(resultReady, mutex)
     }
-    consumerWaiting = false
+    awaitedSlot = -1
     let r = results[slot]
     results[slot] = nil
     paths[slot] = nil
@@ -200,7 +201,7 @@ private final class PoolState: @unchecked Sendable {
     pthread_mutex_lock(mutex)
     results[slot] = result
     done[slot] = true
-    if consumerWaiting { pthread_cond_signal(resultReady) }
+    if slot == awaitedSlot { pthread_cond_signal(resultReady) }
     pthread_mutex_unlock(mutex)
   }
 }

@@ -39,6 +39,7 @@ public enum RadmindTools {
   /// One line per tool; each tool's front end lives in its own file.
   public static let all: [String: RadmindToolMain] = [
     "lsort": lsortMain,
+    "lcksum": lcksumMain,
     "lmerge": lmergeMain,
     "fsdiff": fsdiffMain,
     "twhich": twhichMain,

@@ -3,18 +3,22 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import Dispatch
 import RadmindFormat
+import Synchronization
 
 /// Sorts lines by radmind path order with bounded memory: lines gather in a chunk until it
-/// reaches the memory budget, the chunk is sorted and spilled to an anonymous run file, and the
-/// runs are merged at the end. Input that fits in one chunk never touches the disk.
+/// reaches its share of the memory budget; a full chunk is sorted and spilled to an anonymous run
+/// file **on a second thread** while the caller fills the next one; the runs are merged at the
+/// end. Input that fits in one chunk never touches the disk.
 ///
-///     let sorter = ExternalSorter(order: .caseSensitive)
-///     sorter.add(line: bytes, encodedPath: pathToken)   // any number of times
+///     var sorter = ExternalSorter(order: .caseSensitive)
+///     try sorter.add(line: bytes, encodedPath: pathToken)   // any number of times
 ///     try sorter.finish(into: output)
 ///
 /// Ties (equal keys) come out in **reverse input order**, as radmind's lsort emits them (§10.1).
 /// Run files are unlinked as soon as they are created, so an interrupted sort leaves nothing behind.
+/// At most two chunks exist at once, so memory stays near `memoryBudget` whatever the input size.
 public struct ExternalSorter: ~Copyable {
   struct Record {
     var prefix: UInt64      // 8 key bytes (after the chunk's common prefix) as a weighted number
@@ -25,18 +29,101 @@ public struct ExternalSorter: ~Copyable {
     var sequence: UInt64
   }
 
+  /// Bit set in ``Record/keyOffset`` when the key lives in the line arena.
+  static let inLineArena = 1 << 62
+
+  /// The lines being gathered: their bytes, their decoded keys where needed, and records.
+  /// A struct held by the sorter (no dynamic exclusivity checks on the per-line path); its arenas
+  /// are freed explicitly once the chunk is written.
+  struct Chunk: @unchecked Sendable {
+    var keys = ByteArena()
+    var lines = ByteArena()
+    var records: [Record] = []
+
+    var bytes: Int { keys.count + lines.count + records.count * MemoryLayout<Record>.stride }
+
+    @inline(__always)
+    func keyAddress(_ r: Record) -> UnsafeMutablePointer<UInt8> {
+      r.keyOffset & ExternalSorter.inLineArena != 0
+        ? lines.base + (r.keyOffset & ~ExternalSorter.inLineArena) : keys.base + r.keyOffset
+    }
+
+    func free() {
+      keys.base.deallocate()
+      lines.base.deallocate()
+    }
+
+    /// Sorts the records. Keys in one chunk often share a long prefix (`/usr/local/...`), so
+    /// the 8-byte numeric prefix is taken after the chunk's common prefix.
+    mutating func sort(order: PathOrder) {
+      guard let first = records.first else { return }
+      let linesBase = lines.base, keysBase = keys.base
+      let tag = ExternalSorter.inLineArena
+      @inline(__always) func address(_ r: Record) -> UnsafeMutablePointer<UInt8> {
+        r.keyOffset & tag != 0 ? linesBase + (r.keyOffset & ~tag) : keysBase + r.keyOffset
+      }
+      var common = Int(first.keyLength)
+      let firstKey = UnsafeRawBufferPointer(start: address(first), count: Int(first.keyLength))
+      for r in records where common > 0 {
+        let key = UnsafeRawBufferPointer(start: address(r), count: min(common, Int(r.keyLength)))
+        common = min(common, PathOrder.commonPrefix(firstKey, key))
+      }
+      let skip = common
+      for k in records.indices {
+        let r = records[k]
+        records[k].prefix = order.keyPrefix(address(r) + skip, Int(r.keyLength) - skip)
+      }
+      records.sort { a, b in
+        if a.prefix != b.prefix { return a.prefix < b.prefix }
+        let c = order.compareKeys(address(a) + skip, Int(a.keyLength) - skip,
+                                  address(b) + skip, Int(b.keyLength) - skip)
+        if c != 0 { return c < 0 }
+        return a.sequence > b.sequence  // ties: reverse input order
+      }
+    }
+
+    /// Writes the (sorted) records to an unlinked temporary run file and returns its descriptor.
+    func spill(in directory: String) throws(SystemError) -> Int32 {
+      var template = Array("\(directory)/loadsmith-sort.XXXXXX".utf8CString)
+      let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+      if fd < 0 { throw SystemError("mkstemp", path: directory) }
+      template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) }
+      let out = OutputBuffer(fd: fd, name: "sort run in \(directory)")
+      do {
+        for r in records {
+          withUnsafeBytes(of: r.keyLength.littleEndian) { out.bytes.append(contentsOf: $0) }
+          withUnsafeBytes(of: r.lineLength.littleEndian) { out.bytes.append(contentsOf: $0) }
+          withUnsafeBytes(of: r.sequence.littleEndian) { out.bytes.append(contentsOf: $0) }
+          out.bytes.append(contentsOf: UnsafeBufferPointer(start: keyAddress(r), count: Int(r.keyLength)))
+          out.bytes.append(contentsOf: lines.slice(Int(r.lineOffset), Int(r.lineLength)))
+          try out.flushIfFull()
+        }
+        try out.flush()
+      } catch {
+        close(fd)
+        throw error
+      }
+      return fd
+    }
+  }
+
+  /// Run files written so far, and the first spill error; shared with the spilling thread.
+  final class Spills: Sendable {
+    let state = Mutex<(runs: [Int32], failure: SystemError?, spare: Chunk?)>(([], nil, nil))
+    let inFlight = DispatchSemaphore(value: 1)
+    let queue = DispatchQueue(label: "loadsmith.sort.spill")
+  }
+
   public let order: PathOrder
   public let memoryBudget: Int
-  private var keys = ByteArena()
-  private var lines = ByteArena()
-  private var records: [Record] = []
+  private var chunk = Chunk()
   private var sequence: UInt64 = 0
-  private var runs: [Int32] = []
+  private let spills = Spills()
   private let temporaryDirectory: String
 
-  /// - Parameter memoryBudget: bytes of line and key data held before a chunk is spilled.
-  /// A struct (not a class) so that the per-line path has no dynamic exclusivity checks.
-  public init(order: PathOrder, memoryBudget: Int = 96 << 20, temporaryDirectory: String? = nil) {
+  /// - Parameter memoryBudget: bytes of line and key data held at once; each of the (at most two)
+  ///   chunks gets half.
+  public init(order: PathOrder, memoryBudget: Int = 128 << 20, temporaryDirectory: String? = nil) {
     self.order = order
     self.memoryBudget = memoryBudget
     self.temporaryDirectory = temporaryDirectory
@@ -44,116 +131,105 @@ public struct ExternalSorter: ~Copyable {
   }
 
   deinit {
-    for fd in runs { close(fd) }
-    keys.base.deallocate()
-    lines.base.deallocate()
+    spills.inFlight.wait()
+    spills.inFlight.signal()
+    spills.state.withLock { state in
+      for fd in state.runs { close(fd) }
+      state.spare?.free()
+      state.spare = nil
+    }
+    chunk.free()
   }
 
   /// Adds one line (written out verbatim) keyed by its encoded path token, which must lie inside
   /// `line`. When the path needs no decoding or folding, its key is the path's own bytes in the
   /// stored line; otherwise the decoded key goes to a separate arena.
   public mutating func add(line: UnsafeRawBufferPointer, encodedPath: UnsafeRawBufferPointer) throws(SystemError) {
-    let lineOffset = lines.count
-    lines.append(line)
+    let lineOffset = chunk.lines.count
+    chunk.lines.append(line)
     var keyOffset: Int
     var keyLength: Int
     let pathStart = encodedPath.baseAddress.map { $0 - line.baseAddress! } ?? 0
     if !order.caseInsensitive, let p = encodedPath.baseAddress, memchr(p, 0x5C, encodedPath.count) == nil {
-      keyOffset = lineOffset + pathStart  // in the line arena, tagged below
+      keyOffset = (lineOffset + pathStart) | ExternalSorter.inLineArena
       keyLength = encodedPath.count
-      keyOffset |= ExternalSorter.inLineArena
     } else {
-      keyOffset = keys.count
-      keyLength = order.writeKey(encoded: encodedPath, to: keys.reserve(encodedPath.count))
-      keys.count += keyLength
+      keyOffset = chunk.keys.count
+      keyLength = order.writeKey(encoded: encodedPath, to: chunk.keys.reserve(encodedPath.count))
+      chunk.keys.count += keyLength
     }
-    records.append(Record(prefix: 0, keyOffset: keyOffset, keyLength: UInt32(keyLength),
-                          lineOffset: UInt32(lineOffset), lineLength: UInt32(line.count),
-                          sequence: sequence))
+    chunk.records.append(Record(prefix: 0, keyOffset: keyOffset, keyLength: UInt32(keyLength),
+                                lineOffset: UInt32(lineOffset), lineLength: UInt32(line.count),
+                                sequence: sequence))
     sequence += 1
-    if keys.count + lines.count + records.count * MemoryLayout<Record>.stride >= memoryBudget {
-      try spill()
-    }
+    if chunk.bytes >= memoryBudget / 2 { try spillInBackground() }
   }
 
-  /// Bit set in ``Record/keyOffset`` when the key lives in the line arena.
-  static let inLineArena = 1 << 62
-
-  /// Where a record's key starts.
-  @inline(__always)
-  func keyAddress(_ r: Record) -> UnsafeMutablePointer<UInt8> {
-    r.keyOffset & ExternalSorter.inLineArena != 0
-      ? lines.base + (r.keyOffset & ~ExternalSorter.inLineArena) : keys.base + r.keyOffset
-  }
-
-  /// Sorts the current chunk in place. Keys in one chunk often share a long prefix
-  /// (`/usr/local/...`), so the 8-byte numeric prefix is taken after the chunk's common prefix.
-  private mutating func sortChunk() {
-    guard let first = records.first else { return }
-    let order = self.order
-    let linesBase = lines.base, keysBase = keys.base
-    let tag = ExternalSorter.inLineArena
-    @inline(__always) func address(_ r: Record) -> UnsafeMutablePointer<UInt8> {
-      r.keyOffset & tag != 0 ? linesBase + (r.keyOffset & ~tag) : keysBase + r.keyOffset
+  /// Hands the full chunk to the spilling thread (waiting while the previous one is still being
+  /// written) and starts a fresh one.
+  private mutating func spillInBackground() throws(SystemError) {
+    spills.inFlight.wait()
+    if let failure = spills.state.withLock({ $0.failure }) {
+      spills.inFlight.signal()
+      throw failure
     }
-    var common = Int(first.keyLength)
-    let firstKey = UnsafeRawBufferPointer(start: address(first), count: Int(first.keyLength))
-    for r in records where common > 0 {
-      let key = UnsafeRawBufferPointer(start: address(r), count: min(common, Int(r.keyLength)))
-      common = min(common, PathOrder.commonPrefix(firstKey, key))
+    let full = chunk
+    // Reuse the chunk the spilling thread finished with: its arenas are already grown and paged in.
+    chunk = spills.state.withLock { state in
+      defer { state.spare = nil }
+      return state.spare
+    } ?? Chunk()
+    let order = self.order, directory = temporaryDirectory, spills = self.spills
+    spills.queue.async {
+      var full = full
+      full.sort(order: order)
+      do throws(SystemError) {
+        let fd = try full.spill(in: directory)
+        spills.state.withLock { $0.runs.append(fd) }
+      } catch {
+        spills.state.withLock { $0.failure = $0.failure ?? error }
+      }
+      full.keys.count = 0
+      full.lines.count = 0
+      full.records.removeAll(keepingCapacity: true)
+      let emptied = full
+      spills.state.withLock { state in
+        if let old = state.spare { old.free() }
+        state.spare = emptied
+      }
+      spills.inFlight.signal()
     }
-    let skip = common
-    for k in records.indices {
-      let r = records[k]
-      records[k].prefix = order.keyPrefix(address(r) + skip, Int(r.keyLength) - skip)
-    }
-    records.sort { a, b in
-      if a.prefix != b.prefix { return a.prefix < b.prefix }
-      let c = order.compareKeys(address(a) + skip, Int(a.keyLength) - skip,
-                                address(b) + skip, Int(b.keyLength) - skip)
-      if c != 0 { return c < 0 }
-      return a.sequence > b.sequence  // ties: reverse input order
-    }
-  }
-
-  /// Writes the sorted chunk to an unlinked temporary run file.
-  private mutating func spill() throws(SystemError) {
-    sortChunk()
-    var template = Array("\(temporaryDirectory)/loadsmith-sort.XXXXXX".utf8CString)
-    let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-    if fd < 0 { throw SystemError("mkstemp", path: temporaryDirectory) }
-    template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) }
-    runs.append(fd)
-    let out = OutputBuffer(fd: fd, name: "sort run")
-    for r in records {
-      withUnsafeBytes(of: r.keyLength.littleEndian) { out.bytes.append(contentsOf: $0) }
-      withUnsafeBytes(of: r.lineLength.littleEndian) { out.bytes.append(contentsOf: $0) }
-      withUnsafeBytes(of: r.sequence.littleEndian) { out.bytes.append(contentsOf: $0) }
-      out.bytes.append(contentsOf: UnsafeBufferPointer(start: keyAddress(r), count: Int(r.keyLength)))
-      out.bytes.append(contentsOf: lines.slice(Int(r.lineOffset), Int(r.lineLength)))
-      try out.flushIfFull()
-    }
-    try out.flush()
-    keys.count = 0
-    lines.count = 0
-    records.removeAll(keepingCapacity: true)
   }
 
   /// Writes every line, sorted, to `output` (not flushed).
   public mutating func finish(into output: OutputBuffer) throws(SystemError) {
+    // Wait for the last background spill.
+    spills.inFlight.wait()
+    spills.inFlight.signal()
+    let (runs, failure) = spills.state.withLock { state in
+      state.spare?.free()
+      state.spare = nil
+      return (state.runs, state.failure)
+    }
+    if let failure { throw failure }
+    chunk.sort(order: order)
     if runs.isEmpty {
-      sortChunk()
-      for r in records {
-        output.bytes.append(contentsOf: lines.slice(Int(r.lineOffset), Int(r.lineLength)))
+      for r in chunk.records {
+        output.bytes.append(contentsOf: chunk.lines.slice(Int(r.lineOffset), Int(r.lineLength)))
         try output.flushIfFull()
       }
       return
     }
-    if !records.isEmpty { try spill() }
-    keys.release(); lines.release(); records = []
-    let perRun = max(64 << 10, min(1 << 20, memoryBudget / max(1, runs.count)))
+    var allRuns = runs
+    if !chunk.records.isEmpty {
+      allRuns.append(try chunk.spill(in: temporaryDirectory))
+      spills.state.withLock { $0.runs.append(allRuns.last!) }
+    }
+    chunk.free()
+    chunk = Chunk()
+    let perRun = max(64 << 10, min(1 << 20, memoryBudget / max(1, allRuns.count)))
     var readers: [RunReader] = []
-    for fd in runs {
+    for fd in allRuns {
       lseek(fd, 0, SEEK_SET)
       let r = RunReader(fd: fd, bufferSize: perRun, order: order)
       if try r.advance() { readers.append(r) }
