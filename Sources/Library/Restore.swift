@@ -68,6 +68,8 @@ extension DSL {
       throw LibraryError(error, in: "restoring \(archivePath)")
     }
     try checker.finish()
+    // A loadset without stored files may come without its (empty) file directory.
+    try Posix.makeDirectories("\(scratch)/file/\(loadset)")
     for (from, to) in [("\(scratch)/transcript/\(loadset)", "\(staged)/transcript"),
                        ("\(scratch)/file/\(loadset)", "\(staged)/file")] {
       if rename(from, to) != 0 { throw Posix.failure("rename", from) }

@@ -123,6 +123,11 @@ struct Released {
     let fresh = r.dir + "/fresh"
     #expect(try CLI.run(["restore", r.archive("\(Released.neg)-001.001"), "--store", fresh]).status == 0)
     #expect(try CLI.run(["verify"], store: fresh).status == 0)
+    // And the cfg snapshot with relative (./) paths, byte for byte.
+    #expect(try CLI.run(["restore", r.archive("was-apache-cfg-0001"), "--store", fresh]).status == 0)
+    #expect(try CLI.run(["verify"], store: fresh).status == 0)
+    #expect(try CLI.tree(fresh + "/file/was-apache-cfg-0001.T") == CLI.tree(r.store + "/file/was-apache-cfg-0001.T"))
+    #expect(try CLI.run(["diff", r.store + "/transcript/was-apache-cfg-0001.T", fresh + "/transcript/was-apache-cfg-0001.T"]).status == 0)
   }
 
   @Test("protected area: 0700, files 0600, never replaced, not even named to a user who cannot read it")
