@@ -46,14 +46,19 @@ struct ArchiveCommand: ParsableCommand {
   @OptionGroup var options: StoreOptions
   @OptionGroup var dslOptions: DSLOptions
   @Option(help: "Compression threads.") var threads = 2
+  @Option(help: "zlib compression level, 1-9 (5: ~1% larger than gzip's 6 for ~25% less CPU).") var level = 5
   @Argument(help: "The loadset to archive.") var name: String
+
+  func validate() throws {
+    if !(1...9).contains(level) { throw ValidationError("--level must be 1 to 9") }
+  }
 
   func run() throws {
     let store = try options.open()
     let dsl = try dslOptions.open(store: store)
     let loadset = try reportingStoreErrors { () throws(StoreError) in try store.loadsetName(forReference: name) }
     let outcome = try reportingLibraryErrors { () throws(LibraryError) in
-      try dsl.archive(loadset, from: store, threads: max(1, threads))
+      try dsl.archive(loadset, from: store, threads: max(1, threads), level: level)
     }
     if outcome.alreadyArchived {
       print("\(loadset.fileName) is already archived: \(outcome.archivePath)")
