@@ -3,14 +3,14 @@
 # `loadsmith restore` (with its verification of every checksum) vs `tar -xzf` of the same archive,
 # alternating in one run, wall and CPU (user+sys) time for each. Rerunnable: the ~1 GB / 20k-file
 # text-like loadset is captured once into a store under WORK and kept.
-#   scripts/bench-dsl.sh [WORK_DIR] [ROUNDS]
+#   scripts/bench-dsl.sh [WORK_DIR] [ROUNDS]      (default /work/bench-dsl-data, 4 rounds)
 # LOADSMITH=path skips the release build; TREE=dir uses an existing generated tree.
 # Restore is also compared on a tmpfs (when one can be mounted): the disk is shared with other
 # work, and its writeback (and the store's one syncfs before publishing) then dominates the wall time.
 set -eu
 cd "$(dirname "$0")/.."
 WORK=${1:-/work/bench-dsl-data}
-ROUNDS=${2:-3}
+ROUNDS=${2:-4}
 TREE=${TREE:-/work/bench-archive-data/tree}
 if [ -z "${LOADSMITH:-}" ]; then
   swift build -c release --product loadsmith >&2
@@ -60,11 +60,20 @@ for i in $(seq 1 "$ROUNDS"); do
   rm -rf "$DSL" "$GNU" "$WORK/restore-store" "$WORK/gnu-x"
   mkdir -p "$DSL" "$WORK/gnu-x"
   sync
-  run archive "$LOADSMITH" archive "$SERIES@001.001" --store "$STORE" --dsl "$DSL" >> "$RESULTS"
-  run tar-czf tar -czf "$GNU" -C "$FILEDIR" . >> "$RESULTS"
-  sync
-  run restore "$LOADSMITH" restore "$OURS" --store "$WORK/restore-store" >> "$RESULTS"
-  run tar-xzf tar -xzf "$OURS" -C "$WORK/gnu-x" >> "$RESULTS"
+  # Odd rounds run ours first, even rounds GNU tar first (page cache and writeback order).
+  if [ $((i % 2)) -eq 1 ]; then
+    run archive "$LOADSMITH" archive "$SERIES@001.001" --store "$STORE" --dsl "$DSL" >> "$RESULTS"
+    run tar-czf tar -czf "$GNU" -C "$FILEDIR" . >> "$RESULTS"
+    sync
+    run restore "$LOADSMITH" restore "$OURS" --store "$WORK/restore-store" >> "$RESULTS"
+    run tar-xzf tar -xzf "$OURS" -C "$WORK/gnu-x" >> "$RESULTS"
+  else
+    run tar-czf tar -czf "$GNU" -C "$FILEDIR" . >> "$RESULTS"
+    run archive "$LOADSMITH" archive "$SERIES@001.001" --store "$STORE" --dsl "$DSL" >> "$RESULTS"
+    sync
+    run tar-xzf tar -xzf "$OURS" -C "$WORK/gnu-x" >> "$RESULTS"
+    run restore "$LOADSMITH" restore "$OURS" --store "$WORK/restore-store" >> "$RESULTS"
+  fi
   echo "round $i done" >&2
 done
 TMPFS=$WORK/tmpfs
