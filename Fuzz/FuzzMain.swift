@@ -15,7 +15,10 @@ import RadmindFormat
 ///   SWIFT_BACKTRACE=enable=no .build-fuzz/debug/loadsmith-fuzz -runs=10000000 fixtures/fuzz-corpus
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
-  FuzzTargets.line(UnsafeRawBufferPointer(start: data, count: size))
+  let bytes = UnsafeRawBufferPointer(start: data, count: size)
+  FuzzTargets.line(bytes)
+  FuzzTargets.commandLine(bytes)
+  FuzzTargets.wildcard(bytes)
   return 0
 }
 
@@ -46,6 +49,28 @@ enum FuzzTargets {
     var got = reparsed
     got.mode = reparsed.permissions
     check(expected == got, "round trip")
+  }
+
+  nonisolated(unsafe) static var commandParser = CommandFileLineParser()
+
+  /// The command-file line parser must never crash; a parsed line has a one-letter kind.
+  static func commandLine(_ bytes: UnsafeRawBufferPointer) {
+    _ = try? commandParser.parse(bytes)
+  }
+
+  /// The wildcard matcher on (pattern, path) split at the first NUL: never crashes or reads past
+  /// the end, and a pattern without wildcard bytes matches exactly itself.
+  static func wildcard(_ bytes: UnsafeRawBufferPointer) {
+    let all = Array(bytes)
+    let cut = all.firstIndex(of: 0) ?? all.count / 2
+    let pattern = Array(all[..<cut])
+    let path = Array(all[min(cut + 1, all.count)...])
+    let plain = Wildcard.matches(pattern, path)
+    _ = Wildcard.matches(pattern, path, caseInsensitive: true)
+    let special: Set<UInt8> = [0x2A, 0x3F, 0x5B, 0x7B, 0x3C, 0x5C]
+    if !pattern.contains(where: special.contains) {
+      check(plain == (pattern == path), "literal pattern matches exactly itself")
+    }
   }
 
   static func check(_ condition: Bool, _ what: String) {

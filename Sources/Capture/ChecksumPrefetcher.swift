@@ -21,6 +21,17 @@ final class ChecksumPrefetcher: @unchecked Sendable {
     init(path: [UInt8]) { self.path = path }
   }
 
+  /// A path as a dictionary key hashed in one call over its bytes (`[UInt8]`'s own `Hashable`
+  /// feeds the hasher one byte at a time, which showed in profiles).
+  struct PathKey: Hashable {
+    let bytes: [UInt8]
+    init(_ bytes: [UInt8]) { self.bytes = bytes }
+    func hash(into hasher: inout Hasher) {
+      bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
+    }
+    static func == (a: PathKey, b: PathKey) -> Bool { a.bytes == b.bytes }
+  }
+
   struct List {
     var jobs: [Job]
     var next = 0
@@ -30,15 +41,20 @@ final class ChecksumPrefetcher: @unchecked Sendable {
   private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
   private let cond = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
   private var lists: [List] = []
-  private var byPath: [[UInt8]: Job] = [:]
+  private var byPath: [PathKey: Job] = [:]
+  /// Threads blocked in `pthread_cond_wait`: state changes wake them only when there are any.
+  private var waiters = 0
   private var doneWaiting = 0
   private var stopping = false
   private var thread: pthread_t?
   private let digester: ContentDigester
+  /// The main thread's digester for jobs it hashes while waiting (see ``take(_:)``).
+  private let helperDigester: ContentDigester
   private let lookAhead: Int
 
-  init(digester: ContentDigester, lookAhead: Int = 256) {
+  init(digester: ContentDigester, lookAhead: Int = 1024) {
     self.digester = digester.makeCopy()
+    self.helperDigester = digester.makeCopy()
     self.lookAhead = lookAhead
     pthread_mutex_init(mutex, nil)
     pthread_cond_init(cond, nil)
@@ -77,13 +93,13 @@ final class ChecksumPrefetcher: @unchecked Sendable {
     pthread_mutex_lock(mutex)
     var jobs: [Job] = []
     jobs.reserveCapacity(paths.count)
-    for p in paths where byPath[p] == nil {
+    for p in paths where byPath[PathKey(p)] == nil {
       let j = Job(path: p)
       jobs.append(j)
-      byPath[p] = j
+      byPath[PathKey(p)] = j
     }
     lists.append(List(jobs: jobs))
-    pthread_cond_broadcast(cond)
+    wake()
     pthread_mutex_unlock(mutex)
   }
 
@@ -91,13 +107,13 @@ final class ChecksumPrefetcher: @unchecked Sendable {
   func pop() {
     pthread_mutex_lock(mutex)
     if let list = lists.popLast() {
-      for j in list.jobs where byPath[j.path] === j {
-        byPath[j.path] = nil
+      for j in list.jobs where byPath[PathKey(j.path)] === j {
+        byPath[PathKey(j.path)] = nil
         if j.state == 2 { doneWaiting -= 1 }
         if j.state == 0 { j.state = 3 }
       }
     }
-    pthread_cond_broadcast(cond)
+    wake()
     pthread_mutex_unlock(mutex)
   }
 
@@ -108,20 +124,62 @@ final class ChecksumPrefetcher: @unchecked Sendable {
     case notReady
   }
 
-  /// The prefetched checksum of `path`, waiting if the worker is hashing it right now.
+  /// The prefetched checksum of `path`. While the worker is hashing it right now, the main
+  /// thread does not sit idle: it hashes the next pending job itself (the same one the worker
+  /// would take next), so both cores stay busy on directories with a few large files.
   func take(_ path: [UInt8]) -> Outcome {
     pthread_mutex_lock(mutex)
     defer { pthread_mutex_unlock(mutex) }
-    guard let j = byPath[path] else { return .notReady }
-    byPath[path] = nil
-    while j.state == 1 { pthread_cond_wait(cond, mutex) }
+    guard let j = byPath[PathKey(path)] else { return .notReady }
+    byPath[PathKey(path)] = nil
+    while j.state == 1 {
+      if doneWaiting < lookAhead, let other = nextJob() {
+        run(other, with: helperDigester)
+      } else {
+        wait()
+      }
+    }
     if j.state == 2 {
       doneWaiting -= 1
-      pthread_cond_broadcast(cond)
+      wake()
       return j.errno != 0 ? .failed(j.errno) : .checksum(j.result)
     }
     j.state = 3
     return .notReady
+  }
+
+  /// Hashes `job` (pending, taken by ``nextJob()``) with the mutex released; called and returns
+  /// with the mutex held.
+  private func run(_ job: Job, with digester: ContentDigester) {
+    job.state = 1
+    pthread_mutex_unlock(mutex)
+    var result: [UInt8] = []
+    var code: Int32 = 0
+    var c = job.path
+    c.append(0)
+    c.withUnsafeBufferPointer { buf in
+      buf.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buf.count) { p in
+        do throws(DigestError) { result = try digester.checksum(path: p) } catch { code = error.errno }
+      }
+    }
+    pthread_mutex_lock(mutex)
+    job.result = result
+    job.errno = code
+    job.state = 2
+    if byPath[PathKey(job.path)] === job { doneWaiting += 1 }
+    wake()
+  }
+
+  /// Waits on the condition (mutex held), counted in ``waiters``.
+  private func wait() {
+    waiters += 1
+    pthread_cond_wait(cond, mutex)
+    waiters -= 1
+  }
+
+  /// Wakes waiting threads, if any (mutex held).
+  private func wake() {
+    if waiters > 0 { pthread_cond_broadcast(cond) }
   }
 
   private func nextJob() -> Job? {
@@ -141,26 +199,10 @@ final class ChecksumPrefetcher: @unchecked Sendable {
     pthread_mutex_lock(mutex)
     while !stopping {
       guard doneWaiting < lookAhead, let job = nextJob() else {
-        pthread_cond_wait(cond, mutex)
+        wait()
         continue
       }
-      job.state = 1
-      pthread_mutex_unlock(mutex)
-      var result: [UInt8] = []
-      var code: Int32 = 0
-      var c = job.path
-      c.append(0)
-      c.withUnsafeBufferPointer { buf in
-        buf.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buf.count) { p in
-          do throws(DigestError) { result = try digester.checksum(path: p) } catch { code = error.errno }
-        }
-      }
-      pthread_mutex_lock(mutex)
-      job.result = result
-      job.errno = code
-      job.state = 2
-      if byPath[job.path] === job { doneWaiting += 1 }
-      pthread_cond_broadcast(cond)
+      run(job, with: digester)
     }
     pthread_mutex_unlock(mutex)
   }

@@ -36,8 +36,21 @@ final class HashingContentDigester: ContentDigester {
 
   func makeCopy() -> ContentDigester { HashingContentDigester(algorithm: algorithm) }
 
+  /// `O_NOATIME` while permitted (Linux; saves an inode update per file read), as in FileHasher.
+  var tryNoAtime = true
+  #if os(Linux)
+  static let noAtimeFlag: Int32 = 0o1000000
+  #else
+  static let noAtimeFlag: Int32 = 0
+  #endif
+
   func checksum(path: UnsafePointer<CChar>) throws(DigestError) -> [UInt8] {
-    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    var fd: Int32 = -1
+    if tryNoAtime {
+      fd = open(path, O_RDONLY | O_CLOEXEC | HashingContentDigester.noAtimeFlag)
+      if fd < 0 && errno == EPERM { tryNoAtime = false }
+    }
+    if !tryNoAtime { fd = open(path, O_RDONLY | O_CLOEXEC) }
     if fd < 0 { throw DigestError(errno: errno) }
     defer { close(fd) }
     switch hasher.hashStream(fd: fd) {

@@ -76,33 +76,38 @@ public struct FilesystemObject {
 
   /// `lstat`s `path` (plus `readlink` for symlinks). Other failures throw their errno.
   public static func stat(_ path: [UInt8], dirfd: Int32 = AT_FDCWD, name: [UInt8]? = nil) -> StatResult {
-    var st = Glibc.stat()
     var c = name ?? path
     c.append(0)
-    let r = c.withUnsafeBufferPointer { buf in
-      buf.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buf.count) { fstatat(dirfd, $0, &st, AT_SYMLINK_NOFOLLOW) }
+    return c.withUnsafeBufferPointer { buf in
+      buf.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buf.count) { stat(path, dirfd: dirfd, cName: $0) }
     }
-    if r != 0 {
+  }
+
+  /// `lstat`s `cName` (NUL-terminated, relative to `dirfd`), recording `path` as the object's path.
+  static func stat(_ path: [UInt8], dirfd: Int32, cName: UnsafePointer<CChar>) -> StatResult {
+    var st = Glibc.stat()
+    if fstatat(dirfd, cName, &st, AT_SYMLINK_NOFOLLOW) != 0 {
       let e = errno
       return (e == ENOENT || e == ENOTDIR) ? .absent : .failed(e)
     }
     guard var obj = FilesystemObject(path: path, stat: st) else { return .unknownType }
     if obj.kind == .symbolicLink {
-      var buf = [UInt8](repeating: 0, count: Int(PATH_MAX) + 1)
-      let n = c.withUnsafeBufferPointer { cb in
-        cb.baseAddress!.withMemoryRebound(to: CChar.self, capacity: cb.count) { cp in
-          buf.withUnsafeMutableBufferPointer { b in
-            b.baseAddress!.withMemoryRebound(to: CChar.self, capacity: b.count) { readlinkat(dirfd, cp, $0, b.count - 1) }
-          }
+      let capacity = Int(PATH_MAX) + 1
+      withUnsafeTemporaryAllocation(of: CChar.self, capacity: capacity) { b in
+        let n = readlinkat(dirfd, cName, b.baseAddress!, capacity - 1)
+        if n > 0 {
+          obj.target = Array(UnsafeRawBufferPointer(start: b.baseAddress!, count: n))
         }
       }
-      if n > 0 { obj.target = Array(buf[0..<n]) }
     }
     return .found(obj)
   }
 
   // Walk helper shared by fsdiff and TreeCapture.
   /// Every entry of the directory except `.` and `..`, `lstat`ed, sorted by name (spec §7.2).
+  ///
+  /// Names are kept NUL-terminated in one byte arena and sorted as offsets, each `lstat` is relative
+  /// to the directory's descriptor, and the only allocation per object is its path.
   public static func readDirectory(_ path: [UInt8], order: PathOrder) throws(CaptureError) -> [FilesystemObject] {
     let fd = try withCPath(path) { p throws(CaptureError) in open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
     if fd < 0 { throw CaptureError.system(path, errno: errno) }
@@ -112,31 +117,53 @@ public struct FilesystemObject {
       throw CaptureError.system(path, errno: e)
     }
     defer { closedir(dir) }
-    var names: [[UInt8]] = []
+    var arena: [UInt8] = []
+    arena.reserveCapacity(4096)
+    var spans: [(start: Int32, count: Int32)] = []
     while let de = readdir(dir) {
-      let name: [UInt8] = withUnsafeBytes(of: &de.pointee.d_name) { raw in
+      withUnsafeBytes(of: &de.pointee.d_name) { raw in
         let len = strnlen(raw.baseAddress!.assumingMemoryBound(to: CChar.self), raw.count)
-        return Array(raw[0..<len])
+        if raw[0] == 0x2E && (len == 1 || (len == 2 && raw[1] == 0x2E)) { return }
+        spans.append((Int32(arena.count), Int32(len)))
+        arena.append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[0..<len]))
+        arena.append(0)
       }
-      if name == [0x2E] || name == [0x2E, 0x2E] { continue }
-      names.append(name)
     }
-    names.sort { order.compare($0, $1) < 0 }
-    let base = path.last == 0x2F ? path : path + [0x2F]
     var result: [FilesystemObject] = []
-    result.reserveCapacity(names.count)
-    for name in names {
-      let full = base + name
-      if full.count >= RadmindLimits.maxPathLength {
-        throw CaptureError(full + Array(": path too long".utf8))
+    result.reserveCapacity(spans.count)
+    let slash = path.last == 0x2F ? 0 : 1
+    var failure: CaptureError?
+    arena.withUnsafeBytes { names in
+      let base = names.baseAddress!
+      func name(_ s: (start: Int32, count: Int32)) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(start: base + Int(s.start), count: Int(s.count))
       }
-      switch FilesystemObject.stat(full, dirfd: fd, name: name) {
-      case .found(let o): result.append(o)
-      case .absent: continue  // vanished since readdir: absent
-      case .failed(let e): throw CaptureError.system(path, errno: e)
-      case .unknownType: throw CaptureError(path + Array(" is of an unknown type".utf8))
+      spans.sort { order.compare(name($0), name($1)) < 0 }
+      for s in spans {
+        let n = name(s)
+        let full = [UInt8](unsafeUninitializedCapacity: path.count + slash + n.count) { buf, count in
+          var o = 0
+          path.withUnsafeBytes { p in
+            if p.count > 0 { UnsafeMutableRawPointer(buf.baseAddress!).copyMemory(from: p.baseAddress!, byteCount: p.count) }
+          }
+          o = path.count
+          if slash == 1 { buf[o] = 0x2F; o += 1 }
+          if n.count > 0 { UnsafeMutableRawPointer(buf.baseAddress! + o).copyMemory(from: n.baseAddress!, byteCount: n.count) }
+          count = o + n.count
+        }
+        if full.count >= RadmindLimits.maxPathLength {
+          failure = CaptureError(full + Array(": path too long".utf8))
+          return
+        }
+        switch FilesystemObject.stat(full, dirfd: fd, cName: (base + Int(s.start)).assumingMemoryBound(to: CChar.self)) {
+        case .found(let o): result.append(o)
+        case .absent: continue  // vanished since readdir: absent
+        case .failed(let e): failure = CaptureError.system(path, errno: e); return
+        case .unknownType: failure = CaptureError(path + Array(" is of an unknown type".utf8)); return
+        }
       }
     }
+    if let failure { throw failure }
     return result
   }
 

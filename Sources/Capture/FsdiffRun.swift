@@ -62,7 +62,9 @@ public final class FsdiffRun {
   var previousHeader: TranscriptSource?
   var fsMinus = false
   var lastPercent = -1
-  var lineBuffer: [UInt8] = []
+  /// Where ``writeLine`` formats one line (grown when a line could not fit).
+  var lineScratch = UnsafeMutablePointer<UInt8>.allocate(capacity: 1 << 15)
+  var lineCapacity = 1 << 15
   var prefetcher: ChecksumPrefetcher?
 
   enum Enter { case file, directory, negativeDirectory }
@@ -80,13 +82,15 @@ public final class FsdiffRun {
     order = PathOrder(caseInsensitive: options.caseInsensitive)
     self.out = out
     self.messages = messages
-    lineBuffer.reserveCapacity(8192)
     if let digester = options.digester, !options.single {
       prefetcher = ChecksumPrefetcher(digester: digester)
     }
   }
 
-  deinit { prefetcher?.stop() }
+  deinit {
+    prefetcher?.stop()
+    lineScratch.deallocate()
+  }
 
   // MARK: Entry points
 
@@ -399,26 +403,56 @@ public final class FsdiffRun {
     }
     if minus { fsMinus = true }
 
-    var entry: Entry
-    if useFilesystem {
-      entry = fs!.entry
-    } else {
-      entry = t!.current
-    }
+    // The line is written straight from the object's fields (or the transcript line's) into a
+    // reused buffer: no Entry, no per-line array.
     var prefix = Entry.Prefix.none
     if minus { prefix = .minus }
-    if entry.kind.hasContent {
+    let lineKind = useFilesystem ? fs!.kind : t!.current.kind
+    var lineChecksum = useFilesystem ? (fs!.checksum ?? Entry.noChecksum) : t!.current.checksum
+    var mtime = useFilesystem ? fs!.mtime : t!.current.mtime
+    if lineKind.hasContent {
       if applicable && (kind == .transcriptOnly || kind == .download) { prefix = .plus }
-      if !entry.hasChecksum && options.digester != nil && !minus {
-        let sum = try checksum(of: entry.path)
-        entry.checksum = sum
+      if lineChecksum == Entry.noChecksum && options.digester != nil && !minus {
+        let sum = try checksum(of: useFilesystem ? fs!.path : t!.current.path)
+        lineChecksum = sum
         if !useFilesystem { t!.current.checksum = sum }
       }
-      if kind == .statusNegative, let fs { entry.mtime = fs.mtime }
+      if kind == .statusNegative, let fs { mtime = fs.mtime }
     }
-    lineBuffer.removeAll(keepingCapacity: true)
-    LineWriter.append(entry, prefix: prefix, to: &lineBuffer)
-    try out.emit(lineBuffer)
+    if useFilesystem {
+      let o = fs!
+      try writeLine(prefix: prefix, kind: o.kind, path: o.path, permissions: o.permissions, uid: o.uid, gid: o.gid,
+                    mtime: mtime, size: o.size, checksum: lineChecksum, target: o.target,
+                    major: o.rdevMajor, minor: o.rdevMinor)
+    } else {
+      let e = t!.current
+      try writeLine(prefix: prefix, kind: e.kind, path: e.path, permissions: e.permissions, uid: e.uid, gid: e.gid,
+                    mtime: mtime, size: e.size, checksum: lineChecksum, target: e.target,
+                    major: e.major, minor: e.minor)
+    }
+  }
+
+  func writeLine(prefix: Entry.Prefix, kind: Entry.Kind, path: [UInt8], permissions: UInt32, uid: Int32, gid: Int32,
+                 mtime: Int64, size: Int64, checksum: [UInt8], target: [UInt8],
+                 major: Int32, minor: Int32) throws(CaptureError) {
+    let bound = LineWriter.maxLength(pathCount: path.count, targetCount: target.count, checksumCount: checksum.count)
+    if bound > lineCapacity {
+      lineScratch.deallocate()
+      lineCapacity = bound * 2
+      lineScratch = .allocate(capacity: lineCapacity)
+    }
+    let n = path.withUnsafeBytes { p in
+      target.withUnsafeBytes { tg in
+        checksum.withUnsafeBytes { c in
+          LineWriter.write(prefix: prefix, kind: kind, path: p, permissions: permissions, uid: uid, gid: gid,
+                           mtime: mtime, size: size, checksum: c, target: tg, major: major, minor: minor,
+                           finderInfo: UnsafeRawBufferPointer(start: nil, count: 0), to: lineScratch)
+        }
+      }
+    }
+    do { try out.append(UnsafeRawBufferPointer(start: lineScratch, count: n)) } catch {
+      throw CaptureError.system(Array(error.path.utf8), errno: error.errno)
+    }
   }
 }
 

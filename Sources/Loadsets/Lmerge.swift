@@ -101,7 +101,9 @@ public enum Lmerge {
 
     let publisher: LoadsetPublisher
     do {
-      publisher = try LoadsetPublisher(destination: destination, withFiles: !o.force && !o.transcriptOnly)
+      // -f works on a hard-link clone of t2's file directory, published like a new loadset.
+      publisher = try LoadsetPublisher(destination: destination, withFiles: o.force || !o.transcriptOnly,
+                                       seedFromExisting: o.force)
     } catch {
       throw LmergeFailure(error.message)
     }
@@ -157,9 +159,10 @@ public enum Lmerge {
                 }
               }
               if o.force && inputs[j].hasFile {
+                // j is t2, the destination: its clone is what changes.
                 let lower = inputs[j]
                 let stored = lower.location.fileRoot + [0x2F] + lower.name + [0x2F] + lower.decodedPath
-                if PosixFS.withCPath(stored, { unlink($0) }) != 0 {
+                if PosixFS.withCPath(publisher.temporaryFilePath(lower.decodedPath), { unlink($0) }) != 0 {
                   throw LmergeFailure(stored + Array(": ".utf8) + PosixFS.reason(errno))
                 }
                 if o.verbose { out(lower.name + Array(": ".utf8) + lower.decodedPath + Array(": unlinked\n".utf8)) }
@@ -209,7 +212,7 @@ public enum Lmerge {
     if o.force {
       for encoded in removedDirectories {
         let dir = destination.fileRoot + [0x2F] + destName + [0x2F] + encoded
-        if PosixFS.withCPath(dir, { rmdir($0) }) != 0 {
+        if PosixFS.withCPath(publisher.temporaryFileDirectory + [0x2F] + encoded, { rmdir($0) }) != 0 {
           let code = errno
           if code == EEXIST || code == ENOTEMPTY {
             err(destName + Array(": ".utf8) + encoded + Array(": Not empty, continuing...\n".utf8))
@@ -228,9 +231,9 @@ public enum Lmerge {
                     destination: LoadsetLocation, publisher: LoadsetPublisher, err: ([UInt8]) -> Void) throws(LmergeFailure) {
     let decoded = cand.decodedPath
     let source = cand.location.fileRoot + [0x2F] + owner.name + [0x2F] + decoded
-    let target = o.force
-      ? destination.fileRoot + [0x2F] + destination.name + [0x2F] + decoded
-      : publisher.temporaryFilePath(decoded)
+    // radmind's -f writes into t2's directory; we write into its clone and name the real one.
+    let target = publisher.temporaryFilePath(decoded)
+    let shownTarget = o.force ? destination.fileRoot + [0x2F] + destination.name + [0x2F] + decoded : target
 
     func attempt() -> (ok: Bool, missingDirectory: Bool, code: Int32, copyMessage: [UInt8]?) {
       if o.copy {
@@ -250,24 +253,24 @@ public enum Lmerge {
     if first.ok { return }
     if first.missingDirectory {
       if cand.path.contains(0x2F) {
-        let made = PosixFS.mkdirs(target) { dir in if !o.force { publisher.noteCreatedDirectory(dir) } }
-        if !made { throw LmergeFailure(target + Array(": mkdirs failed".utf8)) }
+        let made = PosixFS.mkdirs(target) { publisher.noteCreatedDirectory($0) }
+        if !made { throw LmergeFailure(shownTarget + Array(": mkdirs failed".utf8)) }
       }
       let second = attempt()
       if second.ok { return }
       if o.copy {
         if let m = second.copyMessage { err(m + [0x0A]) }
-        throw LmergeFailure(Array("copy ".utf8) + source + Array(" to ".utf8) + target + Array(" failed".utf8))
+        throw LmergeFailure(Array("copy ".utf8) + source + Array(" to ".utf8) + shownTarget + Array(" failed".utf8))
       }
-      var message = Array("link ".utf8) + source + Array(" -> ".utf8) + target + Array(": ".utf8) + PosixFS.reason(second.code)
+      var message = Array("link ".utf8) + source + Array(" -> ".utf8) + shownTarget + Array(": ".utf8) + PosixFS.reason(second.code)
       if second.code == EXDEV { message += Array("\nlmerge: hard links cannot cross file systems; use -C to copy".utf8) }
       throw LmergeFailure(message)
     }
     if o.copy {
       if let m = first.copyMessage { err(m + [0x0A]) }
-      throw LmergeFailure(Array("copy ".utf8) + source + Array(" to ".utf8) + target + Array(" failed".utf8))
+      throw LmergeFailure(Array("copy ".utf8) + source + Array(" to ".utf8) + shownTarget + Array(" failed".utf8))
     }
-    var message = Array("link ".utf8) + source + Array(" to ".utf8) + target + Array(" failed: ".utf8) + PosixFS.reason(first.code)
+    var message = Array("link ".utf8) + source + Array(" to ".utf8) + shownTarget + Array(" failed: ".utf8) + PosixFS.reason(first.code)
     if first.code == EXDEV { message += Array("\nlmerge: hard links cannot cross file systems; use -C to copy".utf8) }
     throw LmergeFailure(message)
   }

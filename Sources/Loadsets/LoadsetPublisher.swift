@@ -58,6 +58,7 @@ public final class LoadsetPublisher {
   private let intentFD: Int32
   private var createdDirectories: [[UInt8]] = []
   private var finished = false
+  private let replacesFiles: Bool
   private let idsOffset: Int
   private let phaseOffset: Int
 
@@ -72,7 +73,12 @@ public final class LoadsetPublisher {
   }
 
   /// Step 1: writes the intent record, creates the temporary directory and transcript.
-  public init(destination: LoadsetLocation, withFiles: Bool, pid: Int32 = getpid()) throws(Failure) {
+  ///
+  /// - Parameter seedFromExisting: start the temporary file directory as a clone (hard links) of
+  ///   the existing one, and allow replacing a non-empty directory: for changing a loadset in
+  ///   place (`lmerge -f`) without ever modifying the published directory.
+  public init(destination: LoadsetLocation, withFiles: Bool, seedFromExisting: Bool = false,
+              pid: Int32 = getpid()) throws(Failure) {
     let suffix = Array(".\(pid)".utf8)
     let fileTemp = destination.fileDirectory + suffix
     let tranTemp = destination.transcriptPath + suffix
@@ -115,7 +121,14 @@ public final class LoadsetPublisher {
     fsync(fd)
     PosixFS.sync(destination.transcriptRoot, directory: true)
 
-    if withFiles && PosixFS.withCPath(fileTemp, { mkdir($0, 0o777) }) != 0 {
+    var seeded: [[UInt8]] = []
+    if withFiles && seedFromExisting && PosixFS.isDirectory(destination.fileDirectory) {
+      if let failure = PosixFS.cloneTree(destination.fileDirectory, fileTemp, created: { seeded.append($0) }) {
+        PosixFS.removeTree(fileTemp)
+        dropIntent()
+        throw Failure(message: failure)
+      }
+    } else if withFiles && PosixFS.withCPath(fileTemp, { mkdir($0, 0o777) }) != 0 {
       let code = errno
       dropIntent()
       throw Failure(fileTemp, code)
@@ -136,7 +149,8 @@ public final class LoadsetPublisher {
     phaseOffset = phaseAt
     idsOffset = idsAt
     transcript = OutputBuffer(fd: tfd, name: PosixFS.string(tranTemp))
-    if withFiles { createdDirectories.append(fileTemp) }
+    replacesFiles = seedFromExisting
+    if withFiles { createdDirectories = seeded.isEmpty ? [fileTemp] : seeded }
     LoadsetPublisher.fault("begun")
   }
 
@@ -167,7 +181,7 @@ public final class LoadsetPublisher {
     LoadsetPublisher.fault("built")
 
     let fileFinal = destination.fileDirectory
-    if withFiles, PosixFS.exists(fileFinal) {
+    if withFiles, !replacesFiles, PosixFS.exists(fileFinal) {
       // radmind renames over it: that works only for an empty directory.
       if !PosixFS.isDirectory(fileFinal) {
         abandon()
@@ -370,5 +384,71 @@ public final class LoadsetPublisher {
       if result != .busy { done.append((name, result)) }
     }
     return done
+  }
+}
+
+/// Where a loadset is written while it is built: the transcript buffer and the file tree.
+/// ``LoadsetPublisher`` publishes the pair crash-safely; ``StagedLoadset`` leaves it unpublished.
+protocol LoadsetWriter: AnyObject {
+  var transcript: OutputBuffer { get }
+  /// Mode for directories made in the file tree (minus umask).
+  var directoryMode: mode_t { get }
+  func temporaryFilePath(_ decodedPath: [UInt8]) -> [UInt8]
+  func noteCreatedDirectory(_ path: [UInt8])
+  func commit() throws(LoadsetPublisher.Failure)
+  func abandon()
+}
+
+extension LoadsetPublisher: LoadsetWriter {
+  var directoryMode: mode_t { 0o777 }
+}
+
+/// A loadset written to two given paths and not published: for a caller that publishes with its
+/// own protocol (the store's intent records). The transcript (mode 0644) and the file directory
+/// (0755, as every directory made in it) must not exist yet. ``commit()`` flushes and closes the
+/// transcript without fsync (the caller makes its staging durable); ``abandon()`` removes both.
+final class StagedLoadset: LoadsetWriter {
+  let transcript: OutputBuffer
+  let fileDirectory: [UInt8]
+  let transcriptPath: [UInt8]
+  private var finished = false
+  var directoryMode: mode_t { 0o755 }
+
+  init(transcript path: [UInt8], fileDirectory: [UInt8]) throws(LoadsetPublisher.Failure) {
+    if PosixFS.withCPath(fileDirectory, { mkdir($0, 0o755) }) != 0 {
+      throw LoadsetPublisher.Failure(fileDirectory, errno)
+    }
+    let fd = PosixFS.withCPath(path) { open($0, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644) }
+    if fd < 0 {
+      let code = errno
+      PosixFS.removeTree(fileDirectory)
+      throw LoadsetPublisher.Failure(path, code)
+    }
+    self.fileDirectory = fileDirectory
+    transcriptPath = path
+    transcript = OutputBuffer(fd: fd, name: PosixFS.string(path))
+  }
+
+  deinit { abandon() }
+
+  func temporaryFilePath(_ decodedPath: [UInt8]) -> [UInt8] { fileDirectory + [0x2F] + decodedPath }
+  func noteCreatedDirectory(_ path: [UInt8]) {}
+
+  func commit() throws(LoadsetPublisher.Failure) {
+    precondition(!finished)
+    do { try transcript.flush() } catch {
+      abandon()
+      throw LoadsetPublisher.Failure(message: Array(error.description.utf8))
+    }
+    finished = true
+    close(transcript.fd)
+  }
+
+  func abandon() {
+    guard !finished else { return }
+    finished = true
+    close(transcript.fd)
+    _ = PosixFS.withCPath(transcriptPath) { unlink($0) }
+    PosixFS.removeTree(fileDirectory)
   }
 }

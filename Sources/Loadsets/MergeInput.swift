@@ -10,6 +10,8 @@ import TranscriptIO
 /// blank and comment lines skipped, a first token starting with `-` marks a removal, the type is
 /// the first byte of the next token and the path the token after it. Field counts are not
 /// validated. The current line stays in the reader's buffer (no copy, no allocation per line).
+/// Stored properties skip dynamic exclusivity checks (one merge owns each input; the checks
+/// were a quarter of lmerge's time).
 public final class MergeInput {
   /// What reading the next line gave. radmind's callers treat these differently (see ``Lmerge``).
   public enum Advance: Equatable {
@@ -25,28 +27,34 @@ public final class MergeInput {
   public var name: [UInt8] { location.name }
   public let order: PathOrder
   let reader: LineReader
-  public private(set) var tokens = LineTokens()
+  @exclusivity(unchecked) private var tokens = LineTokens()
   /// The current line (bytes before its LF).
-  public private(set) var line = UnsafeRawBufferPointer(start: nil, count: 0)
-  public private(set) var isAtEnd = false
-  public private(set) var isRemoval = false
+  @exclusivity(unchecked) public private(set) var line = UnsafeRawBufferPointer(start: nil, count: 0)
+  @exclusivity(unchecked) public private(set) var isAtEnd = false
+  @exclusivity(unchecked) public private(set) var isRemoval = false
   /// Index of the type token in ``tokens`` (0, or 1 after a `-` token).
-  public private(set) var typeIndex = 0
-  public private(set) var lineNumber = 0
+  @exclusivity(unchecked) public private(set) var typeIndex = 0
+  @exclusivity(unchecked) public private(set) var lineNumber = 0
   /// The encoded path token of the current line.
-  public private(set) var path = UnsafeRawBufferPointer(start: nil, count: 0)
-  private var previous: [UInt8] = []
+  @exclusivity(unchecked) public private(set) var path = UnsafeRawBufferPointer(start: nil, count: 0)
+  /// The previous line's path (for the order check), in a buffer reused for every line.
+  @exclusivity(unchecked) private var previous = UnsafeMutableRawBufferPointer.allocate(byteCount: 4096, alignment: 8)
+  @exclusivity(unchecked) private var previousCount = 0
+  @exclusivity(unchecked) private var hasPrevious = false
+  @exclusivity(unchecked) private var tokensValid = false
+  @exclusivity(unchecked) private var typeOffset = 0
+
+  deinit { previous.deallocate() }
 
   public init(path: String, location: LoadsetLocation, order: PathOrder) throws(SystemError) {
     self.location = location
     self.order = order
     reader = try LineReader(path: path, bufferSize: 256 << 10)
-    previous.reserveCapacity(4096)
   }
 
   /// The type byte of the current line.
   @inline(__always)
-  public var type: UInt8 { line[tokens.starts[typeIndex]] }
+  public var type: UInt8 { line[typeOffset] }
 
   /// True for `f` and `a` lines (the ones with stored files).
   @inline(__always)
@@ -54,6 +62,10 @@ public final class MergeInput {
 
   /// Token `k` counted from the type token, or nil if the line has fewer tokens.
   public func field(_ k: Int) -> UnsafeRawBufferPointer? {
+    if !tokensValid {
+      tokens.split(line)
+      tokensValid = true
+    }
     let index = typeIndex + k
     return index < tokens.count ? tokens.token(index, in: line) : nil
   }
@@ -79,11 +91,13 @@ public final class MergeInput {
   /// Compares the current paths of two inputs (decoded order, `-I` aware).
   @inline(__always)
   public func compare(to other: MergeInput) -> Int {
-    order.compareEncoded(path, other.path)
+    order.compareEncodedSkippingPrefix(path, other.path)
   }
 
-  /// Reads the next non-blank, non-comment line.
+  /// Reads the next non-blank, non-comment line. Only the first tokens (up to the path) are
+  /// located here; ``field(_:)`` splits the rest of the line when `-n` asks for it.
   public func advance() -> Advance {
+    let reader = self.reader
     while true {
       let next: UnsafeRawBufferPointer?
       do { next = try reader.next() } catch {
@@ -99,25 +113,41 @@ public final class MergeInput {
         let shown = UnsafeRawBufferPointer(rebasing: raw[0 ..< min(raw.count, RadmindLimits.maxPathLength - 1)])
         return .fatal(name + Array(": \(lineNumber): ".utf8) + Array(shown) + Array(": line too long".utf8))
       }
-      tokens.split(raw)
-      if tokens.count == 0 || raw[tokens.starts[0]] == UInt8(ascii: "#") { continue }
+      // Locate the first tokens only: [-] type path.
+      var i = 0
+      guard let first = nextToken(raw, &i) else { continue }
+      let lead = raw[first.lowerBound]
+      if lead == UInt8(ascii: "#") { continue }
       line = raw
-      isRemoval = raw[tokens.starts[0]] == UInt8(ascii: "-")
-      typeIndex = isRemoval ? 1 : 0
-      if tokens.count < typeIndex + 2 {
+      tokensValid = false
+      let removal = lead == UInt8(ascii: "-")
+      isRemoval = removal
+      typeIndex = removal ? 1 : 0
+      let typeToken = removal ? nextToken(raw, &i) : first
+      let pathToken = typeToken == nil ? nil : nextToken(raw, &i)
+      guard let typeToken, let pathToken else {
         // radmind dereferences a missing path token and crashes; we stop with a message.
         isAtEnd = true
+        tokens.split(raw)
         return .fatal(name + Array(": line \(lineNumber): expected a type and a path, got \(tokens.count) tokens".utf8))
       }
-      path = tokens.token(typeIndex + 1, in: raw)
-      if PathCodec.decodedLength(path) >= RadmindLimits.maxPathLength {
+      typeOffset = typeToken.lowerBound
+      path = UnsafeRawBufferPointer(rebasing: raw[pathToken])
+      // The decoded path is never longer than the encoded one.
+      if path.count >= RadmindLimits.maxPathLength && PathCodec.decodedLength(path) >= RadmindLimits.maxPathLength {
         return .soft(name + Array(": line \(lineNumber): ".utf8) + decodedPath + Array(": path too long".utf8))
       }
-      if !previous.isEmpty && previous.withUnsafeBytes({ order.compareEncoded(path, $0) }) <= 0 {
+      if hasPrevious
+        && order.compareEncodedSkippingPrefix(path, UnsafeRawBufferPointer(rebasing: previous[0 ..< previousCount])) <= 0 {
         return .soft(name + Array(": line \(lineNumber): bad sort order".utf8))
       }
-      previous.removeAll(keepingCapacity: true)
-      previous.append(contentsOf: path)
+      if path.count > previous.count {
+        previous.deallocate()
+        previous = .allocate(byteCount: path.count * 2, alignment: 8)
+      }
+      if let base = path.baseAddress { previous.baseAddress!.copyMemory(from: base, byteCount: path.count) }
+      previousCount = path.count
+      hasPrevious = true
       return .ok
     }
   }

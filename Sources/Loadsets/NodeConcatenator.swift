@@ -29,30 +29,68 @@ public struct NodeConflict: Error, Sendable, CustomStringConvertible {
   }
 }
 
+/// Every path the nodes list differently and the policy did not settle: the concatenation
+/// stopped and nothing was written. The first ``limit`` conflicts are kept, in path order.
+public struct NodeConflicts: Error, Sendable, CustomStringConvertible {
+  public static let limit = 20
+  public var conflicts: [NodeConflict] = []
+  /// How many there were (``conflicts`` keeps the first ``limit``).
+  public var count = 0
+  public var description: String {
+    var out = "\(count) node conflict(s):"
+    for c in conflicts { out += "\n" + c.description }
+    if count > conflicts.count { out += "\n... and \(count - conflicts.count) more" }
+    return out
+  }
+
+  mutating func append(_ conflict: NodeConflict) {
+    if conflicts.count < NodeConflicts.limit { conflicts.append(conflict) }
+    count += 1
+  }
+}
+
 /// How ``NodeConcatenator`` treats a path that nodes list differently.
 public enum ConflictPolicy: Sendable {
-  /// Stop with a ``NodeConflict`` (nothing is published).
+  /// Stop with ``NodeConflicts`` naming every conflict (nothing is written).
   case fail
   /// Keep the line of the node that comes first in this list (nodes not listed rank after the
   /// listed ones, in input order); every resolved conflict is reported in the result.
   case precedence([String])
+  /// As `precedence`, but a conflict is settled only between listed nodes: one whose kept line or
+  /// a differing line comes from a node the list does not name is a conflict as under `fail`.
+  case strictPrecedence([String])
 }
 
 public struct ConcatenationResult: Sendable {
   public var lines = 0
   public var filesLinked = 0
+  /// The size fields of the linked files, summed.
+  public var bytes: Int64 = 0
+  /// Paths listed by several nodes with equal attributes (written once).
+  public var shared = 0
   public var resolved: [NodeConflict] = []
 }
 
-/// A failure of the concatenation other than a conflict (I/O, order, linking).
+/// A failure of the concatenation other than a conflict (I/O, order, malformed line, linking).
 public struct ConcatenationError: Error, Sendable, CustomStringConvertible {
   public var message: [UInt8]
   public var description: String { String(decoding: message, as: UTF8.self) }
 }
 
+/// Where ``NodeConcatenator`` writes the build.
+public enum ConcatenationOutput: Sendable {
+  /// Published crash-safely with ``LoadsetPublisher`` at this transcript path, its files where
+  /// spec §8.1 puts them (the build appears whole or not at all).
+  case publish(destination: String)
+  /// Written to `transcript` with its files in `fileDirectory` (neither may exist), unpublished
+  /// and not synced: for a caller that publishes with its own protocol (the store). Both are
+  /// removed again on failure.
+  case staged(transcript: String, fileDirectory: String)
+}
+
 /// Merges the node loadsets of one build into the build loadset: the union of their lines in
 /// path order, each stored file hard-linked (or copied) into the build's file directory, and
-/// published crash-safely with ``LoadsetPublisher`` (the build appears whole or not at all).
+/// published crash-safely with ``LoadsetPublisher`` (or staged for the caller to publish).
 ///
 ///     let result = try NodeConcatenator.concatenate(
 ///       nodes: [NodeLoadset(node: "node1", transcript: "transcript/b-001.001-node1.T"), ...],
@@ -60,9 +98,16 @@ public struct ConcatenationError: Error, Sendable, CustomStringConvertible {
 ///
 /// A path listed by several nodes with equal attributes (type, mode, owner, times, size,
 /// checksum, target, devices — whitespace may differ) is written once, from the first node.
+/// Every line is parsed (a malformed line stops the build, as a line out of order does).
 /// Streaming: memory does not depend on the transcripts' length.
 public enum NodeConcatenator {
   public static func concatenate(nodes: [NodeLoadset], into destination: String, radmindDirectory: String,
+                                 policy: ConflictPolicy, copy: Bool = false) throws -> ConcatenationResult {
+    try concatenate(nodes: nodes, output: .publish(destination: destination), radmindDirectory: radmindDirectory,
+                    policy: policy, copy: copy)
+  }
+
+  public static func concatenate(nodes: [NodeLoadset], output: ConcatenationOutput, radmindDirectory: String,
                                  policy: ConflictPolicy, copy: Bool = false) throws -> ConcatenationResult {
     let order = PathOrder.caseSensitive
     let radmind: [UInt8]
@@ -82,22 +127,38 @@ public enum NodeConcatenator {
         throw ConcatenationError(message: Array(e.description.utf8))
       }
     }
+    var listed = [Bool](repeating: false, count: nodes.count)
     let rank: [Int] = nodes.indices.map { i in
-      if case .precedence(let list) = policy, let r = list.firstIndex(of: nodes[i].node) { return r }
+      switch policy {
+      case .precedence(let list), .strictPrecedence(let list):
+        if let r = list.firstIndex(of: nodes[i].node) {
+          listed[i] = true
+          return r
+        }
+      case .fail: break
+      }
       return Int.max / 2 + i
     }
-    let location: LoadsetLocation
-    do { location = try LoadsetLocation.locate(destination: Array(destination.utf8), radmindDirectory: radmind) } catch {
-      throw ConcatenationError(message: error.message)
-    }
-    LoadsetPublisher.recover(transcriptRoot: location.transcriptRoot)
-    let publisher: LoadsetPublisher
-    do { publisher = try LoadsetPublisher(destination: location, withFiles: true) } catch {
-      throw ConcatenationError(message: error.message)
+    let writer: any LoadsetWriter
+    do {
+      switch output {
+      case .publish(let destination):
+        let location = try LoadsetLocation.locate(destination: Array(destination.utf8), radmindDirectory: radmind)
+        LoadsetPublisher.recover(transcriptRoot: location.transcriptRoot)
+        writer = try LoadsetPublisher(destination: location, withFiles: true)
+      case .staged(let transcript, let fileDirectory):
+        writer = try StagedLoadset(transcript: Array(transcript.utf8), fileDirectory: Array(fileDirectory.utf8))
+      }
+    } catch let e as LoadsetLocation.Failure {
+      throw ConcatenationError(message: e.message)
+    } catch let e as LoadsetPublisher.Failure {
+      throw ConcatenationError(message: e.message)
     }
     var result = ConcatenationResult()
+    var conflicts = NodeConflicts()
     var parser = TranscriptLineParser()
     var group: [Int] = []
+    var entries: [Entry] = []
     do {
       while true {
         // The inputs at the smallest current path.
@@ -116,41 +177,49 @@ public enum NodeConcatenator {
           }
         }
         if group.isEmpty { break }
-        var chosen = group[0]
-        if group.count > 1 {
-          let first = try entry(inputs[group[0]], &parser, nodes[group[0]].node)
-          for g in group.dropFirst() {
-            let other = try entry(inputs[g], &parser, nodes[g].node)
-            if other == first { continue }
-            let conflict = NodeConflict(path: first.path,
-                                        first: (nodes[group[0]].node, Array(inputs[group[0]].line)),
-                                        second: (nodes[g].node, Array(inputs[g].line)))
-            guard case .precedence = policy else { throw conflict }
-            if rank[g] < rank[chosen] { chosen = g }
-            result.resolved.append(conflict)
+        entries.removeAll(keepingCapacity: true)
+        for g in group { entries.append(try entry(inputs[g], &parser)) }
+        var chosen = 0  // index into group
+        if entries.dropFirst().contains(where: { $0 != entries[0] }) {
+          if case .fail = policy {} else {
+            chosen = group.indices.min { rank[group[$0]] < rank[group[$1]] }!
           }
-          if let last = result.resolved.last, last.path == first.path, chosen != group[0] {
-            // Name the kept line first.
-            result.resolved[result.resolved.count - 1] = NodeConflict(
-              path: last.path, first: (nodes[chosen].node, Array(inputs[chosen].line)), second: last.first)
+          for k in group.indices where k != chosen && entries[k] != entries[chosen] {
+            let (kept, other) = (group[chosen], group[k])
+            let conflict = NodeConflict(path: entries[chosen].path,
+                                        first: (nodes[kept].node, Array(inputs[kept].line)),
+                                        second: (nodes[other].node, Array(inputs[other].line)))
+            switch policy {
+            case .fail: conflicts.append(conflict)
+            case .precedence: result.resolved.append(conflict)
+            case .strictPrecedence:
+              if listed[kept] && listed[other] { result.resolved.append(conflict) } else { conflicts.append(conflict) }
+            }
           }
+        } else if group.count > 1 {
+          result.shared += 1
         }
-        let input = inputs[chosen]
-        if input.hasFile && !input.isRemoval {
-          try link(input, publisher: publisher, copy: copy)
-          result.filesLinked += 1
+        // After a conflict only reading goes on, to report every conflict.
+        if conflicts.count == 0 {
+          let input = inputs[group[chosen]]
+          if input.hasFile && !input.isRemoval {
+            try link(input, writer: writer, copy: copy)
+            result.filesLinked += 1
+            result.bytes += entries[chosen].size
+          }
+          writer.transcript.bytes.append(contentsOf: input.line)
+          writer.transcript.bytes.append(0x0A)
+          try writer.transcript.flushIfFull()
+          result.lines += 1
         }
-        publisher.transcript.bytes.append(contentsOf: input.line)
-        publisher.transcript.bytes.append(0x0A)
-        try publisher.transcript.flushIfFull()
-        result.lines += 1
         for g in group { try check(inputs[g].advance()) }
       }
+      if conflicts.count > 0 { throw conflicts }
     } catch {
-      publisher.abandon()
+      writer.abandon()
       throw error
     }
-    do { try publisher.commit() } catch { throw ConcatenationError(message: error.message) }
+    do { try writer.commit() } catch { throw ConcatenationError(message: error.message) }
     return result
   }
 
@@ -161,16 +230,16 @@ public enum NodeConcatenator {
     }
   }
 
-  static func entry(_ input: MergeInput, _ parser: inout TranscriptLineParser, _ node: String) throws -> Entry {
+  static func entry(_ input: MergeInput, _ parser: inout TranscriptLineParser) throws -> Entry {
     do { return try parser.parse(input.line) } catch {
       throw ConcatenationError(message: input.name + Array(": line \(input.lineNumber): ".utf8) + error.messageBytes)
     }
   }
 
-  static func link(_ input: MergeInput, publisher: LoadsetPublisher, copy: Bool) throws {
+  static func link(_ input: MergeInput, writer: any LoadsetWriter, copy: Bool) throws {
     let decoded = input.decodedPath
     let source = input.location.fileRoot + [0x2F] + input.name + [0x2F] + decoded
-    let target = publisher.temporaryFilePath(decoded)
+    let target = writer.temporaryFilePath(decoded)
     for attempt in 0..<2 {
       let code: Int32
       if copy {
@@ -184,7 +253,7 @@ public enum NodeConcatenator {
         code = errno
       }
       if code == ENOENT && attempt == 0 {
-        _ = PosixFS.mkdirs(target) { publisher.noteCreatedDirectory($0) }
+        _ = PosixFS.mkdirs(target, mode: writer.directoryMode) { writer.noteCreatedDirectory($0) }
         continue
       }
       var message = Array("link ".utf8) + source + Array(" -> ".utf8) + target + Array(": ".utf8) + PosixFS.reason(code)

@@ -71,14 +71,14 @@ enum PosixFS {
   }
 
   /// radmind's `mkdirs`: creates every directory named by a prefix of `path` that ends before a
-  /// `/` (not `path` itself), mode 0777 minus umask. Calls `created` for each one it made.
-  static func mkdirs(_ path: [UInt8], created: ([UInt8]) -> Void = { _ in }) -> Bool {
+  /// `/` (not `path` itself), `mode` (radmind's 0777) minus umask. Calls `created` for each one it made.
+  static func mkdirs(_ path: [UInt8], mode: mode_t = 0o777, created: ([UInt8]) -> Void = { _ in }) -> Bool {
     var i = 0
     while i < path.count && path[i] == 0x2F { i += 1 }
     while i < path.count {
       guard let slash = path[i...].firstIndex(of: 0x2F) else { break }
       let prefix = Array(path[..<slash])
-      if withCPath(prefix, { mkdir($0, 0o777) }) == 0 {
+      if withCPath(prefix, { mkdir($0, mode) }) == 0 {
         created(prefix)
       } else if errno != EEXIST {
         return false
@@ -122,6 +122,41 @@ enum PosixFS {
     }
     if withCPath(path, { rmdir($0) }) != 0 && errno != ENOENT { ok = false }
     return ok
+  }
+
+  /// Recreates the tree at `source` under the new path `destination`: directories made with the
+  /// source's permission bits, regular files hard-linked (so the clone costs one link per file
+  /// and no data), symbolic links recreated. Calls `created` for each directory made.
+  static func cloneTree(_ source: [UInt8], _ destination: [UInt8], created: ([UInt8]) -> Void) -> [UInt8]? {
+    var st = stat()
+    guard withCPath(source, { lstat($0, &st) }) == 0 else { return source + Array(": ".utf8) + reason(errno) }
+    switch st.st_mode & S_IFMT {
+    case S_IFDIR:
+      if withCPath(destination, { mkdir($0, st.st_mode & 0o7777) }) != 0 && errno != EEXIST {
+        return destination + Array(": ".utf8) + reason(errno)
+      }
+      _ = withCPath(destination) { chmod($0, st.st_mode & 0o7777) }
+      created(destination)
+      guard let names = list(source) else { return source + Array(": ".utf8) + reason(errno) }
+      for name in names {
+        if let failure = cloneTree(source + [0x2F] + name, destination + [0x2F] + name, created: created) {
+          return failure
+        }
+      }
+      return nil
+    case S_IFLNK:
+      var buf = [CChar](repeating: 0, count: 4097)
+      let n = withCPath(source) { readlink($0, &buf, 4096) }
+      if n < 0 { return source + Array(": ".utf8) + reason(errno) }
+      buf[n] = 0
+      if withCPath(destination, { symlink(buf, $0) }) != 0 { return destination + Array(": ".utf8) + reason(errno) }
+      return nil
+    default:
+      if withCPath(source, { s in withCPath(destination) { link(s, $0) } }) != 0 {
+        return Array("link ".utf8) + source + Array(" -> ".utf8) + destination + Array(": ".utf8) + reason(errno)
+      }
+      return nil
+    }
   }
 
   /// renameat2(2) flags.

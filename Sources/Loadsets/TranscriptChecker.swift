@@ -36,10 +36,14 @@ public enum TranscriptChecker {
     if (st.st_mode & S_IFMT) != S_IFREG { segments = [] }
 
     let results = UnsafeMutableBufferPointer<SegmentResult>.allocate(capacity: max(1, segments.count))
-    defer { results.deallocate() }
+    results.initialize(repeating: SegmentResult())
+    defer {
+      results.deinitialize()
+      results.deallocate()
+    }
     if segments.isEmpty {
-      let reader = LineReader(fd: fd, name: path)
-      results.initialize(repeating: checkSegment(reader, order: order))
+      // A pipe or device: one sequential pass.
+      results[0] = checkSegment(LineReader(fd: fd, name: path), order: order)
       segments = [0 ..< 0]
     } else if segments.count == 1 {
       results[0] = checkSegment(LineReader(fd: fd, name: path, range: segments[0]), order: order)
@@ -47,7 +51,7 @@ public enum TranscriptChecker {
       let ranges = segments
       nonisolated(unsafe) let out = results
       DispatchQueue.concurrentPerform(iterations: ranges.count) { k in
-        (out.baseAddress! + k).initialize(to: checkSegment(LineReader(fd: fd, name: path, range: ranges[k]), order: order))
+        out[k] = checkSegment(LineReader(fd: fd, name: path, range: ranges[k]), order: order)
       }
     }
     var problems = 0
@@ -92,32 +96,32 @@ public enum TranscriptChecker {
     var result = SegmentResult()
     var parser = TranscriptLineParser()
     var order = OrderChecker(order: pathOrder)
-    func problem(_ message: String) { result.problems.append((reader.lineNumber, message)) }
     do {
-      while let line = try reader.next() {
+      try reader.forEachLine { line, number, hadNewline in
         if line.count > RadmindLimits.maxLineLength {
-          problem("line too long (\(line.count) bytes, radmind reads at most \(RadmindLimits.maxLineLength))")
+          result.problems.append((number, "line too long (\(line.count) bytes, radmind reads at most \(RadmindLimits.maxLineLength))"))
         }
-        if !reader.lastLineHadNewline {
-          problem("missing final newline (radmind's readers reject the line as too long)")
+        if !hadNewline {
+          result.problems.append((number, "missing final newline (radmind's readers reject the line as too long)"))
         }
-        if isCommentOrBlank(line) { continue }
-        do {
+        if isCommentOrBlank(line) { return true }
+        do throws(LineError) {
           let (_, _, typeIndex) = try parser.validate(line)
           let path = parser.tokens.token(typeIndex + 1, in: line)
           if result.firstPath == nil {
             result.firstPath = Array(path)
-            result.firstPathLine = reader.lineNumber
+            result.firstPathLine = number
           }
           if !order.accept(encoded: path) {
-            problem("bad sort order (path not after the previous line's)")
+            result.problems.append((number, "bad sort order (path not after the previous line's)"))
           }
         } catch {
-          problem(error.description)
+          result.problems.append((number, error.description))
         }
+        return true
       }
     } catch {
-      result.problems.append((reader.lineNumber + 1, "read error: \(error.reason)"))
+      result.problems.append((reader.lineNumber + 1, "read error: \((error as? SystemError)?.reason ?? "\(error)")"))
     }
     result.lines = reader.lineNumber
     result.lastPath = order.previous.map { Array($0) }
@@ -127,8 +131,62 @@ public enum TranscriptChecker {
 
 /// Checks a command file with Capture's loader, reporting every problem it finds (syntax, include
 /// loops, missing command files, transcripts and special.T) as `FILE: message` lines.
+/// Checks a command file line by line, reporting every problem as `FILE:LINE: message`:
+/// malformed lines (radmind's wording), overlong lines, a missing final newline, `k`/`p`/`n`
+/// names that cannot be opened (resolved against the top-level file's directory, as radmind's
+/// clients do, §5.2), and a command file included twice. Included files are checked too.
 enum CommandFileChecker {
   static func check(path: String, report: (String) -> Void) -> Int {
-    CommandFileValidation.check(path: path, report: report)
+    let kdir = AtomicFile.split(path).directory + "/"
+    var seen: Set<String> = [path]
+    return check(file: path, kdir: kdir, seen: &seen, report: report)
+  }
+
+  private static func check(file: String, kdir: String, seen: inout Set<String>, report: (String) -> Void) -> Int {
+    var problems = 0
+    func problem(_ line: Int, _ message: String) {
+      problems += 1
+      report("\(file):\(line): \(message)")
+    }
+    let reader: LineReader
+    do { reader = try LineReader(path: file) } catch {
+      problem(0, "cannot read: \(error.reason)")
+      return problems
+    }
+    var parser = CommandFileLineParser()
+    do {
+      while let line = try reader.next() {
+        if !reader.lastLineHadNewline {
+          problem(reader.lineNumber, "missing final newline (radmind's readers reject the line as too long)")
+        }
+        let parsed: CommandFileLine?
+        do { parsed = try parser.parse(line) } catch {
+          problem(reader.lineNumber, error.description)
+          continue
+        }
+        guard let entry = parsed, !entry.isRemoval else { continue }
+        let name = String(decoding: entry.argument, as: UTF8.self)
+        switch entry.kind {
+        case .include, .positive, .negative:
+          let target = kdir + name
+          if access(target, R_OK) != 0 {
+            problem(reader.lineNumber, "cannot open \(target): \(String(cString: strerror(errno)))")
+          } else if entry.kind == .include {
+            if seen.contains(target) {
+              problem(reader.lineNumber, "command file loop: \(name) already included")
+            } else {
+              seen.insert(target)
+              // Depth-first, at the k line, as radmind reads includes.
+              problems += check(file: target, kdir: kdir, seen: &seen, report: report)
+            }
+          }
+        default:
+          break
+        }
+      }
+    } catch {
+      problem(reader.lineNumber + 1, "read error: \(error.reason)")
+    }
+    return problems
   }
 }

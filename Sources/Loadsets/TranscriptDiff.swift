@@ -93,7 +93,7 @@ public struct TranscriptDiff {
     while true {
       if a.atEnd && b.atEnd { break }
       let c: Int
-      if a.atEnd { c = 1 } else if b.atEnd { c = -1 } else { c = order.compareEncoded(a.path, b.path) }
+      if a.atEnd { c = 1 } else if b.atEnd { c = -1 } else { c = order.compareEncodedSkippingPrefix(a.path, b.path) }
       if c < 0 {
         let e = try a.entry()
         summary.removed += 1
@@ -147,11 +147,11 @@ public struct TranscriptDiff {
   /// One input: reader, validating parser, order check.
   final class Side {
     let reader: LineReader
-    var parser = TranscriptLineParser()
-    var order: OrderChecker
-    var line = UnsafeRawBufferPointer(start: nil, count: 0)
-    var path = UnsafeRawBufferPointer(start: nil, count: 0)
-    var atEnd = false
+    @exclusivity(unchecked) var parser = TranscriptLineParser()
+    @exclusivity(unchecked) var order: OrderChecker
+    @exclusivity(unchecked) var line = UnsafeRawBufferPointer(start: nil, count: 0)
+    @exclusivity(unchecked) var path = UnsafeRawBufferPointer(start: nil, count: 0)
+    @exclusivity(unchecked) var atEnd = false
 
     init(path: String, order: PathOrder) throws {
       do { reader = try LineReader(path: path) } catch {
@@ -164,16 +164,29 @@ public struct TranscriptDiff {
       TranscriptDiffError(message: "\(reader.name): line \(reader.lineNumber): \(message)")
     }
 
+    /// Finds the next line and its path token. Only the leading tokens are looked at here;
+    /// a line is fully validated when it is parsed, i.e. when it differs from the other side
+    /// (byte-identical lines in both transcripts are compared as bytes).
     func advance() throws {
       while true {
         let next: UnsafeRawBufferPointer?
         do { next = try reader.next() } catch { throw TranscriptDiffError(message: "\(reader.name): \(error.reason)") }
         guard let raw = next else { atEnd = true; return }
-        if isCommentOrBlank(raw) { continue }
-        let typeIndex: Int
-        do { typeIndex = try parser.validate(raw).typeIndex } catch { throw fail(error.description) }
+        let n = raw.count
+        var i = 0
+        guard let first = nextToken(raw, &i) else { continue }
+        if raw[first.lowerBound] == UInt8(ascii: "#") { continue }
+        let lead = raw[first.lowerBound]
+        let prefixed = first.count == 1 && (lead == UInt8(ascii: "-") || lead == UInt8(ascii: "+"))
+        let typeToken = prefixed ? nextToken(raw, &i) : first
+        let pathToken = typeToken == nil ? nil : nextToken(raw, &i)
+        guard let pathToken else {
+          // Too few tokens: let the validating parser word the error.
+          do { _ = try parser.validate(raw) } catch { throw fail(error.description) }
+          throw fail("line cannot be read")
+        }
         line = raw
-        path = parser.tokens.token(typeIndex + 1, in: raw)
+        path = UnsafeRawBufferPointer(rebasing: raw[pathToken])
         if !order.accept(encoded: path) { throw fail("bad sort order") }
         return
       }

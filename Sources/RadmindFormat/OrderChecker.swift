@@ -2,10 +2,11 @@
 /// paths. The previous path is copied into a reused buffer: no allocation per line.
 public struct OrderChecker: @unchecked Sendable {
   final class Storage {
-    var bytes = UnsafeMutableRawPointer.allocate(byteCount: 8192, alignment: 8)
-    var capacity = 8192
-    var count = 0
-    var hasPrevious = false
+    // Touched once per line: no dynamic exclusivity checks (only the owning checker uses them).
+    @exclusivity(unchecked) var bytes = UnsafeMutableRawPointer.allocate(byteCount: 8192, alignment: 8)
+    @exclusivity(unchecked) var capacity = 8192
+    @exclusivity(unchecked) var count = 0
+    @exclusivity(unchecked) var hasPrevious = false
     deinit { bytes.deallocate() }
 
     func store(_ path: UnsafeRawBufferPointer) {
@@ -33,7 +34,7 @@ public struct OrderChecker: @unchecked Sendable {
   /// Records `encodedPath`; returns false if it is not strictly after the previous path.
   public mutating func accept(encoded encodedPath: UnsafeRawBufferPointer) -> Bool {
     var ok = true
-    if let prev = previous { ok = order.compareEncoded(prev, encodedPath) < 0 }
+    if let prev = previous { ok = order.compareEncodedSkippingPrefix(prev, encodedPath) < 0 }
     storage.store(encodedPath)
     return ok
   }

@@ -1,11 +1,5 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 import Hashing
-import RadmindFormat
-import TranscriptIO
+import Loadsets
 
 /// What `build` produced.
 public struct BuildResult: Sendable {
@@ -20,50 +14,13 @@ public struct BuildResult: Sendable {
   public var resolved: [String] = []
 }
 
-/// One transcript read whole: raw lines and parsed entries, in file order.
-struct LoadedTranscript {
-  var name: String
-  var lines: [[UInt8]] = []
-  var entries: [Entry] = []
-
-  init(path: String, name: String) throws(StoreError) {
-    self.name = name
-    let reader: LineReader
-    do { reader = try LineReader(path: path) } catch { throw .system(error) }
-    var parser = TranscriptLineParser()
-    var order = OrderChecker(order: .caseSensitive)
-    do {
-      while let line = try reader.next() {
-        if isCommentOrBlank(line) { continue }
-        let entry: Entry
-        do { entry = try parser.parse(line) } catch {
-          throw StoreError(.store, "\(name): line \(reader.lineNumber): \(error)")
-        }
-        if !order.accept(encoded: parser.tokens.token(parser.tokens.count > 0 && entry.prefix != .none ? 2 : 1, in: line)) {
-          throw StoreError(.store, "\(name): line \(reader.lineNumber): bad sort order")
-        }
-        lines.append(Array(line) + [0x0A])
-        entries.append(entry)
-      }
-    } catch let error as SystemError {
-      throw .system(error)
-    } catch let error as StoreError {
-      throw error
-    } catch {
-      throw StoreError(.system, "\(name): \(error)")
-    }
-  }
-}
-
 extension LoadsetStore {
   /// `loadsmith build SERIES VERSION`: concatenates the version's node loadsets into the build
-  /// loadset. Node transcripts are merged in radmind order; a path listed by two nodes with
-  /// different lines is a conflict, refused unless `precedence` (node numbers, highest first)
-  /// settles it. Stored files are hard-linked from the nodes' file directories (one filesystem),
-  /// so a build costs no file copies.
-  ///
-  /// INTERIM: this is a minimal node concatenator kept in Store until branch `lmerge` provides
-  /// its library API; switch to it then.
+  /// loadset with ``NodeConcatenator`` (radmind order, stored files hard-linked from the nodes'
+  /// file directories on the store's filesystem, so a build costs no file copies). A path listed
+  /// by two nodes with different attributes is a conflict, refused unless `precedence` (node
+  /// numbers, highest first) names every node involved. The build is staged under
+  /// `.loadsmith/tmp/` and published by the store's intent, as a capture is.
   public func build(_ seriesName: String, version: String, precedence: [Int] = []) throws(StoreError) -> BuildResult {
     let series = try LoadsetStore.binSeries(seriesName)
     let v: LoadsetVersion
@@ -91,72 +48,34 @@ extension LoadsetStore {
       }
       let algorithm: DigestAlgorithm
       do { algorithm = try DigestAlgorithm(named: digests.first!) } catch { throw StoreError(.store, "\(error)") }
-      var inputs: [LoadedTranscript] = []
-      for n in nodeNames { inputs.append(try LoadedTranscript(path: transcriptPath(n), name: n)) }
-      func rank(_ input: Int) -> Int {
-        if let i = precedence.firstIndex(of: numbers[input]) { return i }
-        return precedence.count + input
-      }
 
       let staged = try makeStagingDirectory("build")
       FaultInjection.checkpoint("build.staging")
-      let fileTree = Array((staged + "/file").utf8)
-      try FileSystem.makeDirectory(staged + "/file")
+      let concatenated: ConcatenationResult
+      do {
+        concatenated = try NodeConcatenator.concatenate(
+          nodes: zip(numbers, nodeNames).map { NodeLoadset(node: "node\($0)", transcript: transcriptPath($1)) },
+          output: .staged(transcript: staged + "/transcript", fileDirectory: staged + "/file"),
+          radmindDirectory: root,
+          policy: precedence.isEmpty ? .fail : .strictPrecedence(precedence.map { "node\($0)" }))
+      } catch let conflicts as NodeConflicts {
+        let shown = conflicts.description.split(separator: "\n", omittingEmptySubsequences: false).dropFirst()
+        throw StoreError(.usage, "\(buildName.fileName): \(conflicts.count) node conflict(s):\n  \(shown.joined(separator: "\n  "))\nsettle them with --precedence N,M,... (node numbers, highest precedence first)")
+      } catch {
+        throw StoreError(.store, "\(buildName.fileName): \(error)")
+      }
       var result = BuildResult(loadset: buildName.fileName, nodes: nodeNames)
-      var heads = [Int](repeating: 0, count: inputs.count)
-      var transcript: [UInt8] = []
-      var conflicts: [String] = []
-      let order = PathOrder.caseSensitive
-      var lastDirectory: [UInt8] = []
-      while true {
-        // The smallest path among the heads, and every input listing it.
-        var best: [Int] = []
-        for i in inputs.indices where heads[i] < inputs[i].entries.count {
-          if best.isEmpty { best = [i]; continue }
-          let c = order.compare(inputs[i].entries[heads[i]].path, inputs[best[0]].entries[heads[best[0]]].path)
-          if c < 0 { best = [i] } else if c == 0 { best.append(i) }
-        }
-        if best.isEmpty { break }
-        var chosen = best[0]
-        if best.count > 1 {
-          let lines = Set(best.map { inputs[$0].lines[heads[$0]] })
-          let path = String(decoding: inputs[chosen].entries[heads[chosen]].path, as: UTF8.self)
-          if lines.count == 1 {
-            result.shared += 1
-          } else if precedence.isEmpty || best.contains(where: { !precedence.contains(numbers[$0]) }) {
-            conflicts.append("\(path): listed differently by \(best.map { "node\(numbers[$0])" }.joined(separator: " and "))")
-          } else {
-            chosen = best.min { rank($0) < rank($1) }!
-            result.resolved.append("\(path): node\(numbers[chosen]) wins")
-          }
-        }
-        let entry = inputs[chosen].entries[heads[chosen]]
-        transcript += inputs[chosen].lines[heads[chosen]]
-        result.entries += 1
-        if entry.kind.hasContent && entry.prefix != .minus && conflicts.isEmpty {
-          let source = Array(fileRoot(inputs[chosen].name).utf8) + [0x2F] + entry.path
-          let destination = fileTree + [0x2F] + entry.path
-          if let slash = destination.lastIndex(of: 0x2F), Array(destination[..<slash]) != lastDirectory {
-            lastDirectory = Array(destination[..<slash])
-            try FileSystem.makeDirectories(lastDirectory)
-          }
-          let r = FileSystem.withCString(source) { s in FileSystem.withCString(destination) { d in link(s, d) } }
-          if r != 0 {
-            throw StoreError(.store, "link \(String(decoding: source, as: UTF8.self)) -> \(String(decoding: destination, as: UTF8.self)): \(String(cString: strerror(errno)))")
-          }
-          result.files += 1
-          result.bytes += entry.size
-        }
-        for i in best { heads[i] += 1 }
-      }
-      if !conflicts.isEmpty {
-        let shown = conflicts.prefix(20).joined(separator: "\n  ")
-        let more = conflicts.count > 20 ? "\n  ... and \(conflicts.count - 20) more" : ""
-        throw StoreError(.usage, "\(buildName.fileName): \(conflicts.count) node conflict(s):\n  \(shown)\(more)\nsettle them with --precedence N,M,... (node numbers, highest precedence first)")
-      }
+      result.entries = concatenated.lines
+      result.files = concatenated.filesLinked
+      result.bytes = concatenated.bytes
+      result.shared = concatenated.shared
+      result.resolved = concatenated.resolved.map { "\(String(decoding: $0.path, as: UTF8.self)): \($0.first.node) wins" }
       FaultInjection.checkpoint("build.linked")
-      try LoadsetStore.writeFile(staged + "/transcript", transcript)
-      let checksum = String(decoding: LoadsetStore.digest(transcript, algorithm), as: UTF8.self)
+      let checksum: String
+      switch FileHasher(algorithm: algorithm).hash(path: Array((staged + "/transcript").utf8)) {
+      case .success(let d): checksum = String(decoding: d.checksum, as: UTF8.self)
+      case .failure(let e): throw StoreError(.system, "\(staged)/transcript: \(e)")
+      }
       var meta = Metadata()
       meta["name"] = buildName.fileName
       meta["type"] = series.type.rawValue

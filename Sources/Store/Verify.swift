@@ -187,3 +187,37 @@ extension LoadsetStore {
 extension String {
   func replacingSuffix(_ suffix: String) -> String { hasSuffix(suffix) ? String(dropLast(suffix.count)) : self }
 }
+
+/// One transcript read whole for `verify`: its parsed entries, in file order (syntax and
+/// order checked).
+struct LoadedTranscript {
+  var name: String
+  var entries: [Entry] = []
+
+  init(path: String, name: String) throws(StoreError) {
+    self.name = name
+    let reader: LineReader
+    do { reader = try LineReader(path: path) } catch { throw .system(error) }
+    var parser = TranscriptLineParser()
+    var order = OrderChecker(order: .caseSensitive)
+    do {
+      while let line = try reader.next() {
+        if isCommentOrBlank(line) { continue }
+        let entry: Entry
+        do { entry = try parser.parse(line) } catch {
+          throw StoreError(.store, "\(name): line \(reader.lineNumber): \(error)")
+        }
+        if !order.accept(encoded: parser.tokens.token(parser.tokens.count > 0 && entry.prefix != .none ? 2 : 1, in: line)) {
+          throw StoreError(.store, "\(name): line \(reader.lineNumber): bad sort order")
+        }
+        entries.append(entry)
+      }
+    } catch let error as SystemError {
+      throw .system(error)
+    } catch let error as StoreError {
+      throw error
+    } catch {
+      throw StoreError(.system, "\(name): \(error)")
+    }
+  }
+}

@@ -15,21 +15,37 @@ import Musl
 /// ``TemporaryFiles/installSignalHandlers()`` ran) the temporary file is removed and the target
 /// is untouched.
 public final class AtomicFile {
+  /// The target, for messages (non-UTF-8 bytes shown replaced).
   public let path: String
   public let temporaryPath: String
   public let buffer: OutputBuffer
+  /// The target and temporary paths as bytes: what the system calls use.
+  private let pathBytes: [UInt8]
+  private let temporaryBytes: [UInt8]
   private var slot: Int
   private var finished = false
 
   /// - Parameter mode: permission bits of the new file (before umask).
-  public init(path: String, mode: mode_t = 0o666) throws(SystemError) {
-    self.path = path
-    let (dir, base) = AtomicFile.split(path)
-    var template = Array("\(dir)/.\(base).tmp.XXXXXX".utf8CString)
-    let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+  public convenience init(path: String, mode: mode_t = 0o666) throws(SystemError) {
+    try self.init(pathBytes: Array(path.utf8), mode: mode)
+  }
+
+  /// For paths that are raw bytes (any byte but NUL; never assumed UTF-8).
+  public init(pathBytes: [UInt8], mode: mode_t = 0o666) throws(SystemError) {
+    self.pathBytes = pathBytes
+    path = String(decoding: pathBytes, as: UTF8.self)
+    let slash = pathBytes.lastIndex(of: 0x2F)
+    let dir: [UInt8] = slash.map { $0 == 0 ? [0x2F] : Array(pathBytes[..<$0]) } ?? [0x2E]
+    let base = slash.map { Array(pathBytes[($0 + 1)...]) } ?? pathBytes
+    var template = dir + [0x2F, 0x2E] + base + Array(".tmp.XXXXXX".utf8) + [0]
+    let fd = template.withUnsafeMutableBufferPointer { buf in
+      buf.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buf.count) { mkstemp($0) }
+    }
     if fd < 0 { throw SystemError("mkstemp", path: path) }
-    temporaryPath = String(cString: template)
-    slot = TemporaryFiles.register(temporaryPath)
+    template.removeLast()
+    temporaryBytes = template
+    temporaryPath = String(decoding: template, as: UTF8.self)
+    slot = TemporaryFiles.register(bytes: template)
     // mkstemp creates 0600; give the file the mode a plain creat() would have.
     let mask = umask(0); umask(mask)
     fchmod(fd, mode & ~mask)
@@ -37,20 +53,31 @@ public final class AtomicFile {
   }
 
   /// Flushes, fsyncs and renames the temporary file over `path`, then fsyncs the directory.
+  /// A failing `close` (where some filesystems report a full disk) is an error too.
   public func commit() throws(SystemError) {
     precondition(!finished, "AtomicFile committed twice")
-    do {
+    do throws(SystemError) {
       try buffer.flush()
       _ = try retryingOnInterrupt("fsync", temporaryPath) { fsync(buffer.fd) }
-      close(buffer.fd)
-      _ = try retryingOnInterrupt("rename", path) { rename(temporaryPath, path) }
+      finished = true
+      if close(buffer.fd) != 0 { throw SystemError("close", path: temporaryPath) }
+      _ = try retryingOnInterrupt("rename", path) {
+        AtomicFile.withCPath(temporaryBytes) { from in AtomicFile.withCPath(pathBytes) { to in rename(from, to) } }
+      }
     } catch {
-      abort()
+      AtomicFile.withCPath(temporaryBytes) { _ = unlink($0) }
+      TemporaryFiles.forget(slot)
+      finished = true
       throw error
     }
-    finished = true
     TemporaryFiles.forget(slot)
     AtomicFile.syncDirectory(of: path)
+  }
+
+  static func withCPath<R>(_ bytes: [UInt8], _ body: (UnsafePointer<CChar>) -> R) -> R {
+    var z = bytes
+    z.append(0)
+    return z.withUnsafeBufferPointer { $0.withMemoryRebound(to: CChar.self) { body($0.baseAddress!) } }
   }
 
   /// Removes the temporary file; the target stays as it was.
@@ -58,7 +85,7 @@ public final class AtomicFile {
     guard !finished else { return }
     finished = true
     close(buffer.fd)
-    unlink(temporaryPath)
+    AtomicFile.withCPath(temporaryBytes) { _ = unlink($0) }
     TemporaryFiles.forget(slot)
   }
 

@@ -91,10 +91,18 @@ public struct ExternalSorter: ~Copyable {
       let out = OutputBuffer(fd: fd, name: "sort run in \(directory)")
       do {
         for r in records {
-          withUnsafeBytes(of: r.keyLength.littleEndian) { out.bytes.append(contentsOf: $0) }
+          // Record: key length (high bit set when the key is a slice of the line), line length,
+          // sequence, key offset in the line, then the key bytes (if separate) and the line.
+          let inLine = r.keyOffset & ExternalSorter.inLineArena != 0
+          let keyField = r.keyLength | (inLine ? 0x8000_0000 : 0)
+          let keyInLine = inLine ? UInt32((r.keyOffset & ~ExternalSorter.inLineArena) - Int(r.lineOffset)) : 0
+          withUnsafeBytes(of: keyField.littleEndian) { out.bytes.append(contentsOf: $0) }
           withUnsafeBytes(of: r.lineLength.littleEndian) { out.bytes.append(contentsOf: $0) }
           withUnsafeBytes(of: r.sequence.littleEndian) { out.bytes.append(contentsOf: $0) }
-          out.bytes.append(contentsOf: UnsafeBufferPointer(start: keyAddress(r), count: Int(r.keyLength)))
+          withUnsafeBytes(of: keyInLine.littleEndian) { out.bytes.append(contentsOf: $0) }
+          if !inLine {
+            out.bytes.append(contentsOf: UnsafeBufferPointer(start: keyAddress(r), count: Int(r.keyLength)))
+          }
           out.bytes.append(contentsOf: lines.slice(Int(r.lineOffset), Int(r.lineLength)))
           try out.flushIfFull()
         }
@@ -285,38 +293,42 @@ struct ByteArena {
 /// Reads back the records of one sorted run.
 final class RunReader {
   let fd: Int32
-  private var buffer: [UInt8]
+  private var buffer: UnsafeMutableRawBufferPointer
   private var start = 0, end = 0
+  /// The current record's key and line, pointing into the buffer: valid until the next advance.
   private(set) var key: UnsafeRawBufferPointer = UnsafeRawBufferPointer(start: nil, count: 0)
   private(set) var line: UnsafeRawBufferPointer = UnsafeRawBufferPointer(start: nil, count: 0)
   private(set) var sequence: UInt64 = 0
-  private var current: [UInt8] = []
+  static let header = 20
 
   let order: PathOrder
 
   init(fd: Int32, bufferSize: Int, order: PathOrder) {
     self.fd = fd
     self.order = order
-    buffer = [UInt8](repeating: 0, count: bufferSize)
+    buffer = .allocate(byteCount: bufferSize, alignment: 8)
   }
+
+  deinit { buffer.deallocate() }
 
   /// Loads the next record; false at the end of the run.
   func advance() throws(SystemError) -> Bool {
-    guard try ensure(16) else { return false }
-    let (kl, ll, seq) = buffer.withUnsafeBytes { raw in
-      (Int(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: start, as: UInt32.self))),
-       Int(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: start + 4, as: UInt32.self))),
-       UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: start + 8, as: UInt64.self)))
-    }
-    guard try ensure(16 + kl + ll) else { return false }
-    current.removeAll(keepingCapacity: true)
-    current.append(contentsOf: buffer[(start + 16) ..< (start + 16 + kl + ll)])
-    start += 16 + kl + ll
+    guard try ensure(RunReader.header) else { return false }
+    let base = buffer.baseAddress! + start
+    let keyField = UInt32(littleEndian: base.loadUnaligned(as: UInt32.self))
+    let ll = Int(UInt32(littleEndian: base.loadUnaligned(fromByteOffset: 4, as: UInt32.self)))
+    let seq = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
+    let keyInLine = Int(UInt32(littleEndian: base.loadUnaligned(fromByteOffset: 16, as: UInt32.self)))
+    let inLine = keyField & 0x8000_0000 != 0
+    let kl = Int(keyField & 0x7FFF_FFFF)
+    let stored = inLine ? 0 : kl
+    guard try ensure(RunReader.header + stored + ll) else { return false }
+    let record = buffer.baseAddress! + start + RunReader.header
+    line = UnsafeRawBufferPointer(start: record + stored, count: ll)
+    key = inLine ? UnsafeRawBufferPointer(start: record + keyInLine, count: kl)
+                 : UnsafeRawBufferPointer(start: record, count: kl)
+    start += RunReader.header + stored + ll
     sequence = seq
-    current.withUnsafeBytes { raw in
-      key = UnsafeRawBufferPointer(rebasing: raw[0 ..< kl])
-      line = UnsafeRawBufferPointer(rebasing: raw[kl ..< kl + ll])
-    }
     return true
   }
 
@@ -329,24 +341,22 @@ final class RunReader {
     return sequence > other.sequence
   }
 
+  /// Makes `n` unread bytes available (moving the unread tail to the front first, which is why
+  /// ``key`` and ``line`` are valid only until the next advance).
   private func ensure(_ n: Int) throws(SystemError) -> Bool {
     while end - start < n {
       if start > 0 {
-        buffer.withUnsafeMutableBytes { raw in
-          _ = memmove(raw.baseAddress!, raw.baseAddress! + start, end - start)
-        }
+        memmove(buffer.baseAddress!, buffer.baseAddress! + start, end - start)
         end -= start
         start = 0
       }
-      if n > buffer.count { buffer.append(contentsOf: repeatElement(0, count: n - buffer.count)) }
-      var got = 0
-      var failure: SystemError?
-      buffer.withUnsafeMutableBytes { raw in
-        do throws(SystemError) {
-          got = try retryingOnInterrupt("read", "sort run") { read(fd, raw.baseAddress! + end, raw.count - end) }
-        } catch { failure = error }
+      if n > buffer.count {
+        let bigger = UnsafeMutableRawBufferPointer.allocate(byteCount: n * 2, alignment: 8)
+        bigger.copyMemory(from: UnsafeRawBufferPointer(rebasing: buffer[0 ..< end]))
+        buffer.deallocate()
+        buffer = bigger
       }
-      if let failure { throw failure }
+      let got = try retryingOnInterrupt("read", "sort run") { read(fd, buffer.baseAddress! + end, buffer.count - end) }
       if got == 0 { return false }
       end += got
     }

@@ -18,16 +18,16 @@ public final class LineReader {
   public let fd: Int32
   public let name: String
   private let ownsDescriptor: Bool
-  private var buffer: UnsafeMutableRawBufferPointer
-  private var start = 0   // first unread byte
-  private var end = 0     // end of valid bytes
-  private var eof = false
+  @exclusivity(unchecked) private var buffer: UnsafeMutableRawBufferPointer
+  @exclusivity(unchecked) private var start = 0   // first unread byte
+  @exclusivity(unchecked) private var end = 0     // end of valid bytes
+  @exclusivity(unchecked) private var eof = false
   /// 1-based number of the line last returned.
-  public private(set) var lineNumber = 0
+  @exclusivity(unchecked) public private(set) var lineNumber = 0
   /// False when the line last returned ended at end of file without an LF.
-  public private(set) var lastLineHadNewline = true
+  @exclusivity(unchecked) public private(set) var lastLineHadNewline = true
   /// Bytes consumed so far (through the end of the line last returned).
-  public private(set) var offset: Int64 = 0
+  @exclusivity(unchecked) public private(set) var offset: Int64 = 0
 
   /// Where the next `pread` starts and where reading stops (nil: plain `read` to end of file).
   private var readOffset: Int64 = 0

@@ -9,7 +9,8 @@ import Musl
 public final class OutputBuffer {
   public let fd: Int32
   public let name: String
-  public var bytes: [UInt8] = []
+  /// Appended to once per line by the merge tools: unchecked exclusivity (measured, see lmerge).
+  @exclusivity(unchecked) public var bytes: [UInt8] = []
   private let threshold: Int
 
   public init(fd: Int32, name: String = "(stdout)", threshold: Int = 1 << 20) {

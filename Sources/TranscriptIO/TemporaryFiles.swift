@@ -22,10 +22,16 @@ public enum TemporaryFiles {
 
   /// Remembers `path` for removal on interrupt; returns a slot for ``forget(_:)``.
   @discardableResult
-  public static func register(_ path: String) -> Int {
-    lock.withLock { _ in
+  public static func register(_ path: String) -> Int { register(bytes: Array(path.utf8)) }
+
+  /// Same for a path given as raw bytes.
+  @discardableResult
+  public static func register(bytes path: [UInt8]) -> Int {
+    var z = path
+    z.append(0)
+    return lock.withLock { _ in
       for i in 0..<capacity where table[i] == nil {
-        table[i] = strdup(path)
+        table[i] = z.withUnsafeBufferPointer { $0.withMemoryRebound(to: CChar.self) { strdup($0.baseAddress!) } }
         return i
       }
       return -1

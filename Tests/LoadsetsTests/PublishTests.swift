@@ -57,3 +57,33 @@ struct PublishTests {
     expectNoTemporaries(s)
   }
 }
+
+struct ForcePublishTests {
+  @Test("-f changes a clone of t2's files: killed at any step, recovery gives old or new t2, never a mix")
+  func killForceAtEachStep() throws {
+    guard let binary = loadsmithBinary() else {
+      Issue.record("build the loadsmith binary first (swift build)")
+      return
+    }
+    let oldLow = dline("./etc") + fline("./etc/a", size: 1, sum: "LA") + fline("./etc/b", size: 4, sum: "LB")
+    for (step, rollsForward) in PublishTests.steps + [("none", true)] {
+      let s = Scratch()
+      makeStore(s)
+      let r = runProgram([binary, "lmerge", "-f", "-D", s.url("radmind"), "transcript/high.T", "transcript/low.T"],
+                         cwd: s.path, environment: ["LOADSMITH_LMERGE_FAULT": step])
+      #expect(r.status == (step == "none" ? 0 : 86), "step \(step): \(r.err)")
+      LoadsetPublisher.recover(transcriptRoot: Array(s.url("transcript").utf8))
+      if rollsForward {
+        #expect(s.read("transcript/low.T") == mergedText, "step \(step)")
+        #expect(s.read("file/low.T/etc/a") == "ha" && s.links("file/low.T/etc/a") == 2, "step \(step)")
+        #expect(s.links("file/low.T/etc/b") == 1 && s.links("file/low.T/etc/new") == 2, "step \(step)")
+        #expect(s.links("file/high.T/etc/a") == 2, "step \(step)")
+      } else {
+        #expect(s.read("transcript/low.T") == oldLow, "step \(step)")
+        #expect(s.read("file/low.T/etc/a") == "l" && s.links("file/low.T/etc/a") == 1, "step \(step)")
+        #expect(s.listing("file/low.T") == ["etc/", "etc/a", "etc/b"], "step \(step)")
+      }
+      expectNoTemporaries(s)
+    }
+  }
+}

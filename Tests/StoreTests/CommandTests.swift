@@ -124,6 +124,12 @@ import Testing
     let before = try CLI.fullSnapshot(s.store)
     let refused = try CLI.run(["build", Self.bin, "001.001"], store: s.store)
     #expect(refused.status != 0 && refused.err.contains("conflict") && refused.err.contains("--precedence"))
+    // Both nodes and both lines are shown.
+    #expect(refused.err.contains("node1: \(line)") && refused.err.contains("node2: \(altered)"))
+    #expect(try CLI.fullSnapshot(s.store) == before)
+    // A precedence that leaves a conflicting node out settles nothing.
+    let partial = try CLI.run(["build", Self.bin, "001.001", "--precedence", "2"], store: s.store)
+    #expect(partial.status != 0 && partial.err.contains("1 node conflict(s)"))
     #expect(try CLI.fullSnapshot(s.store) == before)
     let out = try CLI.ok(["build", Self.bin, "001.001", "--precedence", "2,1"], store: s.store)
     #expect(out.contains("node2 wins"))
