@@ -33,7 +33,7 @@ let package = Package(
     // The versioned store on top of a radmind server tree.
     .target(name: "Store", dependencies: ["RadmindFormat", "TranscriptIO", "Hashing", "Capture", "Loadsets"]),
     // The Definitive Software Library: tar + gzip archives.
-    .target(name: "Library", dependencies: ["RadmindFormat", "TranscriptIO", "Hashing", "Store", "CZlib"]),
+    .target(name: "Library", dependencies: ["RadmindFormat", "TranscriptIO", "Hashing", "Store", "Archive", "CZlib"]),
     // Streaming tar writer/reader and parallel gzip: no Foundation, hashing by callback.
     .target(name: "Archive", dependencies: ["CZlib", "TranscriptIO"]),
 
@@ -59,5 +59,6 @@ let package = Package(
     .testTarget(name: "StoreTests", dependencies: ["Store", "RadmindFormat", "TranscriptIO", "Hashing", "loadsmith"]),
     .testTarget(name: "ArchiveTests", dependencies: ["Archive"]),
     .testTarget(name: "ConformanceTests", dependencies: ["loadsmith", "RadmindTools"]),
+    .testTarget(name: "LibraryTests", dependencies: ["Library", "loadsmith"]),
   ]
 )

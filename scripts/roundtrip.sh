@@ -3,6 +3,8 @@
 #   capture 001.001 -> build -> release -> change a file, capture 001.002 -> build -> release
 #   -> diff the two -> rollback -> cfg capture -> promote -> cfg capture again -> promote
 #   -> cfg rollback -> command write -> verify
+#   -> DSL: archive the cfg, list, verify every archive, restore a release into a fresh store
+#      (verify, diff), prune plan
 # Usage: scripts/roundtrip.sh   (LOADSMITH=path/to/loadsmith to skip the build; KEEP=1 keeps the store)
 set -eu
 cd "$(dirname "$0")/.."
@@ -20,8 +22,8 @@ cp -R fixtures/staging "$STAGING"
 step() { printf '\n== %s\n' "$*"; }
 run() { printf '$ loadsmith %s\n' "$*"; "$LOADSMITH" "$@"; }
 
-step "a new store"
-run init "$LOADSMITH_STORE"
+step "a new store with a DSL (release archives each build into it first)"
+run init "$LOADSMITH_STORE" --dsl "$WORK/dsl"
 
 step "capture 001.001 of the two bin nodes and the log area (neg), build, release"
 run capture "$STAGING" --loadset was-apache-bin-rhel5 --node /usr/local/apache --node /etc/httpd --version 001.001
@@ -61,5 +63,18 @@ run log
 
 step "verify the whole store"
 run verify
+
+step "the DSL: archive the stable cfg, list (tags), verify every archive"
+run archive was-apache-cfg-stable
+run dsl list
+run dsl verify
+
+step "restore a release into a fresh store: it verifies and diff shows nothing"
+run restore "$WORK/dsl/was/apache/bin/was-apache-bin-rhel5-001.002.tar.gz" --store "$WORK/fresh"
+run verify --store "$WORK/fresh"
+run diff "$LOADSMITH_STORE/transcript/was-apache-bin-rhel5-001.002.T" "$WORK/fresh/transcript/was-apache-bin-rhel5-001.002.T"
+
+step "prune plan: what could go (archived, verified, referenced by nothing)"
+run prune was-apache-bin-rhel5 --keep 0 --dry-run
 echo
 echo "round trip OK (store: $LOADSMITH_STORE${KEEP:+, kept})"

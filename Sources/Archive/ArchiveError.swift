@@ -39,6 +39,8 @@ public enum ArchiveError: Error, Equatable, CustomStringConvertible, Sendable {
   case fileShrank(path: [UInt8], expected: Int64, actual: Int64)
   /// The writer was used after `finish()` or after an error.
   case writerClosed
+  /// A caller's check refused the archive's contents (the message says why).
+  case rejected(String)
 
   public var description: String {
     switch self {
@@ -73,6 +75,8 @@ public enum ArchiveError: Error, Equatable, CustomStringConvertible, Sendable {
       return "'\(displayPath(path))' shrank while being archived: expected \(expected) bytes, read \(actual)"
     case .writerClosed:
       return "the archive writer is already finished or failed"
+    case let .rejected(message):
+      return message
     }
   }
 }

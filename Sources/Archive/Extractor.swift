@@ -18,6 +18,25 @@ public struct ExtractOptions: Sendable {
   }
 }
 
+/// Checks a caller runs while entries are extracted (the DSL verifies every file this way
+/// before a restored loadset becomes visible). Each may throw to stop the extraction.
+public struct ExtractHooks {
+  /// Before anything of `entry` is written.
+  public var willExtract: ((TarEntry) throws(ArchiveError) -> Void)?
+  /// Every chunk of a regular file's data, in order, as it is written.
+  public var observeData: ((UnsafeRawBufferPointer) -> Void)?
+  /// After `entry` (and all its data) is written.
+  public var didExtract: ((TarEntry) throws(ArchiveError) -> Void)?
+
+  public init(willExtract: ((TarEntry) throws(ArchiveError) -> Void)? = nil,
+              observeData: ((UnsafeRawBufferPointer) -> Void)? = nil,
+              didExtract: ((TarEntry) throws(ArchiveError) -> Void)? = nil) {
+    self.willExtract = willExtract
+    self.observeData = observeData
+    self.didExtract = didExtract
+  }
+}
+
 extension ArchiveReader {
   /// Extracts every remaining entry under the existing directory `root`, and returns how
   /// many entries were written (device nodes and FIFOs are skipped).
@@ -26,13 +45,17 @@ extension ArchiveReader {
   /// component at a time with `O_NOFOLLOW`, so nothing is ever written through a symlink,
   /// and new files are created with `O_EXCL | O_NOFOLLOW` (an existing one is replaced).
   /// Directory modes and times are applied at the end, deepest first.
-  public func extractAll(into root: [UInt8], options: ExtractOptions = ExtractOptions()) throws(ArchiveError) -> Int {
+  public func extractAll(into root: [UInt8], options: ExtractOptions = ExtractOptions(),
+                         hooks: ExtractHooks = ExtractHooks()) throws(ArchiveError) -> Int {
     let extractor = try Extractor(root: root, options: options)
+    extractor.observeData = hooks.observeData
     defer { extractor.close() }
     var count = 0
     while let entry = try next() {
       try PathSafety.check(entry)
+      try hooks.willExtract?(entry)
       if try extractor.extract(entry, from: self) { count += 1 }
+      try hooks.didExtract?(entry)
     }
     try extractor.applyDirectoryMetadata()
     return count
@@ -46,6 +69,7 @@ private final class Extractor {
   var cachedParent: [ArraySlice<UInt8>] = []
   var cachedParentFD: CInt = -1
   var directories: [(components: [ArraySlice<UInt8>], entry: TarEntry)] = []
+  var observeData: ((UnsafeRawBufferPointer) -> Void)?
 
   init(root: [UInt8], options: ExtractOptions) throws(ArchiveError) {
     self.root = root
@@ -120,7 +144,14 @@ private final class Extractor {
         openat(parent, $0, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
       }
       defer { Glibc.close(fd) }
-      try reader.forEachDataChunk { (chunk) throws(ArchiveError) in try writeAll(fd, chunk, path: display) }
+      if let observeData {
+        try reader.forEachDataChunk { (chunk) throws(ArchiveError) in
+          observeData(chunk)
+          try writeAll(fd, chunk, path: display)
+        }
+      } else {
+        try reader.forEachDataChunk { (chunk) throws(ArchiveError) in try writeAll(fd, chunk, path: display) }
+      }
       if options.restoreOwnership {
         _ = try retryingOnInterrupt("fchown", display) { fchown(fd, entry.uid, entry.gid) }
       }

@@ -35,6 +35,8 @@ struct Intent: Sendable {
     case commands(product: String)
     /// Append one history record (event, name, from, to, checksum).
     case log(event: String, name: String, from: String, to: String, checksum: String)
+    /// Remove the published loadset `name` (prune): transcript first, then files, then meta.
+    case remove(name: String)
   }
 
   var id: String
@@ -55,6 +57,7 @@ struct Intent: Sendable {
       case .lastKnownGood(let s, let b): out += "lkg\t\(s)\t\(b)\n"
       case .commands(let p): out += "commands\t\(p)\n"
       case .log(let e, let n, let f, let t, let c): out += "log\t\(e)\t\(n)\t\(f)\t\(t)\t\(c)\n"
+      case .remove(let n): out += "remove\t\(n)\n"
       }
     }
     return out + "end\n"
@@ -78,6 +81,7 @@ struct Intent: Sendable {
       case ("lkg", 3): actions.append(.lastKnownGood(series: f[1], build: f[2]))
       case ("commands", 2): actions.append(.commands(product: f[1]))
       case ("log", 6): actions.append(.log(event: f[1], name: f[2], from: f[3], to: f[4], checksum: f[5]))
+      case ("remove", 2): actions.append(.remove(name: f[1]))
       case ("end", 1): return
       default: return nil
       }
@@ -150,6 +154,8 @@ extension LoadsetStore {
         FaultInjection.checkpoint("lkg")
       case .commands(let product):
         try writeCommandFiles(product: product)
+      case .remove(let name):
+        try unpublish(name, intentID: intent.id)
       case .log:
         // All records of one intent go out in one write(2), after a check that makes replay safe.
         if loggedAlready == nil {

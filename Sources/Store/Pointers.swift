@@ -36,7 +36,11 @@ extension LoadsetStore {
 
   /// `release SERIES VERSION`: `current` moves to the build; the build it left becomes
   /// last-known-good. Releasing the build already current changes nothing.
-  public func release(_ seriesName: String, version: String) throws(StoreError) -> (move: PointerMove?, lastKnownGood: String?) {
+  ///
+  /// `beforeMove` (the DSL's hook: archive the build first) runs under the writer lock after the
+  /// checks and before anything changes; if it throws, the release fails and `current` stays.
+  public func release(_ seriesName: String, version: String,
+                      beforeMove: ((LoadsetName) throws(StoreError) -> Void)? = nil) throws(StoreError) -> (move: PointerMove?, lastKnownGood: String?) {
     let series = try LoadsetStore.binSeries(seriesName)
     let v: LoadsetVersion
     do { v = try LoadsetVersion(parsing: version) } catch { throw .name(error) }
@@ -51,6 +55,7 @@ extension LoadsetStore {
       let current = LoadsetName.current(series)
       let old = pointerTarget(current)
       if old == build.fileName { return (nil, try lastKnownGood(of: series)) }
+      try beforeMove?(build)
       let move = PointerMove(pointer: current.fileName, from: old, to: build.fileName)
       var intent = moveIntent("release \(series) \(v)", [move], product: series.product)
       let previousGood = try lastKnownGood(of: series)

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Library
 import Store
 
 /// `loadsmith init [STORE]`.
@@ -9,10 +10,17 @@ struct Init: ParsableCommand {
   @OptionGroup var options: StoreOptions
   @Argument(help: "The store directory (default: --store, $LOADSMITH_STORE, else the current directory).")
   var directory: String?
+  @Option(help: "Record this directory as the store's DSL (created, with its protected area): release then archives first.")
+  var dsl: String?
 
   func run() throws {
     let path = directory ?? options.path
     let store = try reportingStoreErrors { () throws(StoreError) in try LoadsetStore.initialize(at: path) }
     print("initialized store \(store.root)")
+    if let dsl {
+      let library = try reportingLibraryErrors { () throws(LibraryError) in try DSL.create(at: dsl) }
+      try reportingStoreErrors { () throws(StoreError) in try store.recordDSL(library.root) }
+      print("DSL \(library.root)")
+    }
   }
 }

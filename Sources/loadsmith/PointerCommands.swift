@@ -12,9 +12,14 @@ struct Release: ParsableCommand {
 
   func run() throws {
     let store = try options.open()
-    let (move, lkg) = try reportingStoreErrors { () throws(StoreError) in try store.release(series, version: version) }
+    let dsl = store.dslDirectory
+    let hook = archivingHook(store, dsl: dsl)
+    let (move, lkg) = try reportingStoreErrors { () throws(StoreError) in
+      try store.release(series, version: version, beforeMove: hook)
+    }
     if let move { print("moved \(move)") } else { print("\(series)-current.T already points at \(series)-\(version).T; nothing changed") }
     print("last-known-good: \(lkg ?? "(none)")")
+    if let move { recordProductionTag(store, dsl: dsl, build: move.to) }
   }
 }
 
@@ -44,6 +49,7 @@ struct Rollback: ParsableCommand {
     let store = try options.open()
     let move = try reportingStoreErrors { () throws(StoreError) in try store.rollback(series, to: to) }
     print("moved \(move)")
+    if move.pointer.hasSuffix("-current.T") { recordProductionTag(store, dsl: store.dslDirectory, build: move.to) }
   }
 }
 

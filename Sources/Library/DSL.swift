@@ -1,0 +1,130 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import Store
+
+/// The Definitive Software Library: a directory of loadset archives that outlives the store.
+///
+///     DSL/FAMILY/COMPONENT/TYPE/NAME-VERSION.tar.gz          the loadset (transcript, meta, files)
+///     DSL/FAMILY/COMPONENT/TYPE/NAME-VERSION.manifest.json   archive sha256, transcript digest, ...
+///     DSL/FAMILY/COMPONENT/TYPE/tags/Release-VERSION-yyyymmdd/NAME-VERSION.tar.gz -> ../../...
+///     DSL/FAMILY/COMPONENT/TYPE/tags/PROD-VERSION-yyyymmdd/NAME-VERSION.tar.gz    -> ../../...
+///     DSL/protected/                                         mode 0700: licenses, restricted files
+///
+/// An archive counts as archived once its manifest exists: the `.tar.gz` is renamed into place
+/// first, then the manifest. A tag is a folder in the loadset's own `tags/`, holding one symlink
+/// per archive it names (the bin loadsets of several OSes can share a version); tags are only
+/// ever added to, never changed.
+public struct DSL: Sendable {
+  /// Absolute path of the DSL directory.
+  public let root: String
+
+  public init(at path: String) {
+    var p = path
+    if !p.hasPrefix("/") {
+      var buf = [CChar](repeating: 0, count: 4097)
+      if getcwd(&buf, 4096) != nil { p = String(cString: buf) + "/" + p }
+    }
+    while p.count > 1 && p.hasSuffix("/") { p.removeLast() }
+    root = p
+  }
+
+  /// Creates the DSL directory and its protected area (idempotent; fixes the area's mode).
+  @discardableResult
+  public static func create(at path: String) throws(LibraryError) -> DSL {
+    let dsl = DSL(at: path)
+    try Posix.makeDirectories(dsl.root)
+    try dsl.makeProtectedArea()
+    return dsl
+  }
+
+  /// Opens an existing DSL.
+  public static func open(at path: String) throws(LibraryError) -> DSL {
+    let dsl = DSL(at: path)
+    guard Posix.isDirectory(dsl.root) else {
+      throw LibraryError(.usage, "\(dsl.root): no such DSL directory (create it with 'loadsmith init --dsl \(path)')")
+    }
+    return dsl
+  }
+
+  public var protectedDirectory: String { root + "/protected" }
+
+  func makeProtectedArea() throws(LibraryError) {
+    if mkdir(protectedDirectory, 0o700) != 0 && errno != EEXIST { throw Posix.failure("mkdir", protectedDirectory) }
+    if chmod(protectedDirectory, 0o700) != 0 { throw Posix.failure("chmod", protectedDirectory) }
+  }
+
+  /// `DSL/FAMILY/COMPONENT/TYPE`.
+  public func folder(for name: LoadsetName) -> String {
+    let s = name.series
+    return "\(root)/\(s.family)/\(s.component)/\(s.type.rawValue)"
+  }
+
+  public func archivePath(for name: LoadsetName) -> String { folder(for: name) + "/" + name.stem + ".tar.gz" }
+  public func manifestPath(for name: LoadsetName) -> String { folder(for: name) + "/" + name.stem + ".manifest.json" }
+
+  /// The manifest beside an archive path (`X.tar.gz` -> `X.manifest.json`).
+  public static func manifestPath(forArchive path: String) -> String {
+    (path.hasSuffix(".tar.gz") ? String(path.dropLast(7)) : path) + ".manifest.json"
+  }
+
+  /// True when the loadset's archive and manifest are both in place (not a full check).
+  public func isArchived(_ name: LoadsetName) -> Bool {
+    Posix.exists(archivePath(for: name)) && Posix.exists(manifestPath(for: name))
+  }
+
+  /// The version part of a tag for `name`: `001.001` for a build, `0002` for a cfg snapshot.
+  static func tagVersion(_ name: LoadsetName) -> String {
+    let stem = name.stem, series = name.series.description
+    return stem.hasPrefix(series + "-") ? String(stem.dropFirst(series.count + 1)) : stem
+  }
+
+  /// Records the tag `KIND-VERSION-yyyymmdd` (kind `Release` or `PROD`) for the archived loadset
+  /// and returns its name. Idempotent; an existing tag entry is never replaced.
+  @discardableResult
+  public func recordTag(_ kind: String, for name: LoadsetName, date: String? = nil) throws(LibraryError) -> String {
+    guard isArchived(name) else {
+      throw LibraryError(.usage, "\(name.fileName) is not archived in \(root); cannot tag it")
+    }
+    let tag = "\(kind)-\(DSL.tagVersion(name))-\(date ?? Posix.today())"
+    let tagDirectory = folder(for: name) + "/tags/" + tag
+    try Posix.makeDirectories(tagDirectory)
+    let link = tagDirectory + "/" + name.stem + ".tar.gz"
+    let target = "../../" + name.stem + ".tar.gz"
+    if symlink(target, link) != 0 {
+      guard errno == EEXIST else { throw Posix.failure("symlink", link) }
+      var buf = [CChar](repeating: 0, count: 4097)
+      let n = readlink(link, &buf, 4096)
+      let existing = n < 0 ? "" : String(decoding: buf[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+      if existing != target {
+        throw LibraryError(.corrupt, "\(link): tag entry exists and names \(existing), not \(target); tags are immutable")
+      }
+    } else {
+      let fd = Glibc.open(tagDirectory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+      if fd >= 0 { fsync(fd); close(fd) }
+    }
+    return tag
+  }
+
+  /// The tags naming the archive of `stem` in `folder`.
+  func tags(folder: String, stem: String) throws(LibraryError) -> [String] {
+    try Posix.list(folder + "/tags").filter { Posix.exists(folder + "/tags/" + $0 + "/" + stem + ".tar.gz") }
+  }
+
+  /// Copies `file` into the protected area (mode 0600), refusing to replace an existing entry.
+  /// Returns the stored path.
+  public func addProtected(_ file: String) throws(LibraryError) -> String {
+    try makeProtectedArea()
+    let base = String(file.split(separator: "/").last ?? "")
+    guard !base.isEmpty, base != ".", base != ".." else { throw LibraryError(.usage, "\(file): not a file name") }
+    guard let bytes = try Posix.readFile(file) else { throw LibraryError(.usage, "\(file): no such file") }
+    let destination = protectedDirectory + "/" + base
+    if Posix.exists(destination) {
+      throw LibraryError(.usage, "\(destination) already exists; protected entries are never replaced")
+    }
+    try Posix.writeFileAtomically(destination, bytes, permissions: 0o600)
+    return destination
+  }
+}

@@ -1,1 +1,0 @@
-// Library module: see DESIGN.md.

@@ -1,0 +1,81 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// One archive as `dsl list` shows it.
+public struct ListedArchive: Sendable {
+  /// `FAMILY/COMPONENT/TYPE/NAME-VERSION.tar.gz`, relative to the DSL.
+  public var path: String
+  /// nil when the manifest is missing or unreadable (`problem` says which).
+  public var manifest: Manifest?
+  public var problem: String?
+  public var tags: [String]
+}
+
+/// What `dsl list` shows.
+public struct DSLListing: Sendable {
+  public var archives: [ListedArchive] = []
+  /// Entries of `protected/`; nil when the caller cannot read it (it is then not mentioned at all).
+  public var protectedEntries: [String]?
+
+  public var text: String {
+    var out = ""
+    for a in archives {
+      if let m = a.manifest {
+        out += "\(a.path)  \(m.loadset)  \(m.files) files  \(m.bytes) bytes  \(m.archiveBytes) archived  \(m.created)  \(m.who)"
+      } else {
+        out += "\(a.path)  (\(a.problem ?? "no manifest"))"
+      }
+      if !a.tags.isEmpty { out += "  tags: " + a.tags.joined(separator: ", ") }
+      out += "\n"
+    }
+    if let protectedEntries {
+      for p in protectedEntries { out += "protected/\(p)\n" }
+    }
+    return out
+  }
+
+  public var json: String {
+    var items: [String] = []
+    for a in archives {
+      var fields = ["\"path\": " + JSON.quote(a.path)]
+      if let m = a.manifest {
+        fields += m.fields.filter { $0.0 != "format" }.map { JSON.quote($0.0) + ": " + $0.1.json }
+      } else {
+        fields.append("\"problem\": " + JSON.quote(a.problem ?? "no manifest"))
+      }
+      fields.append("\"tags\": [" + a.tags.map(JSON.quote).joined(separator: ", ") + "]")
+      items.append("    {" + fields.joined(separator: ", ") + "}")
+    }
+    var out = "{\n  \"archives\": [\n" + items.joined(separator: ",\n") + (items.isEmpty ? "" : "\n") + "  ]"
+    if let protectedEntries {
+      out += ",\n  \"protected\": [" + protectedEntries.map(JSON.quote).joined(separator: ", ") + "]"
+    }
+    return out + "\n}\n"
+  }
+}
+
+extension DSL {
+  /// Every archive with its manifest and tags, and the protected area if the caller may read it.
+  public func list() throws(LibraryError) -> DSLListing {
+    var listing = DSLListing()
+    for path in try archives() {
+      let folder = String(path[..<path.lastIndex(of: "/")!])
+      let file = String(path[path.index(after: path.lastIndex(of: "/")!)...])
+      let stem = String(file.dropLast(7))
+      var item = ListedArchive(path: String(path.dropFirst(root.count + 1)), manifest: nil, problem: nil,
+                               tags: try tags(folder: folder, stem: stem))
+      do throws(LibraryError) { item.manifest = try readManifest(DSL.manifestPath(forArchive: path)) } catch {
+        item.problem = error.message
+      }
+      listing.archives.append(item)
+    }
+    // Restricted material is not even named to someone who cannot read the area.
+    if access(protectedDirectory, R_OK | X_OK) == 0 {
+      listing.protectedEntries = try Posix.list(protectedDirectory).filter { !$0.hasPrefix(".") }
+    }
+    return listing
+  }
+}

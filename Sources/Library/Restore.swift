@@ -1,0 +1,100 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import Archive
+import Store
+
+/// What `restore` put back.
+public struct RestoreOutcome: Sendable {
+  public var loadset: String
+  public var store: String
+  public var files: Int
+  public var bytes: Int64
+}
+
+extension DSL {
+  /// `restore ARCHIVE --store DIR`: puts the archived loadset back into `store`, atomically.
+  ///
+  /// The manifest must match the archive (sha256, length) before anything is read. The archive
+  /// is extracted into the store's staging area (`.loadsmith/tmp/`), every member checked as it
+  /// streams past (``ArchiveChecker``: names, sizes, checksums in the recorded digest, nothing
+  /// missing, gzip CRC at the end), and entries that would escape (`..`, absolute names, links)
+  /// are refused before anything is written for them. Only then is the loadset published, as a
+  /// capture is: under the store's lock, through an intent record, transcript last. On any
+  /// failure the staging is removed and the store is unchanged. A loadset the store already has
+  /// is refused (published loadsets are immutable).
+  public static func restore(archive archivePath: String, into store: LoadsetStore) throws(LibraryError) -> RestoreOutcome {
+    let manifest = try checkManifest(archivePath: archivePath)
+    let name: LoadsetName
+    do { name = try LoadsetName(parsing: manifest.loadset) } catch {
+      throw LibraryError(.corrupt, "\(archivePath): manifest names '\(manifest.loadset)' (\(error.reason))")
+    }
+    let checker = try ArchiveChecker(manifest: manifest, subject: archivePath, collectMismatches: false)
+    var failure: LibraryError?
+    do throws(StoreError) {
+      try store.publishRestored(name) { (staged) throws(StoreError) in
+        do throws(LibraryError) {
+          try extract(archivePath, checker: checker, into: staged)
+        } catch {
+          failure = error
+          throw StoreError(.usage, error.message)
+        }
+      }
+    } catch {
+      throw failure ?? LibraryError(error)
+    }
+    return RestoreOutcome(loadset: manifest.loadset, store: store.root, files: checker.files, bytes: checker.bytes)
+  }
+
+  /// Extracts into `staged/x`, checking every member, then arranges the store's staging layout:
+  /// `staged/transcript`, `staged/file`, `staged/meta`.
+  static func extract(_ archivePath: String, checker: ArchiveChecker, into staged: String) throws(LibraryError) {
+    let loadset = checker.loadset
+    let scratch = staged + "/x"
+    if mkdir(scratch, 0o700) != 0 { throw Posix.failure("mkdir", scratch) }
+    let fd = Glibc.open(archivePath, O_RDONLY | O_CLOEXEC)
+    if fd < 0 { throw Posix.failure("open", archivePath) }
+    defer { close(fd) }
+    do throws(ArchiveError) {
+      let reader = try ArchiveReader(fd: fd, path: archivePath)
+      let hooks = ExtractHooks(willExtract: { (entry) throws(ArchiveError) in try checker.willExtract(entry) },
+                               observeData: { checker.observe($0) },
+                               didExtract: { (entry) throws(ArchiveError) in try checker.didExtract(entry) })
+      _ = try reader.extractAll(into: Array(scratch.utf8), hooks: hooks)
+    } catch {
+      if case .rejected(let message) = error { throw LibraryError(.corrupt, message) }
+      throw LibraryError(error, in: "restoring \(archivePath)")
+    }
+    try checker.finish()
+    // A loadset without stored files may come without its (empty) file directory.
+    try Posix.makeDirectories("\(scratch)/file/\(loadset)")
+    for (from, to) in [("\(scratch)/transcript/\(loadset)", "\(staged)/transcript"),
+                       ("\(scratch)/file/\(loadset)", "\(staged)/file")] {
+      if rename(from, to) != 0 { throw Posix.failure("rename", from) }
+    }
+    let metaPath = "\(scratch)/.loadsmith/meta/\(loadset)"
+    if Posix.exists(metaPath) {
+      if rename(metaPath, "\(staged)/meta") != 0 { throw Posix.failure("rename", metaPath) }
+    } else {
+      // An archive without the store's metadata: rebuild what verify and diff need from the manifest.
+      let m = checker.manifest
+      let text = "name \(loadset)\ntype \(m.type)\ndigest \(m.digestAlgorithm)\ntranscript-checksum \(m.transcriptDigest)\nfiles \(m.files)\nbytes \(m.bytes)\n"
+      try Posix.writeFileAtomically("\(staged)/meta", Array(text.utf8))
+    }
+    removeTree(scratch)
+  }
+
+  /// Removes a scratch tree (best effort; the store removes staging leftovers anyway).
+  static func removeTree(_ path: String) {
+    var st = stat()
+    guard lstat(path, &st) == 0 else { return }
+    if (st.st_mode & S_IFMT) == S_IFDIR {
+      for name in (try? Posix.list(path)) ?? [] { removeTree(path + "/" + name) }
+      rmdir(path)
+    } else {
+      unlink(path)
+    }
+  }
+}

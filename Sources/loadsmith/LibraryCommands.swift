@@ -1,0 +1,238 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import ArgumentParser
+import Library
+import Store
+import TranscriptIO
+
+/// `--dsl DIR`, shared by the DSL commands: else the DSL the store records (`init --dsl`).
+struct DSLOptions: ParsableArguments {
+  @Option(help: "The DSL directory (default: the one recorded with 'loadsmith init --dsl').")
+  var dsl: String?
+
+  /// The DSL to use, or nil when none is given or recorded.
+  func resolve(store: LoadsetStore?) -> String? { dsl ?? store?.dslDirectory }
+
+  func open(store: LoadsetStore?) throws -> DSL {
+    guard let path = resolve(store: store) else {
+      StandardStreams.writeError("loadsmith: no DSL: pass --dsl DIR, or record one with 'loadsmith init --dsl DIR'\n")
+      throw ExitCode(2)
+    }
+    return try reportingLibraryErrors { () throws(LibraryError) in try DSL.open(at: path) }
+  }
+}
+
+/// Runs `body`; a ``LibraryError`` is printed as `loadsmith: MESSAGE` and the command exits 2.
+func reportingLibraryErrors<R>(_ body: () throws(LibraryError) -> R) throws -> R {
+  do {
+    return try body()
+  } catch {
+    StandardStreams.writeError("loadsmith: \(error.message)\n")
+    throw ExitCode(2)
+  }
+}
+
+/// `loadsmith archive NAME@VERSION`.
+struct ArchiveCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "archive",
+    abstract: "Archive a loadset into the DSL (tar.gz + manifest) and tag it Release-VERSION-yyyymmdd.",
+    discussion: """
+      NAME is a store reference: was-apache-bin-rhel5@001.001, was-apache-cfg@0002, a loadset name, or a \
+      pointer (was-apache-bin-rhel5-current, was-apache-cfg-stable), archived as the loadset it names. \
+      Every stored file is checked against the transcript on the way. An archived loadset is left as it is.
+      """)
+  @OptionGroup var options: StoreOptions
+  @OptionGroup var dslOptions: DSLOptions
+  @Option(help: "Compression threads.") var threads = 2
+  @Option(help: "zlib compression level, 1-9 (5: ~1% larger than gzip's 6 for ~25% less CPU).") var level = 5
+  @Argument(help: "The loadset to archive.") var name: String
+
+  func validate() throws {
+    if !(1...9).contains(level) { throw ValidationError("--level must be 1 to 9") }
+  }
+
+  func run() throws {
+    let store = try options.open()
+    let dsl = try dslOptions.open(store: store)
+    let loadset = try reportingStoreErrors { () throws(StoreError) in try store.loadsetName(forReference: name) }
+    let outcome = try reportingLibraryErrors { () throws(LibraryError) in
+      try dsl.archive(loadset, from: store, threads: max(1, threads), level: level)
+    }
+    if outcome.alreadyArchived {
+      print("\(loadset.fileName) is already archived: \(outcome.archivePath)")
+    } else {
+      let m = outcome.manifest
+      print("archived \(loadset.fileName): \(outcome.archivePath) (\(m.files) files, \(m.bytes) bytes -> \(m.archiveBytes) bytes, sha256 \(m.archiveSHA256))")
+      if let tag = outcome.tag { print("tag \(tag)") }
+    }
+  }
+}
+
+/// `loadsmith restore ARCHIVE`.
+struct RestoreCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "restore",
+    abstract: "Put an archived loadset back into a store, atomically, verifying every file first.",
+    discussion: "A store directory that does not exist yet (or is empty) is initialized first.")
+  @OptionGroup var options: StoreOptions
+  @Argument(help: "The archive, DSL/FAMILY/COMPONENT/TYPE/NAME-VERSION.tar.gz (its manifest beside it).")
+  var archive: String
+
+  func run() throws {
+    let path = options.path
+    let store = try reportingStoreErrors { () throws(StoreError) -> LoadsetStore in
+      do throws(StoreError) { return try LoadsetStore(at: path) } catch {
+        if isMissingOrEmptyDirectory(path) { return try LoadsetStore.initialize(at: path) }
+        throw error
+      }
+    }
+    let outcome = try reportingLibraryErrors { () throws(LibraryError) in try DSL.restore(archive: archive, into: store) }
+    print("restored \(outcome.loadset) into \(outcome.store) (\(outcome.files) files, \(outcome.bytes) bytes, all verified)")
+  }
+}
+
+/// `loadsmith prune SERIES --keep N`.
+struct PruneCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "prune",
+    abstract: "Remove old builds from the store that are archived and verified in the DSL and referenced by nothing.",
+    discussion: """
+      Keeps the newest N builds (cfg: snapshots), every pointer target, last-known-good, and everything a \
+      command file names; a removed build takes its node loadsets with it. Decision and removal run under \
+      the store's lock, as one crash-safe step.
+      """)
+  @OptionGroup var options: StoreOptions
+  @OptionGroup var dslOptions: DSLOptions
+  @Option(help: "How many of the newest builds to keep regardless.") var keep: Int
+  @Flag(help: "Show the plan; remove nothing.") var dryRun = false
+  @Argument(help: "The series, e.g. was-apache-bin-rhel5 or was-apache-cfg.") var series: String
+
+  func run() throws {
+    let store = try options.open()
+    let dsl = try dslOptions.open(store: store)
+    let decisions = try reportingStoreErrors { () throws(StoreError) in
+      try store.prune(series, keep: keep, dryRun: dryRun) { dsl.archivedAndVerified($0) }
+    }
+    for d in decisions { print((dryRun && d.keptBecause == nil ? "would " : "") + d.description) }
+    let removed = decisions.filter { $0.keptBecause == nil }.count
+    print(dryRun ? "dry run: \(removed) build(s) would be removed" : "removed \(removed) build(s)")
+  }
+}
+
+/// `loadsmith dsl list|verify|add`.
+struct DSLGroup: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "dsl",
+    abstract: "The Definitive Software Library: list, verify, add protected material.",
+    subcommands: [List.self, VerifyArchives.self, Add.self])
+
+  /// The store, if one can be opened (only for the DSL it records).
+  static func optionalStore(_ options: StoreOptions) -> LoadsetStore? {
+    try? LoadsetStore(at: options.path)
+  }
+
+  struct List: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Every archive with its manifest (files, bytes, created, who) and tags; the protected area if readable.")
+    @OptionGroup var options: StoreOptions
+    @OptionGroup var dslOptions: DSLOptions
+    @Flag(help: "Print JSON.") var json = false
+
+    func run() throws {
+      let dsl = try dslOptions.open(store: DSLGroup.optionalStore(options))
+      let listing = try reportingLibraryErrors { () throws(LibraryError) in try dsl.list() }
+      print(json ? listing.json : listing.text, terminator: "")
+    }
+  }
+
+  struct VerifyArchives: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      commandName: "verify",
+      abstract: "Re-read archives: manifest and sha256, gzip CRC, tar structure, every file against the transcript inside.",
+      discussion: "Exit status: 0 all verified, 1 problems found (each listed), 2 error.")
+    @OptionGroup var options: StoreOptions
+    @OptionGroup var dslOptions: DSLOptions
+    @Argument(help: "One archive (default: every archive in the DSL).") var archive: String?
+
+    func run() throws {
+      let paths: [String]
+      if let archive {
+        paths = [archive]
+      } else {
+        let dsl = try dslOptions.open(store: DSLGroup.optionalStore(options))
+        paths = try reportingLibraryErrors { () throws(LibraryError) in try dsl.archives() }
+      }
+      var problems = 0
+      for path in paths {
+        let result = DSL.verify(archive: path)
+        for p in result.problems { print(p) }
+        problems += result.problems.count
+        print("\(result.problems.isEmpty ? "verified" : "INCORRECT"): \(path): \(result.loadset), \(result.files) files, \(result.bytes) bytes")
+      }
+      print("\(paths.count) archive(s), \(problems) problem(s)")
+      if problems > 0 { throw ExitCode(1) }
+    }
+  }
+
+  struct Add: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Add a file to the DSL's protected area (mode 0700; licenses and other restricted material).")
+    @OptionGroup var options: StoreOptions
+    @OptionGroup var dslOptions: DSLOptions
+    @Flag(help: "Store in DSL/protected/ (required: the only area files are added to by hand).") var protected = false
+    @Argument(help: "The file to add.") var file: String
+
+    func validate() throws {
+      if !protected { throw ValidationError("only protected material is added by hand: pass --protected") }
+    }
+
+    func run() throws {
+      let dsl = try dslOptions.open(store: DSLGroup.optionalStore(options))
+      let stored = try reportingLibraryErrors { () throws(LibraryError) in try dsl.addProtected(file) }
+      print("added \(stored)")
+    }
+  }
+}
+
+/// The release hook: archive the build into the store's DSL first (if it has one).
+func archivingHook(_ store: LoadsetStore, dsl: String?) -> ((LoadsetName) throws(StoreError) -> Void)? {
+  guard let dsl else { return nil }
+  return { (build) throws(StoreError) in
+    do throws(LibraryError) {
+      let library = try DSL.open(at: dsl)
+      if library.isArchived(build) { return }
+      let outcome = try library.archive(build, from: store)
+      print("archived \(build.fileName): \(outcome.archivePath)" + (outcome.tag.map { " (tag \($0))" } ?? ""))
+    } catch {
+      throw StoreError(.store, "release refused: archiving \(build.fileName) into the DSL failed: \(error.message)")
+    }
+  }
+}
+
+/// Records `PROD-VERSION-yyyymmdd` for the build that just became current (a warning on failure:
+/// the move is done).
+func recordProductionTag(_ store: LoadsetStore, dsl: String?, build: String) {
+  guard let dsl, let name = try? LoadsetName(parsing: build) else { return }
+  do throws(LibraryError) {
+    let library = try DSL.open(at: dsl)
+    guard library.isArchived(name) else {
+      print("note: \(build) is not archived in \(dsl); no PROD tag")
+      return
+    }
+    print("tag \(try library.recordTag("PROD", for: name))")
+  } catch {
+    StandardStreams.writeError("loadsmith: warning: could not record the PROD tag: \(error.message)\n")
+  }
+}
+
+func isMissingOrEmptyDirectory(_ path: String) -> Bool {
+  guard let dir = opendir(path) else { return errno == ENOENT }
+  defer { closedir(dir) }
+  while let ent = readdir(dir) {
+    let name = withUnsafeBytes(of: ent.pointee.d_name) { String(cString: $0.baseAddress!.assumingMemoryBound(to: CChar.self)) }
+    if name != "." && name != ".." { return false }
+  }
+  return true
+}

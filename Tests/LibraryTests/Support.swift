@@ -1,0 +1,100 @@
+import Foundation
+import Testing
+
+/// Runs the freshly built `loadsmith` and manages scratch stores and DSLs (copied from StoreTests).
+enum CLI {
+  static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    .deletingLastPathComponent().deletingLastPathComponent()
+  static let fixtures = packageRoot.appendingPathComponent("fixtures/staging").path
+
+  static let binary: String = {
+    var exe = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+    if let link = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
+      exe = URL(fileURLWithPath: link)
+    }
+    var dir = exe.deletingLastPathComponent()
+    while dir.path != "/" {
+      let candidate = dir.appendingPathComponent("loadsmith")
+      if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate.path }
+      dir = dir.deletingLastPathComponent()
+    }
+    return "loadsmith"
+  }()
+
+  struct Result {
+    var status: Int32
+    var out: String
+    var err: String
+  }
+
+  @discardableResult
+  static func run(_ args: [String], store: String? = nil, env: [String: String] = [:]) throws -> Result {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: binary)
+    p.arguments = args
+    var environment = ProcessInfo.processInfo.environment
+    environment.removeValue(forKey: "LOADSMITH_FAULT")
+    environment.removeValue(forKey: "LOADSMITH_FAULT_TRACE")
+    if let store { environment["LOADSMITH_STORE"] = store }
+    for (k, v) in env { environment[k] = v }
+    p.environment = environment
+    let out = Pipe(), err = Pipe()
+    p.standardOutput = out
+    p.standardError = err
+    p.standardInput = FileHandle.nullDevice
+    try p.run()
+    let o = out.fileHandleForReading.readDataToEndOfFile()
+    let e = err.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    return Result(status: p.terminationStatus, out: String(decoding: o, as: UTF8.self), err: String(decoding: e, as: UTF8.self))
+  }
+
+  /// Runs and expects exit 0.
+  @discardableResult
+  static func ok(_ args: [String], store: String, sourceLocation: SourceLocation = #_sourceLocation) throws -> String {
+    let r = try run(args, store: store)
+    #expect(r.status == 0, "loadsmith \(args.joined(separator: " ")): \(r.err)\(r.out)", sourceLocation: sourceLocation)
+    return r.out
+  }
+
+  static func shell(_ command: String) throws {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: "/bin/sh")
+    p.arguments = ["-c", command]
+    try p.run()
+    p.waitUntilExit()
+  }
+
+  /// A new scratch directory holding `staging/` (a copy of fixtures/staging) and an initialized `store/`.
+  static func scratch(_ label: String) throws -> (dir: String, staging: String, store: String) {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("loadsmith-\(label)-\(getpid())-\(UUID().uuidString.prefix(8))").path
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    try shell("cp -R '\(fixtures)' '\(dir)/staging'")
+    let store = dir + "/store"
+    try ok(["init", store], store: store)
+    return (dir, dir + "/staging", store)
+  }
+
+  static func remove(_ dir: String) { try? FileManager.default.removeItem(atPath: dir) }
+
+  /// Runs a shell command and returns its status and output.
+  @discardableResult
+  static func sh(_ command: String) throws -> Result {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: "/bin/sh")
+    p.arguments = ["-c", command]
+    let out = Pipe(), err = Pipe()
+    p.standardOutput = out
+    p.standardError = err
+    try p.run()
+    let o = out.fileHandleForReading.readDataToEndOfFile()
+    let e = err.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    return Result(status: p.terminationStatus, out: String(decoding: o, as: UTF8.self), err: String(decoding: e, as: UTF8.self))
+  }
+
+  /// Every entry below `root`: kind, mode, size and path, then each file's sha1 (for "identical").
+  static func tree(_ root: String) throws -> String {
+    try sh("cd '\(root)' && find . -mindepth 1 -printf '%y %m %s %p\\n' | LC_ALL=C sort && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 -r sha1sum").out
+  }
+}
