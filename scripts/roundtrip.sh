@@ -64,6 +64,14 @@ run log
 step "verify the whole store"
 run verify
 
+step "radmind's lcksum -n (Loadsmith's byte-compatible front end) verifies every bin and cfg loadset"
+for t in "$LOADSMITH_STORE"/transcript/*.T; do
+    [ -L "$t" ] && continue                       # pointers: their targets are checked
+    case "$(basename "$t")" in *-neg-*) continue ;; esac   # neg loadsets store zero-length files
+    printf '$ lcksum -n -c sha1 -D STORE transcript/%s\n' "$(basename "$t")"
+    "$LOADSMITH" lcksum -n -c sha1 -D "$LOADSMITH_STORE" "$t"
+done
+
 step "the DSL: archive the stable cfg, list (tags), verify every archive"
 run archive was-apache-cfg-stable
 run dsl list

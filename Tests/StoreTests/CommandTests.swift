@@ -48,6 +48,32 @@ import Testing
     #expect(FileManager.default.fileExists(atPath: s.store + "/file/was-apache-cfg-0001.T/etc/httpd/conf/httpd.conf"))
   }
 
+  @Test("radmind's lcksum -n (our byte-compatible front end) verifies every bin and cfg loadset of a store")
+  func lcksumVerifiesStore() throws {
+    let s = try Self.released("lcksum")
+    defer { CLI.remove(s.dir) }
+    try CLI.ok(["capture", s.staging, "--loadset", "was-apache-cfg", "--node", "/etc/httpd/conf"], store: s.store)
+    try CLI.ok(["capture", s.staging, "--loadset", "was-apache-cfg", "--node", "/etc/httpd/conf", "--relative"], store: s.store)
+    let names = try FileManager.default.contentsOfDirectory(atPath: s.store + "/transcript").sorted()
+    var checked = 0
+    for name in names where !name.contains("-neg-") {
+      let path = s.store + "/transcript/" + name
+      if (try? FileManager.default.destinationOfSymbolicLink(atPath: path)) != nil { continue }  // pointers
+      let r = try CLI.run(["lcksum", "-n", "-c", "sha1", "-D", s.store, path])
+      #expect(r.status == 0, "\(name): \(r.out)\(r.err)")
+      #expect(r.out == "\(name): verified\n")
+      checked += 1
+    }
+    #expect(checked == 5)  // two nodes and the build of 001.001, two cfg snapshots
+    // And it notices a flipped byte, as radmind's would.
+    let victim = s.store + "/file/\(Self.bin)-001.001-node1.T/usr/local/apache/htdocs/index.html"
+    var bytes = try Data(contentsOf: URL(fileURLWithPath: victim))
+    bytes[0] ^= 0x20
+    try bytes.write(to: URL(fileURLWithPath: victim))
+    let bad = try CLI.run(["lcksum", "-n", "-c", "sha1", "-D", s.store, s.store + "/transcript/\(Self.bin)-001.001-node1.T"])
+    #expect(bad.status == 1 && bad.out.contains("checksum wrong"))
+  }
+
   @Test("release, rollback, last-known-good, status --json, log, diff, command write")
   func lifecycle() throws {
     let s = try Self.released("lifecycle")
