@@ -56,9 +56,11 @@ let package = Package(
     .testTarget(name: "HashingTests", dependencies: ["Hashing"]),
     .testTarget(name: "CaptureTests", dependencies: ["Capture", "RadmindFormat", "TranscriptIO"]),
     .testTarget(name: "LoadsetsTests", dependencies: ["Loadsets", "RadmindFormat", "TranscriptIO", "Hashing"]),
-    .testTarget(name: "StoreTests", dependencies: ["Store", "RadmindFormat", "TranscriptIO", "Hashing", "loadsmith"]),
+    // Runs the built `loadsmith` in scratch stores; shared by the store, library and conformance tests.
+    .target(name: "StoreTestSupport", path: "Tests/StoreTestSupport"),
+    .testTarget(name: "StoreTests", dependencies: ["Store", "RadmindFormat", "TranscriptIO", "Hashing", "loadsmith", "StoreTestSupport"]),
     .testTarget(name: "ArchiveTests", dependencies: ["Archive"]),
-    .testTarget(name: "ConformanceTests", dependencies: ["loadsmith", "RadmindTools"]),
-    .testTarget(name: "LibraryTests", dependencies: ["Library", "loadsmith"]),
+    .testTarget(name: "ConformanceTests", dependencies: ["loadsmith", "RadmindTools", "StoreTestSupport"]),
+    .testTarget(name: "LibraryTests", dependencies: ["Library", "loadsmith", "StoreTestSupport"]),
   ]
 )

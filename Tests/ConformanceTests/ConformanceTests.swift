@@ -1,5 +1,6 @@
 import Foundation
 import RadmindTools
+import StoreTestSupport
 import Testing
 
 /// Replays every case of ../shared/conformance (recorded from radmind's own tools) through
@@ -52,19 +53,7 @@ enum Corpus {
   }
 
   /// The freshly built `loadsmith`, next to the test bundle.
-  static let binary: URL = {
-    var exe = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-    if let link = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
-      exe = URL(fileURLWithPath: link)
-    }
-    var dir = exe.deletingLastPathComponent()
-    while dir.path != "/" {
-      let candidate = dir.appendingPathComponent("loadsmith")
-      if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-      dir = dir.deletingLastPathComponent()
-    }
-    return exe
-  }()
+  static var binary: URL { URL(fileURLWithPath: CLI.binary) }
 
   /// A directory of symlinks named after radmind's tools, all pointing at `loadsmith`.
   static let toolDirectory: URL = {

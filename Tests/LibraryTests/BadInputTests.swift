@@ -1,4 +1,5 @@
 import Foundation
+import StoreTestSupport
 import Testing
 
 /// Damaged archives and manifests: clear error, non-zero exit, nothing restored, nothing left.

@@ -1,4 +1,5 @@
 import Foundation
+import StoreTestSupport
 import Testing
 
 /// A store with a DSL, captured and released: the state most DSL tests start from.

@@ -1,4 +1,5 @@
 import Foundation
+import StoreTestSupport
 import Testing
 
 /// Kills each writing command at every step boundary (LOADSMITH_FAULT), then checks that the next

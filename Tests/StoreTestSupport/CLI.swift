@@ -1,13 +1,14 @@
 import Foundation
 import Testing
 
-/// Runs the freshly built `loadsmith` and manages scratch stores and DSLs (copied from StoreTests).
-enum CLI {
-  static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+/// Runs the freshly built `loadsmith` and manages scratch stores and DSLs: shared by the store,
+/// library and conformance tests.
+public enum CLI {
+  public static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
     .deletingLastPathComponent().deletingLastPathComponent()
-  static let fixtures = packageRoot.appendingPathComponent("fixtures/staging").path
+  public static let fixtures = packageRoot.appendingPathComponent("fixtures/staging").path
 
-  static let binary: String = {
+  public static let binary: String = {
     var exe = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
     if let link = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
       exe = URL(fileURLWithPath: link)
@@ -21,14 +22,14 @@ enum CLI {
     return "loadsmith"
   }()
 
-  struct Result {
-    var status: Int32
-    var out: String
-    var err: String
+  public struct Result {
+    public var status: Int32
+    public var out: String
+    public var err: String
   }
 
   @discardableResult
-  static func run(_ args: [String], store: String? = nil, env: [String: String] = [:]) throws -> Result {
+  public static func run(_ args: [String], store: String? = nil, env: [String: String] = [:]) throws -> Result {
     let p = Process()
     p.executableURL = URL(fileURLWithPath: binary)
     p.arguments = args
@@ -51,13 +52,13 @@ enum CLI {
 
   /// Runs and expects exit 0.
   @discardableResult
-  static func ok(_ args: [String], store: String, sourceLocation: SourceLocation = #_sourceLocation) throws -> String {
+  public static func ok(_ args: [String], store: String, sourceLocation: SourceLocation = #_sourceLocation) throws -> String {
     let r = try run(args, store: store)
     #expect(r.status == 0, "loadsmith \(args.joined(separator: " ")): \(r.err)\(r.out)", sourceLocation: sourceLocation)
     return r.out
   }
 
-  static func shell(_ command: String) throws {
+  public static func shell(_ command: String) throws {
     let p = Process()
     p.executableURL = URL(fileURLWithPath: "/bin/sh")
     p.arguments = ["-c", command]
@@ -66,7 +67,7 @@ enum CLI {
   }
 
   /// A new scratch directory holding `staging/` (a copy of fixtures/staging) and an initialized `store/`.
-  static func scratch(_ label: String) throws -> (dir: String, staging: String, store: String) {
+  public static func scratch(_ label: String) throws -> (dir: String, staging: String, store: String) {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("loadsmith-\(label)-\(getpid())-\(UUID().uuidString.prefix(8))").path
     try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
     try shell("cp -R '\(fixtures)' '\(dir)/staging'")
@@ -75,11 +76,49 @@ enum CLI {
     return (dir, dir + "/staging", store)
   }
 
-  static func remove(_ dir: String) { try? FileManager.default.removeItem(atPath: dir) }
+  public static func remove(_ dir: String) { try? FileManager.default.removeItem(atPath: dir) }
+
+  /// What a client could observe: published transcripts and pointers, file-directory entries,
+  /// command files, last-known-good (no timestamps or metadata).
+  public static func signature(_ store: String) throws -> String {
+    var out: [String] = []
+    let fm = FileManager.default
+    for dir in ["transcript", "file", "command", ".loadsmith/lkg"] {
+      for name in try fm.contentsOfDirectory(atPath: store + "/" + dir).sorted() {
+        let path = store + "/" + dir + "/" + name
+        if let target = try? fm.destinationOfSymbolicLink(atPath: path) {
+          out.append("\(dir)/\(name) -> \(target)")
+        } else if dir == "command" || dir == ".loadsmith/lkg" || dir == "transcript" {
+          out.append("\(dir)/\(name): \(String(decoding: fm.contents(atPath: path) ?? Data(), as: UTF8.self))")
+        } else {
+          out.append("\(dir)/\(name)")
+        }
+      }
+    }
+    return out.joined(separator: "\n")
+  }
+
+  /// Every file below `store` with its contents' hash (for "store unchanged").
+  public static func fullSnapshot(_ store: String) throws -> [String: String] {
+    var out: [String: String] = [:]
+    let fm = FileManager.default
+    guard let e = fm.enumerator(atPath: store) else { return out }
+    for case let rel as String in e {
+      let path = store + "/" + rel
+      if let target = try? fm.destinationOfSymbolicLink(atPath: path) {
+        out[rel] = "-> " + target
+      } else if let data = fm.contents(atPath: path) {
+        out[rel] = String(data.hashValue) + ":" + String(data.count)
+      } else {
+        out[rel] = "dir"
+      }
+    }
+    return out
+  }
 
   /// Runs a shell command and returns its status and output.
   @discardableResult
-  static func sh(_ command: String) throws -> Result {
+  public static func sh(_ command: String) throws -> Result {
     let p = Process()
     p.executableURL = URL(fileURLWithPath: "/bin/sh")
     p.arguments = ["-c", command]
@@ -94,7 +133,7 @@ enum CLI {
   }
 
   /// Every entry below `root`: kind, mode, size and path, then each file's sha1 (for "identical").
-  static func tree(_ root: String) throws -> String {
+  public static func tree(_ root: String) throws -> String {
     try sh("cd '\(root)' && find . -mindepth 1 -printf '%y %m %s %p\\n' | LC_ALL=C sort && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 -r sha1sum").out
   }
 }
