@@ -19,5 +19,13 @@ let package = Package(
       ],
       path: "Benchmarks/TranscriptBenchmarks",
       plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]),
+    .executableTarget(
+      name: "HashBenchmarks",
+      dependencies: [
+        .product(name: "LoadsmithKit", package: "Loadsmith"),
+        .product(name: "Benchmark", package: "benchmark"),
+      ],
+      path: "Benchmarks/HashBenchmarks",
+      plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]),
   ]
 )
