@@ -39,6 +39,8 @@ public struct ExternalSorter: ~Copyable {
     var keys = ByteArena()
     var lines = ByteArena()
     var records: [Record] = []
+    /// Set by ``sort(order:)``; a chunk the filling thread sorted is only written by the spiller.
+    var isSorted = false
 
     var bytes: Int { keys.count + lines.count + records.count * MemoryLayout<Record>.stride }
 
@@ -56,6 +58,7 @@ public struct ExternalSorter: ~Copyable {
     /// Sorts the records. Keys in one chunk often share a long prefix (`/usr/local/...`), so
     /// the 8-byte numeric prefix is taken after the chunk's common prefix.
     mutating func sort(order: PathOrder) {
+      isSorted = true
       guard let first = records.first else { return }
       let linesBase = lines.base, keysBase = keys.base
       let tag = ExternalSorter.inLineArena
@@ -176,7 +179,12 @@ public struct ExternalSorter: ~Copyable {
   /// Hands the full chunk to the spilling thread (waiting while the previous one is still being
   /// written) and starts a fresh one.
   private mutating func spillInBackground() throws(SystemError) {
-    spills.inFlight.wait()
+    if spills.inFlight.wait(timeout: .now()) == .timedOut {
+      // The spilling thread is still busy with the previous chunk: sort this one here rather
+      // than wait idle (sorting is the larger half of the work; this keeps both cores busy).
+      chunk.sort(order: order)
+      spills.inFlight.wait()
+    }
     if let failure = spills.state.withLock({ $0.failure }) {
       spills.inFlight.signal()
       throw failure
@@ -190,7 +198,7 @@ public struct ExternalSorter: ~Copyable {
     let order = self.order, directory = temporaryDirectory, spills = self.spills
     spills.queue.async {
       var full = full
-      full.sort(order: order)
+      if !full.isSorted { full.sort(order: order) }
       do throws(SystemError) {
         let fd = try full.spill(in: directory)
         spills.state.withLock { $0.runs.append(fd) }
@@ -200,6 +208,7 @@ public struct ExternalSorter: ~Copyable {
       full.keys.count = 0
       full.lines.count = 0
       full.records.removeAll(keepingCapacity: true)
+      full.isSorted = false
       let emptied = full
       spills.state.withLock { state in
         if let old = state.spare { old.free() }
@@ -220,24 +229,36 @@ public struct ExternalSorter: ~Copyable {
       return (state.runs, state.failure)
     }
     if let failure { throw failure }
-    chunk.sort(order: order)
-    if runs.isEmpty {
-      for r in chunk.records {
-        output.bytes.append(contentsOf: chunk.lines.slice(Int(r.lineOffset), Int(r.lineLength)))
-        try output.flushIfFull()
+    // The last chunk stays in memory: its two halves are sorted on both threads and join the
+    // merge as two more sorted sources (they share the chunk's arenas).
+    let half = chunk.records.count / 2
+    var low = chunk, high = chunk
+    low.records = Array(chunk.records[..<half])
+    high.records = Array(chunk.records[half...])
+    chunk.records = []
+    if half >= 4096 {
+      let done = DispatchSemaphore(value: 0)
+      nonisolated(unsafe) var lowSorted = low
+      let order = self.order
+      spills.queue.async {
+        lowSorted.sort(order: order)
+        done.signal()
       }
-      return
+      high.sort(order: order)
+      done.wait()
+      low = lowSorted
+    } else {
+      low.sort(order: order)
+      high.sort(order: order)
     }
-    // The last chunk stays in memory and joins the merge as one more sorted source.
     let perRun = max(64 << 10, min(1 << 20, memoryBudget / max(1, runs.count)))
     var sources: [RunReader] = []
     for fd in runs {
       lseek(fd, 0, SEEK_SET)
       sources.append(RunReader(fd: fd, bufferSize: perRun, order: order))
     }
-    let last = chunk
-    if !last.records.isEmpty {
-      sources.append(RunReader(chunk: last, order: order))
+    for part in [low, high] where !part.records.isEmpty {
+      sources.append(RunReader(chunk: part, order: order))
     }
     // A binary min-heap of the sources by their current record.
     var heap: [RunReader] = []
