@@ -16,13 +16,38 @@
 /// * With `caseInsensitive`, A–Z fold to a–z in literal, set and alternative comparisons.
 ///
 /// Where radmind reads past the end of the path (`?` or `[set]` at the end), this returns false.
+///
+/// radmind's backtracking is exponential in the number of `*`s (a pattern such as `*a*a*a*a*b`
+/// on a long path). The answer for a (pattern position, path position) pair never changes, so
+/// after a budget of backtracking steps the match restarts with a table of the pairs already
+/// known to fail: same answers, polynomial time (found by fuzzing: one input took 130 s).
 public enum Wildcard {
   public static func matches(_ pattern: [UInt8], _ path: [UInt8], caseInsensitive: Bool = false) -> Bool {
     pattern.withUnsafeBytes { w in
       path.withUnsafeBytes { p in
-        match(w, 0, p, 0, caseInsensitive)
+        var state = Backtracking(memo: nil, steps: 0)
+        if let answer = match(w, 0, p, 0, caseInsensitive, &state) { return answer }
+        // Over budget: again, remembering failed pairs.
+        let width = p.count + 1
+        let table = UnsafeMutableBufferPointer<Bool>.allocate(capacity: (w.count + 1) * width)
+        table.initialize(repeating: false)
+        defer { table.deallocate() }
+        state = Backtracking(memo: Memo(failed: table, width: width), steps: 0)
+        return match(w, 0, p, 0, caseInsensitive, &state) ?? false
       }
     }
+  }
+
+  struct Memo {
+    let failed: UnsafeMutableBufferPointer<Bool>
+    let width: Int
+  }
+
+  struct Backtracking {
+    var memo: Memo?
+    var steps: Int
+    /// Backtracking steps allowed before the memo table is worth its allocation.
+    static let budget = 20_000
   }
 
   @inline(__always)
@@ -41,8 +66,22 @@ public enum Wildcard {
     return (value, j)
   }
 
+  /// The match of `w[wi0...]` against `p[pi0...]`; nil when the step budget ran out (no memo).
   static func match(_ w: UnsafeRawBufferPointer, _ wi0: Int, _ p: UnsafeRawBufferPointer, _ pi0: Int,
-                    _ ci: Bool) -> Bool {
+                    _ ci: Bool, _ state: inout Backtracking) -> Bool? {
+    if let memo = state.memo {
+      if memo.failed[wi0 * memo.width + pi0] { return false }
+      guard let answer = matchOnce(w, wi0, p, pi0, ci, &state) else { return nil }
+      if !answer { memo.failed[wi0 * memo.width + pi0] = true }
+      return answer
+    }
+    state.steps += 1
+    if state.steps > Backtracking.budget { return nil }
+    return matchOnce(w, wi0, p, pi0, ci, &state)
+  }
+
+  static func matchOnce(_ w: UnsafeRawBufferPointer, _ wi0: Int, _ p: UnsafeRawBufferPointer, _ pi0: Int,
+                        _ ci: Bool, _ state: inout Backtracking) -> Bool? {
     var wi = wi0, pi = pi0
     let wn = w.count, pn = p.count
     while true {
@@ -53,7 +92,8 @@ public enum Wildcard {
         if wi == wn { return true }
         var k = pi
         while k < pn {
-          if match(w, wi, p, k, ci) { return true }
+          guard let answer = match(w, wi, p, k, ci, &state) else { return nil }
+          if answer { return true }
           k += 1
         }
         return false
@@ -112,7 +152,10 @@ public enum Wildcard {
               if fold(w[altStart + k], ci) != fold(p[pi + k], ci) { same = false; break }
               k += 1
             }
-            if same && match(w, close + 1, p, pi + len, ci) { return true }
+            if same {
+              guard let answer = match(w, close + 1, p, pi + len, ci, &state) else { return nil }
+              if answer { return true }
+            }
           }
           altStart = altEnd + 1
         }
