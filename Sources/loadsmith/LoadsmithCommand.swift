@@ -7,8 +7,7 @@ struct LoadsmithCommand: ParsableCommand {
     commandName: "loadsmith",
     abstract: "Build, version, promote, roll back and archive radmind loadsets.",
     discussion: """
-      Also answers to radmind's tool names: `loadsmith lsort ...` (or a symlink named lsort)
-      behaves exactly as radmind's lsort, with radmind's options, output and exit codes.
+      Also answers to radmind's tool names: `loadsmith lsort ...` (or a symlink named lsort) behaves exactly as radmind's lsort, with radmind's options, output and exit codes; likewise fsdiff, lmerge, lcksum and twhich (`loadsmith help TOOL` says where Loadsmith departs from radmind).
       """,
     subcommands: [
       Check.self, Diff.self, Concat.self, Name.self, Init.self, CaptureCommand.self, BuildCommand.self, Release.self,
