@@ -15,6 +15,21 @@ protocol ByteSink: AnyObject {
   func finish() throws(ArchiveError)
 }
 
+extension ByteSink {
+  /// Appends `bytes` by filling the sink's lent buffer as often as needed.
+  func write(_ bytes: UnsafeRawBufferPointer) throws(ArchiveError) {
+    var offset = 0
+    while offset < bytes.count {
+      let n = try fill(limit: bytes.count - offset) { space in
+        let n = min(space.count, bytes.count - offset)
+        space.baseAddress!.copyMemory(from: bytes.baseAddress! + offset, byteCount: n)
+        return n
+      }
+      offset += n
+    }
+  }
+}
+
 /// A buffered sink that writes the stream as is (an uncompressed tar).
 final class PlainFileSink: ByteSink {
   private let fd: CInt
@@ -28,18 +43,6 @@ final class PlainFileSink: ByteSink {
     buffer = .allocate(byteCount: bufferSize, alignment: 64)
   }
   deinit { buffer.deallocate() }
-
-  func write(_ bytes: UnsafeRawBufferPointer) throws(ArchiveError) {
-    var offset = 0
-    while offset < bytes.count {
-      let n = try fill(limit: bytes.count - offset) { space in
-        let n = min(space.count, bytes.count - offset)
-        space.baseAddress!.copyMemory(from: bytes.baseAddress! + offset, byteCount: n)
-        return n
-      }
-      offset += n
-    }
-  }
 
   func fill(limit: Int, _ body: (UnsafeMutableRawBufferPointer) throws(ArchiveError) -> Int) throws(ArchiveError) -> Int {
     if used == buffer.count { try flush() }

@@ -44,18 +44,6 @@ final class ParallelGzipWriter: ByteSink {
 
   deinit { pool.shutdown() }
 
-  func write(_ bytes: UnsafeRawBufferPointer) throws(ArchiveError) {
-    var offset = 0
-    while offset < bytes.count {
-      let n = try fill(limit: bytes.count - offset) { space in
-        let n = min(space.count, bytes.count - offset)
-        space.baseAddress!.copyMemory(from: bytes.baseAddress! + offset, byteCount: n)
-        return n
-      }
-      offset += n
-    }
-  }
-
   func fill(limit: Int, _ body: (UnsafeMutableRawBufferPointer) throws(ArchiveError) -> Int) throws(ArchiveError) -> Int {
     if finished { throw .writerClosed }
     if current.length == pool.blockSize { try submitCurrent(isLast: false) }

@@ -1,3 +1,5 @@
+import Store
+
 /// What the DSL records beside each archive (`NAME-VERSION.manifest.json`): enough to check the
 /// archive without the store it came from.
 ///
@@ -102,27 +104,8 @@ enum JSONValue: Sendable, Equatable {
 enum JSON {
   struct ParseError: Error { var reason: String }
 
-  /// A JSON string literal; control characters, quotes and backslashes escaped.
-  static func quote(_ s: String) -> String {
-    var out = "\""
-    for u in s.unicodeScalars {
-      switch u {
-      case "\"": out += "\\\""
-      case "\\": out += "\\\\"
-      case "\n": out += "\\n"
-      case "\t": out += "\\t"
-      case "\r": out += "\\r"
-      default:
-        if u.value < 0x20 {
-          let hex = String(u.value, radix: 16)
-          out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-        } else {
-          out.unicodeScalars.append(u)
-        }
-      }
-    }
-    return out + "\""
-  }
+  /// A JSON string literal (the store's one quoter).
+  static func quote(_ s: String) -> String { JSONText.quote(s) }
 
   /// Parses `{"key": "string" | integer, ...}`; nested values are refused.
   static func parseFlatObject(_ bytes: [UInt8]) throws(ParseError) -> [String: JSONValue] {

@@ -60,21 +60,7 @@ public struct StoreStatus: Sendable {
   }
 
   public var json: String {
-    func q(_ s: String?) -> String {
-      guard let s else { return "null" }
-      var out = "\""
-      for u in s.unicodeScalars {
-        switch u {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\t": out += "\\t"
-        default:
-          if u.value < 0x20 { out += "\\u00" + (u.value < 16 ? "0" : "") + String(u.value, radix: 16) } else { out.unicodeScalars.append(u) }
-        }
-      }
-      return out + "\""
-    }
+    func q(_ s: String?) -> String { s.map(JSONText.quote) ?? "null" }
     func n<T: BinaryInteger>(_ v: T?) -> String { v.map { String($0) } ?? "null" }
     func loadset(_ l: Loadset) -> String {
       "{\"name\":\(q(l.name)),\"version\":\(q(l.version)),\"node\":\(q(l.node)),\"nodes\":[\(l.nodes.map(q).joined(separator: ","))],\"files\":\(n(l.files)),\"bytes\":\(n(l.bytes)),\"digest\":\(q(l.digest)),\"created\":\(q(l.created))}"
