@@ -22,14 +22,12 @@ public func lsortMain(_ ctx: ToolContext) -> Int32 {
     switch event {
     case .option("I", _): caseInsensitive = true
     case .option("o", let arg?):
-      // radmind opens -o while parsing options: report an unopenable file the same way, but
-      // create nothing new and truncate nothing until the sorted output is complete.
-      let fd = open(arg, O_WRONLY | O_CREAT | O_CLOEXEC, 0o666)
-      if fd < 0 {
-        ctx.error("\(arg): \(String(cString: strerror(errno)))\n")
+      // radmind opens -o while parsing options: report an unwritable file the same way, but
+      // create nothing and truncate nothing until the sorted output is complete.
+      if let problem = unwritableOutput(arg) {
+        ctx.error("\(arg): \(String(cString: strerror(problem)))\n")
         return 1
       }
-      close(fd)
       outputPath = arg
     case .option("V", _):
       ctx.out("\(radmindVersion)\n")
@@ -99,4 +97,18 @@ public func lsortMain(_ ctx: ToolContext) -> Int32 {
     return 1
   }
   return 0
+}
+
+/// The errno radmind's `fopen(path, "w")` would fail with, found without creating or truncating
+/// anything: an existing file is opened for writing (no truncation), a new one needs a writable
+/// directory.
+func unwritableOutput(_ path: String) -> Int32? {
+  let fd = open(path, O_WRONLY | O_CLOEXEC)
+  if fd >= 0 {
+    close(fd)
+    return nil
+  }
+  guard errno == ENOENT else { return errno }
+  let directory = AtomicFile.split(path).directory
+  return access(directory, W_OK | X_OK) == 0 ? nil : errno
 }
