@@ -58,7 +58,7 @@ let package = Package(
     .testTarget(name: "LoadsetsTests", dependencies: ["Loadsets", "RadmindFormat", "TranscriptIO", "Hashing"]),
     // Runs the built `loadsmith` in scratch stores; shared by the store, library and conformance tests.
     .target(name: "StoreTestSupport", path: "Tests/StoreTestSupport"),
-    .testTarget(name: "StoreTests", dependencies: ["Store", "RadmindFormat", "TranscriptIO", "Hashing", "loadsmith", "StoreTestSupport"]),
+    .testTarget(name: "StoreTests", dependencies: ["Store", "RadmindFormat", "TranscriptIO", "Hashing", "loadsmith", "StoreTestSupport", "RadmindTools"]),
     .testTarget(name: "ArchiveTests", dependencies: ["Archive"]),
     .testTarget(name: "ConformanceTests", dependencies: ["loadsmith", "RadmindTools", "StoreTestSupport"]),
     .testTarget(name: "LibraryTests", dependencies: ["Library", "loadsmith", "StoreTestSupport"]),

@@ -49,7 +49,7 @@ public func fsdiffMain(_ ctx: ToolContext) -> Int32 {
       options.mode = .applicable
     case .option("t", _): options.ignoreTime = true
     case .option("V", _):
-      ctx.out("\(radmindVersion)\nsha1\nsha\nmd5\nmd2\ndss1\nmdc2\nripemd160\n")
+      ctx.out("\(loadsmithVersion)\nsha1\nsha\nmd5\nmd2\ndss1\nmdc2\nripemd160\n")
       try? ctx.stdout.flush()
       return 0
     case .option("W", _): options.warnExcludes = true

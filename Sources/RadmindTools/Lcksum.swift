@@ -34,7 +34,7 @@ public func lcksumMain(_ ctx: ToolContext) -> Int32 {
     case .option("n", _): verifyOnly = true
     case .option("q", _): quiet = true
     case .option("V", _):
-      ctx.out("\(radmindVersion)\n")
+      ctx.out("\(loadsmithVersion)\n")
       for name in radmindChecksumList { ctx.out("\(name)\n") }
       try? ctx.stdout.flush()
       return 0

@@ -24,7 +24,7 @@ public func lmergeMain(_ ctx: ToolContext) -> Int32 {
       let mask = strtol(arg, nil, 0)
       if errno != 0 { errors += 1 } else { umask(mode_t(truncatingIfNeeded: mask)) }
     case .option("V", _):
-      ctx.out("\(radmindVersion)\n")
+      ctx.out("\(loadsmithVersion)\n")
       try? ctx.stdout.flush()
       return 0
     case .option("v", _): o.verbose = true

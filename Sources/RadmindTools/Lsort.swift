@@ -4,9 +4,6 @@ import Glibc
 import RadmindFormat
 import TranscriptIO
 
-/// The version string radmind's `-V` prints for the reference build.
-public let radmindVersion = "internal"
-
 /// `lsort [-IV] [-o file] [files...]` exactly as radmind (spec §10.1): every input's lines are
 /// keyed by their decoded path (the token after the type, skipping a `+`/`-` token), blank and
 /// comment lines dropped, lines written verbatim in path order, ties in reverse input order.
@@ -30,7 +27,7 @@ public func lsortMain(_ ctx: ToolContext) -> Int32 {
       }
       outputPath = arg
     case .option("V", _):
-      ctx.out("\(radmindVersion)\n")
+      ctx.out("\(loadsmithVersion)\n")
       try? ctx.stdout.flush()
       return 0
     default:

@@ -20,7 +20,7 @@ public func twhichMain(_ ctx: ToolContext) -> Int32 {
     case .option("r", _): o.recursive = true
     case .option("s", _): server = true
     case .option("V", _):
-      ctx.out("\(radmindVersion)\n")
+      ctx.out("\(loadsmithVersion)\n")
       try? ctx.stdout.flush()
       return 0
     default:

@@ -1,4 +1,5 @@
 import ArgumentParser
+import RadmindTools
 
 /// Loadsmith's own command line. radmind's tools (fsdiff, lmerge, lcksum, lsort, twhich) are
 /// dispatched before this parser runs, with radmind's own option handling.
@@ -9,6 +10,7 @@ struct LoadsmithCommand: ParsableCommand {
     discussion: """
       Also answers to radmind's tool names: `loadsmith lsort ...` (or a symlink named lsort) behaves exactly as radmind's lsort, with radmind's options, output and exit codes; likewise fsdiff, lmerge, lcksum and twhich (`loadsmith help TOOL` says where Loadsmith departs from radmind).
       """,
+    version: loadsmithVersion,
     subcommands: [
       Check.self, Diff.self, Concat.self, Name.self, Init.self, CaptureCommand.self, BuildCommand.self, Release.self,
       Promote.self, Rollback.self, Status.self, Log.self, Verify.self, CommandGroup.self, Hash.self,

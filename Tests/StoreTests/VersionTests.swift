@@ -1,0 +1,22 @@
+import RadmindTools
+import StoreTestSupport
+import Testing
+
+/// One version constant: `loadsmith --version` and the radmind front ends' `-V` first line.
+@Suite struct VersionTests {
+  @Test("loadsmith --version prints the version and exits 0")
+  func loadsmithVersionFlag() throws {
+    let r = try CLI.run(["--version"])
+    #expect(r.status == 0, "\(r.err)")
+    #expect(r.out == loadsmithVersion + "\n")
+  }
+
+  @Test("lsort -V and fsdiff -V start with the same version line")
+  func frontEndVersions() throws {
+    let lsort = try CLI.run(["lsort", "-V"])
+    #expect(lsort.status == 0)
+    #expect(lsort.out == loadsmithVersion + "\n")
+    let fsdiff = try CLI.run(["fsdiff", "-V"])
+    #expect(fsdiff.out.hasPrefix(loadsmithVersion + "\nsha1\n"))
+  }
+}
