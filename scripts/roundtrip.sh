@@ -9,6 +9,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 if [ -z "${LOADSMITH:-}" ]; then
+    scripts/install-deps.sh
     swift build --product loadsmith >&2
     LOADSMITH="$(swift build --show-bin-path)/loadsmith"
 fi
