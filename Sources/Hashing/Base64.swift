@@ -38,3 +38,37 @@ public enum Base64 {
     return out
   }
 }
+
+extension Base64 {
+  /// Decodes standard padded base64; nil for any other byte, a bad length or bad padding.
+  public static func decode<S: Collection>(_ text: S) -> [UInt8]? where S.Element == UInt8 {
+    guard text.count % 4 == 0 else { return nil }
+    var out: [UInt8] = []
+    out.reserveCapacity(text.count / 4 * 3)
+    var quad: [UInt32] = []
+    quad.reserveCapacity(4)
+    var padding = 0
+    for byte in text {
+      let value: UInt32
+      switch byte {
+      case UInt8(ascii: "A")...UInt8(ascii: "Z"): value = UInt32(byte - UInt8(ascii: "A"))
+      case UInt8(ascii: "a")...UInt8(ascii: "z"): value = UInt32(byte - UInt8(ascii: "a")) + 26
+      case UInt8(ascii: "0")...UInt8(ascii: "9"): value = UInt32(byte - UInt8(ascii: "0")) + 52
+      case UInt8(ascii: "+"): value = 62
+      case UInt8(ascii: "/"): value = 63
+      case UInt8(ascii: "="): padding += 1; value = 0
+      default: return nil
+      }
+      if padding > 0 && byte != UInt8(ascii: "=") { return nil }  // data after padding
+      quad.append(value)
+      if quad.count == 4 {
+        let v = quad[0] << 18 | quad[1] << 12 | quad[2] << 6 | quad[3]
+        out.append(UInt8(v >> 16)); out.append(UInt8(v >> 8 & 0xFF)); out.append(UInt8(v & 0xFF))
+        quad.removeAll(keepingCapacity: true)
+      }
+    }
+    guard padding <= 2 else { return nil }
+    out.removeLast(padding)
+    return out
+  }
+}
