@@ -21,10 +21,14 @@ public struct HistoryRecord: Sendable, Equatable {
   public var checksum: String
   /// The intent the record belongs to: records with one id were one logical step.
   public var intent: String
+  /// SHA-256 of the line before this record (``HistoryChain``); nil in records written before chaining.
+  public var link: String?
 
-  var line: String {
-    [time, user, host, event, name, from, to, checksum, intent].map(HistoryRecord.clean)
-      .joined(separator: "\t") + "\n"
+  /// The record's line without its LF.
+  var fieldsLine: String {
+    var fields = [time, user, host, event, name, from, to, checksum, intent].map(HistoryRecord.clean)
+    if let link { fields.append(link) }
+    return fields.joined(separator: "\t")
   }
 
   static func clean(_ s: String) -> String {
@@ -34,8 +38,9 @@ public struct HistoryRecord: Sendable, Equatable {
 
   init?(line: Substring) {
     let f = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
-    guard f.count == 9 else { return nil }
+    guard f.count == 9 || f.count == 10 else { return nil }
     (time, user, host, event, name, from, to, checksum, intent) = (f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8])
+    link = f.count == 10 ? f[9] : nil
   }
 
   init(event: String, name: String, from: String, to: String, checksum: String, intent: String) {
@@ -56,12 +61,18 @@ public struct HistoryRecord: Sendable, Equatable {
 }
 
 extension LoadsetStore {
-  /// Appends the intent's log actions as history records: one `write(2)` on an `O_APPEND`
-  /// descriptor, then `fsync`. The log is only ever appended to.
+  /// Appends the intent's log actions as history records, each chained to the line before it
+  /// (``HistoryChain``): one `write(2)` on an `O_APPEND` descriptor, then `fsync`. The log is only
+  /// ever appended to, and only by the lock holder.
   func appendHistory(_ intent: Intent) throws(StoreError) {
     var text = ""
+    var previous = try lastHistoryLine()
     for case .log(let event, let name, let from, let to, let checksum) in intent.actions {
-      text += HistoryRecord(event: event, name: name, from: from, to: to, checksum: checksum, intent: intent.id).line
+      var record = HistoryRecord(event: event, name: name, from: from, to: to, checksum: checksum, intent: intent.id)
+      record.link = HistoryChain.link(after: previous)
+      let line = record.fieldsLine
+      text += line + "\n"
+      previous = Array(line.utf8)
     }
     let fd = open(historyPath, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
     if fd < 0 { throw .system(SystemError("open", path: historyPath)) }
@@ -91,7 +102,8 @@ extension LoadsetStore {
     var buf = [UInt8](repeating: 0, count: tail)
     let n = buf.withUnsafeMutableBytes { pread(fd, $0.baseAddress!, tail, off_t(Int(st.st_size) - tail)) }
     guard n > 0 else { return false }
-    return String(decoding: buf[0..<n], as: UTF8.self).contains("\t" + id + "\n")
+    let tailText = String(decoding: buf[0..<n], as: UTF8.self)
+    return tailText.contains("\t" + id + "\n") || tailText.contains("\t" + id + "\t")
   }
 
   /// Every history record, oldest first (lines that do not parse are skipped).

@@ -97,6 +97,7 @@ extension LoadsetStore {
     if filter == nil, !inProgress, (try FileSystem.list(temporaryDirectory)).contains(where: { _ in true }) {
       report.problems.append(".loadsmith/tmp holds staging leftovers")
     }
+    if filter == nil { try checkHistoryChain(into: &report) }
     return report
   }
 

@@ -23,9 +23,15 @@ struct Log: ParsableCommand {
     abstract: "The history: every publish and pointer move with time, user, host, from, to and checksum.")
   @OptionGroup var options: StoreOptions
   @Argument(help: "Only records concerning this series, product, pointer or loadset.") var name: String?
+  @Flag(help: "Print only the newest record's hash (the head of the history chain), to keep elsewhere.") var head = false
 
   func run() throws {
     let store = try options.open()
+    if head {
+      let hash = try reportingStoreErrors { () throws(StoreError) in try store.historyHead() }
+      print(hash)
+      return
+    }
     let records = try reportingStoreErrors { () throws(StoreError) in try store.history() }
     for r in records where name.map({ r.concerns($0) }) ?? true {
       var line = "\(r.time)  \(r.user)@\(r.host)  \(r.event)  \(r.name)"

@@ -82,7 +82,8 @@ import Testing
     // The history: one publish and one dev move per capture, each move starting where the last ended.
     let log = try String(contentsOfFile: s.store + "/.loadsmith/history.log", encoding: .utf8)
     let records = log.split(separator: "\n").map { $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init) }
-    #expect(records.allSatisfy { $0.count == 9 })
+    #expect(records.allSatisfy { $0.count == 10 })  // nine fields and the chain link
+    #expect(try CLI.run(["verify"], store: s.store).status == 0)  // the chain holds under concurrent writers
     let publishes = records.filter { $0[3] == "publish" }.map { $0[4] }
     #expect(publishes == names)
     let moves = records.filter { $0[3] == "move" }
