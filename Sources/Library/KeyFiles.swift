@@ -1,0 +1,110 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Hashing
+
+/// Key files on disk: `NAME.key` (the private key, one line `NAME:BASE64`, mode 0600) and
+/// `NAME.pub` (the public key, one line `NAME:BASE64`), and the trusted-keys lists that name the
+/// public keys a DSL accepts.
+public enum KeyFiles {
+  /// Writes a new key pair into `directory`; refuses to overwrite either file.
+  public static func generate(name: String, directory: String) throws(LibraryError) -> (key: String, pub: String) {
+    let key: SigningKey
+    do { key = try SigningKey.generate(name: name) } catch { throw LibraryError(.usage, error.description) }
+    let keyPath = directory + "/" + name + ".key"
+    let pubPath = directory + "/" + name + ".pub"
+    for path in [keyPath, pubPath] where Posix.exists(path) {
+      throw LibraryError(.usage, "\(path) already exists; a key is never overwritten (for a rotation, give the new key a new name, e.g. the next number)")
+    }
+    try writeNew(keyPath, key.line + "\n", permissions: 0o600)
+    do {
+      try writeNew(pubPath, key.publicKey.line + "\n", permissions: 0o644)
+    } catch {
+      unlink(keyPath)
+      throw error
+    }
+    return (keyPath, pubPath)
+  }
+
+  /// Reads a private key file, refusing one that anyone but its owner can read or write.
+  public static func loadSigningKey(_ path: String) throws(LibraryError) -> SigningKey {
+    let text = try readKeyFile(path, what: "private key") { st throws(LibraryError) in
+      if st.st_mode & 0o077 != 0 {
+        throw LibraryError(.usage, "\(path): private key is accessible by others (mode \(String(st.st_mode & 0o777, radix: 8))); run chmod 600 \(path)")
+      }
+    }
+    do { return try SigningKey(line: text) } catch { throw LibraryError(.usage, "\(path): \(error.description)") }
+  }
+
+  /// Reads a trusted-keys list: one `NAME:BASE64` per line; blank lines and `#` comments are
+  /// skipped. A name given twice with different keys is refused (which one would be trusted?).
+  public static func loadTrustedKeys(_ path: String) throws(LibraryError) -> [PublicKey] {
+    let text = try readKeyFile(path, what: "trusted keys") { _ throws(LibraryError) in }
+    var keys: [PublicKey] = []
+    for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+      let line = raw.trimmingCharacters(in: " \t\r")
+      if line.isEmpty || line.hasPrefix("#") { continue }
+      let key: PublicKey
+      do { key = try PublicKey(line: String(line)) } catch { throw LibraryError(.usage, "\(path):\(index + 1): \(error.description)") }
+      if let other = keys.first(where: { $0.name == key.name }) {
+        if other.raw != key.raw { throw LibraryError(.usage, "\(path):\(index + 1): key '\(key.name)' is listed twice with different keys") }
+        continue
+      }
+      keys.append(key)
+    }
+    return keys
+  }
+
+  /// A small regular file's text; never blocks on a FIFO, never follows a symlink's surprise.
+  private static func readKeyFile(_ path: String, what: String, check: (stat) throws(LibraryError) -> Void) throws(LibraryError) -> String {
+    let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+    if fd < 0 { throw Posix.failure("open", path) }
+    defer { close(fd) }
+    var st = stat()
+    guard fstat(fd, &st) == 0 else { throw Posix.failure("fstat", path) }
+    guard (st.st_mode & S_IFMT) == S_IFREG else { throw LibraryError(.usage, "\(path): \(what) file is not a regular file") }
+    guard st.st_size <= 1 << 20 else { throw LibraryError(.usage, "\(path): \(what) file is larger than 1 MiB") }
+    try check(st)
+    var bytes = [UInt8](repeating: 0, count: Int(st.st_size))
+    var done = 0
+    while done < bytes.count {
+      let n = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress! + done, $0.count - done) }
+      if n < 0 { if errno == EINTR { continue }; throw Posix.failure("read", path) }
+      if n == 0 { break }
+      done += n
+    }
+    guard let text = String(validating: bytes[0..<done], as: UTF8.self) else {
+      throw LibraryError(.usage, "\(path): \(what) file is not text")
+    }
+    return text
+  }
+
+  private static func writeNew(_ path: String, _ text: String, permissions: mode_t) throws(LibraryError) {
+    let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, permissions)
+    if fd < 0 { throw Posix.failure("open", path) }
+    var ok = fchmod(fd, permissions) == 0  // the umask must not loosen or tighten it
+    let bytes = Array(text.utf8)
+    var done = 0
+    while ok && done < bytes.count {
+      let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + done, $0.count - done) }
+      if n < 0 { if errno == EINTR { continue }; ok = false; break }
+      done += n
+    }
+    if ok { ok = fsync(fd) == 0 }
+    let code = errno
+    close(fd)
+    if !ok {
+      unlink(path)
+      throw Posix.failure("write", path, code)
+    }
+  }
+}
+
+extension Substring {
+  fileprivate func trimmingCharacters(in set: String) -> Substring {
+    var s = self
+    while let c = s.first, set.contains(c) { s = s.dropFirst() }
+    while let c = s.last, set.contains(c) { s = s.dropLast() }
+    return s
+  }
+}
