@@ -50,6 +50,18 @@ public struct HistoryRecord: Sendable, Equatable {
     (self.event, self.name, self.from, self.to, self.checksum, self.intent) = (event, name, from, to, checksum, intent)
   }
 
+  /// The record as one JSON object (the field names of the log's columns).
+  public var json: String {
+    var fields = [("time", time), ("user", user), ("host", host), ("event", event), ("name", name),
+                  ("from", from), ("to", to), ("checksum", checksum), ("intent", intent)]
+    if let link { fields.append(("link", link)) }
+    return "{" + fields.map { JSONText.quote($0.0) + ": " + JSONText.quote($0.1) }.joined(separator: ", ") + "}"
+  }
+
+  /// True when the record was written at or after `date` (`YYYY-MM-DD` or a longer ISO-8601 UTC
+  /// prefix such as `2026-11-29T21:00`): records carry ISO-8601 UTC times, which sort as text.
+  public func isAtOrAfter(_ date: String) -> Bool { time >= date }
+
   /// True when the record concerns `filter` (a loadset, pointer, series or product name).
   public func concerns(_ filter: String) -> Bool {
     let f = filter.hasSuffix(".T") ? String(filter.dropLast(2)) : filter
@@ -108,6 +120,25 @@ extension LoadsetStore {
 
   /// Every history record, oldest first (lines that do not parse are skipped).
   public func history() throws(StoreError) -> [HistoryRecord] {
-    (try FileSystem.readSmallFile(historyPath) ?? "").split(separator: "\n").compactMap(HistoryRecord.init(line:))
+    var records: [HistoryRecord] = []
+    try forEachHistoryRecord { records.append($0) }
+    return records
+  }
+
+  /// Streams the history log oldest first, one record at a time: memory does not grow with the log.
+  public func forEachHistoryRecord(_ body: (HistoryRecord) throws(StoreError) -> Void) throws(StoreError) {
+    let reader: LineReader
+    do { reader = try LineReader(path: historyPath) } catch { return }  // no log yet
+    do {
+      while let line = try reader.next() {
+        if let record = HistoryRecord(line: Substring(String(decoding: line, as: UTF8.self))) { try body(record) }
+      }
+    } catch let error as SystemError {
+      throw .system(error)
+    } catch let error as StoreError {
+      throw error
+    } catch {
+      throw StoreError(.system, "\(historyPath): \(error)")
+    }
   }
 }

@@ -20,10 +20,29 @@ struct Status: ParsableCommand {
 /// `loadsmith log [NAME]`.
 struct Log: ParsableCommand {
   static let configuration = CommandConfiguration(
-    abstract: "The history: every publish and pointer move with time, user, host, from, to and checksum.")
+    abstract: "The history: every publish and pointer move with time, user, host, from, to and checksum.",
+    discussion: "Streams the log, oldest first. Each record carries the SHA-256 of the record before it; `--head` prints the newest record's hash, which operators keep elsewhere and signed DSL manifests carry (see `verify`).")
   @OptionGroup var options: StoreOptions
   @Argument(help: "Only records concerning this series, product, pointer or loadset.") var name: String?
+  @Option(help: "Only records written at or after this UTC date or time (YYYY-MM-DD, or YYYY-MM-DDTHH:MM).") var since: String?
+  @Flag(help: "Print one JSON object per line.") var json = false
   @Flag(help: "Print only the newest record's hash (the head of the history chain), to keep elsewhere.") var head = false
+
+  func validate() throws {
+    if let since, !Log.isDate(since) {
+      throw ValidationError("--since '\(since)': expected a UTC date YYYY-MM-DD, optionally followed by THH:MM[:SS]")
+    }
+  }
+
+  static func isDate(_ text: String) -> Bool {
+    let shape = Array("dddd-dd-ddTdd:dd:dd".utf8)
+    let bytes = Array(text.utf8)
+    guard [10, 16, 19].contains(bytes.count) else { return false }
+    for (b, s) in zip(bytes, shape) {
+      if s == UInt8(ascii: "d") { guard (0x30...0x39).contains(b) else { return false } } else if b != s { return false }
+    }
+    return true
+  }
 
   func run() throws {
     let store = try options.open()
@@ -32,12 +51,16 @@ struct Log: ParsableCommand {
       print(hash)
       return
     }
-    let records = try reportingStoreErrors { () throws(StoreError) in try store.history() }
-    for r in records where name.map({ r.concerns($0) }) ?? true {
-      var line = "\(r.time)  \(r.user)@\(r.host)  \(r.event)  \(r.name)"
-      if r.from != "-" || r.to != "-" { line += "  \(r.from) -> \(r.to)" }
-      if r.checksum != "-" { line += "  \(r.checksum)" }
-      print(line)
+    try reportingStoreErrors { () throws(StoreError) in
+      try store.forEachHistoryRecord { r in
+        if let name, !r.concerns(name) { return }
+        if let since, !r.isAtOrAfter(since) { return }
+        if json { print(r.json); return }
+        var line = "\(r.time)  \(r.user)@\(r.host)  \(r.event)  \(r.name)"
+        if r.from != "-" || r.to != "-" { line += "  \(r.from) -> \(r.to)" }
+        if r.checksum != "-" { line += "  \(r.checksum)" }
+        print(line)
+      }
     }
   }
 }
