@@ -91,7 +91,7 @@ public final class MergeInput {
   /// Compares the current paths of two inputs (decoded order, `-I` aware).
   @inline(__always)
   public func compare(to other: MergeInput) -> Int {
-    order.compareEncodedSkippingPrefix(path, other.path)
+    order.compareEncoded(path, other.path)
   }
 
   /// Reads the next non-blank, non-comment line. Only the first tokens (up to the path) are
@@ -138,7 +138,7 @@ public final class MergeInput {
         return .soft(name + Array(": line \(lineNumber): ".utf8) + decodedPath + Array(": path too long".utf8))
       }
       if hasPrevious
-        && order.compareEncodedSkippingPrefix(path, UnsafeRawBufferPointer(rebasing: previous[0 ..< previousCount])) <= 0 {
+        && order.compareEncoded(path, UnsafeRawBufferPointer(rebasing: previous[0 ..< previousCount])) <= 0 {
         return .soft(name + Array(": line \(lineNumber): bad sort order".utf8))
       }
       if path.count > previous.count {

@@ -93,7 +93,7 @@ public struct TranscriptDiff {
     while true {
       if a.atEnd && b.atEnd { break }
       let c: Int
-      if a.atEnd { c = 1 } else if b.atEnd { c = -1 } else { c = order.compareEncodedSkippingPrefix(a.path, b.path) }
+      if a.atEnd { c = 1 } else if b.atEnd { c = -1 } else { c = order.compareEncoded(a.path, b.path) }
       if c < 0 {
         let e = try a.entry()
         summary.removed += 1

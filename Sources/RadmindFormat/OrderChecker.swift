@@ -34,7 +34,7 @@ public struct OrderChecker: @unchecked Sendable {
   /// Records `encodedPath`; returns false if it is not strictly after the previous path.
   public mutating func accept(encoded encodedPath: UnsafeRawBufferPointer) -> Bool {
     var ok = true
-    if let prev = previous { ok = order.compareEncodedSkippingPrefix(prev, encodedPath) < 0 }
+    if let prev = previous { ok = order.compareEncoded(prev, encodedPath) < 0 }
     storage.store(encodedPath)
     return ok
   }

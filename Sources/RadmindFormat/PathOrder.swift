@@ -50,26 +50,38 @@ public struct PathOrder: Sendable, Hashable {
   /// Invalid escapes are taken as the escaped byte itself; readers reject them before ordering.
   @inlinable
   public func compareEncoded(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Int {
-    // Skip the common raw prefix eight bytes at a time; equal raw bytes decode equally, but a
-    // mismatch just after a backslash sits inside an escape, so restart at the escape.
+    // Skip the common raw prefix eight bytes at a time: identical encoded prefixes decode to
+    // identical bytes with their escapes aligned, so the rest decides. A mismatch just after an
+    // odd run of backslashes sits inside an escape: restart at the escape.
     var i = PathOrder.commonPrefix(a, b)
-    if i > 0 {
-      var backslashes = 0
-      while backslashes < i && a[i - 1 - backslashes] == 0x5C { backslashes += 1 }
-      if backslashes % 2 == 1 { i -= 1 }
-    }
-    var j = i
     let na = a.count, nb = b.count
+    guard let pa = a.baseAddress, let pb = b.baseAddress else { return na == nb ? 0 : (na < nb ? -1 : 1) }
+    var backslashes = 0
+    while backslashes < i && pa.load(fromByteOffset: i - 1 - backslashes, as: UInt8.self) == 0x5C { backslashes += 1 }
+    if backslashes & 1 == 1 { i -= 1 }
+    var j = i
     while true {
       if i >= na || j >= nb {
         if i >= na && j >= nb { return 0 }
         return i >= na ? -1 : 1
       }
-      var x = a[i], y = b[j]
+      var x = pa.load(fromByteOffset: i, as: UInt8.self), y = pb.load(fromByteOffset: j, as: UInt8.self)
       // Fast path: equal raw bytes that are not escapes stand for equal decoded bytes.
       if x == y && x != 0x5C { i += 1; j += 1; continue }
-      if x == 0x5C { x = (i + 1 < na ? PathCodec.unescape(a[i + 1]) : nil) ?? (i + 1 < na ? a[i + 1] : 0x5C); i += 2 } else { i += 1 }
-      if y == 0x5C { y = (j + 1 < nb ? PathCodec.unescape(b[j + 1]) : nil) ?? (j + 1 < nb ? b[j + 1] : 0x5C); j += 2 } else { j += 1 }
+      if x == 0x5C && i + 1 < na {
+        let e = pa.load(fromByteOffset: i + 1, as: UInt8.self)
+        x = PathCodec.unescape(e) ?? e
+        i += 2
+      } else {
+        i += 1
+      }
+      if y == 0x5C && j + 1 < nb {
+        let e = pb.load(fromByteOffset: j + 1, as: UInt8.self)
+        y = PathCodec.unescape(e) ?? e
+        j += 2
+      } else {
+        j += 1
+      }
       if x != y {
         let wx = weight(x), wy = weight(y)
         if wx != wy { return wx < wy ? -1 : 1 }
