@@ -11,7 +11,7 @@ struct FullDiskTests {
     let mountPoint = dir.sub("small")
     mkdir(mountPoint, 0o755)
     guard (try? run("/bin/mount", ["-t", "tmpfs", "-o", "size=1m", "tmpfs", mountPoint]))?.status == 0 else {
-      print("skipping: cannot mount a tmpfs (not root?)")
+      Issue.record("cannot mount a tmpfs: this test needs root (CI runs as root); it fails rather than passing unchecked")
       return
     }
     defer { _ = try? run("/bin/umount", [mountPoint]) }

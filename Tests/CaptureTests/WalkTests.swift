@@ -75,7 +75,10 @@ struct WalkTests {
     // every directory is readable, so drop privileges with setpriv around a tiny program: the
     // multicall binary, when built. Fall back to checking the error path through the API.
     let fsdiff = ".build/debug/loadsmith"
-    guard access(fsdiff, X_OK) == 0, access("/usr/bin/setpriv", X_OK) == 0 else { return }
+    guard access(fsdiff, X_OK) == 0, access("/usr/bin/setpriv", X_OK) == 0 else {
+      Issue.record("needs the built \(fsdiff) and /usr/bin/setpriv; it fails rather than passing unchecked")
+      return
+    }
     let out = s.path + "/out", err = s.path + "/err"
     let status = system("cd '\(s.path)' && /usr/bin/setpriv --reuid=65534 --regid=65534 --clear-groups " +
       "'\(FileManagerless.cwd())/\(fsdiff)' fsdiff -C -K /dev/null t >'\(out)' 2>'\(err)'")

@@ -108,7 +108,7 @@ public enum CLI {
       if let target = try? fm.destinationOfSymbolicLink(atPath: path) {
         out[rel] = "-> " + target
       } else if let data = fm.contents(atPath: path) {
-        out[rel] = String(data.hashValue) + ":" + String(data.count)
+        out[rel] = data.base64EncodedString()  // every byte: Data.hashValue only covers the first 80
       } else {
         out[rel] = "dir"
       }
