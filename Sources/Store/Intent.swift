@@ -108,7 +108,8 @@ extension LoadsetStore {
     FaultInjection.checkpoint("stage.synced")
     try FileSystem.writeAtomically(intentPath, intent.text)
     FaultInjection.checkpoint("intent.written")
-    try apply(intent)
+    // Decided: a step that fails now (EIO, a full disk) leaves the record for the next writer.
+    do { try apply(intent) } catch { throw pendingError(intent, error.message) }
   }
 
   /// Finishes an interrupted change (if an intent record is pending) and removes the leftovers of

@@ -209,6 +209,42 @@ import Testing
     #expect(try CLI.run(["verify"], store: s.store).status == 0)
   }
 
+  @Test("a step that fails after the intent is written: the writer and the next one say what is pending; recover finishes once the cause is gone")
+  func stepFailsAfterIntent() throws {
+    let s = try Self.releasedTwice("recover-eio")
+    defer { CLI.remove(s.dir) }
+    // A directory where a command file goes: rewriting it fails after the pointer moved.
+    let blocker = s.store + "/command/was-apache-PROD.K"
+    try FileManager.default.removeItem(atPath: blocker)
+    try FileManager.default.createDirectory(atPath: blocker + "/x", withIntermediateDirectories: true)
+    let r = try CLI.run(["release", Self.bin, "001.001"], store: s.store)
+    #expect(r.status == 2 && r.err.contains("pending") && r.err.contains("'release \(Self.bin) 001.001'")
+            && r.err.contains("was-apache-PROD.K") && r.err.contains("loadsmith recover"), "\(r.err)")
+    let next = try CLI.run(["rollback", Self.bin], store: s.store)
+    #expect(next.status == 2 && next.err.contains("pending") && next.err.contains("was-apache-PROD.K"), "\(next.err)")
+    let stuck = try CLI.run(["recover"], store: s.store)
+    #expect(stuck.status == 2 && stuck.err.contains("could not finish") && stuck.err.contains("run 'loadsmith recover' again"), "\(stuck.err)")
+    try FileManager.default.removeItem(atPath: blocker)
+    let done = try CLI.run(["recover"], store: s.store)
+    #expect(done.status == 0 && done.out.contains("finished 'release \(Self.bin) 001.001'"), "\(done.err)\(done.out)")
+    #expect(Self.noIntent(s.store))
+    #expect(Self.read(blocker).contains("p \(Self.bin)-001.001.T"))
+    #expect(try CLI.run(["verify"], store: s.store).status == 0)
+  }
+
+  @Test("recover sets a damaged intent record aside, so writers are not wedged by it")
+  func recoverDamaged() throws {
+    let s = try CLI.scratch("recover-damaged")
+    defer { CLI.remove(s.dir) }
+    try "loadsmith-intent 1\nid\tx\noper".write(toFile: s.store + "/.loadsmith/intent", atomically: false, encoding: .utf8)
+    let w = try CLI.run(["verify"], store: s.store)
+    #expect(w.status == 2 && w.err.contains("loadsmith recover"), "\(w.err)")
+    let r = try CLI.run(["recover"], store: s.store)
+    #expect(r.status == 0 && r.out.contains("moved to") && r.out.contains("intent.damaged-"), "\(r.err)\(r.out)")
+    #expect(Self.noIntent(s.store))
+    #expect(try CLI.run(["verify"], store: s.store).status == 0)
+  }
+
   // MARK: Smaller items
 
   @Test("a node argument that is not UTF-8 is reported as such, not as missing")
