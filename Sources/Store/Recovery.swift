@@ -187,6 +187,7 @@ extension LoadsetStore {
       case .log:
         break
       }
+      FaultInjection.checkpoint("undo.action")
     }
     for product in products {
       do { try writeCommandFiles(product: product); report.append("command files of \(product) rewritten") } catch {
@@ -197,6 +198,7 @@ extension LoadsetStore {
     record.id = intent.id + "-undone"
     record.actions = [.log(event: "undo", name: intent.operation, from: "-", to: "-", checksum: "-")]
     if try !historyContains(intentID: record.id) { try appendHistory(record) }
+    FaultInjection.checkpoint("undo.logged")
     if unlink(intentPath) != 0 && errno != ENOENT { throw .system(SystemError("unlink", path: intentPath)) }
     FileSystem.syncDirectory(stateDirectory)
     return report
