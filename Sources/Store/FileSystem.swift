@@ -84,13 +84,13 @@ enum FileSystem {
   }
 
   /// Removes `path` and everything below it; missing is fine. Symlinks are removed, not followed;
-  /// names are handled as bytes (see ``TreeRemoval``).
+  /// names are handled as bytes (see ``DirectoryTree``).
   static func removeTree(_ path: String) throws(StoreError) {
-    try TreeRemoval.remove(Array(path.utf8))
+    try removeTree(bytes: Array(path.utf8))
   }
 
   static func removeTree(bytes path: [UInt8]) throws(StoreError) {
-    try TreeRemoval.remove(path)
+    do { try DirectoryTree.remove(path) } catch { throw .system(error) }
   }
 
   static func rename(_ from: String, _ to: String) throws(StoreError) {
