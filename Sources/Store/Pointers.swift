@@ -135,12 +135,17 @@ extension LoadsetStore {
       }
       let stableName = LoadsetName.configurationPointer(series, .stable)
       let staleName = LoadsetName.configurationPointer(series, .stale)
-      let stable = try checkedPointerTarget(stableName)
+      let stable = pointerTarget(stableName)
       guard stable != dev else {
         throw StoreError(.usage, "\(series): dev and stable are both \(dev); capture a new cfg before promoting")
       }
       var moves: [PointerMove] = []
-      if let stable { moves.append(PointerMove(pointer: staleName.fileName, from: pointerTarget(staleName), to: stable)) }
+      // A dangling or hand-edited stable is not kept as stale: say so, and promote over it.
+      if let stable, let problem = targetProblem(stable, of: series) {
+        warnings.append("\(stableName.fileName) pointed at \(problem); stale not moved")
+      } else if let stable {
+        moves.append(PointerMove(pointer: staleName.fileName, from: pointerTarget(staleName), to: stable))
+      }
       moves.append(PointerMove(pointer: stableName.fileName, from: stable, to: dev))
       try commit(moveIntent("promote \(series)", moves, product: series.product))
       return moves

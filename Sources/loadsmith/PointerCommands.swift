@@ -35,6 +35,7 @@ struct Promote: ParsableCommand {
   func run() throws {
     let store = try options.open()
     let moves = try reportingStoreErrors { () throws(StoreError) in try store.promote(series) }
+    for warning in store.warnings { StandardStreams.writeError("loadsmith: warning: \(warning)\n") }
     for move in moves { print("moved \(move)") }
   }
 }

@@ -31,5 +31,10 @@ import Testing
     for v in ["001.002", "001.002-node1", "001.002-node2"] {
       #expect(history.contains("\tprune\t\(Self.bin)-\(v).T\t"), "\(v): \(history)")
     }
+    // Restore brings it back through a scratch tree holding the same name: nothing is left behind.
+    let restored = try CLI.run(["restore", r.archive("\(Self.bin)-001.002"), "--store", r.store])
+    #expect(restored.status == 0, "\(restored.err)")
+    #expect(try fm.contentsOfDirectory(atPath: r.store + "/.loadsmith/tmp").isEmpty)
+    #expect(try CLI.run(["verify"], store: r.store).status == 0)
   }
 }

@@ -160,6 +160,16 @@ import Testing
     for k in try FileManager.default.contentsOfDirectory(atPath: s.store + "/command") {
       #expect(!Self.read(s.store + "/command/" + k).contains("passwd"), "\(k)")
     }
+    // A new capture moves dev; a stable pointing outside is promoted over (with a warning), never kept as stale.
+    try CLI.ok(["capture", s.staging, "--loadset", "was-apache-cfg", "--node", "/etc/httpd"], store: s.store)
+    for dir in ["transcript", "file"] {
+      try FileManager.default.createSymbolicLink(atPath: s.store + "/\(dir)/was-apache-cfg-stable.T", withDestinationPath: "../../../../etc/passwd")
+    }
+    let p = try CLI.run(["promote", "was-apache-cfg"], store: s.store)
+    #expect(p.status == 0 && p.err.contains("warning") && p.err.contains("stale not moved"), "\(p.err)")
+    #expect(!FileManager.default.fileExists(atPath: s.store + "/transcript/was-apache-cfg-stale.T"))
+    #expect(try FileManager.default.destinationOfSymbolicLink(atPath: s.store + "/transcript/was-apache-cfg-stable.T") == "was-apache-cfg-0002.T")
+    #expect(try CLI.run(["verify"], store: s.store).status == 0)
   }
 
   // MARK: What to build: loadsmith recover
