@@ -88,13 +88,6 @@ extension DSL {
 
   /// Removes a scratch tree (best effort; the store removes staging leftovers anyway).
   static func removeTree(_ path: String) {
-    var st = stat()
-    guard lstat(path, &st) == 0 else { return }
-    if (st.st_mode & S_IFMT) == S_IFDIR {
-      for name in (try? Posix.list(path)) ?? [] { removeTree(path + "/" + name) }
-      rmdir(path)
-    } else {
-      unlink(path)
-    }
+    try? LoadsetStore.removeTree(path)  // names as bytes: a non-UTF-8 name is removed too
   }
 }

@@ -4,6 +4,7 @@ import Glibc
 import Musl
 #endif
 import CLoadsetShims
+import TranscriptIO
 
 /// Byte-string file system helpers for the loadset tools. Paths are `[UInt8]` (no UTF-8
 /// assumption); each call NUL-terminates a copy. Nothing here prints or exits.
@@ -109,19 +110,10 @@ enum PosixFS {
 
   /// Removes `path` and, if it is a directory, everything below it (like `rm -rf`). Hard links
   /// inside only lose one name. Returns false on the first failure other than "not there".
+  /// Names are bytes relative to directory descriptors, never followed (``DirectoryTree``).
   @discardableResult
   static func removeTree(_ path: [UInt8]) -> Bool {
-    var st = stat()
-    guard withCPath(path, { lstat($0, &st) }) == 0 else { return errno == ENOENT }
-    if (st.st_mode & S_IFMT) != S_IFDIR {
-      return withCPath(path) { unlink($0) } == 0 || errno == ENOENT
-    }
-    var ok = true
-    for name in list(path) ?? [] {
-      if !removeTree(path + [0x2F] + name) { ok = false }
-    }
-    if withCPath(path, { rmdir($0) }) != 0 && errno != ENOENT { ok = false }
-    return ok
+    (try? DirectoryTree.remove(path)) != nil
   }
 
   /// Recreates the tree at `source` under the new path `destination`: directories made with the

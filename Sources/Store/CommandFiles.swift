@@ -110,7 +110,7 @@ extension LoadsetStore {
   func resolve(_ series: LoadsetSeries, _ source: String) throws(StoreError) -> String? {
     switch source {
     case "none": return nil
-    case "current": return pointerTarget(.current(series))
+    case "current": return validPointerTarget(.current(series))
     case "newest": return try builds(of: series).last.map { LoadsetName.build(series, $0).fileName }
     default:
       guard let v = try? LoadsetVersion(parsing: source) else { return nil }
@@ -121,7 +121,7 @@ extension LoadsetStore {
 
   func resolveConfiguration(_ series: LoadsetSeries, _ source: String) throws(StoreError) -> String? {
     if source == "none" { return nil }
-    if let p = ConfigurationPointer(rawValue: source) { return pointerTarget(.configurationPointer(series, p)) }
+    if let p = ConfigurationPointer(rawValue: source) { return validPointerTarget(.configurationPointer(series, p)) }
     guard let n = Int(source) else { return nil }
     let name = LoadsetName.snapshot(series, n)
     return isPublished(name) ? name.fileName : nil

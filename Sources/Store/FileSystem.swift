@@ -83,18 +83,14 @@ enum FileSystem {
     try listRaw(path).map { String(decoding: $0, as: UTF8.self) }
   }
 
-  /// Removes `path` and everything below it; missing is fine. Symlinks are removed, not followed.
+  /// Removes `path` and everything below it; missing is fine. Symlinks are removed, not followed;
+  /// names are handled as bytes (see ``DirectoryTree``).
   static func removeTree(_ path: String) throws(StoreError) {
-    switch kind(path) {
-    case .missing: return
-    case .directory:
-      for name in try listRaw(path) {
-        try removeTree(path + "/" + String(decoding: name, as: UTF8.self))
-      }
-      if rmdir(path) != 0 && errno != ENOENT { throw .system(SystemError("rmdir", path: path)) }
-    default:
-      if unlink(path) != 0 && errno != ENOENT { throw .system(SystemError("unlink", path: path)) }
-    }
+    try removeTree(bytes: Array(path.utf8))
+  }
+
+  static func removeTree(bytes path: [UInt8]) throws(StoreError) {
+    do { try DirectoryTree.remove(path) } catch { throw .system(error) }
   }
 
   static func rename(_ from: String, _ to: String) throws(StoreError) {

@@ -101,12 +101,15 @@ extension LoadsetStore {
 
   /// Writes `intent` durably, applies it and removes it: the one way the store changes.
   func commit(_ intent: Intent) throws(StoreError) {
+    // Written only when it can be finished: names, staged parts, targets and tier map checked.
+    try checkCanFinish(intent)
     // Everything staged must be on disk before the record that publishes it.
     try FileSystem.syncFilesystem(root)
     FaultInjection.checkpoint("stage.synced")
     try FileSystem.writeAtomically(intentPath, intent.text)
     FaultInjection.checkpoint("intent.written")
-    try apply(intent)
+    // Decided: a step that fails now (EIO, a full disk) leaves the record for the next writer.
+    do { try apply(intent) } catch { throw pendingError(intent, error.message) }
   }
 
   /// Finishes an interrupted change (if an intent record is pending) and removes the leftovers of
@@ -114,10 +117,10 @@ extension LoadsetStore {
   func recover() throws(StoreError) {
     if let text = try FileSystem.readSmallFile(intentPath) {
       if let intent = Intent(text: text) {
-        try apply(intent)
+        try finishPending(intent)
       } else {
         // Cannot happen (the record is written atomically); refuse rather than guess.
-        throw StoreError(.store, "\(intentPath): damaged intent record; inspect it and remove it by hand")
+        throw StoreError(.store, "\(intentPath): damaged intent record; run 'loadsmith recover' to set it aside")
       }
     }
     try removeLeftovers()
@@ -126,16 +129,26 @@ extension LoadsetStore {
   /// Staging directories and temporary names left by a crash: `.loadsmith/tmp/*`, `.NAME.ptr`
   /// symlinks in `transcript/` and `file/`, `.NAME.tmp.XXXXXX` files of atomic writes.
   func removeLeftovers() throws(StoreError) {
-    for entry in try FileSystem.list(temporaryDirectory) {
-      try FileSystem.removeTree(temporaryDirectory + "/" + entry)
+    let temporary = Array(temporaryDirectory.utf8)
+    for entry in try FileSystem.listRaw(temporaryDirectory) {
+      try FileSystem.removeTree(bytes: temporary + [0x2F] + entry)
     }
     for dir in [transcriptDirectory, fileDirectory, commandDirectory, stateDirectory, metaDirectory,
                 lastKnownGoodDirectory] {
-      for entry in (try? FileSystem.list(dir)) ?? []
-      where entry.hasPrefix(".") && (entry.hasSuffix(".ptr") || entry.contains(".tmp.")) {
-        try FileSystem.removeTree(dir + "/" + entry)
+      for entry in (try? FileSystem.listRaw(dir)) ?? [] where LoadsetStore.isTemporaryName(entry) {
+        try FileSystem.removeTree(bytes: Array(dir.utf8) + [0x2F] + entry)
       }
     }
+  }
+
+  /// `.NAME.ptr` or `.NAME.tmp.XXXXXX`: a temporary of a pointer move or an atomic write.
+  static func isTemporaryName(_ name: [UInt8]) -> Bool {
+    guard name.first == 0x2E else { return false }
+    let ptr = Array(".ptr".utf8), tmp = Array(".tmp.".utf8)
+    if name.count > ptr.count && Array(name.suffix(ptr.count)) == ptr { return true }
+    guard name.count >= tmp.count else { return false }
+    for i in 0...(name.count - tmp.count) where Array(name[i..<(i + tmp.count)]) == tmp { return true }
+    return false
   }
 
   /// Carries out every action of `intent` (idempotently) and removes the record.

@@ -159,6 +159,7 @@ extension LoadsetStore {
       }
       for d in removals {
         intent.actions.append(.log(event: "prune", name: d.loadset, from: d.loadset, to: "-", checksum: checksum(of: d.loadset)))
+        for n in d.nodes { intent.actions.append(.log(event: "prune", name: n, from: n, to: "-", checksum: checksum(of: n))) }
       }
       try commit(intent)
       return decisions

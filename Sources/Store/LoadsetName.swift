@@ -85,6 +85,9 @@ public struct LoadsetSeries: Sendable, Hashable, Comparable, CustomStringConvert
 
   /// Parses a series stem (`was-apache-bin-rhel5`, `was-apache-cfg`); a trailing `.T` is refused.
   public init(parsing text: String) throws(LoadsetNameError) {
+    if text.utf8.count > StoreNameLimits.maximumSeriesLength {
+      throw LoadsetNameError(text, "a series is at most \(StoreNameLimits.maximumSeriesLength) bytes (this one is \(text.utf8.count)): with the version, node and temporary names the store adds, a longer one exceeds NAME_MAX (\(StoreNameLimits.nameMax))")
+    }
     let parts = text.split(separator: "-", omittingEmptySubsequences: false).map(String.init)
     guard parts.count >= 3 else {
       throw LoadsetNameError(text, "a series is FAMILY-COMPONENT-TYPE-OS (bin, neg) or FAMILY-COMPONENT-cfg")

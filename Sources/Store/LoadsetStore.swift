@@ -26,6 +26,11 @@ public final class LoadsetStore: @unchecked Sendable {
   public let root: String
   var lockDescriptor: Int32 = -1
   var currentIntentID: String?
+  /// What the last operation wants a person to know without failing (printed by the CLI).
+  public internal(set) var warnings: [String] = []
+  /// How long a writer waits for the store lock (nil: for ever) and where it says that it waits.
+  public var lockTimeout: Double?
+  public var lockWaitNotice: (@Sendable (String) -> Void)?
   /// Transcript checksums of the loadsets staged by the running operation, by name.
   var stagedChecksums: [String: String] = [:]
 
@@ -104,6 +109,7 @@ public final class LoadsetStore: @unchecked Sendable {
   /// and removing staging leftovers. The lock is a `flock` on `.loadsmith/lock`: the kernel drops
   /// it when the process dies, so a crash never leaves the store locked.
   func write<R>(_ body: () throws(StoreError) -> R) throws(StoreError) -> R {
+    warnings = []
     try lock()
     defer { unlock() }
     try recover()
@@ -121,13 +127,7 @@ public final class LoadsetStore: @unchecked Sendable {
     guard lockDescriptor < 0 else { return }
     let fd = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
     if fd < 0 { throw .system(SystemError("open", path: lockPath)) }
-    while flock(fd, LOCK_EX) != 0 {
-      if errno != EINTR {
-        let e = SystemError("flock", path: lockPath)
-        close(fd)
-        throw .system(e)
-      }
-    }
+    do { try acquireLock(fd) } catch { close(fd); throw error }
     lockDescriptor = fd
   }
 

@@ -59,13 +59,18 @@ extension LoadsetStore {
       let move = PointerMove(pointer: current.fileName, from: old, to: build.fileName)
       var intent = moveIntent("release \(series) \(v)", [move], product: series.product)
       let previousGood = try lastKnownGood(of: series)
-      if let old {
+      // A dangling or hand-edited current is not worth going back to: say so, record nothing.
+      var newGood = previousGood
+      if let old, let problem = targetProblem(old, of: series) {
+        warnings.append("\(current.fileName) pointed at \(problem); not recorded as last-known-good")
+      } else if let old {
+        newGood = old
         intent.actions.insert(.lastKnownGood(series: series.description, build: old), at: 1)
         intent.actions.append(.log(event: "lkg", name: series.description, from: previousGood ?? "-",
                                    to: old, checksum: checksum(of: old)))
       }
       try commit(intent)
-      return (move, old ?? previousGood)
+      return (move, newGood)
     }
   }
 
@@ -82,7 +87,7 @@ extension LoadsetStore {
     return try write { () throws(StoreError) -> PointerMove in
       if series.type == .cfg {
         let stable = LoadsetName.configurationPointer(series, .stable)
-        guard let stale = pointerTarget(.configurationPointer(series, .stale)) else {
+        guard let stale = try checkedPointerTarget(.configurationPointer(series, .stale)) else {
           throw StoreError(.usage, "\(series): nothing to roll back to (no stale cfg; promote twice first)")
         }
         let old = pointerTarget(stable)
@@ -103,7 +108,7 @@ extension LoadsetStore {
         }
         target = build.fileName
       } else {
-        guard let lkg = try lastKnownGood(of: series) else {
+        guard let lkg = try checkedLastKnownGood(of: series) else {
           throw StoreError(.usage, "\(series): nothing to roll back to (no last-known-good: fewer than two releases)")
         }
         target = lkg
@@ -125,7 +130,7 @@ extension LoadsetStore {
     do { series = try LoadsetSeries(parsing: seriesText) } catch { throw .name(error) }
     guard series.type == .cfg else { throw StoreError(.usage, "'\(name)': only cfg series are promoted") }
     return try write { () throws(StoreError) -> [PointerMove] in
-      guard let dev = pointerTarget(.configurationPointer(series, .dev)) else {
+      guard let dev = try checkedPointerTarget(.configurationPointer(series, .dev)) else {
         throw StoreError(.usage, "\(series): nothing to promote (no dev cfg; capture one with --loadset \(series))")
       }
       let stableName = LoadsetName.configurationPointer(series, .stable)
@@ -135,7 +140,12 @@ extension LoadsetStore {
         throw StoreError(.usage, "\(series): dev and stable are both \(dev); capture a new cfg before promoting")
       }
       var moves: [PointerMove] = []
-      if let stable { moves.append(PointerMove(pointer: staleName.fileName, from: pointerTarget(staleName), to: stable)) }
+      // A dangling or hand-edited stable is not kept as stale: say so, and promote over it.
+      if let stable, let problem = targetProblem(stable, of: series) {
+        warnings.append("\(stableName.fileName) pointed at \(problem); stale not moved")
+      } else if let stable {
+        moves.append(PointerMove(pointer: staleName.fileName, from: pointerTarget(staleName), to: stable))
+      }
       moves.append(PointerMove(pointer: stableName.fileName, from: stable, to: dev))
       try commit(moveIntent("promote \(series)", moves, product: series.product))
       return moves

@@ -75,6 +75,7 @@ extension LoadsetStore {
     if case .explicit(let text) = request.version {
       do { _ = try LoadsetVersion(parsing: text) } catch { throw .name(error) }
     }
+    try LoadsetStore.checkRecordable(request)
     let root = try LoadsetStore.checkStagingRoot(request.stagingRoot)
     guard !request.nodes.isEmpty else { throw StoreError(.usage, "no --node given: name at least one node path, e.g. --node /usr/local/apache") }
     var nodes: [[UInt8]] = []

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Store
+import TranscriptIO
 
 /// `loadsmith capture STAGING_ROOT --loadset SERIES --node PATH ...`.
 struct CaptureCommand: ParsableCommand {
@@ -31,6 +32,12 @@ struct CaptureCommand: ParsableCommand {
   }
 
   func run() throws {
+    for (what, text) in [("staging root", stagingRoot)] + node.map({ ("--node", $0) }) {
+      if let raw = RawArguments.nonUTF8(behind: text) {
+        StandardStreams.writeError("loadsmith: \(what) '\(RawArguments.shown(raw))' is not valid UTF-8: give node paths and the staging root in UTF-8 (capture a parent directory; names below a node may be any bytes)\n")
+        throw ExitCode(2)
+      }
+    }
     let store = try options.open()
     var request = CaptureRequest(stagingRoot: stagingRoot, loadset: loadset, nodes: node)
     request.version = version.map { .explicit($0) } ?? (nextMinor ? .nextMinor : nextMajor ? .nextMajor : .automatic)

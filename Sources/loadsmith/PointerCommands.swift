@@ -1,5 +1,6 @@
 import ArgumentParser
 import Store
+import TranscriptIO
 
 /// `loadsmith release SERIES VERSION`.
 struct Release: ParsableCommand {
@@ -17,6 +18,7 @@ struct Release: ParsableCommand {
     let (move, lkg) = try reportingStoreErrors { () throws(StoreError) in
       try store.release(series, version: version, beforeMove: hook)
     }
+    for warning in store.warnings { StandardStreams.writeError("loadsmith: warning: \(warning)\n") }
     if let move { print("moved \(move)") } else { print("\(series)-current.T already points at \(series)-\(version).T; nothing changed") }
     print("last-known-good: \(lkg ?? "(none)")")
     if let move { recordProductionTag(store, dsl: dsl, build: move.to) }
@@ -33,6 +35,7 @@ struct Promote: ParsableCommand {
   func run() throws {
     let store = try options.open()
     let moves = try reportingStoreErrors { () throws(StoreError) in try store.promote(series) }
+    for warning in store.warnings { StandardStreams.writeError("loadsmith: warning: \(warning)\n") }
     for move in moves { print("moved \(move)") }
   }
 }

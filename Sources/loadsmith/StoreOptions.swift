@@ -16,8 +16,26 @@ struct StoreOptions: ParsableArguments {
     return "."
   }
 
+  @Option(name: .long, help: "Give up after waiting this many seconds for the store lock (default: $LOADSMITH_LOCK_TIMEOUT, else wait for ever, saying so).")
+  var lockTimeout: Double?
+
   func open() throws -> LoadsetStore {
-    try reportingStoreErrors { () throws(StoreError) in try LoadsetStore(at: path) }
+    let store = try reportingStoreErrors { () throws(StoreError) in try LoadsetStore(at: path) }
+    var timeout = lockTimeout
+    if timeout == nil, let env = getenv("LOADSMITH_LOCK_TIMEOUT"), env.pointee != 0 {
+      guard let t = Double(String(cString: env)), t >= 0 else {
+        StandardStreams.writeError("loadsmith: $LOADSMITH_LOCK_TIMEOUT='\(String(cString: env))': expected a number of seconds\n")
+        throw ExitCode(2)
+      }
+      timeout = t
+    }
+    if let timeout, !(timeout >= 0) {
+      StandardStreams.writeError("loadsmith: --lock-timeout \(timeout): expected a number of seconds, 0 or more\n")
+      throw ExitCode(2)
+    }
+    store.lockTimeout = timeout
+    store.lockWaitNotice = { StandardStreams.writeError("loadsmith: \($0)\n") }
+    return store
   }
 }
 

@@ -50,7 +50,12 @@ import Testing
         let r = try CLI.run(args, store: victim, env: ["LOADSMITH_FAULT": boundary])
         #expect(r.status == 86, "\(args) at \(boundary): exit \(r.status) \(r.err)")
         killed += 1
-        // The next run (verify, a reader that finishes interrupted changes) recovers.
+        // The next run (verify, a reader that finishes interrupted changes, or every other time
+        // `loadsmith recover`) recovers.
+        if killed % 2 == 0 {
+          let rec = try CLI.run(["recover"], store: victim)
+          #expect(rec.status == 0, "\(args) killed at \(boundary): recover: \(rec.err)")
+        }
         let v = try CLI.run(["verify"], store: victim)
         #expect(v.status == 0, "\(args) killed at \(boundary): verify: \(v.out)")
         let after = try CLI.signature(victim)
@@ -73,5 +78,38 @@ import Testing
     }
     #expect(killed > 60)
     #expect(try CLI.run(["verify"], store: s.store).status == 0)
+  }
+
+  @Test("recover killed at every step of an undo: the next recover completes it and the store is the old state")
+  func killRecoverEverywhere() throws {
+    let s = try CLI.scratch("crash-undo")
+    defer { CLI.remove(s.dir) }
+    try CLI.ok(["capture", s.staging, "--loadset", "was-apache-cfg", "--node", "/etc/httpd/conf"], store: s.store)
+    let old = try CLI.signature(s.store)
+    // A second cfg capture killed after its meta and files moved in, and its staged transcript lost:
+    // a change that cannot be finished, so recover undoes it.
+    let r = try CLI.run(["capture", s.staging, "--loadset", "was-apache-cfg", "--node", "/etc/httpd/conf"], store: s.store,
+                        env: ["LOADSMITH_FAULT": "publish.file"])
+    #expect(r.status == 86)
+    for d in try FileManager.default.contentsOfDirectory(atPath: s.store + "/.loadsmith/tmp") {
+      try? FileManager.default.removeItem(atPath: s.store + "/.loadsmith/tmp/\(d)/transcript")
+    }
+    let probe = s.dir + "/probe", trace = s.dir + "/trace"
+    try CLI.shell("rm -rf '\(probe)' && cp -a '\(s.store)' '\(probe)'")
+    #expect(try CLI.run(["recover"], store: probe, env: ["LOADSMITH_FAULT_TRACE": trace]).status == 0)
+    #expect(try CLI.signature(probe) == old)
+    let boundaries = (try? String(contentsOfFile: trace, encoding: .utf8))?.split(separator: "\n").map(String.init) ?? []
+    #expect(boundaries.contains("undo.logged#1") && boundaries.count > 3, "\(boundaries)")
+    for boundary in boundaries {
+      let victim = s.dir + "/victim"
+      try CLI.shell("rm -rf '\(victim)' && cp -a '\(s.store)' '\(victim)'")
+      #expect(try CLI.run(["recover"], store: victim, env: ["LOADSMITH_FAULT": boundary]).status == 86, "\(boundary)")
+      let again = try CLI.run(["recover"], store: victim)
+      #expect(again.status == 0, "killed at \(boundary): \(again.err)")
+      #expect(try CLI.run(["verify"], store: victim).status == 0, "killed at \(boundary)")
+      #expect(try CLI.signature(victim) == old, "killed at \(boundary)")
+      let log = try String(contentsOfFile: victim + "/.loadsmith/history.log", encoding: .utf8)
+      #expect(log.components(separatedBy: "\tundo\t").count == 2, "killed at \(boundary): \(log)")
+    }
   }
 }

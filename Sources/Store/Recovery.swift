@@ -1,0 +1,206 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import TranscriptIO
+
+/// An intent is written only when it can be finished, and a pending one that still cannot be
+/// finished (a step failed after the record was written: EIO, a full disk, a hand-edited store)
+/// never wedges the store: every writer and `verify` name it and its reason, and
+/// `loadsmith recover` rolls it forward if every part it needs is there, else back.
+extension LoadsetStore {
+  /// What would keep `intent` from being carried out to the end, one sentence each; empty when
+  /// every part it needs is there. Checked before the record is written (so a change that could
+  /// not finish is refused with nothing changed) and again before a pending record is applied.
+  func obstacles(to intent: Intent) -> [String] {
+    var problems: [String] = []
+    var publishing = Set<String>()
+    for action in intent.actions {
+      switch action {
+      case .publish(let staged, let name):
+        if let problem = loadsetNameProblem(name) { problems.append(problem); continue }
+        if staged.isEmpty || staged.contains("/") || staged.hasPrefix(".") {
+          problems.append("staging name '\(staged)' is not a directory of .loadsmith/tmp")
+          continue
+        }
+        let stagedTranscript = temporaryDirectory + "/" + staged + "/transcript"
+        let published = FileSystem.kind(transcriptPath(name)) == .file
+        if FileSystem.kind(stagedTranscript) == .file {
+          if published { problems.append("\(name) is already published (loadsets are immutable)") }
+        } else if !published {
+          problems.append("\(name): its staged loadset (.loadsmith/tmp/\(staged)) is gone and it is not published")
+        }
+        publishing.insert(name)
+      case .link(let pointer, let target):
+        guard let p = try? LoadsetName(parsing: pointer), p.fileName == pointer, p.isPointer else {
+          problems.append("'\(pointer)' is not a pointer name")
+          continue
+        }
+        if publishing.contains(target) && targetProblem(target, of: p.series).map({ $0.contains("does not exist") }) ?? true {
+          continue  // published by this intent, before the link
+        }
+        if let problem = targetProblem(target, of: p.series) { problems.append("\(pointer) cannot point at \(problem)") }
+      case .lastKnownGood(let seriesText, let build):
+        guard let series = try? LoadsetSeries(parsing: seriesText), series.description == seriesText else {
+          problems.append("'\(seriesText)' is not a series name")
+          continue
+        }
+        if let problem = targetProblem(build, of: series) { problems.append("last-known-good of \(series) cannot be \(problem)") }
+      case .commands(let product):
+        do {
+          for file in try commandFiles(product: product) {
+            if let problem = StoreNameLimits.atomicFileProblem(file.fileName) { problems.append("command/\(problem)") }
+          }
+        } catch {
+          problems.append(error.message)
+        }
+      case .remove(let name):
+        if let problem = loadsetNameProblem(name) { problems.append(problem) }
+      case .log:
+        break
+      }
+    }
+    return problems
+  }
+
+  /// Why `name` is not a loadset name the store can hold as a file, or nil.
+  func loadsetNameProblem(_ name: String) -> String? {
+    do {
+      let parsed = try LoadsetName(parsing: name)
+      return parsed.fileName == name ? nil : "'\(name)' is not a loadset file name (expected \(parsed.fileName))"
+    } catch {
+      return "bad loadset name \(error)"
+    }
+  }
+
+  /// Refuses `intent` before its record is written when it could not be finished.
+  func checkCanFinish(_ intent: Intent) throws(StoreError) {
+    let problems = obstacles(to: intent)
+    guard problems.isEmpty else {
+      throw StoreError(.usage, "\(intent.operation): refused, nothing changed: \(problems.joined(separator: "; "))")
+    }
+  }
+
+  /// The error every writer and `verify` give while a record cannot be finished.
+  func pendingError(_ intent: Intent, _ reason: String) -> StoreError {
+    StoreError(.store, "a change is pending and cannot be finished: '\(intent.operation)' (intent \(intent.id) in \(intentPath)): \(reason); run 'loadsmith recover' to finish or undo it")
+  }
+
+  /// Applies a pending record if it can be finished; otherwise (or if a step fails) throws
+  /// ``pendingError(_:_:)``, leaving the record for `loadsmith recover`.
+  func finishPending(_ intent: Intent) throws(StoreError) {
+    let problems = obstacles(to: intent)
+    guard problems.isEmpty else { throw pendingError(intent, problems.joined(separator: "; ")) }
+    do { try apply(intent) } catch { throw pendingError(intent, error.message) }
+  }
+
+  /// `loadsmith recover`: under the writer lock, finishes the pending change if every part it
+  /// needs is there, else undoes it (staged loadsets withdrawn, pointers and last-known-good put
+  /// back to what its log records say they were, command files rewritten); then removes staging
+  /// leftovers. Returns what it did, one line each. Throws, leaving the record, when a step fails
+  /// (the reason is in the message; run it again once the cause is fixed).
+  public func recoverPending() throws(StoreError) -> [String] {
+    try lock()
+    defer { unlock() }
+    var report: [String] = []
+    if let text = try FileSystem.readSmallFile(intentPath) {
+      if let intent = Intent(text: text) {
+        let problems = obstacles(to: intent)
+        if problems.isEmpty {
+          do { try apply(intent) } catch {
+            throw StoreError(.store, "could not finish '\(intent.operation)' (intent \(intent.id)): \(error.message); the record stays in \(intentPath): fix the cause and run 'loadsmith recover' again")
+          }
+          report.append("finished '\(intent.operation)' (intent \(intent.id))")
+        } else {
+          report.append("cannot finish '\(intent.operation)' (intent \(intent.id)): \(problems.joined(separator: "; "))")
+          do { report += try undo(intent) } catch {
+            throw StoreError(.store, "could not undo '\(intent.operation)' (intent \(intent.id)): \(error.message); the record stays in \(intentPath): fix the cause and run 'loadsmith recover' again")
+          }
+          report.append("undid '\(intent.operation)' (intent \(intent.id))")
+        }
+      } else {
+        // Cannot happen with the atomic write; keep the record for a person, out of the way.
+        let aside = intentPath + ".damaged-" + FileSystem.timestamp().filter(\.isNumber)
+        try FileSystem.rename(intentPath, aside)
+        report.append("\(intentPath) is not a complete intent record: moved to \(aside); run 'loadsmith verify' to see what it left")
+      }
+    } else {
+      report.append("no change pending")
+    }
+    try removeLeftovers()
+    report.append("staging leftovers removed")
+    return report
+  }
+
+  /// Reverses what `intent` did, action by action from the last, and removes the record.
+  func undo(_ intent: Intent) throws(StoreError) -> [String] {
+    var report: [String] = []
+    var previous: [String: String] = [:]  // pointer or series -> its value before the intent
+    var products: [String] = []
+    for case .log(let event, let name, let from, _, _) in intent.actions where event == "move" || event == "lkg" {
+      previous[name] = from
+    }
+    for action in intent.actions.reversed() {
+      switch action {
+      case .publish(let staged, let name):
+        let stagedPath = temporaryDirectory + "/" + staged
+        if loadsetNameProblem(name) == nil {
+          let publishedHere = FileSystem.kind(transcriptPath(name)) == .file && !FileSystem.exists(stagedPath + "/transcript")
+          if publishedHere || !FileSystem.exists(transcriptPath(name)) {
+            // Parts moved in before the transcript, or the whole loadset: out of sight, then gone.
+            try unpublish(name, intentID: intent.id)
+            report.append("withdrew \(name)")
+          }
+        }
+        if !staged.isEmpty && !staged.contains("/") && !staged.hasPrefix(".") { try FileSystem.removeTree(stagedPath) }
+      case .link(let pointer, _):
+        guard let p = try? LoadsetName(parsing: pointer), p.fileName == pointer, p.isPointer else { continue }
+        let before = previous[pointer] ?? "-"
+        if before != "-" && targetProblem(before, of: p.series) == nil {
+          try movePointer(pointer, to: before)
+          report.append("\(pointer) back to \(before)")
+        } else if before == "-" {
+          for dir in [fileDirectory, transcriptDirectory] where FileSystem.kind(dir + "/" + pointer) == .symlink {
+            if unlink(dir + "/" + pointer) != 0 && errno != ENOENT { throw .system(SystemError("unlink", path: dir + "/" + pointer)) }
+            FileSystem.syncDirectory(dir)
+          }
+          report.append("\(pointer) unset again")
+        } else {
+          report.append("\(pointer) left as it is: its previous target \(before) is gone")
+        }
+      case .lastKnownGood(let seriesText, _):
+        guard let series = try? LoadsetSeries(parsing: seriesText), series.description == seriesText else { continue }
+        let path = lastKnownGoodDirectory + "/" + seriesText
+        let before = previous[seriesText] ?? "-"
+        if before != "-" && targetProblem(before, of: series) == nil {
+          try FileSystem.writeAtomically(path, before + "\n")
+          report.append("last-known-good of \(series) back to \(before)")
+        } else {
+          if unlink(path) != 0 && errno != ENOENT { throw .system(SystemError("unlink", path: path)) }
+          report.append("last-known-good of \(series) unset")
+        }
+      case .commands(let product):
+        products.append(product)
+      case .remove(let name):
+        report.append("\(name) was removed already or stays (a removal is not undone)")
+      case .log:
+        break
+      }
+      FaultInjection.checkpoint("undo.action")
+    }
+    for product in products {
+      do { try writeCommandFiles(product: product); report.append("command files of \(product) rewritten") } catch {
+        report.append("command files of \(product) not rewritten: \(error.message)")
+      }
+    }
+    var record = Intent(operation: "undo \(intent.operation)")
+    record.id = intent.id + "-undone"
+    record.actions = [.log(event: "undo", name: intent.operation, from: "-", to: "-", checksum: "-")]
+    if try !historyContains(intentID: record.id) { try appendHistory(record) }
+    FaultInjection.checkpoint("undo.logged")
+    if unlink(intentPath) != 0 && errno != ENOENT { throw .system(SystemError("unlink", path: intentPath)) }
+    FileSystem.syncDirectory(stateDirectory)
+    return report
+  }
+}
