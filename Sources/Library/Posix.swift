@@ -5,6 +5,7 @@ import Musl
 #endif
 import Archive
 import Hashing
+import TranscriptIO
 
 /// The few POSIX calls the DSL makes outside the archive writer and extractor, each failure a
 /// ``LibraryError`` naming the call and the path.
@@ -50,12 +51,13 @@ enum Posix {
     return names.sorted()
   }
 
-  /// The whole file; nil when it does not exist.
+  /// The whole file; nil when it does not exist. Anything but a regular file (a FIFO, a
+  /// device, a symlink) is refused, never waited on.
   static func readFile(_ path: String) throws(LibraryError) -> [UInt8]? {
-    let fd = open(path, O_RDONLY | O_CLOEXEC)
-    if fd < 0 {
-      if errno == ENOENT { return nil }
-      throw failure("open", path)
+    let fd: Int32
+    do { fd = try RegularFile.openForReading(path) } catch {
+      if error.errno == ENOENT { return nil }
+      throw LibraryError(.system, error.detailed)
     }
     defer { close(fd) }
     var out: [UInt8] = []

@@ -116,11 +116,12 @@ enum FileSystem {
   }
 
   /// Reads a small file whole (metadata, pointers' records); nil when it does not exist.
+  /// Anything but a regular file (a FIFO, a device, a symlink) is refused, never waited on.
   static func readSmallFile(_ path: String) throws(StoreError) -> String? {
-    let fd = open(path, O_RDONLY | O_CLOEXEC)
-    if fd < 0 {
-      if errno == ENOENT { return nil }
-      throw .system(SystemError("open", path: path))
+    let fd: Int32
+    do { fd = try RegularFile.openForReading(path) } catch {
+      if error.errno == ENOENT { return nil }
+      throw .system(error)
     }
     defer { close(fd) }
     var out: [UInt8] = []
@@ -198,3 +199,13 @@ enum FileSystem {
 /// Linux `syncfs(2)`; Glibc declares it only under _GNU_SOURCE.
 @_silgen_name("syncfs")
 func loadsmith_syncfs(_ fd: Int32) -> Int32
+
+extension FileSystem {
+  /// `a FIFO`, `a symlink`, ... when something that is not a regular file is at `path`; nil when
+  /// a regular file or nothing is there.
+  static func typeIfNotRegular(_ path: String) -> String? {
+    var st = stat()
+    guard lstat(path, &st) == 0, (st.st_mode & S_IFMT) != S_IFREG else { return nil }
+    return RegularFile.typeName(st.st_mode)
+  }
+}
