@@ -199,13 +199,3 @@ enum FileSystem {
 /// Linux `syncfs(2)`; Glibc declares it only under _GNU_SOURCE.
 @_silgen_name("syncfs")
 func loadsmith_syncfs(_ fd: Int32) -> Int32
-
-extension FileSystem {
-  /// `a FIFO`, `a symlink`, ... when something that is not a regular file is at `path`; nil when
-  /// a regular file or nothing is there.
-  static func typeIfNotRegular(_ path: String) -> String? {
-    var st = stat()
-    guard lstat(path, &st) == 0, (st.st_mode & S_IFMT) != S_IFREG else { return nil }
-    return RegularFile.typeName(st.st_mode)
-  }
-}

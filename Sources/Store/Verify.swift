@@ -91,8 +91,8 @@ extension LoadsetStore {
     for k in (try? FileSystem.list(commandDirectory)) ?? [] where k.hasSuffix(".K") && !k.hasPrefix(".") && wanted(k.replacingSuffix(".K")) {
       for line in (try FileSystem.readSmallFile(commandDirectory + "/" + k) ?? "").split(separator: "\n") {
         let f = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
-        if f.count == 2, f[0] == "p" || f[0] == "n", !FileSystem.exists(transcriptPath(String(f[1]))) {
-          report.problems.append("command/\(k): names \(f[1]), which does not exist")
+        if f.count == 2, f[0] == "p" || f[0] == "n", let why = commandTargetProblem(String(f[1])) {
+          report.problems.append("command/\(k): names \(f[1]), which \(why)")
         }
       }
     }

@@ -4,13 +4,14 @@ extension CLI {
   /// Exit status of a run that `timeout` had to kill: a hang.
   public static let hung: Int32 = 124
 
-  /// ``run(_:store:env:)`` bounded by `seconds` (coreutils `timeout`, SIGKILL): a command that
-  /// blocks (on a FIFO, say) fails the test with status ``hung`` instead of hanging it.
+  /// ``run(_:store:env:)`` bounded by `seconds` (coreutils `timeout`: SIGTERM, then SIGKILL 5 s
+  /// later): a command that blocks (on a FIFO, say) fails the test with status ``hung`` instead
+  /// of hanging it.
   @discardableResult
   public static func runBounded(_ args: [String], store: String, seconds: Int = 30) throws -> Result {
     let p = Process()
     p.executableURL = URL(fileURLWithPath: "/usr/bin/timeout")
-    p.arguments = ["-s", "KILL", String(seconds), binary] + args
+    p.arguments = ["-k", "5", String(seconds), binary] + args
     var environment = ProcessInfo.processInfo.environment
     environment.removeValue(forKey: "LOADSMITH_FAULT")
     environment.removeValue(forKey: "LOADSMITH_FAULT_TRACE")
@@ -24,8 +25,9 @@ extension CLI {
     let o = out.fileHandleForReading.readDataToEndOfFile()
     let e = err.fileHandleForReading.readDataToEndOfFile()
     p.waitUntilExit()
-    // timeout(1) reports a SIGKILLed child as 137 (128 + 9).
-    let status = p.terminationStatus == 137 ? hung : p.terminationStatus
+    // timeout(1) exits 124 when it had to stop the command; a signal that ended timeout itself
+    // (the SIGKILL stage) is a hang too.
+    let status = p.terminationReason == .uncaughtSignal ? hung : p.terminationStatus
     return Result(status: status, out: String(decoding: o, as: UTF8.self), err: String(decoding: e, as: UTF8.self))
   }
 }

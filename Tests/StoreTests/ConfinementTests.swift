@@ -89,6 +89,36 @@ import Testing
     #expect(v.out.contains("/usr/local/apache/htdocs/robots file.txt: stored file is a FIFO, not a regular file"), "\(v.out)")
   }
 
+  @Test("FIFOs in place of a node transcript, the history log or a command file's target: clear errors, no hang")
+  func fifosElsewhere() throws {
+    let s = try Self.captured("fifo-more")
+    defer { CLI.remove(s.dir) }
+    // A node transcript: build refuses it by type.
+    let node2 = s.store + "/transcript/\(Self.bin)-001.001-node2.T"
+    try CLI.shell("mv '\(node2)' '\(s.dir)/node2.T' && mkfifo '\(node2)'")
+    let b = try CLI.runBounded(["build", Self.bin, "001.001"], store: s.store, seconds: 20)
+    #expect(b.status != 0 && b.status != CLI.hung)
+    #expect(b.err.contains("transcript/\(Self.bin)-001.001-node2.T is a FIFO, not a regular file"), "\(b.err)")
+    try CLI.shell("rm '\(node2)' && mv '\(s.dir)/node2.T' '\(node2)'")
+    // The history log: a writer refuses to append to it, and nothing is left pending forever.
+    let history = s.store + "/.loadsmith/history.log"
+    try CLI.shell("mv '\(history)' '\(s.dir)/history.log' && mkfifo '\(history)'")
+    let w = try CLI.runBounded(["build", Self.bin, "001.001"], store: s.store, seconds: 20)
+    #expect(w.status != 0 && w.status != CLI.hung)
+    #expect(w.err.contains("history.log is a FIFO, not a regular file"), "\(w.err)")
+    let l = try CLI.runBounded(["log"], store: s.store, seconds: 20)
+    #expect(l.status != 0 && l.status != CLI.hung)
+    #expect(l.err.contains("is a FIFO, not a regular file"), "\(l.err)")
+    try CLI.shell("rm '\(history)' && mv '\(s.dir)/history.log' '\(history)'")
+    let after = try CLI.runBounded(["verify"], store: s.store, seconds: 20)  // finishes what was pending
+    #expect(after.status == 0, "\(after.out)\(after.err)")
+    // A command file naming a FIFO: verify says what it is.
+    try CLI.shell("mkfifo '\(s.store)/transcript/was-other-bin-rhel5-001.001.T' && printf 'p was-other-bin-rhel5-001.001.T\\n' > '\(s.store)/command/was-other.K'")
+    let v = try CLI.runBounded(["verify", "was-other"], store: s.store, seconds: 20)
+    #expect(v.status == 1)
+    #expect(v.out.contains("command/was-other.K: names was-other-bin-rhel5-001.001.T, which is a FIFO, not a transcript"), "\(v.out)")
+  }
+
   @Test("a directory swapped for a symlink between listing and copying fails the capture; nothing outside is stored")
   func swappedDirectoryDuringCapture() throws {
     let s = try CLI.scratch("swap")
