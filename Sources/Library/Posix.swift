@@ -91,9 +91,10 @@ enum Posix {
   }
 
   /// sha256 of the file at `path`, lowercase hex, and its length.
+  /// A FIFO or device is refused by type (an archive is checked here before anything reads it).
   static func sha256(ofFile path: String) throws(LibraryError) -> (hex: String, bytes: Int64) {
-    let fd = open(path, O_RDONLY | O_CLOEXEC)
-    if fd < 0 { throw failure("open", path) }
+    let fd: Int32
+    do { fd = try RegularFile.openForReading(path) } catch { throw LibraryError(.system, error.detailed) }
     defer { close(fd) }
     let algorithm: DigestAlgorithm
     do { algorithm = try DigestAlgorithm(named: "sha256") } catch { throw LibraryError(.system, "\(error)") }

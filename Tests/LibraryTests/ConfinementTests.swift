@@ -71,6 +71,22 @@ import Testing
     #expect(u.err.contains("is a FIFO, not a regular file"), "\(u.err)")
   }
 
+  @Test("a FIFO named like an archive, beside a manifest: dsl verify and restore refuse it by type, never hang")
+  func fifoArchive() throws {
+    let r = try Released("fifo-dsl")
+    defer { r.cleanup() }
+    let stem = "\(Released.bin)-001.001"
+    let bad = r.dir + "/bad"
+    try CLI.shell("mkdir -p '\(bad)' && cp '\(r.binFolder)/\(stem).manifest.json' '\(bad)/' && mkfifo '\(bad)/\(stem).tar.gz'")
+    let v = try CLI.runBounded(["dsl", "verify", bad + "/\(stem).tar.gz"], store: r.store, seconds: 20)
+    #expect(v.status != 0 && v.status != CLI.hung)
+    #expect((v.out + v.err).contains("is a FIFO, not a regular file"), "\(v.out)\(v.err)")
+    let fresh = r.dir + "/fresh"
+    let x = try CLI.runBounded(["restore", bad + "/\(stem).tar.gz", "--store", fresh], store: fresh, seconds: 20)
+    #expect(x.status != 0 && x.status != CLI.hung)
+    #expect(x.err.contains("is a FIFO, not a regular file"), "\(x.err)")
+  }
+
   @Test("restore's transcript reader (shared with archive) refuses d /../../../tmp and h targets outside")
   func restoreReaderRefusesOutwardPaths() throws {
     for (text, message) in [
