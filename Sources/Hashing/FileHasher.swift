@@ -106,11 +106,6 @@ public final class FileHasher {
       return .failure(.system(call: "open", errno: Glibc.errno))
     }
     defer { close(fd) }
-    if regularFilesOnly {
-      var st = stat()
-      if fstat(fd, &st) != 0 { return .failure(.system(call: "fstat", errno: Glibc.errno)) }
-      if (st.st_mode & S_IFMT) != S_IFREG { return .failure(.notRegularFile(kind: FileHasher.typeName(st.st_mode))) }
-    }
     return hash(fd: fd)
   }
 
@@ -118,6 +113,7 @@ public final class FileHasher {
   public func hash(fd: Int32) -> Result<FileDigest, FileHashError> {
     var st = stat()
     if fstat(fd, &st) != 0 { return .failure(.system(call: "fstat", errno: Glibc.errno)) }
+    if regularFilesOnly && (st.st_mode & S_IFMT) != S_IFREG { return .failure(.notRegularFile(kind: FileHasher.typeName(st.st_mode))) }
     let size = Int64(st.st_size)
     if size >= FileHasher.adviseThreshold { _ = posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL) }
     digester.reset()
