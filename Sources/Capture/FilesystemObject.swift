@@ -108,9 +108,10 @@ public struct FilesystemObject {
   ///
   /// Names are kept NUL-terminated in one byte arena and sorted as offsets, each `lstat` is relative
   /// to the directory's descriptor, and the only allocation per object is its path.
-  public static func readDirectory(_ path: [UInt8], order: PathOrder) throws(CaptureError) -> [FilesystemObject] {
-    let fd = try withCPath(path) { p throws(CaptureError) in open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
-    if fd < 0 { throw CaptureError.system(path, errno: errno) }
+  /// With `expected` (TreeCapture), the directory must still be the one listed (see `openDirectory`).
+  public static func readDirectory(_ path: [UInt8], order: PathOrder,
+                                   expecting expected: TreeCapture.InodeKey? = nil) throws(CaptureError) -> [FilesystemObject] {
+    let fd = try openDirectory(path, expecting: expected)
     guard let dir = fdopendir(fd) else {
       let e = errno
       close(fd)

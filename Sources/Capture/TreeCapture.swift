@@ -51,9 +51,31 @@ public struct TreeCapture {
     return root + path
   }
 
-  struct InodeKey: Hashable { var device: UInt64; var inode: UInt64 }
+  /// A file's identity: device and inode.
+  public struct InodeKey: Hashable, Sendable {
+    public var device: UInt64
+    public var inode: UInt64
+    public init(device: UInt64, inode: UInt64) { self.device = device; self.inode = inode }
+  }
+
+  /// Directories never walked (by identity, so any path to them matches): a store inside the
+  /// captured tree must not capture itself, its staging included.
+  public var skipDirectories: Set<InodeKey> = []
 
   public func capture(nodes: [[UInt8]], _ body: (Entry) throws -> Void) throws {
+    try captureObjects(nodes: nodes, skipped: { _ in }) { entry, _ in try body(entry) }
+  }
+
+  /// ``capture(nodes:_:)``, also handing `body` the object as `lstat` listed it (device, inode:
+  /// whoever opens it later checks it is still that object), and calling `skipped` with the path
+  /// of each directory of ``skipDirectories`` met (not walked, not emitted).
+  ///
+  /// Confinement: every node is reached from ``root`` one component at a time without following
+  /// symlinks, and every directory is opened without following a symlink and checked to be the
+  /// directory that was listed. A directory swapped for a symlink (or anything else) while it is
+  /// captured makes the capture throw: nothing outside the tree is ever listed.
+  public func captureObjects(nodes: [[UInt8]], skipped: ([UInt8]) throws -> Void,
+                             _ body: (Entry, FilesystemObject) throws -> Void) throws {
     var links: [InodeKey: [UInt8]] = [:]
     var emitted: [UInt8]? = nil
     let sorted = nodes.map { $0.count > 1 && $0.last == 0x2F ? Array($0.dropLast()) : $0 }
@@ -81,7 +103,7 @@ public struct TreeCapture {
         }
       }
       emitted = path
-      try body(o.entry)
+      try body(o.entry, o)
     }
 
     func stat(_ path: [UInt8]) throws -> FilesystemObject {
@@ -98,8 +120,13 @@ public struct TreeCapture {
       try emit(object, as: path)
       guard object.kind == .directory else { return }
       let base = path == [0x2F] ? path : path + [0x2F]
-      for child in try FilesystemObject.readDirectory(diskPath(path), order: order) {
+      let listed = InodeKey(device: object.device, inode: object.inode)
+      for child in try FilesystemObject.readDirectory(diskPath(path), order: order, expecting: listed) {
         let name = child.path[(child.path.lastIndex(of: 0x2F)! + 1)...]
+        if child.kind == .directory, skipDirectories.contains(InodeKey(device: child.device, inode: child.inode)) {
+          try skipped(base + name)
+          continue
+        }
         try walk(base + name, child)
       }
     }
@@ -118,7 +145,13 @@ public struct TreeCapture {
           try emit(try stat(a), as: a)
         }
       }
-      try walk(node, try stat(node))
+      let top = try statBeneathRoot(node)
+      if top.kind == .directory, skipDirectories.contains(InodeKey(device: top.device, inode: top.inode)) {
+        try skipped(node)
+        covered = node
+        continue
+      }
+      try walk(node, top)
       covered = node
     }
   }

@@ -28,12 +28,15 @@ public enum FileHashError: Error, Sendable, Equatable, CustomStringConvertible {
   case system(call: String, errno: Int32)
   /// The file's size or modification time changed while it was being read.
   case changedWhileReading(expectedSize: Int64, bytesRead: Int64)
+  /// With ``FileHasher/regularFilesOnly``: the path is not a regular file (`a FIFO`, `a symlink`).
+  case notRegularFile(kind: String)
 
   /// The errno to report; `changedWhileReading` reports EAGAIN (try again once it is stable).
   public var errno: Int32 {
     switch self {
     case .system(_, let e): return e
     case .changedWhileReading: return EAGAIN
+    case .notRegularFile: return EINVAL
     }
   }
 
@@ -43,13 +46,14 @@ public enum FileHashError: Error, Sendable, Equatable, CustomStringConvertible {
     case .system(_, let e): return String(cString: strerror(e))
     case .changedWhileReading(let expected, let read):
       return "file changed while being read (size \(expected), read \(read) bytes)"
+    case .notRegularFile(let kind): return "is \(kind), not a regular file"
     }
   }
 
   public var description: String {
     switch self {
     case .system(let call, _): return "\(call): \(reason)"
-    case .changedWhileReading: return reason
+    case .changedWhileReading, .notRegularFile: return reason
     }
   }
 }
@@ -69,6 +73,9 @@ public final class FileHasher {
   private let buffer: UnsafeMutableRawBufferPointer
   private var pathBuffer: [CChar] = []
   private var tryNoAtime = true
+  /// Refuse anything but a regular file, without blocking or following a final symlink (a store's
+  /// own files: a FIFO there must not hang `verify`). Off for radmind's tools, which open as radmind does.
+  public var regularFilesOnly = false
 
   /// Linux `O_NOATIME` (Glibc hides it behind _GNU_SOURCE); 0 elsewhere.
   #if os(Linux)
@@ -94,7 +101,10 @@ public final class FileHasher {
     for b in path { pathBuffer.append(CChar(bitPattern: b)) }
     pathBuffer.append(0)
     let fd = pathBuffer.withUnsafeBufferPointer { openReadOnly($0.baseAddress!) }
-    if fd < 0 { return .failure(.system(call: "open", errno: Glibc.errno)) }
+    if fd < 0 {
+      if regularFilesOnly && Glibc.errno == ELOOP { return .failure(.notRegularFile(kind: "a symlink")) }
+      return .failure(.system(call: "open", errno: Glibc.errno))
+    }
     defer { close(fd) }
     return hash(fd: fd)
   }
@@ -103,6 +113,7 @@ public final class FileHasher {
   public func hash(fd: Int32) -> Result<FileDigest, FileHashError> {
     var st = stat()
     if fstat(fd, &st) != 0 { return .failure(.system(call: "fstat", errno: Glibc.errno)) }
+    if regularFilesOnly && (st.st_mode & S_IFMT) != S_IFREG { return .failure(.notRegularFile(kind: FileHasher.typeName(st.st_mode))) }
     let size = Int64(st.st_size)
     if size >= FileHasher.adviseThreshold { _ = posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL) }
     digester.reset()
@@ -160,11 +171,25 @@ public final class FileHasher {
   /// `open(O_RDONLY)`, with `O_NOATIME` while it is permitted (it saves an inode update per
   /// file when we own the files or are root; EPERM otherwise, after which we stop asking).
   private func openReadOnly(_ path: UnsafePointer<CChar>) -> Int32 {
+    let flags = O_RDONLY | O_CLOEXEC | (regularFilesOnly ? O_NOFOLLOW | O_NONBLOCK : 0)
     if tryNoAtime {
-      let fd = open(path, O_RDONLY | O_CLOEXEC | FileHasher.noAtimeFlag)
+      let fd = open(path, flags | FileHasher.noAtimeFlag)
       if fd >= 0 || Glibc.errno != EPERM { return fd }
       tryNoAtime = false
     }
-    return open(path, O_RDONLY | O_CLOEXEC)
+    return open(path, flags)
+  }
+
+  /// `a FIFO`, `a directory`, ... for a file type in `st_mode`.
+  static func typeName(_ mode: mode_t) -> String {
+    switch mode & S_IFMT {
+    case S_IFDIR: return "a directory"
+    case S_IFLNK: return "a symlink"
+    case S_IFIFO: return "a FIFO"
+    case S_IFCHR: return "a character device"
+    case S_IFBLK: return "a block device"
+    case S_IFSOCK: return "a socket"
+    default: return "of an unknown type"
+    }
   }
 }

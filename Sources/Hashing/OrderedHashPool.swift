@@ -27,6 +27,8 @@ public final class OrderedHashPool {
   public let threadCount: Int
   public let window: Int
   public let bufferSize: Int
+  /// Each worker's ``FileHasher/regularFilesOnly``.
+  public let regularFilesOnly: Bool
 
   /// The number of online CPUs.
   public static var availableCPUs: Int {
@@ -37,12 +39,19 @@ public final class OrderedHashPool {
   ///   - threads: worker threads; 0 hashes on the calling thread (no parallelism, same order).
   ///   - window: most jobs between the oldest undelivered one and the newest submitted one.
   public init(algorithm: DigestAlgorithm, threads: Int = OrderedHashPool.availableCPUs,
-              window: Int = 2048, bufferSize: Int = 1 << 20) {
+              window: Int = 2048, bufferSize: Int = 1 << 20, regularFilesOnly: Bool = false) {
     precondition(window > 0 && threads >= 0)
+    self.regularFilesOnly = regularFilesOnly
     self.algorithm = algorithm
     self.threadCount = threads
     self.window = window
     self.bufferSize = bufferSize
+  }
+
+  func makeHasher() -> FileHasher {
+    let hasher = FileHasher(algorithm: algorithm, bufferSize: bufferSize)
+    hasher.regularFilesOnly = regularFilesOnly
+    return hasher
   }
 
   public func run<Context>(
@@ -50,7 +59,7 @@ public final class OrderedHashPool {
     deliver: (Context, Result<FileDigest, FileHashError>?) throws -> Bool
   ) rethrows {
     if threadCount == 0 {
-      let hasher = FileHasher(algorithm: algorithm, bufferSize: bufferSize)
+      let hasher = makeHasher()
       while let job = try next() {
         let result = job.path.map { hasher.hash(path: $0) }
         if try !deliver(job.context, result) { return }
@@ -61,7 +70,7 @@ public final class OrderedHashPool {
     let shared = PoolState(window: window)
     var threads: [pthread_t] = []
     for _ in 0..<threadCount {
-      let worker = Worker(state: shared, hasher: FileHasher(algorithm: algorithm, bufferSize: bufferSize))
+      let worker = Worker(state: shared, hasher: makeHasher())
       let arg = Unmanaged.passRetained(worker).toOpaque()
       var tid = pthread_t()
       let rc = pthread_create(&tid, nil, { raw in
@@ -81,7 +90,7 @@ public final class OrderedHashPool {
     }
     if threads.isEmpty {
       // Could not start any thread: degrade to hashing inline, same contract.
-      let hasher = FileHasher(algorithm: algorithm, bufferSize: bufferSize)
+      let hasher = makeHasher()
       while let job = try next() {
         if try !deliver(job.context, job.path.map { hasher.hash(path: $0) }) { return }
       }

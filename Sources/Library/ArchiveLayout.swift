@@ -73,6 +73,10 @@ struct TranscriptIndex {
           failure = LibraryError(.corrupt, "\(subject): transcript \(loadset) line \(lineNumber): \(error)")
           return
         }
+        if let why = entry.storePathProblem {  // every line: a `d /../tmp` must not be restored either
+          failure = LibraryError(.corrupt, "\(subject): transcript \(loadset) line \(lineNumber): \(why)")
+          return
+        }
         guard entry.kind.hasContent, entry.prefix != .minus else { continue }
         let member = ArchiveLayout.member(root: root, relative: ArchiveLayout.relative(entry.path))
         if byMember[member] != nil {

@@ -7,6 +7,7 @@ import Archive
 import Hashing
 import RadmindFormat
 import Store
+import TranscriptIO
 
 /// What `archive` did.
 public struct ArchiveOutcome: Sendable {
@@ -116,7 +117,7 @@ extension DSL {
   /// Adds the small file at `path` (transcript, meta), which must still hold exactly `bytes`,
   /// the bytes that were checked (loadsets are immutable; this catches a damaged store).
   static func addSmallFile(_ writer: ArchiveWriter, member: [UInt8], bytes: [UInt8], like path: String) throws {
-    let fd = Glibc.open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
+    let fd = Glibc.open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)  // never blocks on a FIFO
     if fd < 0 { throw Posix.failure("open", path) }
     defer { close(fd) }
     var st = stat()
@@ -160,14 +161,17 @@ extension DSL {
                                 metadata: try metadata(ofDirectory: folder))
       }
       let path = base + [0x2F] + stored.entry.path
-      let fd = withCString(path) { Glibc.open($0, O_RDONLY | O_NOFOLLOW | O_CLOEXEC) }
-      if fd < 0 { throw Posix.failure("open", show(path)) }
+      let fd = withCString(path) { Glibc.open($0, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC) }  // never blocks on a FIFO
+      let shown = String(decoding: stored.entry.path, as: UTF8.self)
+      if fd < 0 {
+        if errno == ELOOP { throw LibraryError(.corrupt, "\(loadset): \(shown): stored file is a symlink, not a regular file") }
+        throw Posix.failure("open", show(path))
+      }
       defer { close(fd) }
       var st = stat()
       if fstat(fd, &st) != 0 { throw Posix.failure("fstat", show(path)) }
-      let shown = String(decoding: stored.entry.path, as: UTF8.self)
       guard (st.st_mode & S_IFMT) == S_IFREG else {
-        throw LibraryError(.corrupt, "\(loadset): \(shown): stored file is not a regular file")
+        throw LibraryError(.corrupt, "\(loadset): \(shown): stored file \(RegularFile.notRegular(st.st_mode))")
       }
       let expected = type == .neg ? 0 : stored.entry.size
       if Int64(st.st_size) != expected {

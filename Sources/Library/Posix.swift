@@ -5,6 +5,7 @@ import Musl
 #endif
 import Archive
 import Hashing
+import TranscriptIO
 
 /// The few POSIX calls the DSL makes outside the archive writer and extractor, each failure a
 /// ``LibraryError`` naming the call and the path.
@@ -50,12 +51,13 @@ enum Posix {
     return names.sorted()
   }
 
-  /// The whole file; nil when it does not exist.
+  /// The whole file; nil when it does not exist. Anything but a regular file (a FIFO, a
+  /// device, a symlink) is refused, never waited on.
   static func readFile(_ path: String) throws(LibraryError) -> [UInt8]? {
-    let fd = open(path, O_RDONLY | O_CLOEXEC)
-    if fd < 0 {
-      if errno == ENOENT { return nil }
-      throw failure("open", path)
+    let fd: Int32
+    do { fd = try RegularFile.openForReading(path) } catch {
+      if error.errno == ENOENT { return nil }
+      throw LibraryError(.system, error.detailed)
     }
     defer { close(fd) }
     var out: [UInt8] = []
@@ -89,9 +91,10 @@ enum Posix {
   }
 
   /// sha256 of the file at `path`, lowercase hex, and its length.
+  /// A FIFO or device is refused by type (an archive is checked here before anything reads it).
   static func sha256(ofFile path: String) throws(LibraryError) -> (hex: String, bytes: Int64) {
-    let fd = open(path, O_RDONLY | O_CLOEXEC)
-    if fd < 0 { throw failure("open", path) }
+    let fd: Int32
+    do { fd = try RegularFile.openForReading(path) } catch { throw LibraryError(.system, error.detailed) }
     defer { close(fd) }
     let algorithm: DigestAlgorithm
     do { algorithm = try DigestAlgorithm(named: "sha256") } catch { throw LibraryError(.system, "\(error)") }

@@ -220,6 +220,8 @@ struct LcksumRun {
         return (nil, problem(n, LineError.invalidEscape.description))
       }
       if decoded.count >= RadmindLimits.maxPathLength { return (nil, problem(n, "path too long")) }
+      // The kernel would read the path cut at the NUL: never check (or update) that other file.
+      if decoded.contains(0) { return (nil, problem(n, "path contains a NUL byte")) }
       if let prefix = options.prefix {
         if !decoded.starts(with: prefix) { return (nil, .copy(line: keep, progressPath: nil)) }
         prefixFound = true

@@ -231,9 +231,15 @@ public enum NodeConcatenator {
   }
 
   static func entry(_ input: MergeInput, _ parser: inout TranscriptLineParser) throws -> Entry {
-    do { return try parser.parse(input.line) } catch {
+    let entry: Entry
+    do { entry = try parser.parse(input.line) } catch {
       throw ConcatenationError(message: input.name + Array(": line \(input.lineNumber): ".utf8) + error.messageBytes)
     }
+    // A path leading outside the file directory must never be linked from or into.
+    if let why = entry.storePathProblem {
+      throw ConcatenationError(message: input.name + Array(": line \(input.lineNumber): \(why)".utf8))
+    }
+    return entry
   }
 
   static func link(_ input: MergeInput, writer: any LoadsetWriter, copy: Bool) throws {

@@ -106,8 +106,11 @@ public enum TranscriptChecker {
         }
         if isCommentOrBlank(line) { return true }
         do throws(LineError) {
-          let (_, _, typeIndex) = try parser.validate(line)
+          let (_, kind, typeIndex) = try parser.validate(line)
           let path = parser.tokens.token(typeIndex + 1, in: line)
+          if let message = TranscriptChecker.pathProblem(in: line, kind: kind, typeIndex: typeIndex, tokens: parser.tokens) {
+            result.problems.append((number, message))
+          }
           if result.firstPath == nil {
             result.firstPath = Array(path)
             result.firstPathLine = number

@@ -15,6 +15,17 @@ public enum StorePathRule {
   }
 
   public static func problem(in path: ArraySlice<UInt8>) -> String? {
+    problem(inBytes: path)
+  }
+
+  /// The same rule on an encoded path token: radmind's escapes never produce `/`, `.` or NUL, so
+  /// the encoded and decoded forms break the rule in the same way (no decoding, no allocation).
+  public static func problem(in path: UnsafeRawBufferPointer) -> String? {
+    problem(inBytes: path)
+  }
+
+  static func problem<Bytes: RandomAccessCollection>(inBytes path: Bytes) -> String?
+  where Bytes.Element == UInt8, Bytes.Index == Int {
     if path.isEmpty { return "is empty" }
     if path.contains(0) { return "contains a NUL byte" }
     var rest = path[...]
@@ -40,5 +51,19 @@ public enum StorePathRule {
       }
       index += 1
     }
+  }
+}
+
+extension Entry {
+  /// ``StorePathRule`` on this entry's path and, for an `h` line, its target (a symlink's target
+  /// is free text): `path /../etc/passwd has a '..' component`, or nil.
+  public var storePathProblem: String? {
+    if let why = StorePathRule.problem(in: path) {
+      return "path \(String(decoding: PathCodec.encode(path), as: UTF8.self)) \(why)"
+    }
+    if kind == .hardLink, let why = StorePathRule.problem(in: target) {
+      return "hard link target \(String(decoding: PathCodec.encode(target), as: UTF8.self)) \(why)"
+    }
+    return nil
   }
 }

@@ -49,6 +49,9 @@ extension LoadsetStore {
       let algorithm: DigestAlgorithm
       do { algorithm = try DigestAlgorithm(named: digests.first!) } catch { throw StoreError(.store, "\(error)") }
 
+      for n in nodeNames where FileSystem.kind(transcriptPath(n)) != .file {  // never read a FIFO (it would block)
+        throw StoreError(.store, "transcript/\(n) is \(FileSystem.typeIfNotRegular(transcriptPath(n)) ?? "missing"), not a regular file; run 'loadsmith verify'")
+      }
       let staged = try makeStagingDirectory("build")
       FaultInjection.checkpoint("build.staging")
       let concatenated: ConcatenationResult

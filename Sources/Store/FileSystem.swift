@@ -112,11 +112,12 @@ enum FileSystem {
   }
 
   /// Reads a small file whole (metadata, pointers' records); nil when it does not exist.
+  /// Anything but a regular file (a FIFO, a device, a symlink) is refused, never waited on.
   static func readSmallFile(_ path: String) throws(StoreError) -> String? {
-    let fd = open(path, O_RDONLY | O_CLOEXEC)
-    if fd < 0 {
-      if errno == ENOENT { return nil }
-      throw .system(SystemError("open", path: path))
+    let fd: Int32
+    do { fd = try RegularFile.openForReading(path) } catch {
+      if error.errno == ENOENT { return nil }
+      throw .system(error)
     }
     defer { close(fd) }
     var out: [UInt8] = []

@@ -86,11 +86,18 @@ extension LoadsetStore {
       text += line + "\n"
       previous = Array(line.utf8)
     }
-    let fd = open(historyPath, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
-    if fd < 0 { throw .system(SystemError("open", path: historyPath)) }
+    // O_NONBLOCK | O_NOFOLLOW, then a regular file only: a FIFO or a link here must not block or redirect a writer.
+    let fd = open(historyPath, O_WRONLY | O_APPEND | O_CREAT | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC, 0o644)
+    if fd < 0 {
+      if let kind = FileSystem.typeIfNotRegular(historyPath) { throw StoreError(.store, "\(historyPath) is \(kind), not a regular file") }
+      throw .system(SystemError("open", path: historyPath))
+    }
     defer { close(fd) }
-    // A record cut short by a power loss must not swallow the next one.
     var st = stat()
+    if fstat(fd, &st) == 0, (st.st_mode & S_IFMT) != S_IFREG {
+      throw StoreError(.store, "\(historyPath) \(RegularFile.notRegular(st.st_mode))")
+    }
+    // A record cut short by a power loss must not swallow the next one.
     if fstat(fd, &st) == 0, st.st_size > 0 {
       let rfd = open(historyPath, O_RDONLY | O_CLOEXEC)
       var last: UInt8 = 0x0A
@@ -105,8 +112,7 @@ extension LoadsetStore {
   /// True when the log already holds records of intent `id` (they are always at its end, because
   /// only the lock holder appends and it applies one intent at a time).
   func historyContains(intentID id: String) throws(StoreError) -> Bool {
-    let fd = open(historyPath, O_RDONLY | O_CLOEXEC)
-    if fd < 0 { return false }
+    guard let fd = try? RegularFile.openForReading(historyPath) else { return false }
     defer { close(fd) }
     var st = stat()
     fstat(fd, &st)

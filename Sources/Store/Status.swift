@@ -162,7 +162,12 @@ extension LoadsetStore {
       }
       return transcriptPath(target)
     }
-    guard isPublished(name) else { throw StoreError(.usage, "\(reference): no such loadset \(name.fileName) in \(root)") }
+    guard isPublished(name) else {
+      if let kind = FileSystem.typeIfNotRegular(transcriptPath(name.fileName)) {
+        throw StoreError(.store, "\(reference): transcript/\(name.fileName) is \(kind), not a regular file; run 'loadsmith verify'")
+      }
+      throw StoreError(.usage, "\(reference): no such loadset \(name.fileName) in \(root)")
+    }
     return transcriptPath(name.fileName)
   }
 }

@@ -49,6 +49,8 @@ public struct CaptureResult: Sendable {
   public var files = 0
   public var bytes: Int64 = 0
   public var entries = 0
+  /// What the capture chose not to do and why (`skipped /srv/stage/store: the store itself ...`).
+  public var notes: [String] = []
 }
 
 extension LoadsetStore {
@@ -104,6 +106,7 @@ extension LoadsetStore {
       var intent = Intent(operation: "capture \(series)")
       var walker = TreeCapture(root: root.isEmpty ? "/" : String(decoding: root, as: UTF8.self))
       walker.includeAncestors = false
+      walker.skipDirectories = storeDirectoryIdentities()
       for (index, node) in nodes.enumerated() {
         let staged = try makeStagingDirectory("capture")
         FaultInjection.checkpoint("capture.staging")
@@ -113,6 +116,7 @@ extension LoadsetStore {
         result.files += summary.files
         result.bytes += summary.bytes
         result.entries += summary.entries
+        result.notes += summary.notes
         intent.actions.append(.publish(staged: String(staged.split(separator: "/").last!), name: names[index].fileName))
         result.loadsets.append(names[index].fileName)
       }
@@ -213,7 +217,7 @@ extension LoadsetStore {
     }
   }
 
-  struct StageSummary { var files = 0; var bytes: Int64 = 0; var entries = 0 }
+  struct StageSummary { var files = 0; var bytes: Int64 = 0; var entries = 0; var notes: [String] = [] }
 
   /// Walks one node into `staged/` (transcript, file/, meta).
   func stageNode(_ node: [UInt8], walker: TreeCapture, excludes: [[UInt8]], into staged: String, name: LoadsetName,
@@ -229,8 +233,9 @@ extension LoadsetStore {
     var jobs = CopyJobs()
     var excluded: [UInt8]? = nil
     var failure: StoreError?
+    var skipped: [[UInt8]] = []
     do {
-      try walker.capture(nodes: [node]) { found in
+      try walker.captureObjects(nodes: [node], skipped: { skipped.append($0) }) { found, object in
         var entry = found
         if let e = excluded, PathOrder.caseSensitive.isInside(entry.path, e) { return }
         let source = walker.diskPath(entry.path)
@@ -250,7 +255,8 @@ extension LoadsetStore {
             throw failure!
           }
         case .file:
-          jobs.add(source: source, destination: stored, expectedSize: entry.size, index: items.count)
+          jobs.add(source: source, destination: stored, expectedSize: entry.size, index: items.count,
+                   identity: TreeCapture.InodeKey(device: object.device, inode: object.inode))
         default:
           break
         }
@@ -260,10 +266,15 @@ extension LoadsetStore {
       if let failure { throw failure }
       throw StoreError(.system, "capture of \(String(decoding: node, as: UTF8.self)): \(error)")
     }
+    if skipped.contains(node) {
+      throw StoreError(.usage, "node \(String(decoding: node, as: UTF8.self)) is the store itself (\(root)) or its state directory: capture a node that holds the files to publish")
+    }
+    CaptureHooks.runAfterListing(node)
     let outcomes = try jobs.run(algorithm: algorithm, threads: threads, hash: type != .neg, checkpoint: "capture.copied")
     var transcript: [UInt8] = []
     transcript.reserveCapacity(items.count * 96)
     var summary = StageSummary(files: 0, bytes: 0, entries: items.count)
+    summary.notes = skipped.map { "skipped \(String(decoding: $0, as: UTF8.self)): it is the store itself (\(root)); a store never captures its own files" }
     var job = 0
     for var entry in items {
       if entry.kind == .file {
@@ -316,11 +327,14 @@ struct CopyJobs {
   var sources: [[UInt8]] = []
   var destinations: [[UInt8]] = []
   var sizes: [Int64] = []
+  /// Device and inode of each source as the walk listed it: the copy must read that very file.
+  var identities: [TreeCapture.InodeKey] = []
 
-  mutating func add(source: [UInt8], destination: [UInt8], expectedSize: Int64, index: Int) {
+  mutating func add(source: [UInt8], destination: [UInt8], expectedSize: Int64, index: Int, identity: TreeCapture.InodeKey) {
     sources.append(source)
     destinations.append(destination)
     sizes.append(expectedSize)
+    identities.append(identity)
   }
 
   /// Copies every file on `threads` threads; returns the base64 checksums in job order (empty
@@ -329,14 +343,14 @@ struct CopyJobs {
     let shared = CopyShared(count: sources.count)
     let count = sources.count
     let workers = max(1, min(threads, count))
-    let sources = self.sources, destinations = self.destinations, sizes = self.sizes
+    let sources = self.sources, destinations = self.destinations, sizes = self.sizes, identities = self.identities
     if count > 0 {
       DispatchQueue.concurrentPerform(iterations: workers) { _ in
         let copier = FileCopier(algorithm: algorithm)
         while true {
           let i = shared.next.add(1, ordering: .relaxed).oldValue
           if i >= count || shared.failed.load(ordering: .relaxed) { return }
-          switch copier.copy(from: sources[i], to: destinations[i], expectedSize: sizes[i], hash: hash) {
+          switch copier.copy(from: sources[i], to: destinations[i], expectedSize: sizes[i], identity: identities[i], hash: hash) {
           case .success(let checksum): shared.store(i, checksum)
           case .failure(let message): shared.fail(message)
           }
@@ -375,7 +389,8 @@ final class FileCopier {
 
   enum Outcome { case success([UInt8]), failure(String) }
 
-  func copy(from source: [UInt8], to destination: [UInt8], expectedSize: Int64, hash: Bool) -> Outcome {
+  func copy(from source: [UInt8], to destination: [UInt8], expectedSize: Int64, identity: TreeCapture.InodeKey,
+            hash: Bool) -> Outcome {
     func failure(_ call: String, _ path: [UInt8]) -> Outcome {
       .failure("\(String(decoding: path, as: UTF8.self)): \(call): \(String(cString: strerror(errno)))")
     }
@@ -383,8 +398,11 @@ final class FileCopier {
     if out < 0 { return failure("open", destination) }
     defer { close(out) }
     guard hash else { return .success(Entry.noChecksum) }
-    let input = FileSystem.withCString(source) { open($0, O_RDONLY | O_NOFOLLOW | O_CLOEXEC) }
-    if input < 0 { return failure("open", source) }
+    let input: Int32
+    switch CaptureSource.open(source, identity: identity) {
+    case .success(let fd): input = fd
+    case .failure(let message): return .failure(message)
+    }
     defer { close(input) }
     if expectedSize >= 1 << 20 { _ = posix_fadvise(input, 0, 0, POSIX_FADV_SEQUENTIAL) }
     digester.reset()

@@ -60,7 +60,9 @@ extension LoadsetStore {
         verifyPointer(name.fileName, published: published, inProgress: inProgress, into: &report)
       } else {
         let meta = metadata(of: name.fileName)
-        if meta == nil { report.problems.append("\(name.fileName): no metadata (.loadsmith/meta/\(name.fileName)); digest unknown, checked with sha1") }
+        if meta == nil, let kind = FileSystem.typeIfNotRegular(metaPath(name.fileName)) {
+          report.problems.append("\(name.fileName): metadata .loadsmith/meta/\(name.fileName) is \(kind), not a regular file; digest unknown, checked with sha1")
+        } else if meta == nil { report.problems.append("\(name.fileName): no metadata (.loadsmith/meta/\(name.fileName)); digest unknown, checked with sha1") }
         try verifyLoadset(name.fileName, type: name.series.type, digest: meta?.digest ?? "sha1", threads: threads, into: &report)
       }
     }
@@ -89,8 +91,8 @@ extension LoadsetStore {
     for k in (try? FileSystem.list(commandDirectory)) ?? [] where k.hasSuffix(".K") && !k.hasPrefix(".") && wanted(k.replacingSuffix(".K")) {
       for line in (try FileSystem.readSmallFile(commandDirectory + "/" + k) ?? "").split(separator: "\n") {
         let f = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
-        if f.count == 2, f[0] == "p" || f[0] == "n", !FileSystem.exists(transcriptPath(String(f[1]))) {
-          report.problems.append("command/\(k): names \(f[1]), which does not exist")
+        if f.count == 2, f[0] == "p" || f[0] == "n", let why = commandTargetProblem(String(f[1])) {
+          report.problems.append("command/\(k): names \(f[1]), which \(why)")
         }
       }
     }
@@ -149,7 +151,9 @@ extension LoadsetStore {
         var st = stat()
         if FileSystem.withCString(path, { lstat($0, &st) }) != 0 {
           report.problems.append("\(name): \(String(decoding: e.path, as: UTF8.self)): stored file missing")
-        } else if (st.st_mode & S_IFMT) != S_IFREG || st.st_size != 0 {
+        } else if (st.st_mode & S_IFMT) != S_IFREG {
+          report.problems.append("\(name): \(String(decoding: e.path, as: UTF8.self)): stored file \(RegularFile.notRegular(st.st_mode))")
+        } else if st.st_size != 0 {
           report.problems.append("\(name): \(String(decoding: e.path, as: UTF8.self)): neg loadsets store zero-length files (found \(st.st_size) bytes)")
         }
       }
@@ -158,7 +162,7 @@ extension LoadsetStore {
     var iterator = files.makeIterator()
     var problems: [String] = []
     var bytes: Int64 = 0
-    let pool = OrderedHashPool(algorithm: algorithm, threads: max(0, threads))
+    let pool = OrderedHashPool(algorithm: algorithm, threads: max(0, threads), regularFilesOnly: true)
     pool.run(next: { () -> (path: [UInt8]?, context: Int)? in
       guard let i = iterator.next() else { return nil }
       return (root + [0x2F] + loaded.entries[i].path, i)
@@ -198,7 +202,7 @@ struct LoadedTranscript {
   init(path: String, name: String) throws(StoreError) {
     self.name = name
     let reader: LineReader
-    do { reader = try LineReader(path: path) } catch { throw .system(error) }
+    do { reader = try LineReader(regularFile: path) } catch { throw .system(error) }
     var parser = TranscriptLineParser()
     var order = OrderChecker(order: .caseSensitive)
     do {
@@ -207,6 +211,9 @@ struct LoadedTranscript {
         let entry: Entry
         do { entry = try parser.parse(line) } catch {
           throw StoreError(.store, "\(name): line \(reader.lineNumber): \(error)")
+        }
+        if let why = entry.storePathProblem {
+          throw StoreError(.store, "\(name): line \(reader.lineNumber): \(why)")
         }
         if !order.accept(encoded: parser.tokens.token(parser.tokens.count > 0 && entry.prefix != .none ? 2 : 1, in: line)) {
           throw StoreError(.store, "\(name): line \(reader.lineNumber): bad sort order")

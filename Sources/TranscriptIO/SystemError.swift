@@ -12,14 +12,17 @@ public struct SystemError: Error, Sendable, Equatable, CustomStringConvertible {
   public var call: String
   public var path: String
   public var errno: Int32
+  /// A reason that says more than `strerror` (`is a FIFO, not a regular file`).
+  public var explanation: String?
 
-  public init(_ call: String, path: String, errno: Int32 = Glibc.errno) {
+  public init(_ call: String, path: String, errno: Int32 = Glibc.errno, explanation: String? = nil) {
     self.call = call
     self.path = path
     self.errno = errno
+    self.explanation = explanation
   }
 
-  public var reason: String { String(cString: strerror(errno)) }
+  public var reason: String { explanation ?? String(cString: strerror(errno)) }
   public var description: String { "\(path): \(reason)" }
   /// `PATH: CALL: reason`, for our own commands where naming the call helps.
   public var detailed: String { "\(path): \(call): \(reason)" }

@@ -45,6 +45,7 @@ struct CaptureCommand: ParsableCommand {
     request.digest = digest
     request.relative = relative
     let result = try reportingStoreErrors { () throws(StoreError) in try store.capture(request) }
+    for note in result.notes { print("note: \(note)") }
     for name in result.loadsets { print("published \(name)") }
     for move in result.moves { print("moved \(move)") }
     print("captured \(result.entries) objects, \(result.files) files, \(result.bytes) bytes")
