@@ -38,6 +38,9 @@ extension DSL {
                       level: Int = 5) throws(LibraryError) -> ArchiveOutcome {
     guard !name.isPointer else { throw LibraryError(.usage, "\(name.fileName) is a pointer; archive what it names") }
     let archivePath = archivePath(for: name), manifestPath = manifestPath(for: name)
+    // Held to the end: no other archive writes in the folder; leftovers of crashed ones are gone.
+    let folderLock = try ArchiveFolderLock(folder: folder(for: name))
+    defer { folderLock.release() }
     if isArchived(name) {
       let manifest = try readManifest(manifestPath)
       return ArchiveOutcome(manifest: manifest, archivePath: archivePath, alreadyArchived: true, tag: nil)

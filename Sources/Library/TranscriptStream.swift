@@ -176,7 +176,10 @@ final class TranscriptCursor {
       let chunk = UnsafeRawBufferPointer(rebasing: buffer[0..<n])
       digester.update(chunk)
       try lines.feed(chunk) { (line, number) throws(LibraryError) in
-        if isCommentOrBlank(line) { return }
+        // Only f and a lines (maybe with a + or - before them) list stored files.
+        var i = 0
+        while i < line.count && LineTokens.isSeparator(line[i]) { i += 1 }
+        guard i < line.count, [0x66, 0x61, 0x2B, 0x2D].contains(line[i]) else { return }
         let entry: Entry
         do throws(LineError) { entry = try parser.parse(line) } catch {
           throw LibraryError(.corrupt, "\(archivePath): the transcript changed while it was read (line \(number): \(error))")
