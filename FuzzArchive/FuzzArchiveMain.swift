@@ -18,6 +18,7 @@ import Library
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
   let bytes = UnsafeRawBufferPointer(start: data, count: size)
+  ArchiveFuzzTargets.load(bytes)
   ArchiveFuzzTargets.tar(bytes, compressed: false)
   ArchiveFuzzTargets.tar(bytes, compressed: true)
   ArchiveFuzzTargets.manifest(bytes)
@@ -51,9 +52,10 @@ enum ArchiveFuzzTargets {
   }
 
   static func tar(_ bytes: UnsafeRawBufferPointer, compressed: Bool) {
-    load(bytes)
+    check(lseek(fd, 0, SEEK_SET) == 0, "lseek")
     do throws(ArchiveError) {
-      let reader = try ArchiveReader(fd: fd, path: "fuzz", compressed: compressed, prefetch: false)
+      // Small chunks: cheap per input, and headers straddle chunk boundaries.
+      let reader = try ArchiveReader(fd: fd, path: "fuzz", compressed: compressed, prefetch: false, chunkSize: 4096)
       var entries = 0
       while let entry = try reader.next() {
         check(entry.size >= 0, "negative entry size")

@@ -260,7 +260,7 @@ extension DSL {
   static func checkManifest(archivePath: String) throws(LibraryError) -> Manifest {
     let manifestPath = DSL.manifestPath(forArchive: archivePath)
     guard Posix.exists(archivePath) else { throw LibraryError(.usage, "\(archivePath): no such archive") }
-    guard let bytes = try Posix.readFile(manifestPath) else {
+    guard let bytes = try Posix.readFile(manifestPath, limit: Manifest.maxFileBytes) else {
       throw LibraryError(.corrupt, "\(archivePath): no manifest \(manifestPath) beside it")
     }
     let manifest = try Manifest(json: String(decoding: bytes, as: UTF8.self), path: manifestPath)

@@ -110,7 +110,7 @@ extension DSL {
 
   /// Reads and parses the manifest at `path`.
   public func readManifest(_ path: String) throws(LibraryError) -> Manifest {
-    guard let bytes = try Posix.readFile(path) else {
+    guard let bytes = try Posix.readFile(path, limit: Manifest.maxFileBytes) else {
       throw LibraryError(.usage, "\(path): no manifest (the archive is incomplete or not from a DSL)")
     }
     return try Manifest(json: String(decoding: bytes, as: UTF8.self), path: path)

@@ -51,7 +51,8 @@ enum Posix {
   }
 
   /// The whole file; nil when it does not exist.
-  static func readFile(_ path: String) throws(LibraryError) -> [UInt8]? {
+  /// With a `limit`, a longer file is refused as corrupt before more of it is read.
+  static func readFile(_ path: String, limit: Int? = nil) throws(LibraryError) -> [UInt8]? {
     let fd = open(path, O_RDONLY | O_CLOEXEC)
     if fd < 0 {
       if errno == ENOENT { return nil }
@@ -65,6 +66,7 @@ enum Posix {
       if n < 0 { if errno == EINTR { continue }; throw failure("read", path) }
       if n == 0 { return out }
       out.append(contentsOf: buffer[0..<n])
+      if let limit, out.count > limit { throw LibraryError(.corrupt, "\(path): larger than \(limit) bytes") }
     }
   }
 

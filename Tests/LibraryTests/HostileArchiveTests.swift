@@ -67,6 +67,18 @@ import Testing
     try BadInputTests.expectRefused(r, archive, "metadata says \(key) \(value)")
   }
 
+  @Test("a manifest larger than 1 MiB is refused, never loaded whole")
+  func hugeManifest() throws {
+    let r = try Released("hostile-manifest")
+    defer { r.cleanup() }
+    let (archive, manifest) = try BadInputTests.copy(r)
+    // Valid JSON with 2 MiB of whitespace: it parsed (and restored) before the limit.
+    var text = try String(contentsOfFile: manifest, encoding: .utf8)
+    text.insert(contentsOf: String(repeating: " ", count: 2 << 20), at: text.index(after: text.startIndex))
+    try text.write(toFile: manifest, atomically: false, encoding: .utf8)
+    try BadInputTests.expectRefused(r, archive, "larger than 1048576 bytes")
+  }
+
   @Test("a negative GNU base-256 size: restore and dsl verify report it naming the archive; verify goes on")
   func negativeSize() throws {
     let r = try Released("hostile-neg")
