@@ -49,6 +49,8 @@ let package = Package(
 
     // libFuzzer harness for the pure parsers (README "Fuzzing"); a plain build replays a corpus.
     .executableTarget(name: "loadsmith-fuzz", dependencies: ["RadmindFormat"], path: "Fuzz"),
+    // The same for what a DSL reads: tar/gzip reader and manifest reader.
+    .executableTarget(name: "loadsmith-fuzz-archive", dependencies: ["Archive", "Library"], path: "FuzzArchive"),
 
     .testTarget(name: "RadmindFormatTests", dependencies: ["RadmindFormat"]),
     .testTarget(name: "TranscriptIOTests", dependencies: ["TranscriptIO", "RadmindFormat"]),

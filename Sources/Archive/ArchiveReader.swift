@@ -21,10 +21,14 @@ public final class ArchiveReader {
   private let tar: TarReader
   private let checkingPaths: Bool
 
+  /// `chunkSize` is how much is inflated (and read) at a time; small ones suit small inputs
+  /// (the fuzzer's).
   public init(fd: CInt, path: String = "", compressed: Bool = true, checkingPaths: Bool = true,
-              prefetch: Bool = true) throws(ArchiveError) {
-    let filler: BufferFiller = compressed ? try GzipDecoder(fd: fd, path: path) : FileFiller(fd: fd, path: path)
-    let source: ChunkSource = prefetch ? PrefetchingSource(filler) : DirectSource(filler)
+              prefetch: Bool = true, chunkSize: Int = 1 << 20) throws(ArchiveError) {
+    let chunkSize = max(chunkSize, 512)
+    let filler: BufferFiller = compressed ? try GzipDecoder(fd: fd, path: path, inputBufferSize: min(chunkSize, 256 << 10))
+                                          : FileFiller(fd: fd, path: path)
+    let source: ChunkSource = prefetch ? PrefetchingSource(filler, chunkSize: chunkSize) : DirectSource(filler, chunkSize: chunkSize)
     tar = TarReader(source: source)
     self.checkingPaths = checkingPaths
   }

@@ -18,8 +18,10 @@ final class TarReader {
   private var atEnd = false
   private let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 512, alignment: 64)
   private var globalPax: [(key: [UInt8], value: [UInt8])] = []
-  /// Largest pax or GNU long-name payload accepted (guards memory against hostile input).
-  static let maxMetadataSize: Int64 = 16 << 20
+  private var globalPaxBytes: Int64 = 0
+  /// Largest pax or GNU long-name payload accepted (guards memory against hostile input): real
+  /// ones hold a few names of at most PATH_MAX bytes.
+  static let maxMetadataSize: Int64 = 1 << 20
 
   init(source: ChunkSource) { self.source = source }
   deinit { scratch.deallocate() }
@@ -70,12 +72,14 @@ final class TarReader {
   /// the previous entry.
   func next() throws(ArchiveError) -> TarEntry? {
     if atEnd { return nil }
-    try skip(dataRemaining + Int64(paddingRemaining))
+    try skip(dataRemaining)  // two steps: a pax size near Int64.max plus padding would overflow
+    try skip(Int64(paddingRemaining))
     dataRemaining = 0
     paddingRemaining = 0
     var pax: [(key: [UInt8], value: [UInt8])] = []
     var longName: [UInt8]?
     var longLink: [UInt8]?
+    var metadataBytes: Int64 = 0  // of this entry's extended headers together: bounded too
     while true {
       let headerOffset = offset
       guard let block = try readBlock() else { throw .truncatedTar(offset: headerOffset) }
@@ -87,8 +91,16 @@ final class TarReader {
       try verifyChecksum(header, at: headerOffset)
       let typeFlag = header[TarLayout.typeFlag]
       let size = try parseNumber(header, TarLayout.size, at: headerOffset, field: "size")
+      if size < 0 {  // GNU base-256 can say so; no length or skip may ever be negative
+        throw .badHeader(offset: headerOffset, reason: "member '\(displayPath(field(header, TarLayout.name)))' has a negative size (\(size))")
+      }
       switch typeFlag {
       case 0x78, 0x67, 0x4C, 0x4B:  // "x" pax, "g" global pax, "L" GNU long name, "K" GNU long link
+        metadataBytes += min(size, TarReader.maxMetadataSize + 1)  // (never overflows)
+        if typeFlag == 0x67 { globalPaxBytes += min(size, TarReader.maxMetadataSize + 1) }
+        if metadataBytes > TarReader.maxMetadataSize || globalPaxBytes > TarReader.maxMetadataSize {
+          throw .badHeader(offset: headerOffset, reason: "extended headers of more than \(TarReader.maxMetadataSize) bytes")
+        }
         let payload = try readMetadata(size: size, at: headerOffset)
         switch typeFlag {
         case 0x78: pax += try parsePax(payload, at: headerOffset)
@@ -135,7 +147,7 @@ final class TarReader {
 
   private func readMetadata(size: Int64, at headerOffset: Int64) throws(ArchiveError) -> [UInt8] {
     if size > TarReader.maxMetadataSize {
-      throw .badHeader(offset: headerOffset, reason: "extended header of \(size) bytes is too large")
+      throw .badHeader(offset: headerOffset, reason: "extended header of \(size) bytes is too large (at most \(TarReader.maxMetadataSize))")
     }
     var payload = [UInt8](repeating: 0, count: Int(size))
     var filled = 0

@@ -9,18 +9,22 @@ import RadmindFormat
 import Store
 
 /// Checks a loadset archive member by member against its manifest and the transcript inside it,
-/// as `dsl verify` reads it and as `restore` extracts it.
+/// as `dsl verify` reads it and as `restore` extracts it, in memory that does not grow with the
+/// transcript.
 ///
-/// The members must come as the archiver writes them: `transcript/NAME.T` first (so every file
-/// that follows can be checked as it streams past), then `.loadsmith/meta/NAME.T`, then the
-/// folders and files below `file/NAME.T`. Every file must be one the transcript lists, with its
-/// size and its checksum in the loadset's digest (neg loadsets: zero length); every listed file
-/// must appear once. Anything else (links, devices, other names) is refused.
+/// The members must come as the archiver writes them: `transcript/NAME.T` first, then
+/// `.loadsmith/meta/NAME.T`, then the folders and files below `file/NAME.T` in transcript order.
+/// The transcript is checked as it streams past (``TranscriptScan``: syntax, paths, order, no
+/// path twice, its digest and counts against the manifest); every file must then be the next one
+/// the transcript lists (read again through a ``TranscriptCursor``), with its size and its
+/// checksum in the loadset's digest (neg loadsets: zero length); a listed file that does not
+/// come is missing. Anything else (links, devices, other names) is refused.
 final class ArchiveChecker {
   let manifest: Manifest
   let loadset: String
   let type: LoadsetType
   let algorithm: DigestAlgorithm
+  /// The archive's path: messages start with it, and the transcript is read again from it.
   let subject: String
   /// Keep going after a file's checksum mismatch (verify lists them all) or stop (restore).
   let collectMismatches: Bool
@@ -28,15 +32,21 @@ final class ArchiveChecker {
   private let transcriptMember: [UInt8]
   private let metaMember: [UInt8]
   private let rootMember: [UInt8]
+  private let order = PathOrder(caseInsensitive: false)
 
-  private enum Current { case none, transcript, meta, file(Int) }
+  private enum Current { case none, transcript, meta, file(Entry) }
   private var current = Current.none
   private var buffer: [UInt8] = []
-  private(set) var index: TranscriptIndex?
-  private var seen: [Bool] = []
+  private var scan: TranscriptScan?
+  private var cursor: TranscriptCursor?
+  private var missing = 0
   private(set) var problems: [String] = []
   private(set) var files = 0
   private(set) var bytes: Int64 = 0
+  /// What the transcript holds (its lines, stored files and their listed bytes), once read.
+  private(set) var transcriptEntries = 0
+  private(set) var transcriptFiles = 0
+  private(set) var transcriptBytes: Int64 = 0
   private(set) var sawMeta = false
   private(set) var metaBytes: [UInt8] = []
 
@@ -59,6 +69,9 @@ final class ArchiveChecker {
     do { algorithm = try DigestAlgorithm(named: manifest.digestAlgorithm) } catch {
       throw LibraryError(.corrupt, "\(subject): manifest digest \(manifest.digestAlgorithm) is not supported")
     }
+    guard manifest.files >= 0, manifest.bytes >= 0, manifest.archiveBytes >= 0 else {
+      throw LibraryError(.corrupt, "\(subject): manifest holds a negative count")
+    }
     digester = algorithm.makeDigester()
     transcriptMember = ArchiveLayout.transcriptMember(loadset)
     metaMember = ArchiveLayout.metaMember(loadset)
@@ -72,13 +85,12 @@ final class ArchiveChecker {
   /// Before `entry`'s data: is it a member this loadset's archive may hold?
   func willExtract(_ entry: TarEntry) throws(ArchiveError) {
     let path = ArchiveLayout.trimmed(entry.path)
-    guard let index else {
-      guard path == transcriptMember, entry.kind == .regular else {
+    guard let cursor else {
+      guard path == transcriptMember, entry.kind == .regular, scan == nil else {
         throw reject(entry, "the first member must be the transcript \(show(transcriptMember))")
       }
-      guard entry.size <= 1 << 32 else { throw reject(entry, "transcript too large") }
       current = .transcript
-      buffer = []
+      scan = TranscriptScan(loadset: loadset, subject: subject, algorithm: algorithm)
       return
     }
     if path == metaMember && entry.kind == .regular && !sawMeta && files == 0 {
@@ -93,18 +105,45 @@ final class ArchiveChecker {
     case .directory:
       current = .none
     case .regular:
-      guard let i = index.byMember[path] else { throw reject(entry, "the transcript lists no such file") }
-      guard !seen[i] else { throw reject(entry, "appears twice") }
-      let listed = index.files[i].entry
+      let relative = Array(path[(rootMember.count + 1)...])
+      let listed: Entry
+      do throws(LibraryError) { listed = try nextListed(relative, cursor) } catch {
+        if error.code == .usage { throw reject(entry, error.message) }
+        throw .rejected(error.message)
+      }
       let expected = type == .neg ? 0 : listed.size
       guard entry.size == expected else {
         throw reject(entry, type == .neg ? "neg loadsets store zero-length files (this has \(entry.size) bytes)"
                                          : "has \(entry.size) bytes, the transcript says \(expected)")
       }
       digester.reset()
-      current = .file(i)
+      current = .file(listed)
     default:
       throw reject(entry, "a store's file directory holds only folders and regular files")
+    }
+  }
+
+  /// The transcript's entry for the file member at `relative`: the next stored file it lists.
+  /// Listed files the archive skipped are missing; a member the transcript does not list next
+  /// is refused (a `.usage` error carries only the reason).
+  private func nextListed(_ relative: [UInt8], _ cursor: TranscriptCursor) throws(LibraryError) -> Entry {
+    while let listed = try cursor.peek() {
+      let c = order.compare(relative, ArchiveLayout.relative(listed.path))
+      if c == 0 {
+        cursor.advance()
+        return listed
+      }
+      if c < 0 { break }
+      noteMissing(listed)
+      cursor.advance()
+    }
+    throw LibraryError(.usage, "the transcript lists no such file here (not listed, listed once, or out of transcript order)")
+  }
+
+  private func noteMissing(_ listed: Entry) {
+    missing += 1
+    if missing <= 20 {
+      problems.append("\(subject): \(show(listed.path)): listed in the transcript, missing from the archive")
     }
   }
 
@@ -112,10 +151,16 @@ final class ArchiveChecker {
   func observe(_ chunk: UnsafeRawBufferPointer) {
     switch current {
     case .file: digester.update(chunk)
-    case .transcript, .meta: buffer.append(contentsOf: chunk)
+    case .transcript:
+      // A bad line stops the scan; the error is raised in didExtract.
+      if scanFailure == nil {
+        do throws(LibraryError) { try scan?.feed(chunk) } catch { scanFailure = error }
+      }
+    case .meta: buffer.append(contentsOf: chunk)
     case .none: break
     }
   }
+  private var scanFailure: LibraryError?
 
   /// After the member's data.
   func didExtract(_ entry: TarEntry) throws(ArchiveError) {
@@ -123,32 +168,14 @@ final class ArchiveChecker {
     case .none:
       break
     case .transcript:
-      do throws(LibraryError) {
-        let parsed = try TranscriptIndex(bytes: buffer, loadset: loadset, subject: subject)
-        let digest = parsed.digest(algorithm)
-        if digest != manifest.transcriptDigest {
-          throw LibraryError(.corrupt, "\(subject): transcript digest \(digest) does not match the manifest's \(manifest.transcriptDigest)")
-        }
-        index = parsed
-        seen = Array(repeating: false, count: parsed.files.count)
-      } catch {
-        throw .rejected(error.message)
-      }
+      do throws(LibraryError) { try finishTranscript() } catch { throw .rejected(error.message) }
     case .meta:
       sawMeta = true
       metaBytes = buffer
-      let meta = MetadataText(buffer)
-      if let d = meta.fields["digest"], d != manifest.digestAlgorithm {
-        throw reject(entry, "metadata says digest \(d), the manifest \(manifest.digestAlgorithm)")
-      }
-      if let c = meta.fields["transcript-checksum"], c != manifest.transcriptDigest {
-        throw reject(entry, "metadata's transcript checksum does not match the manifest")
-      }
-    case .file(let i):
-      seen[i] = true
+      try checkMeta(entry)
+    case .file(let listed):
       files += 1
       bytes += entry.size
-      let listed = index!.files[i].entry
       if type != .neg && listed.hasChecksum {
         let sum = digester.finalizeBase64()
         if sum != listed.checksum {
@@ -162,15 +189,55 @@ final class ArchiveChecker {
     buffer = []
   }
 
+  /// The transcript has streamed past: it must be whole, match the manifest's digest and counts;
+  /// then the files are matched against it, read again.
+  private func finishTranscript() throws(LibraryError) {
+    guard let scan else { return }
+    if let scanFailure { throw scanFailure }
+    let digest = try scan.finish()
+    if digest != manifest.transcriptDigest {
+      throw LibraryError(.corrupt, "\(subject): transcript digest \(digest) does not match the manifest's \(manifest.transcriptDigest)")
+    }
+    (transcriptEntries, transcriptFiles, transcriptBytes) = (scan.entries, scan.files, scan.bytes)
+    let archivedBytes = type == .neg ? 0 : scan.bytes
+    if manifest.files != scan.files || manifest.bytes != archivedBytes {
+      throw LibraryError(.corrupt, "\(subject): the manifest says \(manifest.files) files / \(manifest.bytes) bytes, the transcript lists \(scan.files) / \(archivedBytes)")
+    }
+    cursor = try TranscriptCursor(archivePath: subject, loadset: loadset, subject: subject, algorithm: algorithm)
+  }
+
+  /// The store's metadata must say what the manifest and the transcript say: it becomes the
+  /// restored loadset's `status`.
+  private func checkMeta(_ entry: TarEntry) throws(ArchiveError) {
+    let meta = MetadataText(buffer)
+    if let d = meta.fields["digest"], d != manifest.digestAlgorithm {
+      throw reject(entry, "metadata says digest \(d), the manifest \(manifest.digestAlgorithm)")
+    }
+    if let c = meta.fields["transcript-checksum"], c != manifest.transcriptDigest {
+      throw reject(entry, "metadata's transcript checksum does not match the manifest")
+    }
+    let expected = [("name", loadset), ("type", type.rawValue), ("entries", String(transcriptEntries)),
+                    ("files", String(transcriptFiles)), ("bytes", String(transcriptBytes))]
+    for (key, value) in expected {
+      if let recorded = meta.fields[key], recorded != value {
+        throw reject(entry, "metadata says \(key) \(recorded), the transcript \(value)")
+      }
+    }
+  }
+
   /// After the last member (and the verified end of the archive): nothing missing, counts as
   /// the manifest says.
   func finish() throws(LibraryError) {
-    guard let index else { throw LibraryError(.corrupt, "\(subject): the archive holds no transcript") }
-    let missing = index.files.indices.filter { !seen[$0] }
-    for i in missing.prefix(20) {
-      problems.append("\(subject): \(show(index.files[i].entry.path)): listed in the transcript, missing from the archive")
+    if let scanFailure { throw scanFailure }
+    guard let cursor else { throw LibraryError(.corrupt, "\(subject): the archive holds no transcript") }
+    while let listed = try cursor.peek() {
+      noteMissing(listed)
+      cursor.advance()
     }
-    if missing.count > 20 { problems.append("\(subject): ... \(missing.count - 20) more files missing") }
+    if missing > 20 { problems.append("\(subject): ... \(missing - 20) more files missing") }
+    if cursor.digest() != manifest.transcriptDigest {
+      throw LibraryError(.corrupt, "\(subject): the transcript changed while the archive was read")
+    }
     if files != manifest.files || bytes != manifest.bytes {
       problems.append("\(subject): archive holds \(files) files / \(bytes) bytes, the manifest says \(manifest.files) / \(manifest.bytes)")
     }
@@ -193,7 +260,7 @@ extension DSL {
   static func checkManifest(archivePath: String) throws(LibraryError) -> Manifest {
     let manifestPath = DSL.manifestPath(forArchive: archivePath)
     guard Posix.exists(archivePath) else { throw LibraryError(.usage, "\(archivePath): no such archive") }
-    guard let bytes = try Posix.readFile(manifestPath) else {
+    guard let bytes = try Posix.readFile(manifestPath, limit: Manifest.maxFileBytes) else {
       throw LibraryError(.corrupt, "\(archivePath): no manifest \(manifestPath) beside it")
     }
     let manifest = try Manifest(json: String(decoding: bytes, as: UTF8.self), path: manifestPath)

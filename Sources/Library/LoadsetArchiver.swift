@@ -39,6 +39,9 @@ extension DSL {
                       level: Int = 5) throws(LibraryError) -> ArchiveOutcome {
     guard !name.isPointer else { throw LibraryError(.usage, "\(name.fileName) is a pointer; archive what it names") }
     let archivePath = archivePath(for: name), manifestPath = manifestPath(for: name)
+    // Held to the end: no other archive writes in the folder; leftovers of crashed ones are gone.
+    let folderLock = try ArchiveFolderLock(folder: folder(for: name))
+    defer { folderLock.release() }
     if isArchived(name) {
       let manifest = try readManifest(manifestPath)
       return ArchiveOutcome(manifest: manifest, archivePath: archivePath, alreadyArchived: true, tag: nil)
@@ -108,7 +111,7 @@ extension DSL {
 
   /// Reads and parses the manifest at `path`.
   public func readManifest(_ path: String) throws(LibraryError) -> Manifest {
-    guard let bytes = try Posix.readFile(path) else {
+    guard let bytes = try Posix.readFile(path, limit: Manifest.maxFileBytes) else {
       throw LibraryError(.usage, "\(path): no manifest (the archive is incomplete or not from a DSL)")
     }
     return try Manifest(json: String(decoding: bytes, as: UTF8.self), path: path)

@@ -8,6 +8,8 @@ import Store
 /// Written and read by hand (no Foundation): a flat JSON object of strings and integers.
 public struct Manifest: Sendable, Equatable {
   public static let format = "loadsmith-dsl-manifest 1"
+  /// Largest manifest file read (real ones are under 1 KB): a huge file is refused, not loaded.
+  static let maxFileBytes = 1 << 20
 
   /// The loadset's transcript name, `NAME-VERSION.T`.
   public var loadset: String

@@ -52,8 +52,9 @@ enum Posix {
   }
 
   /// The whole file; nil when it does not exist. Anything but a regular file (a FIFO, a
-  /// device, a symlink) is refused, never waited on.
-  static func readFile(_ path: String) throws(LibraryError) -> [UInt8]? {
+  /// device, a symlink) is refused, never waited on. With a `limit`, a longer file is refused
+  /// as corrupt before more of it is read.
+  static func readFile(_ path: String, limit: Int? = nil) throws(LibraryError) -> [UInt8]? {
     let fd: Int32
     do { fd = try RegularFile.openForReading(path) } catch {
       if error.errno == ENOENT { return nil }
@@ -67,6 +68,7 @@ enum Posix {
       if n < 0 { if errno == EINTR { continue }; throw failure("read", path) }
       if n == 0 { return out }
       out.append(contentsOf: buffer[0..<n])
+      if let limit, out.count > limit { throw LibraryError(.corrupt, "\(path): larger than \(limit) bytes") }
     }
   }
 

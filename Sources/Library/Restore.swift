@@ -79,8 +79,9 @@ extension DSL {
       if rename(metaPath, "\(staged)/meta") != 0 { throw Posix.failure("rename", metaPath) }
     } else {
       // An archive without the store's metadata: rebuild what verify and diff need from the manifest.
+      // Counts from the transcript itself (checked against the manifest), as capture writes them.
       let m = checker.manifest
-      let text = "name \(loadset)\ntype \(m.type)\ndigest \(m.digestAlgorithm)\ntranscript-checksum \(m.transcriptDigest)\nfiles \(m.files)\nbytes \(m.bytes)\n"
+      let text = "name \(loadset)\ntype \(checker.type.rawValue)\ndigest \(m.digestAlgorithm)\ntranscript-checksum \(m.transcriptDigest)\nentries \(checker.transcriptEntries)\nfiles \(checker.transcriptFiles)\nbytes \(checker.transcriptBytes)\n"
       try Posix.writeFileAtomically("\(staged)/meta", Array(text.utf8))
     }
     removeTree(scratch)

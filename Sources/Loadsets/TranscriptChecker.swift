@@ -98,6 +98,10 @@ public enum TranscriptChecker {
     var order = OrderChecker(order: pathOrder)
     do {
       try reader.forEachLine { line, number, hadNewline in
+        if reader.lastLineWasCut {  // the reader keeps no more of it: memory stays bounded
+          result.problems.append((number, "line too long (more than \(line.count) bytes, radmind reads at most \(RadmindLimits.maxLineLength))"))
+          return true
+        }
         if line.count > RadmindLimits.maxLineLength {
           result.problems.append((number, "line too long (\(line.count) bytes, radmind reads at most \(RadmindLimits.maxLineLength))"))
         }

@@ -172,6 +172,7 @@ public struct TranscriptDiff {
         let next: UnsafeRawBufferPointer?
         do { next = try reader.next() } catch { throw TranscriptDiffError(message: "\(reader.name): \(error.reason)") }
         guard let raw = next else { atEnd = true; return }
+        if raw.count > RadmindLimits.maxLineLength { throw fail("line too long") }
         let n = raw.count
         var i = 0
         guard let first = nextToken(raw, &i) else { continue }

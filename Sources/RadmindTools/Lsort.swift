@@ -42,13 +42,16 @@ public func lsortMain(_ ctx: ToolContext) -> Int32 {
   var sorter = ExternalSorter(order: PathOrder(caseInsensitive: caseInsensitive))
   let inputs = getopt.operands.isEmpty ? ["-"] : getopt.operands
   var tokens = LineTokens()
+  // radmind reads with fgets into 4096 bytes: a longer line arrives as 4095-byte pieces, so the
+  // reader hands it over in those pieces and never holds more of it (memory stays bounded).
+  let fgetsPiece = 4095
   do {
     for input in inputs {
       let reader: LineReader
       if input == "-" {
-        reader = LineReader(fd: 0, name: "(stdin)")
+        reader = LineReader(fd: 0, name: "(stdin)", maxLineLength: fgetsPiece, splitsLongLines: true)
       } else {
-        do { reader = try LineReader(path: input) } catch {
+        do { reader = try LineReader(path: input, maxLineLength: fgetsPiece, splitsLongLines: true) } catch {
           ctx.error("\(input): \(error.reason)\n")
           return 2
         }

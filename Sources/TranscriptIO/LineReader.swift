@@ -12,11 +12,23 @@ import Musl
 ///       ...
 ///     }
 ///
-/// A line longer than the buffer grows it (rare: transcript lines are short). The final line may
-/// lack its LF; ``lastLineHadNewline`` tells (radmind readers reject that, lsort accepts it).
+/// A line longer than the buffer grows it (rare: transcript lines are short), but never past
+/// ``maxLineLength``: a longer line comes back cut to that many bytes (``lastLineWasCut``), so
+/// memory stays bounded whatever the input (a 300 MB file without a newline, `/dev/zero`). The
+/// rest of a cut line is skipped, or with `splitsLongLines` returned as further lines, as
+/// `fgets` does. The final line may lack its LF; ``lastLineHadNewline`` tells (radmind readers
+/// reject that, lsort accepts it).
 public final class LineReader {
   public let fd: Int32
   public let name: String
+  /// Longest line returned whole. Far above radmind's limit, so that callers still see (and
+  /// report) a line that is too long, but bounded.
+  public static let defaultMaxLineLength = 1 << 20
+  public let maxLineLength: Int
+  private let splitsLongLines: Bool
+  /// True when the line last returned was cut at ``maxLineLength`` (it had more bytes).
+  @exclusivity(unchecked) public private(set) var lastLineWasCut = false
+  @exclusivity(unchecked) private var skippingTail = false
   private let ownsDescriptor: Bool
   @exclusivity(unchecked) private var buffer: UnsafeMutableRawBufferPointer
   @exclusivity(unchecked) private var start = 0   // first unread byte
@@ -33,10 +45,13 @@ public final class LineReader {
   private var readOffset: Int64 = 0
   private var readLimit: Int64?
 
-  public init(fd: Int32, name: String, bufferSize: Int = 1 << 20, ownsDescriptor: Bool = false) {
+  public init(fd: Int32, name: String, bufferSize: Int = 1 << 20, ownsDescriptor: Bool = false,
+              maxLineLength: Int = LineReader.defaultMaxLineLength, splitsLongLines: Bool = false) {
     self.fd = fd
     self.name = name
     self.ownsDescriptor = ownsDescriptor
+    self.maxLineLength = max(1, maxLineLength)
+    self.splitsLongLines = splitsLongLines
     buffer = .allocate(byteCount: bufferSize, alignment: 16)
   }
 
@@ -46,14 +61,18 @@ public final class LineReader {
     self.fd = fd
     self.name = name
     self.ownsDescriptor = false
+    self.maxLineLength = LineReader.defaultMaxLineLength
+    self.splitsLongLines = false
     buffer = .allocate(byteCount: bufferSize, alignment: 16)
     readOffset = range.lowerBound
     readLimit = range.upperBound
   }
 
-  public convenience init(path: String, bufferSize: Int = 1 << 20) throws(SystemError) {
+  public convenience init(path: String, bufferSize: Int = 1 << 20, maxLineLength: Int = LineReader.defaultMaxLineLength,
+                          splitsLongLines: Bool = false) throws(SystemError) {
     let fd = try retryingOnInterrupt("open", path) { open(path, O_RDONLY | O_CLOEXEC) }
-    self.init(fd: fd, name: path, bufferSize: bufferSize, ownsDescriptor: true)
+    self.init(fd: fd, name: path, bufferSize: bufferSize, ownsDescriptor: true, maxLineLength: maxLineLength,
+              splitsLongLines: splitsLongLines)
   }
 
   deinit {
@@ -63,11 +82,18 @@ public final class LineReader {
 
   /// The next line without its LF, or nil at end of file. The bytes stay valid until the next call.
   public func next() throws(SystemError) -> UnsafeRawBufferPointer? {
+    lastLineWasCut = false
     while true {
+      if skippingTail && !discardTail() {
+        if eof { return nil }
+        try refill()
+        continue
+      }
       if start < end {
         let base = buffer.baseAddress! + start
         if let nl = memchr(base, 0x0A, end - start) {
           let len = UnsafeRawPointer(nl) - UnsafeRawPointer(base)
+          if len > maxLineLength { return cutLine() }
           let line = UnsafeRawBufferPointer(start: base, count: len)
           start += len + 1
           lineNumber += 1
@@ -75,6 +101,7 @@ public final class LineReader {
           lastLineHadNewline = true
           return line
         }
+        if end - start > maxLineLength { return cutLine() }
       }
       if eof {
         guard start < end else { return nil }
@@ -89,6 +116,33 @@ public final class LineReader {
     }
   }
 
+  /// The first ``maxLineLength`` bytes of an over-long line; its rest is skipped or split off.
+  private func cutLine() -> UnsafeRawBufferPointer {
+    let line = UnsafeRawBufferPointer(start: buffer.baseAddress! + start, count: maxLineLength)
+    start += maxLineLength
+    offset += Int64(maxLineLength)
+    lineNumber += 1
+    lastLineHadNewline = false
+    lastLineWasCut = true
+    skippingTail = !splitsLongLines
+    return line
+  }
+
+  /// Drops the rest of a cut line; true once its LF has been passed.
+  private func discardTail() -> Bool {
+    let base = buffer.baseAddress! + start
+    if start < end, let nl = memchr(base, 0x0A, end - start) {
+      let len = UnsafeRawPointer(nl) - UnsafeRawPointer(base)
+      start += len + 1
+      offset += Int64(len + 1)
+      skippingTail = false
+      return true
+    }
+    offset += Int64(end - start)
+    start = end
+    return false
+  }
+
   /// Calls `body` with every remaining line (bytes before the LF), its 1-based number and whether
   /// it ended with an LF. Faster than ``next()`` on hot paths: the scan state stays in locals
   /// between refills. `body` returns false to stop early.
@@ -100,9 +154,10 @@ public final class LineReader {
       let batchStart = s
       let e = end
       let base = buffer.baseAddress!
-      while s < e {
+      while s < e && !skippingTail {
         guard let nl = memchr(base + s, 0x0A, e - s) else { break }
         let len = UnsafeRawPointer(nl) - UnsafeRawPointer(base + s)
+        if len > maxLineLength { break }
         number += 1
         let line = UnsafeRawBufferPointer(start: base + s, count: len)
         s += len + 1
@@ -114,18 +169,16 @@ public final class LineReader {
       }
       start = s
       offset += Int64(s - batchStart)
-      if eof {
-        if start < end {
-          number += 1
-          let line = UnsafeRawBufferPointer(start: base + start, count: end - start)
-          offset += Int64(end - start)
-          start = end
-          lastLineHadNewline = false
-          _ = try body(line, number, false)
-        }
-        return
+      // The slow path (refill, an over-long line, the last line without LF) is next()'s.
+      lineNumber = number
+      guard let line = try next() else { return }
+      number = lineNumber
+      let cut = lastLineWasCut
+      if try !body(line, number, lastLineHadNewline) { return }
+      if cut {  // the batch lines that follow are whole
+        lastLineWasCut = false
+        lastLineHadNewline = true
       }
-      try refill()
     }
   }
 

@@ -158,13 +158,16 @@ struct DSLGroup: ParsableCommand {
 
     func run() throws {
       let paths: [String]
+      var problems = 0
       if let archive {
         paths = [archive]
       } else {
         let dsl = try dslOptions.open(store: DSLGroup.optionalStore(options))
         paths = try reportingLibraryErrors { () throws(LibraryError) in try dsl.archives() }
+        let leftovers = try reportingLibraryErrors { () throws(LibraryError) in try dsl.leftoverTemporaries() }
+        for path in leftovers { print("\(path): temporary left by an interrupted archive (the next archive into this folder removes it)") }
+        problems += leftovers.count
       }
-      var problems = 0
       for path in paths {
         let result = DSL.verify(archive: path)
         for p in result.problems { print(p) }
