@@ -87,7 +87,9 @@ extension LoadsetStore {
     let negOSes = Set(names.compactMap { $0.series.type == .neg ? $0.series.os : nil }).sorted()
     let oses: [String?] = binOSes.isEmpty ? (negOSes.isEmpty ? [nil] : negOSes.map { $0 }) : binOSes.map { $0 }
     let parts = product.split(separator: "-").map(String.init)
-    guard parts.count == 2 else { throw StoreError(.usage, "'\(product)': expected FAMILY-COMPONENT, e.g. was-apache") }
+    guard parts.count == 2, (try? LoadsetSeries(parsing: product + "-cfg"))?.product == product else {
+      throw StoreError(.usage, "'\(product)': expected FAMILY-COMPONENT (lowercase letters and digits), e.g. was-apache")
+    }
     let cfgSeries = LoadsetSeries(family: parts[0], component: parts[1], type: .cfg, os: nil)
     var out: [TierCommandFile] = []
     for tier in try tierMap(for: product).tiers {

@@ -7,6 +7,16 @@ extension LoadsetStore {
   /// Why `value` is not a published immutable loadset of `series` that a pointer of that series
   /// may name (a build for bin and neg, a snapshot for cfg), or nil when it is one.
   func targetProblem(_ value: String, of series: LoadsetSeries) -> String? {
+    if let problem = targetNameProblem(value, of: series) { return problem }
+    guard FileSystem.kind(transcriptPath(value)) == .file else {
+      return "'\(value)' does not exist (no transcript/\(value))"
+    }
+    return nil
+  }
+
+  /// Why `value` is not the name of an immutable loadset a pointer of `series` may name, or nil
+  /// (whether it is published is not looked at).
+  func targetNameProblem(_ value: String, of series: LoadsetSeries) -> String? {
     guard let name = try? LoadsetName(parsing: value), name.fileName == value else {
       return "'\(value)' is not a loadset name"
     }
@@ -16,9 +26,6 @@ extension LoadsetStore {
     switch (series.type, name) {
     case (.cfg, .snapshot), (.bin, .build), (.neg, .build): break
     default: return "'\(value)' is not a \(series.type == .cfg ? "cfg snapshot" : "build") of \(series)"
-    }
-    guard FileSystem.kind(transcriptPath(value)) == .file else {
-      return "'\(value)' does not exist (no transcript/\(value))"
     }
     return nil
   }

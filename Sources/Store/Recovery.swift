@@ -37,10 +37,9 @@ extension LoadsetStore {
           problems.append("'\(pointer)' is not a pointer name")
           continue
         }
-        if publishing.contains(target) && targetProblem(target, of: p.series).map({ $0.contains("does not exist") }) ?? true {
-          continue  // published by this intent, before the link
-        }
-        if let problem = targetProblem(target, of: p.series) { problems.append("\(pointer) cannot point at \(problem)") }
+        // A target this intent publishes (before the link) need not be published yet.
+        let problem = publishing.contains(target) ? targetNameProblem(target, of: p.series) : targetProblem(target, of: p.series)
+        if let problem { problems.append("\(pointer) cannot point at \(problem)") }
       case .lastKnownGood(let seriesText, let build):
         guard let series = try? LoadsetSeries(parsing: seriesText), series.description == seriesText else {
           problems.append("'\(seriesText)' is not a series name")
@@ -48,6 +47,10 @@ extension LoadsetStore {
         }
         if let problem = targetProblem(build, of: series) { problems.append("last-known-good of \(series) cannot be \(problem)") }
       case .commands(let product):
+        guard (try? LoadsetSeries(parsing: product + "-cfg"))?.product == product else {
+          problems.append("'\(product)' is not a product name (FAMILY-COMPONENT)")
+          continue
+        }
         do {
           for file in try commandFiles(product: product) {
             if let problem = StoreNameLimits.atomicFileProblem(file.fileName) { problems.append("command/\(problem)") }
@@ -154,14 +157,18 @@ extension LoadsetStore {
           }
         }
         if !staged.isEmpty && !staged.contains("/") && !staged.hasPrefix(".") { try FileSystem.removeTree(stagedPath) }
-      case .link(let pointer, _):
+      case .link(let pointer, let target):
         guard let p = try? LoadsetName(parsing: pointer), p.fileName == pointer, p.isPointer else { continue }
-        let before = previous[pointer] ?? "-"
+        // The intent's log says where the pointer was; without that record it is left alone.
+        guard let before = previous[pointer] else {
+          report.append("\(pointer) left as it is: the intent does not record its previous target")
+          continue
+        }
         if before != "-" && targetProblem(before, of: p.series) == nil {
           try movePointer(pointer, to: before)
           report.append("\(pointer) back to \(before)")
         } else if before == "-" {
-          for dir in [fileDirectory, transcriptDirectory] where FileSystem.kind(dir + "/" + pointer) == .symlink {
+          for dir in [fileDirectory, transcriptDirectory] where FileSystem.readLink(dir + "/" + pointer) == target {
             if unlink(dir + "/" + pointer) != 0 && errno != ENOENT { throw .system(SystemError("unlink", path: dir + "/" + pointer)) }
             FileSystem.syncDirectory(dir)
           }
@@ -171,8 +178,11 @@ extension LoadsetStore {
         }
       case .lastKnownGood(let seriesText, _):
         guard let series = try? LoadsetSeries(parsing: seriesText), series.description == seriesText else { continue }
+        guard let before = previous[seriesText] else {
+          report.append("last-known-good of \(series) left as it is: the intent does not record its previous value")
+          continue
+        }
         let path = lastKnownGoodDirectory + "/" + seriesText
-        let before = previous[seriesText] ?? "-"
         if before != "-" && targetProblem(before, of: series) == nil {
           try FileSystem.writeAtomically(path, before + "\n")
           report.append("last-known-good of \(series) back to \(before)")

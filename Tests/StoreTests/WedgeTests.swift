@@ -242,6 +242,23 @@ import Testing
     #expect(try CLI.run(["verify"], store: s.store).status == 0)
   }
 
+  @Test("a hand-made intent pointing outside the store is never applied; recover undoes it and leaves current alone")
+  func recoverCraftedIntent() throws {
+    let s = try Self.releasedTwice("recover-crafted")
+    defer { CLI.remove(s.dir) }
+    let before = try CLI.signature(s.store)
+    try "loadsmith-intent 1\nid\t1-x\noperation\trelease evil\nlink\t\(Self.bin)-current.T\t../../../../etc/passwd\nlkg\t\(Self.bin)\t../x\ncommands\t../../etc-x\nend\n"
+      .write(toFile: s.store + "/.loadsmith/intent", atomically: false, encoding: .utf8)
+    let w = try CLI.run(["release", Self.bin, "001.001"], store: s.store)
+    #expect(w.status == 2 && w.err.contains("'release evil'") && w.err.contains("cannot point at '../../../../etc/passwd'")
+            && w.err.contains("not a product name"), "\(w.err)")
+    let r = try CLI.run(["recover"], store: s.store)
+    #expect(r.status == 0 && r.out.contains("undid 'release evil'") && r.out.contains("left as it is"), "\(r.err)\(r.out)")
+    #expect(try FileManager.default.contentsOfDirectory(atPath: s.dir).filter { $0.hasPrefix("etc-x") }.isEmpty)
+    #expect(try CLI.signature(s.store) == before)
+    #expect(try CLI.run(["verify"], store: s.store).status == 0)
+  }
+
   @Test("recover sets a damaged intent record aside, so writers are not wedged by it")
   func recoverDamaged() throws {
     let s = try CLI.scratch("recover-damaged")
