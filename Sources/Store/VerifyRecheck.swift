@@ -1,0 +1,69 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import Hashing
+
+extension LoadsetStore {
+  /// The subject of a staging-leftovers problem in ``VerifyReport/suspects``.
+  static let stagingSubject = ".loadsmith/tmp"
+
+  /// How long `verify` waits for the writer lock to re-check what it suspects.
+  static let recheckWait = 10.0
+
+  /// `loadsmith verify [NAME]`: the store's fsck (what is checked: ``verifyPass(_:only:inProgress:threads:)``).
+  ///
+  /// The main pass reads without the lock, so writers are never held up by it; a writer working
+  /// meanwhile can make the store look wrong for a moment (a staging directory, a file directory
+  /// published before its transcript, a pointer moved to a loadset published after the listing,
+  /// a loadset half removed by a prune). So nothing is called a problem on that pass alone:
+  /// whatever it suspects is checked again holding the writer lock (after finishing any
+  /// interrupted change, as the next writer would), briefly and only for the suspected subjects.
+  /// What is gone by then was a writer in progress and becomes a note; what remains is a problem.
+  /// If writers hold the lock for longer than ``recheckWait`` seconds, the suspicions are reported
+  /// as unconfirmed notes.
+  public func verify(_ filter: String? = nil, threads: Int = OrderedHashPool.availableCPUs) throws(StoreError) -> VerifyReport {
+    var inProgress = false
+    if tryLock() {
+      defer { unlock() }
+      try recover()
+    } else {
+      inProgress = FileSystem.exists(intentPath)
+    }
+    var report = try verifyPass(filter, only: nil, inProgress: inProgress, threads: threads)
+    if inProgress { report.notes.insert("a writer is changing the store; pointer pairs may disagree until it finishes", at: 0) }
+    if report.problems.isEmpty { return report }
+
+    guard tryLock(waitingAtMost: LoadsetStore.recheckWait) else {
+      report.notes += report.problems.map { "unconfirmed (a writer holds the store lock): \($0)" }
+      report.notes.append("writers held the store lock for \(Int(LoadsetStore.recheckWait)) s, so \(report.problems.count) suspected problem(s) could not be re-checked; run verify again when they are done")
+      report.problems = []
+      return report
+    }
+    defer { unlock() }
+    try recover()
+    let recheck = try verifyPass(filter, only: report.suspects, inProgress: false, threads: threads)
+    let confirmed = Set(recheck.problems)
+    for problem in report.problems where !confirmed.contains(problem) {
+      report.notes.append("\(problem) (while a writer worked; not so under the store lock)")
+    }
+    for note in recheck.notes where !report.notes.contains(note) { report.notes.append(note) }
+    report.problems = recheck.problems
+    report.suspects = recheck.suspects
+    return report
+  }
+
+  /// Takes the writer lock, polling for at most `seconds`; true when taken.
+  func tryLock(waitingAtMost seconds: Double) -> Bool {
+    var start = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &start)
+    while true {
+      if tryLock() { return true }
+      var now = timespec()
+      clock_gettime(CLOCK_MONOTONIC, &now)
+      if Double(now.tv_sec - start.tv_sec) + Double(now.tv_nsec - start.tv_nsec) / 1e9 >= seconds { return false }
+      usleep(5_000)
+    }
+  }
+}
