@@ -11,9 +11,9 @@ import Musl
 ///   so a failed run leaves the old file as it was. An existing file keeps its permission bits.
 /// * A symlink: followed (through a chain, even a dangling one); the file it names is replaced
 ///   as above, in that file's directory. The symlink itself stays.
-/// * Anything else that exists (a character or block device, a FIFO): opened for writing and
-///   written directly, never renamed over: `-o /dev/null` must not turn the null device into a
-///   file. Opening a FIFO waits for its reader, as radmind does.
+/// * Anything else that exists (a character or block device, a FIFO, what `/dev/stdout` names):
+///   opened for writing and written directly, never renamed over: `-o /dev/null` must not turn
+///   the null device into a file. Opening a FIFO waits for its reader, as radmind does.
 ///
 ///     let out = try OutputTarget(path: "sorted.T")   // at option time: reports an unusable target
 ///     try out.buffer.append(bytes)
@@ -28,27 +28,41 @@ public final class OutputTarget {
   /// Errors name `path` as given (radmind's `PATH: reason`).
   public init(path: String) throws(SystemError) {
     self.path = path
-    let resolved = try OutputTarget.followLinks(Array(path.utf8), shownAs: path)
+    let bytes = Array(path.utf8)
     var st = stat()
-    let exists = AtomicFile.withCPath(resolved) { stat($0, &st) } == 0
+    let exists = AtomicFile.withCPath(bytes) { stat($0, &st) } == 0
     if !exists && errno != ENOENT { throw SystemError("stat", path: path) }
     let type = st.st_mode & S_IFMT
-    if exists && type != S_IFREG && type != S_IFDIR {
-      let flags = O_WRONLY | O_CLOEXEC | (type == S_IFBLK ? 0 : O_TRUNC)
-      let fd = try retryingOnInterrupt("open", path) { AtomicFile.withCPath(resolved) { open($0, flags) } }
+    // A regular file (or a new one) is replaced where it is: the end of any symlink chain.
+    var replaced: [UInt8]? = nil
+    if !exists {
+      replaced = try OutputTarget.followLinks(bytes, shownAs: path)
+    } else if type == S_IFREG {
+      let resolved = try OutputTarget.followLinks(bytes, shownAs: path)
+      var end = stat()
+      // A link the kernel resolves by magic (/dev/stdout, /proc/self/fd/N) may not lead to a
+      // path naming the same file: write into it then, as radmind would.
+      if AtomicFile.withCPath(resolved, { lstat($0, &end) }) == 0, end.st_dev == st.st_dev, end.st_ino == st.st_ino {
+        replaced = resolved
+      }
+    }
+    guard let replaced else {
+      // A device, a FIFO, a socket, or a file reached through a magic link: written into.
+      // (A directory fails here with radmind's EISDIR.)
+      let flags = O_WRONLY | O_CLOEXEC | (type == S_IFREG ? O_TRUNC : 0)
+      let fd = try retryingOnInterrupt("open", path) { AtomicFile.withCPath(bytes) { open($0, flags) } }
       atomic = nil
       buffer = OutputBuffer(fd: fd, name: path)
       return
     }
     if exists {
-      // Writable as radmind's fopen would find it (EISDIR for a directory), checked without
-      // truncating anything.
-      let fd = AtomicFile.withCPath(resolved) { open($0, O_WRONLY | O_CLOEXEC) }
+      // Writable as radmind's fopen would find it, checked without truncating anything.
+      let fd = AtomicFile.withCPath(bytes) { open($0, O_WRONLY | O_CLOEXEC) }
       if fd < 0 { throw SystemError("open", path: path) }
       close(fd)
     }
     do {
-      let file = try AtomicFile(pathBytes: resolved, mode: exists ? st.st_mode & 0o7777 : 0o666)
+      let file = try AtomicFile(pathBytes: replaced, mode: exists ? st.st_mode & 0o7777 : 0o666)
       atomic = file
       buffer = file.buffer
     } catch {
