@@ -35,14 +35,22 @@ extension LoadsetStore {
     if inProgress { report.notes.insert("a writer is changing the store; pointer pairs may disagree until it finishes", at: 0) }
     if report.problems.isEmpty { return report }
 
-    guard tryLock(waitingAtMost: LoadsetStore.recheckWait) else {
+    let canWrite: Bool
+    switch lockForRecheck(waitingAtMost: LoadsetStore.recheckWait) {
+    case .unavailable:
+      // No lock file to lock (a damaged store): the problems stand as found.
+      return report
+    case .busy:
       report.notes += report.problems.map { "unconfirmed (a writer holds the store lock): \($0)" }
       report.notes.append("writers held the store lock for \(Int(LoadsetStore.recheckWait)) s, so \(report.problems.count) suspected problem(s) could not be re-checked; run verify again when they are done")
       report.problems = []
       return report
+    case .locked(let writable):
+      canWrite = writable
     }
     defer { unlock() }
-    try recover()
+    // A reader that may not write the store re-checks without finishing interrupted changes.
+    if canWrite { try recover() }
     let recheck = try verifyPass(filter, only: report.suspects, inProgress: false, threads: threads)
     let confirmed = Set(recheck.problems)
     for problem in report.problems where !confirmed.contains(problem) {
@@ -54,16 +62,30 @@ extension LoadsetStore {
     return report
   }
 
-  /// Takes the writer lock, polling for at most `seconds`; true when taken.
-  func tryLock(waitingAtMost seconds: Double) -> Bool {
+  enum RecheckLock { case locked(canWrite: Bool), busy, unavailable }
+
+  /// Takes the writer lock, polling for at most `seconds`. `flock` needs no write access, so a
+  /// user who may only read the store locks through a read-only descriptor.
+  func lockForRecheck(waitingAtMost seconds: Double) -> RecheckLock {
+    var canWrite = true
+    var fd = open(lockPath, O_RDWR | O_CLOEXEC)
+    if fd < 0 {
+      canWrite = false
+      fd = open(lockPath, O_RDONLY | O_CLOEXEC)
+      if fd < 0 { return .unavailable }
+    }
     var start = timespec()
     clock_gettime(CLOCK_MONOTONIC, &start)
-    while true {
-      if tryLock() { return true }
+    while flock(fd, LOCK_EX | LOCK_NB) != 0 {
       var now = timespec()
       clock_gettime(CLOCK_MONOTONIC, &now)
-      if Double(now.tv_sec - start.tv_sec) + Double(now.tv_nsec - start.tv_nsec) / 1e9 >= seconds { return false }
+      if Double(now.tv_sec - start.tv_sec) + Double(now.tv_nsec - start.tv_nsec) / 1e9 >= seconds {
+        close(fd)
+        return .busy
+      }
       usleep(5_000)
     }
+    lockDescriptor = fd
+    return .locked(canWrite: canWrite)
   }
 }
