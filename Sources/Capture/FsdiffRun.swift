@@ -43,22 +43,14 @@ public final class FsdiffRun {
   public let options: FsdiffOptions
   let transcripts: [TranscriptSource]   // highest precedence first
   let specials: [[UInt8]]
-  let excludes: [[UInt8]]
+  let excludes: ExcludeRule
   let order: PathOrder
   /// The canonicalised path argument: transcript lines outside it are ignored.
   public var prefix: [UInt8] = []
   let out: OutputBuffer
   let messages: OutputBuffer
 
-  struct InodeKey: Hashable {
-    var device: UInt64
-    var inode: UInt64
-  }
-  struct LinkGroup {
-    var firstPath: [UInt8]
-    var changed: Bool
-  }
-  var hardLinks: [InodeKey: LinkGroup] = [:]
+  var hardLinks = HardLinkGroups()
   var previousHeader: TranscriptSource?
   var fsMinus = false
   var lastPercent = -1
@@ -78,7 +70,7 @@ public final class FsdiffRun {
     self.options = options
     transcripts = commandFile.transcripts
     specials = commandFile.specials
-    excludes = commandFile.excludes
+    excludes = ExcludeRule(patterns: commandFile.excludes, caseInsensitive: options.caseInsensitive)
     order = PathOrder(caseInsensitive: options.caseInsensitive)
     self.out = out
     self.messages = messages
@@ -179,12 +171,7 @@ public final class FsdiffRun {
 
   // MARK: Transcript side (transcript_select)
 
-  func isExcluded(_ path: [UInt8]) -> Bool {
-    for pattern in excludes where Wildcard.matches(pattern, path, caseInsensitive: options.caseInsensitive) {
-      return true
-    }
-    return false
-  }
+  func isExcluded(_ path: [UInt8]) -> Bool { excludes.excludes(path) }
 
   func warnExcluding(_ path: [UInt8]) throws(CaptureError) {
     guard options.warnExcludes else { return }
@@ -249,15 +236,8 @@ public final class FsdiffRun {
         }
         return .file
       }
-      if o.kind != .directory && o.nlink > 1 {
-        let key = InodeKey(device: o.device, inode: o.inode)
-        if let group = hardLinks[key] {
-          o.kind = .hardLink
-          o.target = group.firstPath
-        } else {
-          hardLinks[key] = LinkGroup(firstPath: o.path, changed: false)
-        }
-      }
+      // Only now, the object known not to be excluded, does it join its hard-link group.
+      hardLinks.join(&o)
       if o.kind == .directory { enter = .directory }
       fs = o
     }
@@ -368,15 +348,7 @@ public final class FsdiffRun {
   }
 
   /// radmind's `hardlink_changed`: with `mark`, flags the object's inode; returns the flag.
-  func groupChanged(_ fs: FilesystemObject, mark: Bool) -> Bool {
-    let key = InodeKey(device: fs.device, inode: fs.inode)
-    guard var group = hardLinks[key] else { return false }
-    if mark {
-      group.changed = true
-      hardLinks[key] = group
-    }
-    return group.changed
-  }
+  func groupChanged(_ fs: FilesystemObject, mark: Bool) -> Bool { hardLinks.changed(fs, mark: mark) }
 
   // MARK: Output (t_print, spec §7.3, §7.5, §7.6)
 

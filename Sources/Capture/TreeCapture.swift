@@ -26,9 +26,12 @@ import RadmindFormat
 ///   is a complete loadset.
 /// * Symlinks are never followed; objects are classified with `lstat`; hard links are detected
 ///   across everything captured in one call (the first path in order is the `f`, later ones `h`).
+/// * With ``excludes``, an excluded object is skipped with everything below it before it can join
+///   a hard-link group, exactly as fsdiff does (``HardLinkGroups``): the result is what
+///   `fsdiff -C` with a command file of only those `x` lines produces.
 /// * With a ``digester``, every `f` entry carries its checksum; an unreadable file throws.
 ///
-/// Limits: no excludes and no comparison with transcripts (that is ``FsdiffRun``); memory is one
+/// Limits: no comparison with transcripts (that is ``FsdiffRun``); memory is one
 /// directory listing per level plus the table of multiply-linked inodes.
 public struct TreeCapture {
   /// Where the transcript root `/` is on disk.
@@ -36,6 +39,8 @@ public struct TreeCapture {
   public var digester: ContentDigester?
   public var order: PathOrder
   public var includeAncestors = true
+  /// Objects not captured (a command file's `x` lines; see ``ExcludeRule``).
+  public var excludes = ExcludeRule()
 
   public init(root: String, caseInsensitive: Bool = false) {
     var r = Array(root.utf8)
@@ -76,7 +81,7 @@ public struct TreeCapture {
   /// captured makes the capture throw: nothing outside the tree is ever listed.
   public func captureObjects(nodes: [[UInt8]], skipped: ([UInt8]) throws -> Void,
                              _ body: (Entry, FilesystemObject) throws -> Void) throws {
-    var links: [InodeKey: [UInt8]] = [:]
+    var links = HardLinkGroups()
     var emitted: [UInt8]? = nil
     let sorted = nodes.map { $0.count > 1 && $0.last == 0x2F ? Array($0.dropLast()) : $0 }
       .sorted { order.compare($0, $1) < 0 }
@@ -85,15 +90,7 @@ public struct TreeCapture {
     func emit(_ object: FilesystemObject, as path: [UInt8]) throws {
       var o = object
       o.path = path
-      if o.kind != .directory && o.nlink > 1 {
-        let key = InodeKey(device: o.device, inode: o.inode)
-        if let first = links[key] {
-          o.kind = .hardLink
-          o.target = first
-        } else {
-          links[key] = path
-        }
-      }
+      links.join(&o)
       if o.kind == .file, let digester {
         let disk = diskPath(path)
         o.checksum = try withCPath(disk) { p throws(CaptureError) in
@@ -117,6 +114,7 @@ public struct TreeCapture {
     }
 
     func walk(_ path: [UInt8], _ object: FilesystemObject) throws {
+      if excludes.excludes(path) { return }  // before it joins a hard-link group or is entered
       try emit(object, as: path)
       guard object.kind == .directory else { return }
       let base = path == [0x2F] ? path : path + [0x2F]

@@ -8,13 +8,14 @@ import TranscriptIO
 /// `fsdiff { -C | -A | -1 } [ -IVW ] [ -K command ] [ -c checksum ] [ -o file [ -% ] ] path`,
 /// exactly as radmind (spec §7): the same options, output, messages and exit codes.
 ///
-/// Unlike radmind, `-o` is written atomically: after a fatal error the output file is left as it
-/// was (radmind leaves a truncated, half-written transcript).
+/// Unlike radmind, a file named by `-o` is replaced atomically: after a fatal error it is left as
+/// it was (radmind leaves a truncated, half-written transcript). A device or FIFO is written
+/// into (see ``OutputTarget``).
 public func fsdiffMain(_ ctx: ToolContext) -> Int32 {
   let getopt = PosixGetopt(ctx.arguments, optionString: "%1ACc:IK:o:tVvW")
   var options = FsdiffOptions()
   var kfile = "/var/radmind/client/command.K"
-  var outputPath: String?
+  var output: OutputTarget?
   var modeChanges = 0
   var errors = 0
   for event in getopt.events {
@@ -27,15 +28,12 @@ public func fsdiffMain(_ ctx: ToolContext) -> Int32 {
       options.digester = digester
     case .option("I", _): options.caseInsensitive = true
     case .option("o", let path?):
-      // radmind opens the file here; report an unopenable one the same way, but leave an
-      // existing file untouched until the new transcript is complete.
-      let fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0o666)
-      if fd < 0 {
-        ctx.error("\(path): \(String(cString: strerror(errno)))\n")
+      // radmind opens the file here; report an unusable one the same way, but leave an existing
+      // file untouched until the new transcript is complete (a device or FIFO is written into).
+      do { output = try OutputTarget(path: path) } catch {
+        ctx.error("\(path): \(error.reason)\n")
         return 2
       }
-      close(fd)
-      outputPath = path
     case .option("K", let path?): kfile = path
     case .option("1", _):
       options.single = true
@@ -60,7 +58,7 @@ public func fsdiffMain(_ ctx: ToolContext) -> Int32 {
       errors += 1
     }
   }
-  if options.progress && outputPath == nil { errors += 1 }
+  if options.progress && output == nil { errors += 1 }
   if options.mode == .applicable && options.single { errors += 1 }
   if modeChanges > 1 { errors += 1 }
   if kfile.hasSuffix("/") || kfile.isEmpty { errors += 1 }
@@ -70,17 +68,8 @@ public func fsdiffMain(_ ctx: ToolContext) -> Int32 {
   }
   let argument = Array(getopt.operands[0].utf8)
 
-  var file: AtomicFile?
-  let out: OutputBuffer
-  if let outputPath {
-    do { file = try AtomicFile(path: outputPath) } catch {
-      ctx.error("\(outputPath): \(error.reason)\n")
-      return 2
-    }
-    out = file!.buffer
-  } else {
-    out = ctx.stdout
-  }
+  let file = output
+  let out = output?.buffer ?? ctx.stdout
 
   func fail(_ error: CaptureError) -> Int32 {
     file?.abort()

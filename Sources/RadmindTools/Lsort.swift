@@ -8,24 +8,23 @@ import TranscriptIO
 /// keyed by their decoded path (the token after the type, skipping a `+`/`-` token), blank and
 /// comment lines dropped, lines written verbatim in path order, ties in reverse input order.
 ///
-/// Unlike radmind, memory stays bounded (an external merge sort) and `-o` is written atomically:
-/// a failed run leaves an existing output file as it was.
+/// Unlike radmind, memory stays bounded (an external merge sort) and a file named by `-o` is
+/// replaced atomically: a failed run leaves it as it was (see ``OutputTarget``).
 public func lsortMain(_ ctx: ToolContext) -> Int32 {
   let getopt = PosixGetopt(ctx.arguments, optionString: "Io:V")
   var caseInsensitive = false
-  var outputPath: String?
+  var output: OutputTarget?
   var errors = 0
   for event in getopt.events {
     switch event {
     case .option("I", _): caseInsensitive = true
     case .option("o", let arg?):
-      // radmind opens -o while parsing options: report an unwritable file the same way, but
-      // create nothing and truncate nothing until the sorted output is complete.
-      if let problem = unwritableOutput(arg) {
-        ctx.error("\(arg): \(String(cString: strerror(problem)))\n")
+      // radmind opens -o while parsing options: report an unusable target the same way, but
+      // replace a file only once the sorted output is complete (a device or FIFO is written into).
+      do { output = try OutputTarget(path: arg) } catch {
+        ctx.error("\(arg): \(error.reason)\n")
         return 1
       }
-      outputPath = arg
     case .option("V", _):
       ctx.out("\(loadsmithVersion)\n")
       try? ctx.stdout.flush()
@@ -84,10 +83,9 @@ public func lsortMain(_ ctx: ToolContext) -> Int32 {
         return 1
       }
     }
-    if let outputPath {
-      let file = try AtomicFile(path: outputPath)
-      try sorter.finish(into: file.buffer)
-      try file.commit()
+    if let output {
+      try sorter.finish(into: output.buffer)
+      try output.commit()
     } else {
       try sorter.finish(into: ctx.stdout)
       try ctx.stdout.flush()
@@ -97,18 +95,4 @@ public func lsortMain(_ ctx: ToolContext) -> Int32 {
     return 1
   }
   return 0
-}
-
-/// The errno radmind's `fopen(path, "w")` would fail with, found without creating or truncating
-/// anything: an existing file is opened for writing (no truncation), a new one needs a writable
-/// directory.
-func unwritableOutput(_ path: String) -> Int32? {
-  let fd = open(path, O_WRONLY | O_CLOEXEC)
-  if fd >= 0 {
-    close(fd)
-    return nil
-  }
-  guard errno == ENOENT else { return errno }
-  let directory = AtomicFile.split(path).directory
-  return access(directory, W_OK | X_OK) == 0 ? nil : errno
 }

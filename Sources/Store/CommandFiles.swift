@@ -129,13 +129,13 @@ extension LoadsetStore {
     return isPublished(name) ? name.fileName : nil
   }
 
-  /// Rewrites the command files of `product`, each atomically (temp, fsync, rename). Idempotent,
-  /// so an interrupted intent can run it again.
+  /// Rewrites the command files of `product`, each atomically (temp, fsync, rename) and with an
+  /// mtime that radmind's ktcheck sees change. Idempotent, so an interrupted intent can run it again.
   func writeCommandFiles(product: String) throws(StoreError) {
     for file in try commandFiles(product: product) {
       let path = commandDirectory + "/" + file.fileName
       if try FileSystem.readSmallFile(path) != file.text {
-        try FileSystem.writeAtomically(path, file.text)
+        try FileSystem.rewriteCommandFile(path, file.text)
       }
       FaultInjection.checkpoint("commands.\(file.tier)")
     }

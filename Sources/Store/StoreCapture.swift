@@ -89,8 +89,8 @@ extension LoadsetStore {
       }
       nodes.append(node)
     }
-    var excludes: [[UInt8]] = []
-    if let k = request.commandFile { excludes = try LoadsetStore.readExcludes(k, relative: request.relative) }
+    var excludes = ExcludeRule(form: request.relative ? .relative : .absolute)
+    if let k = request.commandFile { excludes.patterns = try LoadsetStore.readExcludes(k, relative: request.relative) }
 
     return try write { () throws(StoreError) -> CaptureResult in
       var names: [LoadsetName] = []
@@ -107,10 +107,11 @@ extension LoadsetStore {
       var walker = TreeCapture(root: root.isEmpty ? "/" : String(decoding: root, as: UTF8.self))
       walker.includeAncestors = false
       walker.skipDirectories = storeDirectoryIdentities()
+      walker.excludes = excludes  // fsdiff's rule: what an x line names is not walked and links no group
       for (index, node) in nodes.enumerated() {
         let staged = try makeStagingDirectory("capture")
         FaultInjection.checkpoint("capture.staging")
-        let summary = try stageNode(node, walker: walker, excludes: excludes, into: staged, name: names[index], type: series.type,
+        let summary = try stageNode(node, walker: walker, into: staged, name: names[index], type: series.type,
                                     algorithm: algorithm, threads: request.threads, request: request)
         FaultInjection.checkpoint("capture.staged")
         result.files += summary.files
@@ -220,7 +221,7 @@ extension LoadsetStore {
   struct StageSummary { var files = 0; var bytes: Int64 = 0; var entries = 0; var notes: [String] = [] }
 
   /// Walks one node into `staged/` (transcript, file/, meta).
-  func stageNode(_ node: [UInt8], walker: TreeCapture, excludes: [[UInt8]], into staged: String, name: LoadsetName,
+  func stageNode(_ node: [UInt8], walker: TreeCapture, into staged: String, name: LoadsetName,
                  type: LoadsetType, algorithm: DigestAlgorithm, threads: Int,
                  request: CaptureRequest) throws(StoreError) -> StageSummary {
     let fileTree = Array((staged + "/file").utf8)
@@ -231,21 +232,15 @@ extension LoadsetStore {
     }
     var items: [Entry] = []
     var jobs = CopyJobs()
-    var excluded: [UInt8]? = nil
     var failure: StoreError?
     var skipped: [[UInt8]] = []
     do {
       try walker.captureObjects(nodes: [node], skipped: { skipped.append($0) }) { found, object in
         var entry = found
-        if let e = excluded, PathOrder.caseSensitive.isInside(entry.path, e) { return }
         let source = walker.diskPath(entry.path)
         if request.relative {
           entry.path = [0x2E] + entry.path
           if entry.kind == .hardLink { entry.target = [0x2E] + entry.target }
-        }
-        if !excludes.isEmpty && excludes.contains(where: { Wildcard.matches($0, entry.path) }) {
-          excluded = found.path
-          return
         }
         let stored = fileTree + [0x2F] + entry.path
         switch entry.kind {

@@ -14,10 +14,13 @@ public struct VerifyReport: Sendable {
   public var loadsets = 0
   public var files = 0
   public var bytes: Int64 = 0
+  /// What each problem is about (a loadset, pointer, `file/` entry, series or command file name,
+  /// or ``LoadsetStore/stagingSubject``): what a re-check under the lock looks at again.
+  var suspects: Set<String> = []
 }
 
 extension LoadsetStore {
-  /// `loadsmith verify [NAME]`: the store's fsck.
+  /// What `loadsmith verify [NAME]` checks, in one pass (see ``verify(_:threads:)``):
   ///
   /// - every published transcript parses and is in radmind order;
   /// - every `f`/`a` line has its stored file `file/NAME/<path>` with the listed size and the
@@ -27,20 +30,15 @@ extension LoadsetStore {
   ///   points at the same one; last-known-good builds and command-file lines exist;
   /// - no orphan file directory (a `file/` entry without its transcript) and no leftover staging.
   ///
-  /// Never blocks on writers: if no writer holds the lock it first finishes an interrupted change
-  /// (exactly as the next writer would); if one does, pointers named by its pending intent are
-  /// reported as notes, not problems.
-  public func verify(_ filter: String? = nil, threads: Int = OrderedHashPool.availableCPUs) throws(StoreError) -> VerifyReport {
+  /// `only` limits the pass to the subjects a first pass suspected; with `inProgress`,
+  /// disagreeing pointer pairs are notes.
+  func verifyPass(_ filter: String?, only: Set<String>?, inProgress: Bool, threads: Int) throws(StoreError) -> VerifyReport {
     var report = VerifyReport()
-    var inProgress = false
-    if tryLock() {
-      defer { unlock() }
-      try recover()
-    } else {
-      inProgress = FileSystem.exists(intentPath)
-      if inProgress { report.notes.append("a writer is changing the store; pointer pairs may disagree until it finishes") }
+    func suspect(_ subject: String, from count: Int) {
+      if report.problems.count > count { report.suspects.insert(subject) }
     }
     func wanted(_ name: String) -> Bool {
+      if let only, !only.contains(name) { return false }
       guard let filter else { return true }
       let f = filter.hasSuffix(".T") ? String(filter.dropLast(2)) : filter
       let n = name.hasSuffix(".T") ? String(name.dropLast(2)) : name
@@ -49,6 +47,8 @@ extension LoadsetStore {
 
     let (names, foreign) = try publishedNames()
     for f in foreign where wanted(f) {
+      let before = report.problems.count
+      defer { suspect(f, from: before) }
       let path = transcriptPath(f)
       if FileSystem.kind(path) == .symlink { report.problems.append("transcript/\(f): a symlink whose name is not a pointer name") }
       else { report.notes.append("transcript/\(f): not a loadsmith name; checked with sha1") ; try verifyLoadset(f, type: .bin, digest: "sha1", threads: threads, into: &report) }
@@ -56,6 +56,8 @@ extension LoadsetStore {
     var published = Set<String>()
     for name in names where !name.isPointer { published.insert(name.fileName) }
     for name in names where wanted(name.fileName) {
+      let before = report.problems.count
+      defer { suspect(name.fileName, from: before) }
       if name.isPointer {
         verifyPointer(name.fileName, published: published, inProgress: inProgress, into: &report)
       } else {
@@ -68,6 +70,8 @@ extension LoadsetStore {
     }
     // file/: every entry needs its transcript; pointers need their twins.
     for entry in try FileSystem.list(fileDirectory) where !entry.hasPrefix(".") && wanted(entry) {
+      let before = report.problems.count
+      defer { suspect(entry, from: before) }
       let path = fileRoot(entry)
       switch FileSystem.kind(path) {
       case .symlink:
@@ -83,12 +87,16 @@ extension LoadsetStore {
       }
     }
     for entry in (try? FileSystem.list(lastKnownGoodDirectory)) ?? [] where !entry.hasPrefix(".") && wanted(entry) {
+      let before = report.problems.count
+      defer { suspect(entry, from: before) }
       if let lkg = try FileSystem.readSmallFile(lastKnownGoodDirectory + "/" + entry)?.split(separator: "\n").first,
          !published.contains(String(lkg)) {
         report.problems.append("\(entry): last-known-good \(lkg) is missing")
       }
     }
     for k in (try? FileSystem.list(commandDirectory)) ?? [] where k.hasSuffix(".K") && !k.hasPrefix(".") && wanted(k.replacingSuffix(".K")) {
+      let before = report.problems.count
+      defer { suspect(k.replacingSuffix(".K"), from: before) }
       for line in (try FileSystem.readSmallFile(commandDirectory + "/" + k) ?? "").split(separator: "\n") {
         let f = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
         if f.count == 2, f[0] == "p" || f[0] == "n", let why = commandTargetProblem(String(f[1])) {
@@ -96,8 +104,10 @@ extension LoadsetStore {
         }
       }
     }
-    if filter == nil, !inProgress, (try FileSystem.list(temporaryDirectory)).contains(where: { _ in true }) {
+    if filter == nil, !inProgress, only?.contains(LoadsetStore.stagingSubject) ?? true,
+       (try FileSystem.list(temporaryDirectory)).contains(where: { _ in true }) {
       report.problems.append(".loadsmith/tmp holds staging leftovers")
+      report.suspects.insert(LoadsetStore.stagingSubject)
     }
     if filter == nil { try checkHistoryChain(into: &report) }
     return report

@@ -56,7 +56,7 @@ struct LsortHelp: RadmindToolHelp {
     abstract: "radmind's lsort: sort transcript lines in radmind path order.",
     usage: "lsort [ -IV ] [ -o file ] [ files... ]",
     discussion: """
-      Exactly radmind's output (lines verbatim, ties in reverse input order) and exit codes. Differences from radmind: memory stays bounded (external merge sort), and -o is written atomically, so a failed run leaves an existing output file as it was.
+      Exactly radmind's output (lines verbatim, ties in reverse input order) and exit codes. Differences from radmind: memory stays bounded (external merge sort), and a file named by -o is replaced atomically, so a failed run leaves it as it was (a symlink is followed; a device or FIFO is written into).
       """)
 }
 
