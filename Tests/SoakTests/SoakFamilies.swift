@@ -48,7 +48,7 @@ struct SoakFamilies: OptionSet, Sendable {
   static let all = SoakFamilies(named.map(\.1))
 
   /// What CI runs: the families that pass on today's code (see the README's soak section).
-  static let ciDefault: SoakFamilies = [.kills, .oddNames, .links, .badVersions, .archives]
+  static let ciDefault: SoakFamilies = [.kills, .oddNames, .links, .newlines, .longFiles, .badVersions, .archives]
 
   /// Parses `default`, `all`, `none` and family names, comma separated; `-NAME` removes one.
   init(parsing text: String) throws {

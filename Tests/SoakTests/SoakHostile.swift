@@ -6,7 +6,7 @@ extension SoakSequence {
 
   func longName(_ random: Bool) -> Bool {
     let loadset = letters(180 + rng.below(80)) + "-app-bin-linux"
-    hostileRun("longNames", edited: [], [(["capture", stagingRoot, "--loadset", loadset, "--node", "/opt/app"], false)]) { _ in }
+    hostileRun("longNames", edited: [], [(["capture", stagingRoot, "--loadset", loadset, "--node", "/opt/app"], .any)]) { _ in }
     return true
   }
 
@@ -22,7 +22,7 @@ extension SoakSequence {
     case 4: args = ["archive", "\(Self.bin)@\(bad)"]
     default: args = ["prune", Self.bin, "--keep", rng.pick(["-1", "abc", "99999999999999999999", ""])]
     }
-    hostileRun("badVersions", edited: [], [(args, escaping)]) { _ in }
+    hostileRun("badVersions", edited: [], [(args, escaping ? .refuse : .any)]) { _ in }
     return true
   }
 
@@ -35,7 +35,7 @@ extension SoakSequence {
     case 2: ["rollback", Self.bin]
     default: ["command", "write", Self.product]
     }
-    hostileRun("tierMap", edited: [".loadsmith/tiers"], [(command, true)]) { h in
+    hostileRun("tierMap", edited: [".loadsmith/tiers"], [(command, .refuseOrNoop)]) { h in
       let path = h + "/.loadsmith/tiers"
       let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
       try? (text + typo + "\n").write(toFile: path, atomically: false, encoding: .utf8)
@@ -46,7 +46,7 @@ extension SoakSequence {
   func lkgEdit(_ random: Bool) -> Bool {
     let series = rng.chance(70) ? Self.bin : Self.cfg
     let value = rng.pick(["../../../canary/secret", "../../../../../../etc/passwd", "\(Self.cfg)-0001", "\(Self.neg)-001.001", "\(Self.bin)-999.999", "", "garbage\n\nmore", String(repeating: "z", count: 300), "/etc/passwd"])
-    hostileRun("lkg", edited: [".loadsmith/lkg/\(series)"], [(["rollback", series], true)]) { h in
+    hostileRun("lkg", edited: [".loadsmith/lkg/\(series)"], [(["rollback", series], .refuseOrNoop)]) { h in
       try? (value + "\n").write(toFile: h + "/.loadsmith/lkg/\(series)", atomically: false, encoding: .utf8)
     }
     return true
@@ -63,7 +63,7 @@ extension SoakSequence {
     }
     let twin = rng.chance(50)
     let edited = ["transcript/\(pointer)"] + (twin ? ["file/\(pointer)"] : [])
-    hostileRun("pointers", edited: edited, [(command, false)]) { h in
+    hostileRun("pointers", edited: edited, [(command, .any)]) { h in
       for path in edited {
         let full = h + "/" + path
         try? FileManager.default.removeItem(atPath: full)
@@ -92,11 +92,16 @@ extension SoakSequence {
     case 1: line = "f /opt/../../../../canary/secret 0644 0 0 1700000000 \(size) \(sum)"
     default: line = "d /../../../canary/newdir 0755 0 0"
     }
+    let builds = SoakObserver.versions(store, series: Self.bin, builds: true)
+    if !builds.isEmpty && rng.chance(40) {
+      editedBuild(rng.pick(builds), line: line)
+      return true
+    }
     let edited = ["transcript/\(node)", "file/\(node)", ".loadsmith/meta/\(node)", "transcript/\(Self.bin)-\(version).T", "file/\(Self.bin)-\(version).T", ".loadsmith/meta/\(Self.bin)-\(version).T"]
     hostileRun("transcripts", edited: edited, [
-      (["build", Self.bin, version], true),
-      (["verify"], true),
-      (["check", hostile + "/transcript/\(node)"], true),
+      (["build", Self.bin, version], .refuse),
+      (["verify"], .refuse),
+      (["check", hostile + "/transcript/\(node)"], .refuse),
     ]) { h in
       let r = try? SoakProcess.run(["capture", stagingRoot, "--loadset", Self.bin, "--node", "/opt/app", "--version", version], store: h, scratch: dir)
       if r?.status != 0 { steps.append("  [transcripts] setup capture failed: \(r?.summary ?? "")") }
@@ -106,6 +111,21 @@ extension SoakSequence {
       try? (line + "\n" + text).write(toFile: path, atomically: false, encoding: .utf8)
     }
     return true
+  }
+
+  /// A published build's transcript given a line whose path climbs out of the store, then
+  /// archived and verified: both must refuse, and nothing outside may be read into the archive.
+  func editedBuild(_ version: String, line: String) {
+    let name = "\(Self.bin)-\(version).T"
+    hostileRun("transcripts", edited: ["transcript/\(name)"], [
+      (["archive", "\(Self.bin)@\(version)"], .refuse),
+      (["verify"], .refuse),
+    ]) { h in
+      let path = h + "/transcript/" + name
+      let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+      try? FileManager.default.removeItem(atPath: path)
+      try? (line + "\n" + text).write(toFile: path, atomically: false, encoding: .utf8)
+    }
   }
 
   /// A copy of a real archive and its manifest under `work/bad/`, for damaging.
@@ -125,9 +145,9 @@ extension SoakSequence {
     sh("mkdir -p '\(dir)/fresh'")
     steps.append("  [\(family)] \(what)")
     hostileRun(family, edited: [], [
-      (["dsl", "verify", archive], true),
-      (["restore", archive, "--store", fresh], true),
-      (["restore", archive], true),
+      (["dsl", "verify", archive], .refuse),
+      (["restore", archive, "--store", fresh], .refuse),
+      (["restore", archive], .refuse),
     ]) { _ in }
     let restored = SoakObserver.transcripts(fresh)
     if !restored.isEmpty { fail(family, "a refused restore published", "\(what): \(restored)") }
@@ -190,7 +210,7 @@ extension SoakSequence {
     let path = rng.pick(candidates)
     let command: [String] = rng.pick([["verify"], ["status"], ["archive", "\(Self.bin)@\(build)"], ["status", "--json"]])
     let mustRefuse = command[0] == "verify" || (command[0] == "archive" && !path.hasPrefix("transcript/"))
-    hostileRun("fifos", edited: [path], [(command, mustRefuse)]) { h in
+    hostileRun("fifos", edited: [path], [(command, mustRefuse ? .refuse : .any)]) { h in
       try? FileManager.default.removeItem(atPath: h + "/" + path)
       SoakFS.mkfifo(Array((h + "/" + path).utf8))
     }

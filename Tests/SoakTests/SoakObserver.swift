@@ -106,6 +106,13 @@ struct SoakCanary {
 
   var secretPath: String { dir + "/canary/secret" }
 
+  /// Puts the canary back after an escape was recorded, so one escape is reported once.
+  func reset() {
+    _ = try? SoakProcess.sh("cd '\(dir)' && for f in * .[!.]*; do case \"$f\" in \(allowed.map { "'\($0)'" }.joined(separator: "|"))) ;; *) rm -rf \"./$f\";; esac; done; rm -rf canary")
+    SoakFS.mkdir(Array((dir + "/canary").utf8))
+    SoakFS.writeFile(Array((dir + "/canary/secret").utf8), secret, mode: 0o644)
+  }
+
   func problems() -> [String] {
     var problems: [String] = []
     let path = Array(secretPath.utf8)

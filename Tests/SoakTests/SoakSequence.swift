@@ -72,8 +72,11 @@ final class SoakSequence {
     return true
   }
 
+  /// Canary damage and new pointer or command-file problems; the canary is put back once seen.
   func escapes(_ target: String, before: [String] = []) -> [String] {
-    canary.problems() + SoakObserver.problems(target).filter { !before.contains($0) }
+    let damage = canary.problems()
+    if !damage.isEmpty { canary.reset() }
+    return damage + SoakObserver.problems(target).filter { !before.contains($0) }
   }
 
   func sh(_ command: String) { _ = try? SoakProcess.sh(command) }
@@ -94,6 +97,7 @@ final class SoakSequence {
   func ordinary(_ family: String, _ argsFor: (String) -> [String], target: String? = nil, verifyAfter: Bool = true) -> Bool {
     let target = target ?? store
     let old = SoakObserver.signature(target)
+    let hadCommandFiles = !SoakFS.list(Array((target + "/command").utf8)).isEmpty
     if families.contains(.kills) && rng.chance(35) {
       let probe = dir + "/probe/store"
       copyStore(from: target, to: probe, dsl: dir + "/probe/dsl")
@@ -109,6 +113,14 @@ final class SoakSequence {
         let r = run(argsFor(target), store: target, env: ["LOADSMITH_FAULT": boundary])
         steps.append("\(r.summary)   [LOADSMITH_FAULT=\(boundary)]")
         guard survived(r, "kills") else { return false }
+        // The next command finishes or discards the killed one: a writer (`command write`, once
+        // it has succeeded before), or verify alone.
+        if target == store && hadCommandFiles && rng.chance(50) {
+          let w = run(["command", "write", Self.product], store: target)
+          steps.append("  next: \(w.summary)")
+          guard survived(w, "kills") else { return false }
+          if w.status != 0 { return fail("kills", "the next writer fails after a kill", "\(r.commandLine) killed at \(boundary): \(w.summary)") }
+        }
         let v = run(["verify"], store: target)
         guard survived(v, "kills") else { return false }
         if v.status != 0 { return fail("kills", "verify fails after a kill", "\(r.commandLine) killed at \(boundary): \(v.summary)") }
@@ -140,22 +152,25 @@ final class SoakSequence {
     return true
   }
 
+  /// What a hostile command may do: anything that keeps the invariants, or it must fail (`refuse`),
+  /// or it may succeed only as a no-op (`refuseOrNoop`: a release to where `current` already is).
+  enum Expectation { case any, refuse, refuseOrNoop }
+
   /// Hostile commands on a fresh copy of the store after `edit` damaged it: no crash, no hang,
-  /// no escape; a refusal says why, leaves no intent and changes nothing; `mustRefuse` commands
-  /// must not succeed. Then the edited paths are put back and the store must not be wedged:
+  /// no escape; a refusal says why, leaves no intent and changes nothing; see ``Expectation``. Then the edited paths are put back and the store must not be wedged:
   /// `verify` and the next writer succeed.
-  func hostileRun(_ family: String, edited: [String], _ commands: [(args: [String], mustRefuse: Bool)], edit: (String) -> Void) {
+  func hostileRun(_ family: String, edited: [String], _ commands: [(args: [String], expect: Expectation)], edit: (String) -> Void) {
     hostileInputs += 1
     copyStore(from: store, to: hostile, dsl: dir + "/hostile-dsl")
     edit(hostile)
     steps.append("  [\(family) on a copy] edited \(edited.joined(separator: ", "))")
-    for (args, mustRefuse) in commands {
+    for (args, expect) in commands {
       let before = SoakObserver.signature(hostile)
       let beforeProblems = SoakObserver.problems(hostile)
       let r = run(args, store: hostile)
       steps.append("  [\(family) on a copy] \(r.summary)")
       guard survived(r, family) else { return }
-      if mustRefuse && r.status == 0 { fail(family, "accepted: \(args[0]) \(args.count > 1 ? args[1] : "")", r.summary); return }
+      if r.status == 0 && (expect == .refuse || (expect == .refuseOrNoop && SoakObserver.signature(hostile) != before)) { fail(family, "accepted: \(args[0]) \(args.count > 1 ? args[1] : "")", r.summary); return }
       if r.status != 0 {
         if r.err.isEmpty && r.out.isEmpty { fail(family, "refused without a message: \(args[0])", r.summary); return }
         if SoakObserver.intentPending(hostile) { fail(family, "wedge: a refused \(args[0]) left an intent", r.summary); return }
