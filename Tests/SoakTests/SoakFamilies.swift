@@ -37,12 +37,15 @@ struct SoakFamilies: OptionSet, Sendable {
   static let tarHeaders = SoakFamilies(rawValue: 1 << 13)
   /// FIFOs in place of store files (item 8).
   static let fifos = SoakFamilies(rawValue: 1 << 14)
+  /// A check, not an input: archive temporaries a kill left in the DSL must be reported by
+  /// `dsl verify` (item 13).
+  static let dslLeftovers = SoakFamilies(rawValue: 1 << 15)
 
   static let named: [(String, SoakFamilies)] = [
     ("kills", .kills), ("oddNames", .oddNames), ("links", .links), ("newlines", .newlines),
     ("nonUTF8", .nonUTF8), ("longFiles", .longFiles), ("longNames", .longNames),
     ("badVersions", .badVersions), ("tierMap", .tierMap), ("lkg", .lkg), ("pointers", .pointers),
-    ("transcripts", .transcripts), ("archives", .archives), ("tarHeaders", .tarHeaders), ("fifos", .fifos),
+    ("transcripts", .transcripts), ("archives", .archives), ("tarHeaders", .tarHeaders), ("fifos", .fifos), ("dslLeftovers", .dslLeftovers),
   ]
 
   static let all = SoakFamilies(named.map(\.1))

@@ -94,7 +94,8 @@ extension SoakSequence {
     }
     let builds = SoakObserver.versions(store, series: Self.bin, builds: true)
     if !builds.isEmpty && rng.chance(40) {
-      editedBuild(rng.pick(builds), line: line)
+      let unarchived = builds.filter { !isArchived($0) }
+      editedBuild(rng.pick(unarchived.isEmpty ? builds : unarchived), line: line)
       return true
     }
     let edited = ["transcript/\(node)", "file/\(node)", ".loadsmith/meta/\(node)", "transcript/\(Self.bin)-\(version).T", "file/\(Self.bin)-\(version).T", ".loadsmith/meta/\(Self.bin)-\(version).T"]
@@ -118,7 +119,7 @@ extension SoakSequence {
   func editedBuild(_ version: String, line: String) {
     let name = "\(Self.bin)-\(version).T"
     hostileRun("transcripts", edited: ["transcript/\(name)"], [
-      (["archive", "\(Self.bin)@\(version)"], .refuse),
+      (["archive", "\(Self.bin)@\(version)"], isArchived(version) ? .any : .refuse),
       (["verify"], .refuse),
     ]) { h in
       let path = h + "/transcript/" + name
@@ -126,6 +127,11 @@ extension SoakSequence {
       try? FileManager.default.removeItem(atPath: path)
       try? (line + "\n" + text).write(toFile: path, atomically: false, encoding: .utf8)
     }
+  }
+
+  /// Whether the bin build is in the DSL already (then `archive` is a no-op that reads nothing).
+  func isArchived(_ version: String) -> Bool {
+    archives(in: dsl).contains { $0.hasSuffix("/\(Self.bin)-\(version).tar.gz") }
   }
 
   /// A copy of a real archive and its manifest under `work/bad/`, for damaging.
@@ -196,6 +202,42 @@ extension SoakSequence {
     return true
   }
 
+  /// A real archive unpacked with GNU tar, its transcript made unsorted or given a duplicate or an
+  /// escaping line, repacked in the same member order: `restore` must check before it publishes.
+  func repackedArchive(_ random: Bool) -> Bool {
+    guard let (archive, manifest, stem) = badCopy() else { return true }
+    let x = dir + "/work/bad/x"
+    let edits = [
+      ("transcript unsorted", "awk 'NR==1{first=$0; next} {print} END{print first}'"),
+      ("duplicate transcript line", "awk '{print} NR==1{print}'"),
+      ("d /../../../canary/newdir line", "awk 'NR==1{print \"d /../../../canary/newdir 0755 0 0\"} {print}'"),
+    ]
+    let (what, edit) = rng.pick(edits)
+    sh("""
+      set -e; mkdir -p '\(x)'; cd '\(x)'; tar -xzf '\(archive)'; tar -tzf '\(archive)' > ../list
+      t='transcript/\(stem).T'; \(edit) "$t" > ../t.new; chmod u+w "$t"; cat ../t.new > "$t"
+      """)
+    // The transcript's digest, in the meta member and the manifest, follows the edit, so only
+    // restore's own checks of the transcript can refuse it.
+    if let data = try? Data(contentsOf: URL(fileURLWithPath: manifest)),
+      var m = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any],
+      let algorithm = m["digest_algorithm"] as? String, let oldDigest = m["transcript_digest"] as? String,
+      let newDigest = try? SoakProcess.sh("openssl dgst -\(algorithm) -binary '\(x)/transcript/\(stem).T' | base64 -w0").out
+    {
+      let meta = x + "/.loadsmith/meta/\(stem).T"
+      if let text = try? String(contentsOfFile: meta, encoding: .utf8) {
+        sh("chmod u+w '\(meta)'")
+        try? text.replacingOccurrences(of: oldDigest, with: newDigest).write(toFile: meta, atomically: false, encoding: .utf8)
+      }
+      m["transcript_digest"] = newDigest
+      try? JSONSerialization.data(withJSONObject: m).write(to: URL(fileURLWithPath: manifest))
+    }
+    sh("cd '\(x)' && tar --no-recursion -czf '\(archive)' -T ../list")
+    try? SoakArchives.refreshManifest(archive: archive, manifest: manifest)
+    refuseArchive("tarHeaders", archive, "repacked: " + what)
+    return true
+  }
+
   /// A FIFO in place of a store file: readers and writers must refuse it by type, never block.
   func fifo(_ random: Bool) -> Bool {
     let builds = SoakObserver.versions(store, series: Self.bin, builds: true)
@@ -209,7 +251,7 @@ extension SoakSequence {
     if !stored.isEmpty { candidates.append("file/\(name)/" + rng.pick(stored)) }
     let path = rng.pick(candidates)
     let command: [String] = rng.pick([["verify"], ["status"], ["archive", "\(Self.bin)@\(build)"], ["status", "--json"]])
-    let mustRefuse = command[0] == "verify" || (command[0] == "archive" && !path.hasPrefix("transcript/"))
+    let mustRefuse = command[0] == "verify" || (command[0] == "archive" && !path.hasPrefix("transcript/") && !isArchived(build))
     hostileRun("fifos", edited: [path], [(command, mustRefuse ? .refuse : .any)]) { h in
       try? FileManager.default.removeItem(atPath: h + "/" + path)
       SoakFS.mkfifo(Array((h + "/" + path).utf8))

@@ -21,7 +21,7 @@ extension SoakSequence {
     let hostile: [(SoakFamilies, (Bool) -> Bool)] = [
       (.longNames, longName), (.badVersions, badVersion), (.tierMap, tierTypo), (.lkg, lkgEdit),
       (.pointers, pointerEdit), (.transcripts, craftedTranscript), (.archives, damagedArchive),
-      (.tarHeaders, craftedTar), (.fifos, fifo),
+      (.tarHeaders, craftedTar), (.tarHeaders, repackedArchive), (.fifos, fifo),
     ]
     for (family, op) in hostile where families.contains(family) { ops.append((2, op)) }
     let total = ops.reduce(0) { $0 + $1.weight }
@@ -29,6 +29,14 @@ extension SoakSequence {
       var roll = rng.below(total)
       let chosen = ops.first { roll -= $0.weight; return roll < 0 }!
       guard chosen.op(true) else { return }
+    }
+    if families.contains(.dslLeftovers) {
+      let leftovers = SoakFS.walk(Array(dsl.utf8)).map(SoakText.show).filter { $0.contains(".tmp") }
+      if !leftovers.isEmpty {
+        let d = run(["dsl", "verify"])
+        steps.append("final \(d.summary)")
+        if survived(d, "dslLeftovers"), d.status == 0 { fail("dslLeftovers", "dsl verify does not report archive temporaries", "\(leftovers)\n\(d.summary)") }
+      }
     }
     let v = run(["verify"])
     steps.append("final \(v.summary)")

@@ -10,12 +10,12 @@ struct SoakRun {
   var out: String
   var err: String
 
-  /// `timeout` exits 124 when the command outlived its limit.
-  var hung: Bool { !signaled && status == 124 }
+  /// `timeout` exits 124 when the command outlived its limit (SIGKILL, 137, if it ignored SIGTERM).
+  var hung: Bool { signaled ? status == SIGKILL : (status == 124 || status == 137) }
   var killedByFault: Bool { !signaled && status == 86 }
   /// A signal other than our injected `_exit(86)`, or a Swift runtime trap on stderr.
   var crashed: Bool {
-    signaled || (status >= 128 && status != 255) || status == 137
+    !hung && (signaled || (status >= 128 && status != 255))
       || ["Fatal error", "Stack dump", "backtrace", "Illegal instruction", "Segmentation fault", "💣"].contains { err.contains($0) }
   }
 

@@ -161,6 +161,9 @@ final class SoakSequence {
   /// `verify` and the next writer succeed.
   func hostileRun(_ family: String, edited: [String], _ commands: [(args: [String], expect: Expectation)], edit: (String) -> Void) {
     hostileInputs += 1
+    // An escape is reported once: the canary is put back however the run ends.
+    defer { if !canary.problems().isEmpty { canary.reset() } }
+    let writerWorked = !SoakFS.list(Array((store + "/command").utf8)).isEmpty
     copyStore(from: store, to: hostile, dsl: dir + "/hostile-dsl")
     edit(hostile)
     steps.append("  [\(family) on a copy] edited \(edited.joined(separator: ", "))")
@@ -185,6 +188,7 @@ final class SoakSequence {
     let v = run(["verify"], store: hostile)
     guard survived(v, family) else { return }
     if v.status != 0 { fail(family, "not clean after the edit was undone", v.summary); return }
+    guard writerWorked else { return }
     let w = run(["command", "write", Self.product], store: hostile)
     guard survived(w, family) else { return }
     if w.status != 0 { fail(family, "wedge: the next writer fails", w.summary) }
