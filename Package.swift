@@ -64,5 +64,7 @@ let package = Package(
     .testTarget(name: "ArchiveTests", dependencies: ["Archive"]),
     .testTarget(name: "ConformanceTests", dependencies: ["loadsmith", "RadmindTools", "StoreTestSupport"]),
     .testTarget(name: "LibraryTests", dependencies: ["Library", "loadsmith", "StoreTestSupport"]),
+    // Seeded random command sequences, kills and hostile inputs against the built `loadsmith`.
+    .testTarget(name: "SoakTests", dependencies: ["loadsmith", "StoreTestSupport"]),
   ]
 )
