@@ -133,8 +133,12 @@ extension LoadsetStore {
 
   /// Streams the history log oldest first, one record at a time: memory does not grow with the log.
   public func forEachHistoryRecord(_ body: (HistoryRecord) throws(StoreError) -> Void) throws(StoreError) {
-    let reader: LineReader
-    do { reader = try LineReader(path: historyPath) } catch { return }  // no log yet
+    let fd: Int32
+    do { fd = try RegularFile.openForReading(historyPath) } catch {
+      if error.errno == ENOENT { return }  // no log yet
+      throw .system(error)
+    }
+    let reader = LineReader(fd: fd, name: historyPath, ownsDescriptor: true)
     do {
       while let line = try reader.next() {
         if let record = HistoryRecord(line: Substring(String(decoding: line, as: UTF8.self))) { try body(record) }

@@ -34,8 +34,7 @@ public enum HistoryChain {
 extension LoadsetStore {
   /// The last line of the history log (bytes, without its LF), or nil when the log is empty.
   func lastHistoryLine() throws(StoreError) -> [UInt8]? {
-    let fd = open(historyPath, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
-    if fd < 0 { return nil }
+    guard let fd = try? RegularFile.openForReading(historyPath) else { return nil }
     defer { close(fd) }
     var st = stat()
     guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG, st.st_size > 0 else { return nil }
@@ -63,8 +62,12 @@ extension LoadsetStore {
   /// Walks the log once, streaming, and checks every link.
   public func verifyHistoryChain() throws(StoreError) -> HistoryChain.Report {
     var report = HistoryChain.Report()
-    let reader: LineReader
-    do { reader = try LineReader(path: historyPath) } catch { return report }
+    let fd: Int32
+    do { fd = try RegularFile.openForReading(historyPath) } catch {
+      if error.errno == ENOENT { return report }  // no log yet
+      throw .system(error)
+    }
+    let reader = LineReader(fd: fd, name: historyPath, ownsDescriptor: true)
     var previous: [UInt8]? = nil
     do {
       while let line = try reader.next() {
