@@ -43,9 +43,10 @@ enum LoadsetPage {
       body += "</dl>"
     }
     body += "<p>\(HTML.link("/series/" + HTML.urlComponent(q.name.series.description), "Series " + q.name.series.description))</p>"
-    let prefixText = String(decoding: q.prefix, as: UTF8.self)
+    let prefixText = String(decoding: PathCodec.encode(q.prefix), as: UTF8.self)
+    let startText = String(decoding: PathCodec.encode(q.start), as: UTF8.self)
     body += "<form method=get action=\"/loadset/\(HTML.escape(HTML.urlComponent(name)))\"><label>path prefix<input name=prefix value=\"\(HTML.escape(prefixText))\" placeholder=\"/usr/lib\"></label>"
-    body += "<label>from path<input name=from value=\"\(HTML.escape(String(decoding: q.start, as: UTF8.self)))\"></label><button>Show</button></form>"
+    body += "<label>from path<input name=from value=\"\(HTML.escape(startText))\"></label><button>Show</button></form>"
     if page.entries.isEmpty {
       body += "<p>No lines\(q.prefix.isEmpty ? "" : " under this prefix")\(q.start.isEmpty ? "" : " from this path").</p>"
     } else {
@@ -63,10 +64,10 @@ enum LoadsetPage {
     body += "<div class=pager>"
     if !q.start.isEmpty { body += HTML.link(base, "« first page", [("prefix", prefixText), ("limit", q.limit == 100 ? nil : String(q.limit))]) }
     if let next = page.next {
-      body += HTML.link(base, "next page »", [("prefix", prefixText), ("from", String(decoding: next, as: UTF8.self)), ("limit", q.limit == 100 ? nil : String(q.limit))])
+      body += HTML.link(base, "next page »", [("prefix", prefixText), ("from", String(decoding: PathCodec.encode(next), as: UTF8.self)), ("limit", q.limit == 100 ? nil : String(q.limit))])
     }
     body += "</div>"
-    body += "<p class=muted>JSON: \(HTML.link("/api/v1" + base, "/api/v1" + base, [("prefix", prefixText), ("from", String(decoding: q.start, as: UTF8.self))]))</p>"
+    body += "<p class=muted>JSON: \(HTML.link("/api/v1" + base, "/api/v1" + base, [("prefix", prefixText), ("from", startText)]))</p>"
     return HTML.page(title: name, body: body)
   }
 

@@ -17,13 +17,15 @@ enum SeriesPage {
       var t = "<h2>\(title)</h2><div class=scroll><table><thead><tr><th>loadset</th><th>created</th><th class=num>files</th><th class=num>size</th>"
       t += nodes ? "<th>nodes</th>" : "<th>node</th>"
       t += "<th>diff</th></tr></thead><tbody>"
-      var previous: String?
+      var previousByNode: [String: String] = [:]
       for r in rows {
+        // A build follows the build before it; a node loadset, the same node of the version before.
+        let previous = previousByNode[nodes ? "" : r.node ?? ""]
         t += "<tr><td>\(HTML.loadsetLink(r.name))</td><td>\(HTML.escape(r.created ?? "?"))</td>"
         t += "<td class=num>\(r.files.map(String.init) ?? "?")</td><td class=num>\(HTML.size(r.bytes))</td>"
         t += nodes ? "<td>\(r.nodes.map { HTML.loadsetLink($0) }.joined(separator: "<br>"))</td>" : "<td>\(HTML.escape(r.node ?? ""))</td>"
         t += "<td>\(previous.map { HTML.link("/diff", "from previous", [("a", $0), ("b", r.name)]) } ?? "")</td></tr>"
-        previous = r.name
+        previousByNode[nodes ? "" : r.node ?? ""] = r.name
       }
       return t + "</tbody></table></div>"
     }

@@ -9,7 +9,7 @@ public enum Server {
   public static func application(store: LoadsetStore, host: String, port: Int,
                                  onListening: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
     let site = Site(store: store)
-    let router = Router()
+    let router = Router(options: .autoGenerateHeadEndpoints)
     router.middlewares.add(ReadOnlyMiddleware())
 
     router.get("/") { _, _ in respond(.html) { () throws(ServeError) in try site.overview(.html) } }

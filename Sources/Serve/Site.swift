@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import RadmindFormat
 import Store
 
 /// Every page and API document of the site, as text, from the store. Read-only: nothing here
@@ -43,6 +44,16 @@ struct Site: Sendable {
     return text
   }
 
+  /// A path parameter as transcripts write it (radmind's encoding, `\\b` for a space: what the JSON
+  /// gives as `path` and `next`), or as typed (a raw path with spaces); decoded bytes.
+  static func path(_ q: Query, _ key: String) throws(ServeError) -> [UInt8] {
+    let text = Array((q[key] ?? "").utf8)
+    if text.count > 4096 { throw .badRequest("\(key): a path of at most 4096 bytes") }
+    if text.contains(0x20) || text.contains(0x09) { return text }
+    guard let decoded = PathCodec.decode(text) else { throw .badRequest("\(key): not a path in transcript encoding (a '\\' starts an escape: \\b, \\t, \\\\ ...)") }
+    return decoded
+  }
+
   // MARK: Pages
 
   func overview(_ format: Format) throws(ServeError) -> String {
@@ -78,8 +89,7 @@ struct Site: Sendable {
   func loadset(_ reference: String, _ query: Query, _ format: Format) throws(ServeError) -> String {
     let name = try References.resolve(reference, in: store)
     let limit = try Site.integer(query, "limit", default: 100, range: 1...1000)
-    let start = Array((query["from"] ?? "").utf8), prefix = Array((query["prefix"] ?? "").utf8)
-    if start.count > 4096 || prefix.count > 4096 { throw .badRequest("from and prefix are paths of at most 4096 bytes") }
+    let start = try Site.path(query, "from"), prefix = try Site.path(query, "prefix")
     let pager = TranscriptPager(path: store.publishedTranscriptPath(name), displayName: name.fileName)
     let page: TranscriptPager.Page
     do { page = try pager.page(start: start, prefix: prefix, limit: limit) } catch {

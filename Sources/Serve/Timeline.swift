@@ -77,16 +77,23 @@ struct Timeline {
 
   static let palette = ["#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#edc948", "#b07aa1", "#9c755f"]
 
-  /// The picture; `now` closes the open periods.
+  /// The picture; `now` closes the open periods. Releases come in bursts (a release, then weeks
+  /// of nothing), so the axis is in steps: each distinct event time gets an equal share of the
+  /// width, in order, and the dates are written under the steps that have room.
   func svg(now: Double) -> String {
-    let times = periods.map(\.from) + published.map(\.time)
-    guard let start = times.min() else {
+    let times = Array(Set(periods.map(\.from) + published.map(\.time))).sorted()
+    guard !times.isEmpty else {
       return "<p class=muted>No pointer of this series has moved yet.</p>"
     }
-    let end = max(now, start + 1)
-    let left = 150.0, width = 800.0, rowHeight = 30.0, top = 22.0
-    let height = top + Double(pointers.count) * rowHeight + 40
-    func x(_ t: Double) -> Double { left + (t - start) / (end - start) * (width - left - 10) }
+    let left = 110.0, width = 800.0, rowHeight = 30.0, top = 10.0
+    let height = top + Double(pointers.count) * rowHeight + 58
+    let steps = Double(times.count)  // the last step runs to now
+    func x(_ t: Double) -> Double {
+      var k = 0
+      while k < times.count && times[k] < t { k += 1 }
+      if k >= times.count { return width - 10 }
+      return left + Double(k) / steps * (width - left - 10)
+    }
     var colors: [String: String] = [:]
     for p in periods where colors[p.target] == nil { colors[p.target] = Timeline.palette[colors.count % Timeline.palette.count] }
     var out = "<svg viewBox=\"0 0 \(Int(width)) \(Int(height))\" role=\"img\" aria-label=\"Which loadset each pointer named over time\" xmlns=\"http://www.w3.org/2000/svg\">"
@@ -98,11 +105,12 @@ struct Timeline {
       out += "<text x=\"4\" y=\"\(fmt(y + 17))\">\(HTML.escape(label))</text>"
       out += "<line x1=\"\(fmt(left))\" y1=\"\(fmt(y + rowHeight - 3))\" x2=\"\(fmt(width - 10))\" y2=\"\(fmt(y + rowHeight - 3))\" stroke=\"#8888\"/>"
       for p in periods where p.pointer == pointer {
-        let x0 = x(p.from), x1 = max(x(p.to ?? end), x0 + 2)
+        let x0 = x(p.from), x1 = max(p.to.map(x) ?? width - 10, x0 + 2)
         let color = colors[p.target] ?? "#888"
-        out += "<g><title>\(HTML.escape(p.pointer)) → \(HTML.escape(p.target))</title>"
-        out += "<rect x=\"\(fmt(x0))\" y=\"\(fmt(y + 3))\" width=\"\(fmt(x1 - x0))\" height=\"\(fmt(rowHeight - 8))\" rx=\"3\" fill=\"\(color)\"/>"
-        if x1 - x0 > 34 {
+        let span = Timeline.date(p.from) + " – " + (p.to.map(Timeline.date) ?? "now")
+        out += "<g><title>\(HTML.escape(p.pointer)) → \(HTML.escape(p.target)), \(HTML.escape(span))</title>"
+        out += "<rect x=\"\(fmt(x0))\" y=\"\(fmt(y + 3))\" width=\"\(fmt(x1 - x0 - 1))\" height=\"\(fmt(rowHeight - 8))\" rx=\"3\" fill=\"\(color)\"/>"
+        if x1 - x0 > 40 {
           out += "<text x=\"\(fmt(x0 + 4))\" y=\"\(fmt(y + 18))\" style=\"fill:#fff\">\(HTML.escape(Timeline.label(p.target)))</text>"
         }
         out += "</g>"
@@ -111,10 +119,20 @@ struct Timeline {
     let axis = top + Double(pointers.count) * rowHeight + 4
     out += "<text x=\"4\" y=\"\(fmt(axis + 14))\">published</text>"
     for p in published {
-      out += "<g><title>\(HTML.escape(p.name))</title><line x1=\"\(fmt(x(p.time)))\" y1=\"\(fmt(axis))\" x2=\"\(fmt(x(p.time)))\" y2=\"\(fmt(axis + 10))\" stroke=\"currentColor\" stroke-width=\"2\"/></g>"
+      out += "<g><title>\(HTML.escape(p.name)), \(HTML.escape(Timeline.date(p.time)))</title><rect x=\"\(fmt(x(p.time)))\" y=\"\(fmt(axis + 2))\" width=\"6\" height=\"14\" fill=\"currentColor\"/>"
+      out += "<text x=\"\(fmt(x(p.time) + 8))\" y=\"\(fmt(axis + 14))\">\(HTML.escape(Timeline.label(p.name)))</text></g>"
     }
-    out += "<text x=\"\(fmt(left))\" y=\"\(fmt(axis + 30))\">\(HTML.escape(Timeline.date(start)))</text>"
-    out += "<text x=\"\(fmt(width - 10))\" y=\"\(fmt(axis + 30))\" text-anchor=\"end\">\(HTML.escape(Timeline.date(end))) (now)</text>"
+    // Dates under the steps, skipping those that would overlap the previous one.
+    var lastLabel = -1000.0, lastText = ""
+    for t in times + [now] {
+      let px = t == now ? width - 10 : x(t)
+      let text = t == now ? "now" : Timeline.date(t)
+      if text == lastText || px - lastLabel < (t == now ? 40 : 150) { continue }
+      if t != now && px > width - 190 { continue }
+      lastText = text
+      out += "<text x=\"\(fmt(px))\" y=\"\(fmt(axis + 40))\"\(t == now ? " text-anchor=\"end\"" : "")>\(HTML.escape(text))</text>"
+      lastLabel = px
+    }
     return out + "</svg>"
   }
 
@@ -125,7 +143,7 @@ struct Timeline {
     var tmv = tm()
     gmtime_r(&seconds, &tmv)
     func p(_ v: Int32, _ w: Int) -> String { let s = String(v); return String(repeating: "0", count: max(0, w - s.count)) + s }
-    return "\(p(tmv.tm_year + 1900, 4))-\(p(tmv.tm_mon + 1, 2))-\(p(tmv.tm_mday, 2)) \(p(tmv.tm_hour, 2)):\(p(tmv.tm_min, 2))Z"
+    return "\(p(tmv.tm_year + 1900, 4))-\(p(tmv.tm_mon + 1, 2))-\(p(tmv.tm_mday, 2)) \(p(tmv.tm_hour, 2)):\(p(tmv.tm_min, 2)):\(p(tmv.tm_sec, 2))Z"
   }
 
   /// The periods as JSON: `[{"pointer":...,"target":...,"from":TIME,"to":TIME|null}]` (seconds).
