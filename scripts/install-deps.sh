@@ -3,7 +3,7 @@
 # scripts/roundtrip.sh, so the README's two commands are all a fresh machine needs).
 set -eu
 need=""
-for pkg in libssl-dev zlib1g-dev python3 tar gzip; do
+for pkg in libssl-dev zlib1g-dev python3 tar gzip chromium; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need="$need $pkg"
 done
 [ -z "$need" ] && exit 0
