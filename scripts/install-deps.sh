@@ -1,6 +1,7 @@
 #!/bin/sh
 # Installs the Debian packages Loadsmith needs when they are missing (used by .ci/run and by
 # scripts/roundtrip.sh, so the README's two commands are all a fresh machine needs).
+# chromium: the headless-browser test of `loadsmith serve` (ServeTests) and scripts/screenshot-serve.sh.
 set -eu
 need=""
 for pkg in libssl-dev zlib1g-dev python3 tar gzip chromium; do
