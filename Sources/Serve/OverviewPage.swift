@@ -3,8 +3,12 @@ import Store
 /// `/`: every product and series, their pointers, last-known-good, sizes and file counts, and
 /// what each tier's command file names.
 enum OverviewPage {
-  static func html(_ status: StoreStatus) -> String {
+  static func html(_ status: StoreStatus, changePending: Bool = false) -> String {
     var body = "<h1>Store overview</h1><p class=muted>\(HTML.escape(status.root))</p>"
+    if changePending {
+      // Only a writer that died mid-change leaves this for long; the next writer finishes it.
+      body += "<p class=err>A change is pending in this store (an interrupted release, promotion or rollback?): what is shown may be part-way through it. The next loadsmith command that changes the store finishes it.</p>"
+    }
     if status.series.isEmpty { body += "<p>The store holds no loadsets yet.</p>" }
     var products: [String: [StoreStatus.Series]] = [:]
     for s in status.series {

@@ -58,7 +58,7 @@ struct Site: Sendable {
 
   func overview(_ format: Format) throws(ServeError) -> String {
     switch format {
-    case .html: return try snapshot.rendered("overview.html") { OverviewPage.html($0) }
+    case .html: return try snapshot.rendered("overview.html") { OverviewPage.html($0, changePending: store.changePending) }
     case .json: return try snapshot.rendered("overview.json") { $0.json }
     }
   }

@@ -25,19 +25,26 @@ final class StoreSnapshot: Sendable {
 
   init(store: LoadsetStore) { self.store = store }
 
-  /// The current key, or nil when something changed too recently to cache.
-  func currentKey() -> Key? {
+  /// What the change indicators say now, and whether the newest change is too recent to cache.
+  func stamps() -> (key: Key, recent: Bool) {
     var stamps: [Int64] = []
+    var recent = false
     var now = timespec()
     clock_gettime(CLOCK_REALTIME, &now)
     for path in store.changeIndicatorPaths {
       var st = stat()
       if stat(path, &st) != 0 { stamps += [-1, -1, -1]; continue }
-      let ns = Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec)
-      if Int64(now.tv_sec) - Int64(st.st_mtim.tv_sec) < 2 { return nil }
-      stamps += [ns, Int64(st.st_size), Int64(st.st_ino)]
+      if Int64(now.tv_sec) - Int64(st.st_mtim.tv_sec) < 2 { recent = true }
+      stamps += [Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec), Int64(st.st_size), Int64(st.st_ino)]
     }
-    return Key(stamps: stamps)
+    stamps.append(store.changePending ? 1 : 0)
+    return (Key(stamps: stamps), recent)
+  }
+
+  /// The current key, or nil when something changed too recently to cache.
+  func currentKey() -> Key? {
+    let (key, recent) = stamps()
+    return recent ? nil : key
   }
 
   /// `render(status)` for `name` (a page or JSON document), cached with the status it came from.
@@ -54,10 +61,26 @@ final class StoreSnapshot: Sendable {
     return text
   }
 
+  /// The status as it was before or after any change, never in the middle of one: read while no
+  /// intent is pending, and again if a change indicator moved during the read. A change left
+  /// pending by a crash (finished by the next writer) is waited for half a second, then shown.
+  func consistentStatus() throws(ServeError) -> StoreStatus {
+    var attempt = 0
+    while true {
+      let before = stamps().key
+      let pending = store.changePending
+      let status: StoreStatus
+      do { status = try store.status() } catch { throw ServeError(500, error.message) }
+      if !pending && !store.changePending && stamps().key == before { return status }
+      attempt += 1
+      if attempt >= 50 { return status }
+      usleep(10_000)
+    }
+  }
+
   private func freshOrCached(_ key: Key?) throws(ServeError) -> StoreStatus {
     if let key, let hit = cache.withLock({ $0?.key == key ? $0?.status : nil }) { return hit }
-    let status: StoreStatus
-    do { status = try store.status() } catch { throw ServeError(500, error.message) }
+    let status = try consistentStatus()
     if let key {
       cache.withLock { $0 = Entry(key: key, status: status) }
     }

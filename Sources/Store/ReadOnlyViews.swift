@@ -8,6 +8,10 @@ extension LoadsetStore {
   /// The tier map that applies to `product` (`.loadsmith/tiers.PRODUCT`, else `.loadsmith/tiers`).
   public func tiers(for product: String) throws(StoreError) -> TierMap { try tierMap(for: product) }
 
+  /// True while a change's intent record is pending (being applied, or left by a crash until the
+  /// next writer finishes it): a reader that wants a state from before or after it waits.
+  public var changePending: Bool { FileSystem.exists(intentPath) }
+
   /// The folders whose modification times change with every published loadset, pointer move,
   /// metadata, last-known-good or command-file change (each is replaced by a rename in one of them).
   public var changeIndicatorPaths: [String] {

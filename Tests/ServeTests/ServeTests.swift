@@ -259,4 +259,24 @@ import Testing
       #expect(try HTTP.get(port: server.port, target).status == 200, "\(target) with one damaged transcript")
     }
   }
+
+  /// A release killed part-way (after its intent record, before its end) is not shown as a
+  /// settled state: the overview says a change is pending; once the next writer has finished it,
+  /// the overview shows the release done and no warning.
+  @Test func aChangeLeftPendingIsFlaggedThenShownFinished() throws {
+    let s = try Fixture.roundTrip("serve-pending")
+    defer { CLI.remove(s.dir) }
+    let server = try ServerProcess(store: s.store)
+    defer { server.stop() }
+    #expect(!(try HTTP.get(port: server.port, "/").body.contains("A change is pending")))
+    let crashed = try CLI.run(["release", Self.bin, "001.002"], store: s.store, env: ["LOADSMITH_FAULT": "lkg"])
+    #expect(crashed.status == 86)
+    let during = try HTTP.get(port: server.port, "/")
+    #expect(during.status == 200 && during.body.contains("A change is pending"))
+    try CLI.ok(["command", "write", "was-apache"], store: s.store)
+    let after = try HTTP.get(port: server.port, "/api/v1/status")
+    #expect(after.body == (try CLI.ok(["status", "--json"], store: s.store)))
+    #expect(after.body.contains("\"was-apache-bin-rhel5-current.T\":\"was-apache-bin-rhel5-001.002.T\""))
+    #expect(!(try HTTP.get(port: server.port, "/").body.contains("A change is pending")))
+  }
 }
