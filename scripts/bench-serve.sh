@@ -85,8 +85,11 @@ median() {  # URL: 50 requests, prints "median first" in ms
         curl -s -o /dev/null -w '%{http_code} %{time_total}\n' "$1"
         i=$((i + 1))
     done > "$WORK/times"
-    awk '$1 != 200 { bad++ } { t[NR] = $2 * 1000 } NR == 1 { first = $2 * 1000 }
-         END { n = asort(t); if (bad) print "ERRORS: " bad " non-200"; printf "%.1f ms median (first %.1f ms)", (t[int((n + 1) / 2)] + t[int(n / 2) + 1]) / 2, first }' "$WORK/times"
+    bad=$(awk '$1 != 200' "$WORK/times" | wc -l)
+    [ "$bad" -eq 0 ] || printf 'ERRORS: %s non-200; ' "$bad"
+    first=$(awk 'NR == 1 { printf "%.1f", $2 * 1000 }' "$WORK/times")
+    awk '{ print $2 * 1000 }' "$WORK/times" | sort -n | awk -v first="$first" '{ t[NR] = $1 }
+        END { printf "%.1f ms median (first %s ms, max %.1f ms)", (t[int((NR + 1) / 2)] + t[int(NR / 2) + 1]) / 2, first, t[NR] }'
 }
 echo
 echo "overview:              $(median "$URL/")"
