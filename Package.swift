@@ -7,11 +7,15 @@ let package = Package(
   platforms: [.macOS(.v13)],
   products: [
     .executable(name: "loadsmith", targets: ["loadsmith"]),
+    // `loadsmith serve` execs this one (kept apart so the radmind front ends never load the web stack).
+    .executable(name: "loadsmith-serve", targets: ["loadsmith-serve"]),
     // The modules, for the benchmark package in Benchmarks/ and for embedding.
     .library(name: "LoadsmithKit", targets: ["RadmindFormat", "TranscriptIO", "Hashing", "Capture", "Loadsets", "RadmindTools"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    // The project's only network dependency: linked into Serve and loadsmith-serve alone.
+    .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
   ],
   targets: [
     // C system libraries: module maps and a header each, nothing else.
@@ -47,6 +51,13 @@ let package = Package(
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
+    // `loadsmith serve`: the read-only web view and JSON API (the one module that links Hummingbird).
+    .target(name: "Serve", dependencies: [
+      "RadmindFormat", "TranscriptIO", "Loadsets", "Store", "Library",
+      .product(name: "Hummingbird", package: "hummingbird"),
+    ]),
+    .executableTarget(name: "loadsmith-serve", dependencies: ["Serve"]),
+
     // libFuzzer harness for the pure parsers (README "Fuzzing"); a plain build replays a corpus.
     .executableTarget(name: "loadsmith-fuzz", dependencies: ["RadmindFormat"], path: "Fuzz"),
     // The same for what a DSL reads: tar/gzip reader and manifest reader.
@@ -66,5 +77,6 @@ let package = Package(
     .testTarget(name: "LibraryTests", dependencies: ["Library", "loadsmith", "StoreTestSupport"]),
     // Seeded random command sequences, kills and hostile inputs against the built `loadsmith`.
     .testTarget(name: "SoakTests", dependencies: ["loadsmith", "StoreTestSupport"]),
+    .testTarget(name: "ServeTests", dependencies: ["Serve", "Store", "loadsmith", "loadsmith-serve", "StoreTestSupport"]),
   ]
 )

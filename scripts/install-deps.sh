@@ -1,9 +1,10 @@
 #!/bin/sh
 # Installs the Debian packages Loadsmith needs when they are missing (used by .ci/run and by
 # scripts/roundtrip.sh, so the README's two commands are all a fresh machine needs).
+# chromium: the headless-browser test of `loadsmith serve` (ServeTests) and scripts/screenshot-serve.sh.
 set -eu
 need=""
-for pkg in libssl-dev zlib1g-dev python3 tar gzip; do
+for pkg in libssl-dev zlib1g-dev python3 tar gzip chromium; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need="$need $pkg"
 done
 [ -z "$need" ] && exit 0
