@@ -50,14 +50,6 @@ public struct HistoryRecord: Sendable, Equatable {
     (self.event, self.name, self.from, self.to, self.checksum, self.intent) = (event, name, from, to, checksum, intent)
   }
 
-  /// The record as one JSON object (the field names of the log's columns).
-  public var json: String {
-    var fields = [("time", time), ("user", user), ("host", host), ("event", event), ("name", name),
-                  ("from", from), ("to", to), ("checksum", checksum), ("intent", intent)]
-    if let link { fields.append(("link", link)) }
-    return "{" + fields.map { JSONText.quote($0.0) + ": " + JSONText.quote($0.1) }.joined(separator: ", ") + "}"
-  }
-
   /// True when the record was written at or after `date` (`YYYY-MM-DD` or a longer ISO-8601 UTC
   /// prefix such as `2026-11-29T21:00`): records carry ISO-8601 UTC times, which sort as text.
   public func isAtOrAfter(_ date: String) -> Bool { time >= date }
