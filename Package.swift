@@ -74,7 +74,7 @@ let package = Package(
     .testTarget(name: "StoreTests", dependencies: ["Store", "RadmindFormat", "TranscriptIO", "Hashing", "loadsmith", "StoreTestSupport", "RadmindTools"]),
     .testTarget(name: "ArchiveTests", dependencies: ["Archive"]),
     .testTarget(name: "ConformanceTests", dependencies: ["loadsmith", "RadmindTools", "StoreTestSupport"]),
-    .testTarget(name: "LibraryTests", dependencies: ["Library", "loadsmith", "StoreTestSupport"]),
+    .testTarget(name: "LibraryTests", dependencies: ["Library", "Hashing", "loadsmith", "StoreTestSupport"]),
     // Seeded random command sequences, kills and hostile inputs against the built `loadsmith`.
     .testTarget(name: "SoakTests", dependencies: ["loadsmith", "StoreTestSupport"]),
     .testTarget(name: "ServeTests", dependencies: ["Serve", "Store", "loadsmith", "loadsmith-serve", "StoreTestSupport"]),

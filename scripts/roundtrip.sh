@@ -3,8 +3,9 @@
 #   capture 001.001 -> build -> release -> change a file, capture 001.002 -> build -> release
 #   -> diff the two -> rollback -> cfg capture -> promote -> cfg capture again -> promote
 #   -> cfg rollback -> command write -> verify
-#   -> DSL: archive the cfg, list, verify every archive, restore a release into a fresh store
-#      (verify, diff), prune plan
+#   -> DSL: every archive signed with a key made here; archive the cfg, list, verify every
+#      archive, restore a release into a fresh store with the public key only (verify, diff),
+#      prune plan; the history chain verified and its head printed
 # Usage: scripts/roundtrip.sh   (LOADSMITH=path/to/loadsmith to skip the build; KEEP=1 keeps the store)
 set -eu
 cd "$(dirname "$0")/.."
@@ -23,8 +24,11 @@ cp -R fixtures/staging "$STAGING"
 step() { printf '\n== %s\n' "$*"; }
 run() { printf '$ loadsmith %s\n' "$*"; "$LOADSMITH" "$@"; }
 
-step "a new store with a DSL (release archives each build into it first)"
-run init "$LOADSMITH_STORE" --dsl "$WORK/dsl"
+step "a signing key; a new store with a DSL (release archives and signs each build first)"
+mkdir -p "$WORK/keys"
+run key generate dsps-dsl-1 --out "$WORK/keys"
+run init "$LOADSMITH_STORE" --dsl "$WORK/dsl" --signing-key "$WORK/keys/dsps-dsl-1.key"
+cp "$WORK/keys/dsps-dsl-1.pub" "$WORK/dsl/trusted-keys"   # what restore and dsl verify trust
 
 step "capture 001.001 of the two bin nodes and the log area (neg), build, release"
 run capture "$STAGING" --loadset was-apache-bin-rhel5 --node /usr/local/apache --node /etc/httpd --version 001.001
@@ -78,10 +82,16 @@ run archive was-apache-cfg-stable
 run dsl list
 run dsl verify
 
-step "restore a release into a fresh store: it verifies and diff shows nothing"
-run restore "$WORK/dsl/was/apache/bin/was-apache-bin-rhel5-001.002.tar.gz" --store "$WORK/fresh"
+step "restore a release into a fresh store with the public key only: it verifies and diff shows nothing"
+mkdir -p "$WORK/elsewhere" && cp "$WORK/keys/dsps-dsl-1.pub" "$WORK/elsewhere/"
+rm "$WORK/dsl/trusted-keys"
+run restore "$WORK/dsl/was/apache/bin/was-apache-bin-rhel5-001.002.tar.gz" --store "$WORK/fresh" --trusted-keys "$WORK/elsewhere/dsps-dsl-1.pub"
+cp "$WORK/keys/dsps-dsl-1.pub" "$WORK/dsl/trusted-keys"
 run verify --store "$WORK/fresh"
 run diff "$LOADSMITH_STORE/transcript/was-apache-bin-rhel5-001.002.T" "$WORK/fresh/transcript/was-apache-bin-rhel5-001.002.T"
+
+step "the history is a hash chain (verify checks it); keep its head elsewhere"
+run log --head
 
 step "prune plan: what could go (archived, verified, referenced by nothing)"
 run prune was-apache-bin-rhel5 --keep 0 --dry-run

@@ -252,18 +252,25 @@ public struct ArchiveVerification: Sendable {
   public var files = 0
   public var bytes: Int64 = 0
   public var problems: [String] = []
+  /// What the signature check found (nil when it was refused before: see `problems`).
+  public var signature: ManifestSignature.Status?
 }
 
 extension DSL {
   /// Checks the manifest beside `archivePath` and the archive against it (sha256, length), so that
   /// a swapped, truncated or altered archive is refused before it is read.
-  static func checkManifest(archivePath: String) throws(LibraryError) -> Manifest {
+  /// The signature over the manifest is checked first of all (``checkSignature``).
+  static func checkManifest(archivePath: String, policy: SignaturePolicy) throws(LibraryError) -> (Manifest, ManifestSignature.Status) {
     let manifestPath = DSL.manifestPath(forArchive: archivePath)
     guard Posix.exists(archivePath) else { throw LibraryError(.usage, "\(archivePath): no such archive") }
     guard let bytes = try Posix.readFile(manifestPath, limit: Manifest.maxFileBytes) else {
       throw LibraryError(.corrupt, "\(archivePath): no manifest \(manifestPath) beside it")
     }
+    let signature = try checkSignature(archivePath: archivePath, manifestPath: manifestPath, manifestBytes: bytes, policy: policy)
     let manifest = try Manifest(json: String(decoding: bytes, as: UTF8.self), path: manifestPath)
+    if let signer = signature.signer, manifest.signingKey != signer {
+      throw LibraryError(.corrupt, "\(archivePath): refused: signed by '\(signer)' but the manifest names '\(manifest.signingKey ?? "no key")'")
+    }
     let archiveName = String(archivePath.split(separator: "/").last ?? "")
     if manifest.archive != archiveName {
       throw LibraryError(.corrupt, "\(archivePath): the manifest describes \(manifest.archive)")
@@ -272,16 +279,17 @@ extension DSL {
     if size != manifest.archiveBytes || sha != manifest.archiveSHA256 {
       throw LibraryError(.corrupt, "\(archivePath): archive does not match its manifest (sha256 \(sha), \(size) bytes; manifest: \(manifest.archiveSHA256), \(manifest.archiveBytes) bytes)")
     }
-    return manifest
+    return (manifest, signature)
   }
 
   /// `dsl verify ARCHIVE`: manifest, sha256, gzip CRC and length, tar structure, and every file
   /// against the transcript inside (its recorded digest; neg: presence and zero length).
   /// Damage is reported in `problems`; only an unreadable archive path throws.
-  public static func verify(archive archivePath: String) -> ArchiveVerification {
+  public static func verify(archive archivePath: String, policy: SignaturePolicy) -> ArchiveVerification {
     var result = ArchiveVerification(archive: archivePath, loadset: "?")
     do throws(LibraryError) {
-      let manifest = try checkManifest(archivePath: archivePath)
+      let (manifest, signature) = try checkManifest(archivePath: archivePath, policy: policy)
+      result.signature = signature
       result.loadset = manifest.loadset
       let checker = try ArchiveChecker(manifest: manifest, subject: archivePath, collectMismatches: true)
       let fd = Glibc.open(archivePath, O_RDONLY | O_CLOEXEC)
@@ -328,7 +336,10 @@ extension DSL {
   /// completely; otherwise why not.
   public func archivedAndVerified(_ name: LoadsetName) -> String? {
     guard Posix.exists(archivePath(for: name)) else { return "no archive in \(root)" }
-    let result = DSL.verify(archive: archivePath(for: name))
+    // Unsigned archives from before signing count; a signature that does not verify does not.
+    let policy: SignaturePolicy
+    do { policy = try signaturePolicy(extraTrustedKeys: nil, allowUnsigned: true) } catch { return error.message }
+    let result = DSL.verify(archive: archivePath(for: name), policy: policy)
     if let problem = result.problems.first { return "archive does not verify: \(problem)" }
     return result.loadset == name.fileName ? nil : "archive holds \(result.loadset)"
   }

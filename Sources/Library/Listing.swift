@@ -12,6 +12,8 @@ public struct ListedArchive: Sendable {
   public var manifest: Manifest?
   public var problem: String?
   public var tags: [String]
+  /// The signature check against the DSL's trusted keys (nil: no manifest to check).
+  public var signature: ManifestSignature.Status? = nil
 }
 
 /// What `dsl list` shows.
@@ -28,6 +30,7 @@ public struct DSLListing: Sendable {
       } else {
         out += "\(a.path)  (\(a.problem ?? "no manifest"))"
       }
+      if let signature = a.signature { out += "  " + (signature == .unsigned ? "unsigned" : signature.description) }
       if !a.tags.isEmpty { out += "  tags: " + a.tags.joined(separator: ", ") }
       out += "\n"
     }
@@ -46,6 +49,11 @@ public struct DSLListing: Sendable {
       } else {
         fields.append("\"problem\": " + JSON.quote(a.problem ?? "no manifest"))
       }
+      if let signature = a.signature {
+        fields.append("\"signer\": " + (signature.signer.map(JSON.quote) ?? "null"))
+        fields.append("\"signature_verified\": " + (signature.isVerified ? "true" : "false"))
+        fields.append("\"signature\": " + JSON.quote(signature.description))
+      }
       fields.append("\"tags\": [" + a.tags.map(JSON.quote).joined(separator: ", ") + "]")
       items.append("    {" + fields.joined(separator: ", ") + "}")
     }
@@ -61,13 +69,21 @@ extension DSL {
   /// Every archive with its manifest and tags, and the protected area if the caller may read it.
   public func list() throws(LibraryError) -> DSLListing {
     var listing = DSLListing()
+    let trusted = (try? signaturePolicy(extraTrustedKeys: nil, allowUnsigned: false))?.trusted ?? []
     for path in try archives() {
       let folder = String(path[..<path.lastIndex(of: "/")!])
       let file = String(path[path.index(after: path.lastIndex(of: "/")!)...])
       let stem = String(file.dropLast(7))
       var item = ListedArchive(path: String(path.dropFirst(root.count + 1)), manifest: nil, problem: nil,
                                tags: try tags(folder: folder, stem: stem))
-      do throws(LibraryError) { item.manifest = try readManifest(DSL.manifestPath(forArchive: path)) } catch {
+      let manifestPath = DSL.manifestPath(forArchive: path)
+      do throws(LibraryError) {
+        item.manifest = try readManifest(manifestPath)
+        if let bytes = try Posix.readFile(manifestPath, limit: Manifest.maxFileBytes) {
+          let signatureFile = try Posix.readFile(ManifestSignature.path(forManifest: manifestPath), limit: 4096)
+          item.signature = ManifestSignature.check(manifest: bytes, signatureFile: signatureFile, trusted: trusted)
+        }
+      } catch {
         item.problem = error.message
       }
       listing.archives.append(item)

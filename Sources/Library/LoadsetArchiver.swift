@@ -36,7 +36,7 @@ extension DSL {
   ///   about 1% more output on text-like loadsets (measured: 1 GB, 20k files: +1.4% vs
   ///   `tar -czf`), well inside the 3% the DSL allows; pass 6 for gzip's own trade-off.
   public func archive(_ name: LoadsetName, from store: LoadsetStore, threads: Int = 2,
-                      level: Int = 5) throws(LibraryError) -> ArchiveOutcome {
+                      level: Int = 5, signingKey: SigningKey? = nil) throws(LibraryError) -> ArchiveOutcome {
     guard !name.isPointer else { throw LibraryError(.usage, "\(name.fileName) is a pointer; archive what it names") }
     let archivePath = archivePath(for: name), manifestPath = manifestPath(for: name)
     // Held to the end: no other archive writes in the folder; leftovers of crashed ones are gone.
@@ -90,19 +90,31 @@ extension DSL {
       throw LibraryError(.system, "archiving \(loadset): \(error)")
     }
 
-    do {
+    do throws(LibraryError) {
       let (sha, size) = try Posix.sha256(ofFile: archivePath)
-      let manifest = Manifest(
+      var manifest = Manifest(
         loadset: loadset, type: name.series.type.rawValue, archive: name.stem + ".tar.gz", archiveSHA256: sha,
         archiveBytes: size, digestAlgorithm: algorithm.name, transcriptDigest: transcriptDigest, files: files,
         bytes: bytes, sourceStore: store.root, created: Posix.timestamp(), who: Posix.who)
-      try Posix.writeFileAtomically(manifestPath, Array(manifest.json.utf8))
+      manifest.signingKey = signingKey?.name
+      if name.series.type != .cfg, let current = store.pointerTarget(LoadsetName.current(name.series)), current != loadset {
+        manifest.parent = current
+      }
+      do throws(StoreError) { manifest.historyHead = try store.historyHead() } catch { throw LibraryError(error) }
+      let manifestBytes = Array(manifest.json.utf8)
+      // The signature goes first: a manifest is never visible without the signature over it.
+      if let signingKey {
+        try Posix.writeFileAtomically(ManifestSignature.path(forManifest: manifestPath),
+                                      try ManifestSignature.sign(manifestBytes, with: signingKey))
+      }
+      try Posix.writeFileAtomically(manifestPath, manifestBytes)
       let tag = try recordTag("Release", for: name)
       return ArchiveOutcome(manifest: manifest, archivePath: archivePath, alreadyArchived: false, tag: tag)
     } catch {
       // No manifest, no archive: a half-recorded archive must not look archived.
       if !Posix.exists(manifestPath) || (try? readManifest(manifestPath)) == nil {
         unlink(manifestPath)
+        unlink(ManifestSignature.path(forManifest: manifestPath))
         unlink(archivePath)
       }
       throw error

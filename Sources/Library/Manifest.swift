@@ -33,6 +33,12 @@ public struct Manifest: Sendable, Equatable {
   public var created: String
   /// `user@host` that archived it.
   public var who: String
+  /// The key that signed the manifest (its detached `.sig` beside it), when signed.
+  public var signingKey: String?
+  /// The build this one replaced as `current` when it was archived (bin/neg), if any.
+  public var parent: String?
+  /// The store's history head when it was archived: a signed manifest vouches for the history before it.
+  public var historyHead: String?
 
   public init(loadset: String, type: String, archive: String, archiveSHA256: String, archiveBytes: Int64,
               digestAlgorithm: String, transcriptDigest: String, files: Int, bytes: Int64,
@@ -58,6 +64,9 @@ public struct Manifest: Sendable, Equatable {
      ("transcript_digest", .string(transcriptDigest)), ("files", .integer(Int64(files))),
      ("bytes", .integer(bytes)), ("source_store", .string(sourceStore)), ("created", .string(created)),
      ("who", .string(who))]
+      + [("signing_key", signingKey), ("parent", parent), ("history_head", historyHead)].compactMap { key, value in
+        value.map { (key, JSONValue.string($0)) }
+      }
   }
 
   /// Pretty JSON, one field per line, ending in a newline.
@@ -87,6 +96,14 @@ public struct Manifest: Sendable, Equatable {
               digestAlgorithm: try string("digest_algorithm"), transcriptDigest: try string("transcript_digest"),
               files: Int(try integer("files")), bytes: try integer("bytes"), sourceStore: try string("source_store"),
               created: try string("created"), who: try string("who"))
+    func optional(_ key: String) throws(LibraryError) -> String? {
+      guard let value = object[key] else { return nil }
+      guard case .string(let s) = value else { throw LibraryError(.corrupt, "\(path): manifest's \"\(key)\" is not a string") }
+      return s
+    }
+    signingKey = try optional("signing_key")
+    parent = try optional("parent")
+    historyHead = try optional("history_head")
   }
 }
 

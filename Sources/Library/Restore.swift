@@ -12,6 +12,7 @@ public struct RestoreOutcome: Sendable {
   public var store: String
   public var files: Int
   public var bytes: Int64
+  public var signature: ManifestSignature.Status
 }
 
 extension DSL {
@@ -25,8 +26,9 @@ extension DSL {
   /// capture is: under the store's lock, through an intent record, transcript last. On any
   /// failure the staging is removed and the store is unchanged. A loadset the store already has
   /// is refused (published loadsets are immutable).
-  public static func restore(archive archivePath: String, into store: LoadsetStore) throws(LibraryError) -> RestoreOutcome {
-    let manifest = try checkManifest(archivePath: archivePath)
+  public static func restore(archive archivePath: String, into store: LoadsetStore,
+                             policy: SignaturePolicy) throws(LibraryError) -> RestoreOutcome {
+    let (manifest, signature) = try checkManifest(archivePath: archivePath, policy: policy)
     let name: LoadsetName
     do { name = try LoadsetName(parsing: manifest.loadset) } catch {
       throw LibraryError(.corrupt, "\(archivePath): manifest names '\(manifest.loadset)' (\(error.reason))")
@@ -45,7 +47,8 @@ extension DSL {
     } catch {
       throw failure ?? LibraryError(error)
     }
-    return RestoreOutcome(loadset: manifest.loadset, store: store.root, files: checker.files, bytes: checker.bytes)
+    return RestoreOutcome(loadset: manifest.loadset, store: store.root, files: checker.files, bytes: checker.bytes,
+                          signature: signature)
   }
 
   /// Extracts into `staged/x`, checking every member, then arranges the store's staging layout:

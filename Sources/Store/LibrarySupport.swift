@@ -166,3 +166,21 @@ extension LoadsetStore {
     }
   }
 }
+
+extension LoadsetStore {
+  var signingKeySettingPath: String { stateDirectory + "/signing-key" }
+
+  /// The private key file recorded with `loadsmith init --signing-key FILE`, if any (absolute).
+  public var signingKeyFile: String? {
+    guard let text = try? FileSystem.readSmallFile(signingKeySettingPath) else { return nil }
+    let line = text.split(separator: "\n").first.map(String.init) ?? ""
+    return line.isEmpty ? nil : line
+  }
+
+  /// Records `path` (made absolute) as the key `archive` and `release` sign manifests with.
+  public func recordSigningKey(_ path: String) throws(StoreError) {
+    try write { () throws(StoreError) in
+      try FileSystem.writeAtomically(signingKeySettingPath, LoadsetStore.absolute(path) + "\n")
+    }
+  }
+}

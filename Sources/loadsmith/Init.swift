@@ -12,6 +12,8 @@ struct Init: ParsableCommand {
   var directory: String?
   @Option(help: "Record this directory as the store's DSL (created, with its protected area): release then archives first.")
   var dsl: String?
+  @Option(help: "Record this Ed25519 private key file (from 'loadsmith key generate'): archive and release then sign each manifest.")
+  var signingKey: String?
 
   func run() throws {
     let path = directory ?? options.path
@@ -21,6 +23,11 @@ struct Init: ParsableCommand {
       let library = try reportingLibraryErrors { () throws(LibraryError) in try DSL.create(at: dsl) }
       try reportingStoreErrors { () throws(StoreError) in try store.recordDSL(library.root) }
       print("DSL \(library.root)")
+    }
+    if let signingKey {
+      let key = try reportingLibraryErrors { () throws(LibraryError) in try KeyFiles.loadSigningKey(signingKey) }
+      try reportingStoreErrors { () throws(StoreError) in try store.recordSigningKey(signingKey) }
+      print("signing key \(key.name) (\(signingKey))")
     }
   }
 }

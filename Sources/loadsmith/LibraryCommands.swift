@@ -23,6 +23,28 @@ struct DSLOptions: ParsableArguments {
   }
 }
 
+/// Which signatures `restore` and `dsl verify` accept.
+struct TrustOptions: ParsableArguments {
+  @Option(help: "Also trust the public keys in this file (one NAME:BASE64 per line), besides the DSL's trusted-keys.")
+  var trustedKeys: String?
+  @Flag(help: "Accept an archive without a signature (made before signing was set up), and say so.")
+  var allowUnsigned = false
+
+  func policy(for dsl: DSL) throws -> SignaturePolicy {
+    try reportingLibraryErrors { () throws(LibraryError) in
+      try dsl.signaturePolicy(extraTrustedKeys: trustedKeys, allowUnsigned: allowUnsigned)
+    }
+  }
+}
+
+/// The DSL an archive path lies in: the directory above FAMILY/COMPONENT/TYPE/ (for its trusted-keys).
+func dslContaining(archive path: String) -> DSL {
+  var parts = path.split(separator: "/", omittingEmptySubsequences: false)
+  parts.removeLast(min(parts.count, 4))
+  let root = parts.joined(separator: "/")
+  return DSL(at: root.isEmpty ? (path.hasPrefix("/") ? "/" : ".") : root)
+}
+
 /// Runs `body`; a ``LibraryError`` is printed as `loadsmith: MESSAGE` and the command exits 2.
 func reportingLibraryErrors<R>(_ body: () throws(LibraryError) -> R) throws -> R {
   do {
@@ -58,13 +80,14 @@ struct ArchiveCommand: ParsableCommand {
     let dsl = try dslOptions.open(store: store)
     let loadset = try reportingStoreErrors { () throws(StoreError) in try store.loadsetName(forReference: name) }
     let outcome = try reportingLibraryErrors { () throws(LibraryError) in
-      try dsl.archive(loadset, from: store, threads: max(1, threads), level: level)
+      try dsl.archive(loadset, from: store, threads: max(1, threads), level: level, signingKey: try DSL.signingKey(for: store))
     }
     if outcome.alreadyArchived {
       print("\(loadset.fileName) is already archived: \(outcome.archivePath)")
     } else {
       let m = outcome.manifest
       print("archived \(loadset.fileName): \(outcome.archivePath) (\(m.files) files, \(m.bytes) bytes -> \(m.archiveBytes) bytes, sha256 \(m.archiveSHA256))")
+      if let key = m.signingKey { print("signed by \(key)") }
       if let tag = outcome.tag { print("tag \(tag)") }
     }
   }
@@ -77,6 +100,7 @@ struct RestoreCommand: ParsableCommand {
     abstract: "Put an archived loadset back into a store, atomically, verifying every file first.",
     discussion: "A store directory that does not exist yet (or is empty) is initialized first.")
   @OptionGroup var options: StoreOptions
+  @OptionGroup var trust: TrustOptions
   @Argument(help: "The archive, DSL/FAMILY/COMPONENT/TYPE/NAME-VERSION.tar.gz (its manifest beside it).")
   var archive: String
 
@@ -88,7 +112,15 @@ struct RestoreCommand: ParsableCommand {
         throw error
       }
     }
-    let outcome = try reportingLibraryErrors { () throws(LibraryError) in try DSL.restore(archive: archive, into: store) }
+    let policy = try trust.policy(for: dslContaining(archive: archive))
+    let outcome: RestoreOutcome
+    do {
+      outcome = try DSL.restore(archive: archive, into: store, policy: policy)
+    } catch {
+      StandardStreams.writeError("loadsmith: \(error.message)\n")
+      throw ExitCode(error.message.contains(": refused: ") ? 1 : 2)
+    }
+    print(outcome.signature == .unsigned ? "note: \(archive) is unsigned; restored because --allow-unsigned was given" : "signature: \(outcome.signature)")
     print("restored \(outcome.loadset) into \(outcome.store) (\(outcome.files) files, \(outcome.bytes) bytes, all verified)")
   }
 }
@@ -154,22 +186,29 @@ struct DSLGroup: ParsableCommand {
       discussion: "Exit status: 0 all verified, 1 problems found (each listed), 2 error.")
     @OptionGroup var options: StoreOptions
     @OptionGroup var dslOptions: DSLOptions
+    @OptionGroup var trust: TrustOptions
     @Argument(help: "One archive (default: every archive in the DSL).") var archive: String?
 
     func run() throws {
       let paths: [String]
       var problems = 0
+      let policy: SignaturePolicy
       if let archive {
         paths = [archive]
+        let store = DSLGroup.optionalStore(options)
+        let dsl = dslOptions.resolve(store: store) == nil ? dslContaining(archive: archive) : try dslOptions.open(store: store)
+        policy = try trust.policy(for: dsl)
       } else {
         let dsl = try dslOptions.open(store: DSLGroup.optionalStore(options))
+        policy = try trust.policy(for: dsl)
         paths = try reportingLibraryErrors { () throws(LibraryError) in try dsl.archives() }
         let leftovers = try reportingLibraryErrors { () throws(LibraryError) in try dsl.leftoverTemporaries() }
         for path in leftovers { print("\(path): temporary left by an interrupted archive (the next archive into this folder removes it)") }
         problems += leftovers.count
       }
       for path in paths {
-        let result = DSL.verify(archive: path)
+        let result = DSL.verify(archive: path, policy: policy)
+        if result.signature == .unsigned { print("note: \(path): unsigned, accepted because --allow-unsigned was given") }
         for p in result.problems { print(p) }
         problems += result.problems.count
         print("\(result.problems.isEmpty ? "verified" : "INCORRECT"): \(path): \(result.loadset), \(result.files) files, \(result.bytes) bytes")
@@ -206,7 +245,7 @@ func archivingHook(_ store: LoadsetStore, dsl: String?) -> ((LoadsetName) throws
     do throws(LibraryError) {
       let library = try DSL.open(at: dsl)
       if library.isArchived(build) { return }
-      let outcome = try library.archive(build, from: store)
+      let outcome = try library.archive(build, from: store, signingKey: try DSL.signingKey(for: store))
       print("archived \(build.fileName): \(outcome.archivePath)" + (outcome.tag.map { " (tag \($0))" } ?? ""))
     } catch {
       throw StoreError(.store, "release refused: archiving \(build.fileName) into the DSL failed: \(error.message)")

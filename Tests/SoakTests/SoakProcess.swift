@@ -30,7 +30,7 @@ enum SoakProcess {
   static func run(_ args: [String], store: String, env: [String: String] = [:], scratch: String) throws -> SoakRun {
     let p = Process()
     p.executableURL = URL(fileURLWithPath: "/usr/bin/timeout")
-    p.arguments = ["-k", "5", String(timeout), CLI.binary] + args
+    p.arguments = ["-k", "5", String(timeout), CLI.binary] + CLI.acceptingUnsigned(args, env: env)
     var environment = ProcessInfo.processInfo.environment
     for key in ["LOADSMITH_FAULT", "LOADSMITH_FAULT_TRACE", "LOADSMITH_STORE"] { environment.removeValue(forKey: key) }
     environment["LOADSMITH_STORE"] = store

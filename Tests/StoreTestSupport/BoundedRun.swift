@@ -11,7 +11,7 @@ extension CLI {
   public static func runBounded(_ args: [String], store: String, seconds: Int = 30) throws -> Result {
     let p = Process()
     p.executableURL = URL(fileURLWithPath: "/usr/bin/timeout")
-    p.arguments = ["-k", "5", String(seconds), binary] + args
+    p.arguments = ["-k", "5", String(seconds), binary] + acceptingUnsigned(args)
     var environment = ProcessInfo.processInfo.environment
     environment.removeValue(forKey: "LOADSMITH_FAULT")
     environment.removeValue(forKey: "LOADSMITH_FAULT_TRACE")

@@ -32,7 +32,7 @@ public enum CLI {
   public static func run(_ args: [String], store: String? = nil, env: [String: String] = [:]) throws -> Result {
     let p = Process()
     p.executableURL = URL(fileURLWithPath: binary)
-    p.arguments = args
+    p.arguments = acceptingUnsigned(args, env: env)
     var environment = ProcessInfo.processInfo.environment
     environment.removeValue(forKey: "LOADSMITH_FAULT")
     environment.removeValue(forKey: "LOADSMITH_FAULT_TRACE")
