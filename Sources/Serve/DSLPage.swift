@@ -23,14 +23,16 @@ enum DSLPage {
     var body = "<h1>DSL</h1><p class=muted>\(HTML.escape(path))</p>"
     if listing.archives.isEmpty { body += "<p>No archives yet.</p>" }
     else {
-      body += "<div class=scroll><table><thead><tr><th>archive</th><th>loadset</th><th class=num>files</th><th class=num>size</th><th class=num>archived</th><th>created</th><th>by</th><th>tags</th></tr></thead><tbody>"
+      body += "<div class=scroll><table><thead><tr><th>archive</th><th>loadset</th><th class=num>files</th><th class=num>size</th><th class=num>archived</th><th>created</th><th>by</th><th>signature</th><th>tags</th></tr></thead><tbody>"
       for a in listing.archives {
         body += "<tr><td class=\"path mono\">\(HTML.escape(a.path))</td>"
         if let m = a.manifest {
           body += "<td>\(HTML.loadsetLink(m.loadset))</td><td class=num>\(m.files)</td><td class=num>\(HTML.size(m.bytes))</td><td class=num>\(HTML.size(m.archiveBytes))</td>"
           body += "<td>\(HTML.escape(m.created))</td><td>\(HTML.escape(m.who))</td>"
+          let signature = a.signature.map { $0 == .unsigned ? "unsigned" : $0.description } ?? "-"
+          body += "<td\(a.signature?.isVerified == true ? "" : " class=err")>\(HTML.escape(signature))</td>"
         } else {
-          body += "<td colspan=6 class=err>\(HTML.escape(a.problem ?? "no manifest"))</td>"
+          body += "<td colspan=7 class=err>\(HTML.escape(a.problem ?? "no manifest"))</td>"
         }
         body += "<td>\(a.tags.map(HTML.escape).joined(separator: "<br>"))</td></tr>"
       }
@@ -42,7 +44,8 @@ enum DSLPage {
         let rows: [(String, String)] = [("loadset", m.loadset), ("type", m.type), ("archive", m.archive),
           ("archive sha256", m.archiveSHA256), ("archive bytes", String(m.archiveBytes)),
           ("transcript digest", m.digestAlgorithm + ":" + m.transcriptDigest), ("files", String(m.files)),
-          ("bytes", String(m.bytes)), ("source store", m.sourceStore), ("created", m.created), ("who", m.who)]
+          ("bytes", String(m.bytes)), ("source store", m.sourceStore), ("created", m.created), ("who", m.who),
+          ("signing key", m.signingKey ?? "-"), ("parent", m.parent ?? "-"), ("history head", m.historyHead ?? "-")]
         for (k, v) in rows { body += "<dt>\(HTML.escape(k))</dt><dd class=mono>\(HTML.escape(v))</dd>" }
         body += "</dl></details>"
       }

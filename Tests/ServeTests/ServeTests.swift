@@ -155,7 +155,7 @@ import Testing
     try Self.withServer { store, port in
       let r = try HTTP.get(port: port, "/dsl")
       #expect(r.status == 200)
-      for text in ["was-apache-bin-rhel5-001.001.tar.gz", "was-apache-cfg-0001.tar.gz", "Release-", "archive sha256"] {
+      for text in ["was-apache-bin-rhel5-001.001.tar.gz", "was-apache-cfg-0001.tar.gz", "Release-", "archive sha256", "<th>signature</th>", "unsigned", "history head"] {
         #expect(r.body.contains(text), "DSL page lacks \(text)")
       }
       let api = try HTTP.get(port: port, "/api/v1/dsl")
