@@ -9,25 +9,6 @@ extension CLI {
   /// of hanging it.
   @discardableResult
   public static func runBounded(_ args: [String], store: String, seconds: Int = 30) throws -> Result {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: "/usr/bin/timeout")
-    p.arguments = ["-k", "5", String(seconds), binary] + acceptingUnsigned(args)
-    var environment = ProcessInfo.processInfo.environment
-    environment.removeValue(forKey: "LOADSMITH_FAULT")
-    environment.removeValue(forKey: "LOADSMITH_FAULT_TRACE")
-    environment["LOADSMITH_STORE"] = store
-    p.environment = environment
-    let out = Pipe(), err = Pipe()
-    p.standardOutput = out
-    p.standardError = err
-    p.standardInput = FileHandle.nullDevice
-    try p.run()
-    let o = out.fileHandleForReading.readDataToEndOfFile()
-    let e = err.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    // timeout(1) exits 124 when it had to stop the command; a signal that ended timeout itself
-    // (the SIGKILL stage) is a hang too.
-    let status = p.terminationReason == .uncaughtSignal ? hung : p.terminationStatus
-    return Result(status: status, out: String(decoding: o, as: UTF8.self), err: String(decoding: e, as: UTF8.self))
+    try launch(args, store: store, env: [:], timeout: seconds)
   }
 }

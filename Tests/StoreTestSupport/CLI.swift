@@ -30,9 +30,20 @@ public enum CLI {
 
   @discardableResult
   public static func run(_ args: [String], store: String? = nil, env: [String: String] = [:]) throws -> Result {
+    try launch(args, store: store, env: env, timeout: nil)
+  }
+
+  /// Runs the binary (under coreutils `timeout -k 5 SECONDS` when `timeout` is given) with the
+  /// store in `$LOADSMITH_STORE`, no fault injection, no standard input; the one process runner.
+  static func launch(_ args: [String], store: String?, env: [String: String], timeout: Int?) throws -> Result {
     let p = Process()
-    p.executableURL = URL(fileURLWithPath: binary)
-    p.arguments = acceptingUnsigned(args, env: env)
+    if let timeout {
+      p.executableURL = URL(fileURLWithPath: "/usr/bin/timeout")
+      p.arguments = ["-k", "5", String(timeout), binary] + acceptingUnsigned(args, env: env)
+    } else {
+      p.executableURL = URL(fileURLWithPath: binary)
+      p.arguments = acceptingUnsigned(args, env: env)
+    }
     var environment = ProcessInfo.processInfo.environment
     environment.removeValue(forKey: "LOADSMITH_FAULT")
     environment.removeValue(forKey: "LOADSMITH_FAULT_TRACE")
@@ -47,7 +58,10 @@ public enum CLI {
     let o = out.fileHandleForReading.readDataToEndOfFile()
     let e = err.fileHandleForReading.readDataToEndOfFile()
     p.waitUntilExit()
-    return Result(status: p.terminationStatus, out: String(decoding: o, as: UTF8.self), err: String(decoding: e, as: UTF8.self))
+    // timeout(1) exits 124 when it had to stop the command; a signal that ended timeout itself
+    // (the SIGKILL stage) is a hang too.
+    let status = timeout != nil && p.terminationReason == .uncaughtSignal ? hung : p.terminationStatus
+    return Result(status: status, out: String(decoding: o, as: UTF8.self), err: String(decoding: e, as: UTF8.self))
   }
 
   /// Runs and expects exit 0.
