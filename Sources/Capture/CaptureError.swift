@@ -19,7 +19,10 @@ public struct CaptureError: Error, Sendable, CustomStringConvertible {
 
   /// `perror(path)`: `<path>: <strerror(errno)>`.
   public static func system(_ path: [UInt8], errno code: Int32) -> CaptureError {
-    CaptureError(path + Array(": ".utf8) + Array(String(cString: strerror(code)).utf8))
+    if code == DigestError.changedWhileReading {
+      return CaptureError(path + Array(": file changed while being read (its size or modification time moved); no checksum recorded, run again once it is stable".utf8))
+    }
+    return CaptureError(path + Array(": ".utf8) + Array(String(cString: strerror(code)).utf8))
   }
 
   public var description: String { String(decoding: message, as: UTF8.self) }

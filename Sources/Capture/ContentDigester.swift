@@ -13,7 +13,12 @@ public protocol ContentDigester: AnyObject {
 }
 
 public struct DigestError: Error, Sendable {
+  /// An errno, or ``changedWhileReading``.
   public var errno: Int32
+
+  /// Not an errno: the file's size or modification time moved while it was read, so no checksum
+  /// of it would be true (``CaptureError/system(_:errno:)`` words it).
+  public static let changedWhileReading: Int32 = -1
 }
 
 /// Looks up a digest by radmind name (``Hashing/DigestAlgorithm``: OpenSSL's names, aliases,
@@ -23,8 +28,9 @@ public func makeDigester(named name: String) -> ContentDigester? {
   return HashingContentDigester(algorithm: algorithm)
 }
 
-/// The Hashing module's file hasher behind Capture's protocol. Reads to end of file like
-/// radmind's fsdiff (no size-change check here; lcksum and the pool do check).
+/// The Hashing module's file hasher behind Capture's protocol. Unlike radmind's fsdiff, which
+/// takes whatever it read, a file whose size or mtime moves while it is read is an error
+/// (as lcksum and the store's verify already report it), never a checksum.
 final class HashingContentDigester: ContentDigester {
   let algorithm: DigestAlgorithm
   let hasher: FileHasher
@@ -53,8 +59,9 @@ final class HashingContentDigester: ContentDigester {
     if !tryNoAtime { fd = open(path, O_RDONLY | O_CLOEXEC) }
     if fd < 0 { throw DigestError(errno: errno) }
     defer { close(fd) }
-    switch hasher.hashStream(fd: fd) {
+    switch hasher.hash(fd: fd) {
     case .success(let result): return result.checksum
+    case .failure(.changedWhileReading): throw DigestError(errno: DigestError.changedWhileReading)
     case .failure(let error): throw DigestError(errno: error.errno)
     }
   }
