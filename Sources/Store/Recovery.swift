@@ -37,6 +37,15 @@ extension LoadsetStore {
           problems.append("'\(pointer)' is not a pointer name")
           continue
         }
+        // The pair is replaced by renaming symlinks over it: anything else in its place (a
+        // directory, say) would fail that rename after the intent exists.
+        for path in [fileRoot(pointer), transcriptPath(pointer)] {
+          switch FileSystem.kind(path) {
+          case .missing, .symlink: continue
+          case .directory: problems.append("\(path) is a directory, not a pointer symlink; move it out of the way")
+          case .file, .other: problems.append("\(path) is not a pointer symlink; move it out of the way")
+          }
+        }
         // A target this intent publishes (before the link) need not be published yet.
         let problem = publishing.contains(target) ? targetNameProblem(target, of: p.series) : targetProblem(target, of: p.series)
         if let problem { problems.append("\(pointer) cannot point at \(problem)") }

@@ -321,3 +321,23 @@ import Testing
     #expect(r2.err.contains("no loadsets of that product"), "\(r2.err)")
   }
 }
+
+/// A directory in place of a pointer is refused before the intent, not left pending by a failed rename.
+@Suite(.serialized) struct PointerObstacleTests {
+  @Test("release over a directory at file/…-current.T: refused, nothing changed, no intent")
+  func directoryInPlaceOfPointer() throws {
+    let s = try CommandTests.released("pointer-dir")
+    defer { CLI.remove(s.dir) }
+    try CLI.ok(["capture", s.staging, "--loadset", CommandTests.bin, "--node", "/usr/local/apache", "--next-minor"], store: s.store)
+    try CLI.ok(["build", CommandTests.bin, "001.002"], store: s.store)
+    let pointer = s.store + "/file/\(CommandTests.bin)-current.T"
+    try FileManager.default.removeItem(atPath: pointer)
+    try FileManager.default.createDirectory(atPath: pointer + "/x", withIntermediateDirectories: true)
+    let before = try CLI.fullSnapshot(s.store)
+    let r = try CLI.run(["release", CommandTests.bin, "001.002"], store: s.store)
+    #expect(r.status != 0)
+    #expect(r.err.contains("is a directory, not a pointer symlink"), "\(r.err)")
+    #expect(!FileManager.default.fileExists(atPath: s.store + "/.loadsmith/intent"))
+    #expect(try CLI.fullSnapshot(s.store) == before)
+  }
+}
