@@ -152,6 +152,18 @@ final class SoakSequence {
     return true
   }
 
+  /// What is at `path`, to tell whether a command replaced an edited path: kind and contents
+  /// (symlink target, file bytes), not times.
+  static func pathState(_ path: String) -> String {
+    let bytes = Array(path.utf8)
+    guard let st = SoakFS.lstat(bytes) else { return "missing" }
+    switch st.st_mode & S_IFMT {
+    case S_IFLNK: return "link " + SoakText.show(SoakFS.readlink(bytes) ?? [])
+    case S_IFREG: return "file \(st.st_ino) " + SoakText.show(SoakFS.readRegular(bytes) ?? [])
+    default: return "kind \(st.st_mode & S_IFMT) \(st.st_ino)"
+    }
+  }
+
   /// What a hostile command may do: anything that keeps the invariants, or it must fail (`refuse`),
   /// or it may succeed only as a no-op (`refuseOrNoop`: a release to where `current` already is).
   enum Expectation { case any, refuse, refuseOrNoop }
@@ -166,6 +178,7 @@ final class SoakSequence {
     let writerWorked = !SoakFS.list(Array((store + "/command").utf8)).isEmpty
     copyStore(from: store, to: hostile, dsl: dir + "/hostile-dsl")
     edit(hostile)
+    let afterEdit = edited.map { Self.pathState(hostile + "/" + $0) }
     steps.append("  [\(family) on a copy] edited \(edited.joined(separator: ", "))")
     for (args, expect) in commands {
       let before = SoakObserver.signature(hostile)
@@ -182,7 +195,9 @@ final class SoakSequence {
       let escaped = escapes(hostile, before: beforeProblems)
       if !escaped.isEmpty { fail(family, "escape: \(args[0])", escaped.joined(separator: "; ") + "\n" + r.summary); return }
     }
-    for path in edited {
+    // A path a successful command rewrote (a release replacing an edited pointer) is the store's
+    // now: putting the old one back would undo half of that command.
+    for (path, state) in zip(edited, afterEdit) where Self.pathState(hostile + "/" + path) == state {
       sh("rm -rf '\(hostile)/\(path)'; [ -e '\(store)/\(path)' ] || [ -L '\(store)/\(path)' ] && cp -a '\(store)/\(path)' '\(hostile)/\(path)'")
     }
     let v = run(["verify"], store: hostile)
