@@ -113,15 +113,7 @@ enum Posix {
       digester.update(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
       total += Int64(n)
     }
-    return (hex(digester.finalizeRaw()), total)
-  }
-
-  static func hex(_ bytes: [UInt8]) -> String {
-    let digits = Array("0123456789abcdef".utf8)
-    var out: [UInt8] = []
-    out.reserveCapacity(bytes.count * 2)
-    for b in bytes { out.append(digits[Int(b >> 4)]); out.append(digits[Int(b & 15)]) }
-    return String(decoding: out, as: UTF8.self)
+    return (Hex.encode(digester.finalizeRaw()), total)
   }
 
   static var who: String {
