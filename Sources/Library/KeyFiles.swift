@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Hashing
+import TranscriptIO
 
 /// Key files on disk: `NAME.key` (the private key, one line `NAME:BASE64`, mode 0600) and
 /// `NAME.pub` (the public key, one line `NAME:BASE64`), and the trusted-keys lists that name the
@@ -55,14 +56,15 @@ public enum KeyFiles {
     return keys
   }
 
-  /// A small regular file's text; never blocks on a FIFO, never follows a symlink's surprise.
+  /// A small regular file's text; never blocks on a FIFO, never follows a symlink (``RegularFile``).
   private static func readKeyFile(_ path: String, what: String, check: (stat) throws(LibraryError) -> Void) throws(LibraryError) -> String {
-    let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
-    if fd < 0 { throw Posix.failure("open", path) }
+    let fd: Int32
+    do { fd = try RegularFile.openForReading(path) } catch {
+      throw LibraryError(.usage, "\(what) file \(error.detailed)")
+    }
     defer { close(fd) }
     var st = stat()
     guard fstat(fd, &st) == 0 else { throw Posix.failure("fstat", path) }
-    guard (st.st_mode & S_IFMT) == S_IFREG else { throw LibraryError(.usage, "\(path): \(what) file is not a regular file") }
     guard st.st_size <= 1 << 20 else { throw LibraryError(.usage, "\(path): \(what) file is larger than 1 MiB") }
     try check(st)
     var bytes = [UInt8](repeating: 0, count: Int(st.st_size))
