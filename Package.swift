@@ -27,7 +27,7 @@ let package = Package(
     // Streaming over files: reader, atomic writer, external sort.
     .target(name: "TranscriptIO", dependencies: ["RadmindFormat"]),
     // Digests (OpenSSL EVP), base64, the file hasher.
-    .target(name: "Hashing", dependencies: ["CLibCrypto"]),
+    .target(name: "Hashing", dependencies: ["CLibCrypto", "TranscriptIO"]),
     // The filesystem side: tree walk, command files, fsdiff comparison.
     .target(name: "Capture", dependencies: ["RadmindFormat", "TranscriptIO", "Hashing"]),
     // Loadset operations on entry streams: lmerge, diff, lcksum, twhich.

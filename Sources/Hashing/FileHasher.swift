@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import TranscriptIO
 
 /// What hashing one file produced.
 public struct FileDigest: Sendable, Equatable {
@@ -113,7 +114,7 @@ public final class FileHasher {
   public func hash(fd: Int32) -> Result<FileDigest, FileHashError> {
     var st = stat()
     if fstat(fd, &st) != 0 { return .failure(.system(call: "fstat", errno: Glibc.errno)) }
-    if regularFilesOnly && (st.st_mode & S_IFMT) != S_IFREG { return .failure(.notRegularFile(kind: FileHasher.typeName(st.st_mode))) }
+    if regularFilesOnly && (st.st_mode & S_IFMT) != S_IFREG { return .failure(.notRegularFile(kind: RegularFile.typeName(st.st_mode))) }
     let size = Int64(st.st_size)
     if size >= FileHasher.adviseThreshold { _ = posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL) }
     digester.reset()
@@ -178,18 +179,5 @@ public final class FileHasher {
       tryNoAtime = false
     }
     return open(path, flags)
-  }
-
-  /// `a FIFO`, `a directory`, ... for a file type in `st_mode`.
-  static func typeName(_ mode: mode_t) -> String {
-    switch mode & S_IFMT {
-    case S_IFDIR: return "a directory"
-    case S_IFLNK: return "a symlink"
-    case S_IFIFO: return "a FIFO"
-    case S_IFCHR: return "a character device"
-    case S_IFBLK: return "a block device"
-    case S_IFSOCK: return "a socket"
-    default: return "of an unknown type"
-    }
   }
 }
