@@ -51,8 +51,11 @@ final class ChecksumPrefetcher: @unchecked Sendable {
   /// The main thread's digester for jobs it hashes while waiting (see ``take(_:)``).
   private let helperDigester: ContentDigester
   private let lookAhead: Int
+  /// Directories read ahead of the walk: their files are hashed when nothing else is pending.
+  private let directories: DirectoryPrefetcher?
 
-  init(digester: ContentDigester, lookAhead: Int = 1024) {
+  init(digester: ContentDigester, lookAhead: Int = 1024, directories: DirectoryPrefetcher? = nil) {
+    self.directories = directories
     self.digester = digester.makeCopy()
     self.helperDigester = digester.makeCopy()
     self.lookAhead = lookAhead
@@ -183,6 +186,19 @@ final class ChecksumPrefetcher: @unchecked Sendable {
   }
 
   private func nextJob() -> Job? {
+    if let job = nextListedJob() { return job }
+    // Nothing pending where the walk is: hash the files of a directory it will enter, queued
+    // in the list of that directory's parent (the walk's directory at that depth).
+    guard let directories, let found = directories.filesReadAhead(levels: lists.count) else { return nil }
+    for p in found.paths where byPath[PathKey(p)] == nil {
+      let j = Job(path: p)
+      lists[found.level].jobs.append(j)
+      byPath[PathKey(p)] = j
+    }
+    return nextListedJob()
+  }
+
+  private func nextListedJob() -> Job? {
     var k = lists.count - 1
     while k >= 0 {
       while lists[k].next < lists[k].jobs.count {

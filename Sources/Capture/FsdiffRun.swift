@@ -58,6 +58,7 @@ public final class FsdiffRun {
   var lineScratch = UnsafeMutablePointer<UInt8>.allocate(capacity: 1 << 15)
   var lineCapacity = 1 << 15
   var prefetcher: ChecksumPrefetcher?
+  var directoryPrefetcher: DirectoryPrefetcher?
 
   enum Enter { case file, directory, negativeDirectory }
   enum Move { case filesystem, transcript, both }
@@ -74,13 +75,11 @@ public final class FsdiffRun {
     order = PathOrder(caseInsensitive: options.caseInsensitive)
     self.out = out
     self.messages = messages
-    if let digester = options.digester, !options.single {
-      prefetcher = ChecksumPrefetcher(digester: digester)
-    }
   }
 
   deinit {
     prefetcher?.stop()
+    directoryPrefetcher?.stop()
     lineScratch.deallocate()
   }
 
@@ -95,6 +94,18 @@ public final class FsdiffRun {
     case .absent: throw CaptureError.system(path, errno: ENOENT)
     case .failed(let e): throw CaptureError.system(path, errno: e)
     case .unknownType: throw CaptureError(path + Array(" is of an unknown type".utf8))
+    }
+    if root.kind == .directory && !options.single {
+      directoryPrefetcher = DirectoryPrefetcher(order: order, excludes: excludes, specials: specials)
+    }
+    if let digester = options.digester, !options.single {
+      prefetcher = ChecksumPrefetcher(digester: digester, directories: directoryPrefetcher)
+    }
+    defer {
+      prefetcher?.stop()
+      prefetcher = nil
+      directoryPrefetcher?.stop()
+      directoryPrefetcher = nil
     }
     try walk(path, root, start: 0, finish: options.progress ? 100 : 0, parentMinus: false)
     if options.progress {
@@ -153,6 +164,8 @@ public final class FsdiffRun {
     }
     let deleteParent = fsMinus
     let children = try readDirectory(path)
+    directoryPrefetcher?.push(children)
+    defer { directoryPrefetcher?.pop() }
     if let prefetcher {
       prefetcher.push(children.compactMap { $0.kind == .file ? $0.path : nil })
     }
@@ -166,7 +179,8 @@ public final class FsdiffRun {
   }
 
   func readDirectory(_ path: [UInt8]) throws(CaptureError) -> [FilesystemObject] {
-    try FilesystemObject.readDirectory(path, order: order)
+    if let listed = directoryPrefetcher?.take(path) { return listed }
+    return try FilesystemObject.readDirectory(path, order: order)
   }
 
   // MARK: Transcript side (transcript_select)

@@ -1,0 +1,272 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import RadmindFormat
+
+/// Reads directories on a second core while fsdiff's walk compares and prints, so that listing
+/// and `lstat`ing (most of a walk's cost when nothing is hashed, and mostly system time) is
+/// shared by two threads.
+///
+/// Scheduling follows the depth-first walk, as ``ChecksumPrefetcher`` does for files: each
+/// directory the walk enters pushes its subdirectories as a list; the worker reads the next
+/// directory of the most recently pushed list (the walk is about to enter it), and the walk pops
+/// the list when it leaves. When the walk asks for a directory the worker has not started, it
+/// claims it and reads it itself, so the two threads read different directories side by side.
+///
+/// A listing is only a hint: ``take(_:)`` returns nil for a directory it does not hold (the walk
+/// reads it itself, with its own errors), so the output is what reading each directory on the
+/// walk's thread gives, taken a bounded moment earlier.
+///
+/// Memory: listings read ahead hold at most ``maxObjects`` objects (plus the one being read).
+final class DirectoryPrefetcher: @unchecked Sendable {
+  final class Job {
+    let path: [UInt8]
+    /// 0 pending, 1 being read (worker), 2 read, 3 taken, claimed or dropped.
+    var state = 0
+    /// nil once read: reading failed (the walk reads it again and reports the error).
+    var objects: [FilesystemObject]?
+    /// The walk passed it by while the worker was reading it.
+    var dropped = false
+    /// Its files were handed to the checksum prefetcher (``filesReadAhead(levels:)``).
+    var harvested = false
+    init(path: [UInt8]) { self.path = path }
+  }
+
+  struct List {
+    var jobs: [Job]
+    /// The next job the worker may start.
+    var next = 0
+    /// The next job the walk may ask for (the walk asks in order).
+    var cursor = 0
+    /// Jobs before this one were harvested or will never be.
+    var harvestFrom = 0
+  }
+
+  private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+  private let cond = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
+  private var lists: [List] = []
+  private var readObjects = 0
+  private var stopping = false
+  private var waiters = 0
+  private var thread: pthread_t?
+
+  let order: PathOrder
+  let excludes: ExcludeRule
+  let specials: [[UInt8]]
+  let maxObjects: Int
+
+  init(order: PathOrder, excludes: ExcludeRule, specials: [[UInt8]], maxObjects: Int = 16384) {
+    self.order = order
+    self.excludes = excludes
+    self.specials = specials
+    self.maxObjects = maxObjects
+    pthread_mutex_init(mutex, nil)
+    pthread_cond_init(cond, nil)
+    let box = Unmanaged.passRetained(self).toOpaque()
+    var t = pthread_t()
+    if pthread_create(&t, nil, { arg in
+      let me = Unmanaged<DirectoryPrefetcher>.fromOpaque(arg!).takeRetainedValue()
+      me.work()
+      return nil
+    }, box) == 0 {
+      thread = t
+    } else {
+      Unmanaged<DirectoryPrefetcher>.fromOpaque(box).release()
+    }
+  }
+
+  deinit {
+    pthread_cond_destroy(cond)
+    pthread_mutex_destroy(mutex)
+    cond.deallocate()
+    mutex.deallocate()
+  }
+
+  /// Stops the worker and waits for it. Call once, when the walk is over.
+  func stop() {
+    pthread_mutex_lock(mutex)
+    stopping = true
+    pthread_cond_broadcast(cond)
+    pthread_mutex_unlock(mutex)
+    if let thread { pthread_join(thread, nil) }
+    thread = nil
+  }
+
+  /// Whether the walk will enter `child`, as far as the worker can tell from the walk's own
+  /// exclude rule (a wrong guess costs a directory read twice, or once for nothing).
+  private func mayEnter(_ child: FilesystemObject) -> Bool {
+    child.kind == .directory && !(excludes.excludes(child.path) && !specials.contains(child.path))
+  }
+
+  /// The walk entered a directory with these `children`: queue its subdirectories.
+  func push(_ children: [FilesystemObject]) {
+    var jobs: [Job] = []
+    for child in children where mayEnter(child) { jobs.append(Job(path: child.path)) }
+    pthread_mutex_lock(mutex)
+    lists.append(List(jobs: jobs))
+    wake()
+    pthread_mutex_unlock(mutex)
+  }
+
+  /// The walk left the directory of the last pushed list: drop what it did not take.
+  func pop() {
+    pthread_mutex_lock(mutex)
+    if let list = lists.popLast() {
+      for j in list.jobs[list.cursor...] { drop(j) }
+    }
+    wake()
+    pthread_mutex_unlock(mutex)
+  }
+
+  /// The listing of directory `path` (a subdirectory of the last pushed list's directory) if the
+  /// worker read it; nil: read it yourself.
+  func take(_ path: [UInt8]) -> [FilesystemObject]? {
+    pthread_mutex_lock(mutex)
+    defer { pthread_mutex_unlock(mutex) }
+    guard !lists.isEmpty else { return nil }
+    let k = lists.count - 1
+    while lists[k].cursor < lists[k].jobs.count {
+      let j = lists[k].jobs[lists[k].cursor]
+      let cmp = order.compare(j.path, path)
+      if cmp > 0 { return nil }
+      lists[k].cursor += 1
+      if cmp < 0 {
+        drop(j)  // a directory the walk did not enter
+        continue
+      }
+      // While the worker reads it, read the next pending directory rather than sit idle.
+      while j.state == 1 {
+        if readObjects < maxObjects, let other = nextJob() {
+          run(other)
+        } else if !spin(until: { j.state != 1 }) {
+          wait()
+        }
+      }
+      if j.state == 2 {
+        j.state = 3
+        let objects = j.objects
+        j.objects = nil
+        readObjects -= objects?.count ?? 0
+        wake()
+        return objects
+      }
+      j.state = 3
+      return nil
+    }
+    return nil
+  }
+
+  /// The regular files of one directory read ahead of the walk and not yet handed out, with
+  /// the depth of its parent in the walk (0: the root's list), searching the `levels` lowest
+  /// lists deepest first. ``ChecksumPrefetcher`` hashes them when it has nothing else to do.
+  func filesReadAhead(levels: Int) -> (level: Int, paths: [[UInt8]])? {
+    pthread_mutex_lock(mutex)
+    defer { pthread_mutex_unlock(mutex) }
+    var k = min(levels, lists.count) - 1
+    while k >= 0 {
+      var i = max(lists[k].harvestFrom, lists[k].cursor)
+      while i < lists[k].jobs.count {
+        let j = lists[k].jobs[i]
+        if j.state < 2 { break }  // not read yet: later ones are not either, mostly
+        i += 1
+        lists[k].harvestFrom = i
+        guard j.state == 2, !j.harvested, let objects = j.objects else { continue }
+        j.harvested = true
+        var paths: [[UInt8]] = []
+        for o in objects where o.kind == .file { paths.append(o.path) }
+        if !paths.isEmpty { return (k, paths) }
+      }
+      k -= 1
+    }
+    return nil
+  }
+
+  /// Forgets `job` (mutex held).
+  private func drop(_ job: Job) {
+    if job.state == 2 {
+      readObjects -= job.objects?.count ?? 0
+      job.objects = nil
+    }
+    if job.state == 1 { job.dropped = true } else { job.state = 3 }
+  }
+
+  /// Reads `job` (pending, taken by ``nextJob()``) with the mutex released; called and returns
+  /// with the mutex held. A job dropped while it was read is forgotten at once.
+  private func run(_ job: Job) {
+    job.state = 1
+    pthread_mutex_unlock(mutex)
+    let objects = try? FilesystemObject.readDirectory(job.path, order: order)
+    pthread_mutex_lock(mutex)
+    if job.dropped {
+      job.state = 3
+    } else {
+      job.objects = objects
+      job.state = 2
+      readObjects += objects?.count ?? 0
+    }
+    wake()
+  }
+
+  /// Yields the mutex and the core a while until `condition` holds (mutex held on entry and
+  /// exit); false if it still does not. Directories are read in tens of microseconds, less than
+  /// a sleep and wake-up on the condition variable costs, so both threads poll briefly first.
+  private func spin(until condition: () -> Bool) -> Bool {
+    for _ in 0..<DirectoryPrefetcher.spins {
+      pthread_mutex_unlock(mutex)
+      sched_yield()
+      pthread_mutex_lock(mutex)
+      if condition() { return true }
+    }
+    return false
+  }
+
+  static let spins = 100
+
+  /// Whether ``nextJob()`` would find a job, without taking it (mutex held).
+  private func hasPendingJob() -> Bool {
+    for list in lists.reversed() {
+      var i = list.next
+      while i < list.jobs.count {
+        if list.jobs[i].state == 0 { return true }
+        i += 1
+      }
+    }
+    return false
+  }
+
+  private func wait() {
+    waiters += 1
+    pthread_cond_wait(cond, mutex)
+    waiters -= 1
+  }
+
+  private func wake() {
+    if waiters > 0 { pthread_cond_broadcast(cond) }
+  }
+
+  /// The next pending directory, the walk's current one first (mutex held).
+  private func nextJob() -> Job? {
+    var k = lists.count - 1
+    while k >= 0 {
+      while lists[k].next < lists[k].jobs.count {
+        let j = lists[k].jobs[lists[k].next]
+        lists[k].next += 1
+        if j.state == 0 { return j }
+      }
+      k -= 1
+    }
+    return nil
+  }
+
+  private func work() {
+    pthread_mutex_lock(mutex)
+    while !stopping {
+      guard readObjects < maxObjects, let job = nextJob() else {
+        if !spin(until: { stopping || (readObjects < maxObjects && hasPendingJob()) }) { wait() }
+        continue
+      }
+      run(job)
+    }
+    pthread_mutex_unlock(mutex)
+  }
+}
