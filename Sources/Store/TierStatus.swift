@@ -21,12 +21,14 @@ public struct TierStatus: Sendable {
     public var name: String
     /// The `p`/`n` lines as written, or nil when the file does not exist yet.
     public var lines: [String]?
-    /// The file's mtime (ISO-8601 UTC): since when it names what it names.
-    public var written: String?
   }
   public struct Tier: Sendable {
     public var product: String
     public var tier: String
+    /// The time of the newest history record that changed what the tier names for the product
+    /// (a deploy, a move or build it follows, a command write): since when it stands as it is.
+    /// Not the command file's mtime, which the ktcheck rule may set a few seconds ahead.
+    public var since: String?
     public var commandFiles: [CommandFile] = []
     public var series: [Series] = []
   }
@@ -38,10 +40,10 @@ public struct TierStatus: Sendable {
     if tiers.isEmpty && problems.isEmpty { return "" }
     var out = "\ntiers\n"
     for t in tiers {
-      out += "  \(t.product) \(t.tier)\n"
+      out += "  \(t.product) \(t.tier)\(t.since.map { "  since \($0)" } ?? "")\n"
       for f in t.commandFiles {
         let names = f.lines.map { $0.isEmpty ? "(empty)" : $0.joined(separator: ", ") } ?? "(not written)"
-        out += "    command/\(f.name): \(names)\(f.written.map { "  since \($0)" } ?? "")\n"
+        out += "    command/\(f.name): \(names)\n"
       }
       for s in t.series {
         if let pinned = s.pinned {
@@ -64,12 +66,12 @@ public struct TierStatus: Sendable {
     func q(_ s: String?) -> String { s.map(JSONText.quote) ?? "null" }
     let tiersJSON = tiers.map { t in
       let files = t.commandFiles.map { f in
-        "{\"name\":\(q(f.name)),\"lines\":\(f.lines.map { "[" + $0.map(q).joined(separator: ",") + "]" } ?? "null"),\"written\":\(q(f.written))}"
+        "{\"name\":\(q(f.name)),\"lines\":\(f.lines.map { "[" + $0.map(q).joined(separator: ",") + "]" } ?? "null")}"
       }
       let series = t.series.map { s in
         "{\"series\":\(q(s.series)),\"pinned\":\(s.pinned != nil),\"target\":\(q(s.pinned)),\"since\":\(q(s.pinnedSince)),\"follows\":\(q(s.pinned == nil ? s.follows : nil))}"
       }
-      return "{\"product\":\(q(t.product)),\"tier\":\(q(t.tier)),\"commandFiles\":[\(files.joined(separator: ","))],\"series\":[\(series.joined(separator: ","))]}"
+      return "{\"product\":\(q(t.product)),\"tier\":\(q(t.tier)),\"since\":\(q(t.since)),\"commandFiles\":[\(files.joined(separator: ","))],\"series\":[\(series.joined(separator: ","))]}"
     }
     return "[" + tiersJSON.joined(separator: ",") + "]"
   }
@@ -91,8 +93,14 @@ extension LoadsetStore {
     var seriesByProduct: [String: Set<LoadsetSeries>] = [:]
     for name in names { seriesByProduct[name.series.product, default: []].insert(name.series) }
     var since: [String: String] = [:]
+    // One pass over the history: the newest record that changed each (product, tier).
+    let tierNames = Set(seriesByProduct.keys.compactMap { try? tierMap(for: $0) }.flatMap { $0.tiers.map(\.name) })
+    let filters = tierNames.sorted().map { TierLogFilter(store: self, tier: $0) }
     try forEachHistoryRecord { r in
       if r.event == "deploy" || r.event == "tier-rollback" { since[r.name] = r.time }
+      for filter in filters where filter.concerns(r) {
+        for product in seriesByProduct.keys where r.concerns(product) { since[product + " " + filter.tier] = r.time }
+      }
     }
     let pins = Dictionary(allPins().map { (LoadsetStore.pinKey($0.series, tier: $0.tier), $0.target) }, uniquingKeysWith: { a, _ in a })
     let f = filter.map { $0.hasSuffix(".T") ? String($0.dropLast(2)) : $0 }
@@ -111,7 +119,7 @@ extension LoadsetStore {
       let series = seriesByProduct[product]!.sorted()
       let expected = (try? commandFiles(product: product)) ?? []
       for tier in map.tiers {
-        var t = TierStatus.Tier(product: product, tier: tier.name)
+        var t = TierStatus.Tier(product: product, tier: tier.name, since: since[product + " " + tier.name])
         var fileNames = expected.filter { $0.tier == tier.name }.map(\.fileName)
         if fileNames.isEmpty { fileNames = ["\(product)-\(tier.name).K"] }
         for file in fileNames {
@@ -121,7 +129,7 @@ extension LoadsetStore {
             $0.split(separator: "\n").filter { !$0.hasPrefix("#") }.map(String.init)
               .filter { concerns(String($0.split(separator: " ").last ?? "").replacingSuffix(".T"), product: product) }
           }
-          t.commandFiles.append(.init(name: file, lines: lines, written: text == nil ? nil : LoadsetStore.modificationTime(path)))
+          t.commandFiles.append(.init(name: file, lines: lines))
         }
         for s in series where concerns(s.description, product: product) {
           let key = LoadsetStore.pinKey(s, tier: tier.name)
@@ -132,20 +140,6 @@ extension LoadsetStore {
       }
     }
     return out
-  }
-
-  /// A file's mtime as ISO-8601 UTC (seconds), or nil.
-  static func modificationTime(_ path: String) -> String? {
-    var st = stat()
-    guard lstat(path, &st) == 0 else { return nil }
-    var t = st.st_mtim.tv_sec
-    var tmv = tm()
-    gmtime_r(&t, &tmv)
-    func p(_ v: Int32, _ w: Int) -> String {
-      let s = String(v)
-      return String(repeating: "0", count: max(0, w - s.count)) + s
-    }
-    return "\(p(tmv.tm_year + 1900, 4))-\(p(tmv.tm_mon + 1, 2))-\(p(tmv.tm_mday, 2))T\(p(tmv.tm_hour, 2)):\(p(tmv.tm_min, 2)):\(p(tmv.tm_sec, 2))Z"
   }
 }
 

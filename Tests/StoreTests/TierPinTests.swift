@@ -114,7 +114,7 @@ import Testing
     defer { CLI.remove(s.dir) }
     try CLI.ok(["deploy", Self.bin, "001.001", "--tier", "TEST"], store: s.store)
     let text = try CLI.ok(["status"], store: s.store)
-    #expect(text.contains("was-apache TEST\n"), "\(text)")
+    #expect(text.contains("was-apache TEST  since 20"), "\(text)")
     #expect(text.contains("command/was-apache-TEST.K: p \(Self.bin)-001.001.T"), "\(text)")
     #expect(text.contains("\(Self.bin): pinned to \(Self.bin)-001.001.T since 20"), "\(text)")
     #expect(text.contains("\(Self.bin): follows the tier map (newest)"), "\(text)")
@@ -127,6 +127,7 @@ import Testing
     let series = (test?["series"] as? [[String: Any]])?.first { $0["series"] as? String == Self.bin }
     #expect(series?["pinned"] as? Bool == true && series?["target"] as? String == "\(Self.bin)-001.001.T")
     #expect((series?["since"] as? String)?.hasPrefix("20") == true)
+    #expect((test?["since"] as? String) == (series?["since"] as? String))  // the deploy is the tier's latest change
     let files = test?["commandFiles"] as? [[String: Any]] ?? []
     #expect((files.first?["lines"] as? [String])?.first == "p \(Self.bin)-001.001.T")
     let dev = tiers.first { $0["tier"] as? String == "DEV" }
