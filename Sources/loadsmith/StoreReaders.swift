@@ -13,8 +13,7 @@ struct Status: ParsableCommand {
   func run() throws {
     let store = try options.open()
     let status = try reportingStoreErrors { () throws(StoreError) in try store.status(name) }
-    let tiers = try reportingStoreErrors { () throws(StoreError) in try store.tierStatus(name) }
-    print(json ? tiers.adding(toStatusJSON: status.json) : status.text + tiers.text, terminator: "")
+    print(json ? status.json : status.text, terminator: "")
   }
 }
 
