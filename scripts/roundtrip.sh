@@ -1,7 +1,7 @@
 #!/bin/sh
 # The README's main job: the whole loadset life cycle on fixtures/staging, in a temporary store.
-#   capture 001.001 -> build -> release -> change a file, capture 001.002 -> build -> release
-#   -> diff the two -> rollback -> cfg capture -> promote -> cfg capture again -> promote
+#   capture 001.001 -> build -> release -> pin TEST to it -> change a file, capture 001.002 -> build
+#   -> deploy to TEST, then STAGE -> release to PROD -> roll TEST back -> diff the two -> rollback -> cfg capture -> promote -> cfg capture again -> promote
 #   -> cfg rollback -> command write -> verify
 #   -> DSL: every archive signed with a key made here; archive the cfg, list, verify every
 #      archive, restore a release into a fresh store with the public key only (verify, diff),
@@ -38,11 +38,27 @@ run build was-apache-neg-rhel5 001.001
 run release was-apache-bin-rhel5 001.001
 run release was-apache-neg-rhel5 001.001
 
-step "change a file on the staging install, capture the next minor version, build, release"
+step "hold TEST on 001.001 (a pin), whatever is built next"
+run deploy was-apache-bin-rhel5 001.001 --tier TEST
+
+step "change a file on the staging install, capture the next minor version, build"
 printf 'mod_ssl fixture module v2 (security fix)\n' > "$STAGING/usr/local/apache/modules/mod_ssl.so"
 run capture "$STAGING" --loadset was-apache-bin-rhel5 --node /usr/local/apache --node /etc/httpd --next-minor
 run build was-apache-bin-rhel5 001.002
+grep '^p was-apache-bin' "$LOADSMITH_STORE/command/was-apache-TEST.K"   # still 001.001: pinned
+
+step "the release stages: deploy 001.002 to TEST, then STAGE, then release it to PROD"
+run deploy was-apache-bin-rhel5 001.002 --tier TEST
+run deploy was-apache-bin-rhel5 001.002 --tier STAGE
 run release was-apache-bin-rhel5 001.002
+for t in TEST STAGE PROD; do printf '%s: ' "$t"; grep '^p was-apache-bin' "$LOADSMITH_STORE/command/was-apache-$t.K"; done
+
+step "roll TEST back to its previous pin (001.001); STAGE and PROD stay on 001.002"
+run rollback was-apache-bin-rhel5 --tier TEST
+for t in TEST STAGE PROD; do printf '%s: ' "$t"; grep '^p was-apache-bin' "$LOADSMITH_STORE/command/was-apache-$t.K"; done
+grep -q '^p was-apache-bin-rhel5-001.001.T$' "$LOADSMITH_STORE/command/was-apache-TEST.K"
+grep -q '^p was-apache-bin-rhel5-001.002.T$' "$LOADSMITH_STORE/command/was-apache-STAGE.K"
+run log --tier TEST
 
 step "what changed between the two builds"
 run diff was-apache-bin-rhel5@001.001 was-apache-bin-rhel5-current --transcript || [ $? -eq 1 ]
@@ -65,6 +81,7 @@ for k in "$LOADSMITH_STORE"/command/was-apache-*.K; do echo "--- command/$(basen
 step "state and history"
 run status
 run log
+run log --tier PROD --since 2000-01-01
 
 step "verify the whole store"
 run verify

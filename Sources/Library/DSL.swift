@@ -76,34 +76,19 @@ public struct DSL: Sendable {
   }
 
   /// The version part of a tag for `name`: `001.001` for a build, `0002` for a cfg snapshot.
-  static func tagVersion(_ name: LoadsetName) -> String {
-    let stem = name.stem, series = name.series.description
-    return stem.hasPrefix(series + "-") ? String(stem.dropFirst(series.count + 1)) : stem
-  }
+  static func tagVersion(_ name: LoadsetName) -> String { DSLTags.tagVersion(name) }
 
   /// Records the tag `KIND-VERSION-yyyymmdd` (kind `Release` or `PROD`) for the archived loadset
-  /// and returns its name. Idempotent; an existing tag entry is never replaced.
+  /// and returns its name. Idempotent; an existing tag entry is never replaced. The layout and
+  /// the write are the store's (``DSLTags``), which writes a release's tags inside its intent.
   @discardableResult
   public func recordTag(_ kind: String, for name: LoadsetName, date: String? = nil) throws(LibraryError) -> String {
     guard isArchived(name) else {
       throw LibraryError(.usage, "\(name.fileName) is not archived in \(root); cannot tag it")
     }
-    let tag = "\(kind)-\(DSL.tagVersion(name))-\(date ?? Posix.today())"
-    let tagDirectory = folder(for: name) + "/tags/" + tag
-    try Posix.makeDirectories(tagDirectory)
-    let link = tagDirectory + "/" + name.stem + ".tar.gz"
-    let target = "../../" + name.stem + ".tar.gz"
-    if symlink(target, link) != 0 {
-      guard errno == EEXIST else { throw Posix.failure("symlink", link) }
-      var buf = [CChar](repeating: 0, count: 4097)
-      let n = readlink(link, &buf, 4096)
-      let existing = n < 0 ? "" : String(decoding: buf[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
-      if existing != target {
-        throw LibraryError(.corrupt, "\(link): tag entry exists and names \(existing), not \(target); tags are immutable")
-      }
-    } else {
-      let fd = Glibc.open(tagDirectory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-      if fd >= 0 { fsync(fd); close(fd) }
+    let tag = DSLTags.tagName(kind, name, date: date ?? Posix.today())
+    do throws(StoreError) { try DSLTags.write(dsl: root, tag: tag, name) } catch {
+      throw LibraryError(error.code == .system ? .system : .corrupt, error.message)
     }
     return tag
   }

@@ -35,8 +35,10 @@ extension DSL {
   /// - Parameter level: zlib level. The default 5 costs about 25% less CPU than gzip's 6 for
   ///   about 1% more output on text-like loadsets (measured: 1 GB, 20k files: +1.4% vs
   ///   `tar -czf`), well inside the 3% the DSL allows; pass 6 for gzip's own trade-off.
+  ///
+  /// - Parameter tagRelease: false when a release archives the build: its intent writes the tag.
   public func archive(_ name: LoadsetName, from store: LoadsetStore, threads: Int = 2,
-                      level: Int = 5, signingKey: SigningKey? = nil) throws(LibraryError) -> ArchiveOutcome {
+                      level: Int = 5, signingKey: SigningKey? = nil, tagRelease: Bool = true) throws(LibraryError) -> ArchiveOutcome {
     guard !name.isPointer else { throw LibraryError(.usage, "\(name.fileName) is a pointer; archive what it names") }
     let archivePath = archivePath(for: name), manifestPath = manifestPath(for: name)
     // Held to the end: no other archive writes in the folder; leftovers of crashed ones are gone.
@@ -108,7 +110,7 @@ extension DSL {
                                       try ManifestSignature.sign(manifestBytes, with: signingKey))
       }
       try Posix.writeFileAtomically(manifestPath, manifestBytes)
-      let tag = try recordTag("Release", for: name)
+      let tag = tagRelease ? try recordTag("Release", for: name) : nil
       return ArchiveOutcome(manifest: manifest, archivePath: archivePath, alreadyArchived: false, tag: tag)
     } catch {
       // No manifest, no archive: a half-recorded archive must not look archived.

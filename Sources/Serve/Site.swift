@@ -75,6 +75,7 @@ struct Site: Sendable {
         let stem = String(file.dropLast(2)), f = series.description
         return stem == f || stem.hasPrefix(f + "-") || f.hasPrefix(stem + "-")
       }
+      one.tiers = try? store.tierStatus(series.description)
       let timeline = Timeline.read(store: store, series: series)
       switch format {
       case .html: return SeriesPage.html(one, series: series, timeline: timeline, now: Site.now())

@@ -31,6 +31,7 @@ public struct TierMap: Sendable, Equatable {
   public init(text: String, source: String) throws(StoreError) {
     tiers = []
     var number = 0
+    var firstLine: [String: Int] = [:]
     for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
       number += 1
       let f = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
@@ -48,6 +49,11 @@ public struct TierMap: Sendable, Equatable {
       if !["dev", "stable", "stale", "none"].contains(f[2]) && !(f[2].count == 4 && f[2].allSatisfy(\.isASCIIDigit)) {
         throw StoreError(.store, "\(source): line \(number): '\(f[2])' is not dev, stable, stale, none or a snapshot number")
       }
+      // Two rows for one tier would write its command file twice, from different sources.
+      if let first = firstLine[f[0]] {
+        throw StoreError(.store, "\(source): line \(number): tier '\(f[0])' is named twice (first on line \(first))")
+      }
+      firstLine[f[0]] = number
       tiers.append(Tier(name: f[0], bin: f[1], cfg: f[2], neg: f[3]))
     }
   }
@@ -95,18 +101,31 @@ extension LoadsetStore {
     for tier in try tierMap(for: product).tiers {
       for os in oses {
         var lines: [(String, String)] = []
-        if let os, let bin = try resolve(LoadsetSeries(family: parts[0], component: parts[1], type: .bin, os: os), tier.bin) {
-          lines.append(("p", bin))
+        // A pinned series names its pin; an unpinned one follows the tier map.
+        if let os {
+          let bin = LoadsetSeries(family: parts[0], component: parts[1], type: .bin, os: os)
+          if let target = try pinOrMap(bin, tier) { lines.append(("p", target)) }
         }
-        if let cfg = try resolveConfiguration(cfgSeries, tier.cfg) { lines.append(("p", cfg)) }
-        if let os, let neg = try resolve(LoadsetSeries(family: parts[0], component: parts[1], type: .neg, os: os), tier.neg) {
-          lines.append(("n", neg))
+        if let cfg = try pinOrMap(cfgSeries, tier) { lines.append(("p", cfg)) }
+        if let os {
+          let neg = LoadsetSeries(family: parts[0], component: parts[1], type: .neg, os: os)
+          if let target = try pinOrMap(neg, tier) { lines.append(("n", target)) }
         }
         let fileName = oses.count > 1 ? "\(product)-\(os!)-\(tier.name).K" : "\(product)-\(tier.name).K"
         out.append(TierCommandFile(tier: tier.name, fileName: fileName, lines: lines))
       }
     }
     return out
+  }
+
+  /// What `tier`'s command files name for `series`: its pin, else what the tier map says.
+  func pinOrMap(_ series: LoadsetSeries, _ tier: TierMap.Tier) throws(StoreError) -> String? {
+    if let pinned = try pin(of: series, tier: tier.name) { return pinned }
+    switch series.type {
+    case .bin: return try resolve(series, tier.bin)
+    case .neg: return try resolve(series, tier.neg)
+    case .cfg: return try resolveConfiguration(series, tier.cfg)
+    }
   }
 
   func resolve(_ series: LoadsetSeries, _ source: String) throws(StoreError) -> String? {

@@ -11,7 +11,7 @@ public struct HistoryRecord: Sendable, Equatable {
   public var time: String
   public var user: String
   public var host: String
-  /// `publish`, `move`, `lkg`, `commands`.
+  /// `publish`, `move`, `lkg`, `commands`, `deploy` and `tier-rollback` (name `SERIES@TIER`), `tag`.
   public var event: String
   /// The loadset, pointer, series or product concerned.
   public var name: String

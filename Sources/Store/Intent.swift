@@ -37,6 +37,10 @@ struct Intent: Sendable {
     case log(event: String, name: String, from: String, to: String, checksum: String)
     /// Remove the published loadset `name` (prune): transcript first, then files, then meta.
     case remove(name: String)
+    /// Pin `key` (`SERIES@TIER`) to the loadset `target`, or unpin it when `target` is `-`.
+    case pin(key: String, target: String)
+    /// Write the DSL tag `tag` (`Release-…`, `PROD-…`) naming the archive of `loadset` in `dsl`.
+    case tag(dsl: String, tag: String, loadset: String)
   }
 
   var id: String
@@ -58,6 +62,8 @@ struct Intent: Sendable {
       case .commands(let p): out += "commands\t\(p)\n"
       case .log(let e, let n, let f, let t, let c): out += "log\t\(e)\t\(n)\t\(f)\t\(t)\t\(c)\n"
       case .remove(let n): out += "remove\t\(n)\n"
+      case .pin(let k, let t): out += "pin\t\(k)\t\(t)\n"
+      case .tag(let d, let t, let l): out += "tag\t\(d)\t\(t)\t\(l)\n"
       }
     }
     return out + "end\n"
@@ -82,6 +88,8 @@ struct Intent: Sendable {
       case ("commands", 2): actions.append(.commands(product: f[1]))
       case ("log", 6): actions.append(.log(event: f[1], name: f[2], from: f[3], to: f[4], checksum: f[5]))
       case ("remove", 2): actions.append(.remove(name: f[1]))
+      case ("pin", 3): actions.append(.pin(key: f[1], target: f[2]))
+      case ("tag", 4): actions.append(.tag(dsl: f[1], tag: f[2], loadset: f[3]))
       case ("end", 1): return
       default: return nil
       }
@@ -110,6 +118,7 @@ extension LoadsetStore {
     FaultInjection.checkpoint("intent.written")
     // Decided: a step that fails now (EIO, a full disk) leaves the record for the next writer.
     do { try apply(intent) } catch { throw pendingError(intent, error.message) }
+    for case .tag(_, let tag, _) in intent.actions { lastTags.append(tag) }
   }
 
   /// Finishes an interrupted change (if an intent record is pending) and removes the leftovers of
@@ -134,7 +143,7 @@ extension LoadsetStore {
       try FileSystem.removeTree(bytes: temporary + [0x2F] + entry)
     }
     for dir in [transcriptDirectory, fileDirectory, commandDirectory, stateDirectory, metaDirectory,
-                lastKnownGoodDirectory] {
+                lastKnownGoodDirectory, pinDirectory] {
       for entry in (try? FileSystem.listRaw(dir)) ?? [] where LoadsetStore.isTemporaryName(entry) {
         try FileSystem.removeTree(bytes: Array(dir.utf8) + [0x2F] + entry)
       }
@@ -169,6 +178,12 @@ extension LoadsetStore {
         try writeCommandFiles(product: product)
       case .remove(let name):
         try unpublish(name, intentID: intent.id)
+      case .pin(let key, let target):
+        try applyPin(key, target: target)
+      case .tag(let dsl, let tag, let loadset):
+        guard let name = try? LoadsetName(parsing: loadset) else { throw StoreError(.store, "'\(loadset)' is not a loadset name") }
+        try DSLTags.write(dsl: dsl, tag: tag, name)
+        FaultInjection.checkpoint("tag")
       case .log:
         // All records of one intent go out in one write(2), after a check that makes replay safe.
         if loggedAlready == nil {

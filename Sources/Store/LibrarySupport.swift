@@ -130,6 +130,7 @@ extension LoadsetStore {
       let pointerTargets = Set(try publishedNames().names.filter(\.isPointer).compactMap { pointerTarget($0) })
       let lkg = try lastKnownGood(of: series)
       let referenced = try protectedLoadsets()
+      let pinned = Dictionary(allPins().map { ($0.target, $0.tier) }, uniquingKeysWith: { a, b in a + ", " + b })
       let nodes = series.type == .cfg ? [:] : try nodeVersions(of: series)
       var decisions: [PruneDecision] = []
       for (index, name) in names.enumerated() {
@@ -141,6 +142,8 @@ extension LoadsetStore {
           d.keptBecause = "a pointer (current, dev, stable or stale) targets it"
         } else if lkg == file {
           d.keptBecause = "last-known-good"
+        } else if let tiers = pinned[file] {
+          d.keptBecause = "pinned on \(tiers)"
         } else if referenced.contains(file) {
           d.keptBecause = "named by a command file"
         } else if let reason = archived(name) {

@@ -28,6 +28,8 @@ public final class LoadsetStore: @unchecked Sendable {
   var currentIntentID: String?
   /// What the last operation wants a person to know without failing (printed by the CLI).
   public internal(set) var warnings: [String] = []
+  /// The DSL tags the last operation's intent wrote (`Release-…`, `PROD-…`).
+  public internal(set) var lastTags: [String] = []
   /// How long a writer waits for the store lock (nil: for ever) and where it says that it waits.
   public var lockTimeout: Double?
   public var lockWaitNotice: (@Sendable (String) -> Void)?
@@ -110,6 +112,7 @@ public final class LoadsetStore: @unchecked Sendable {
   /// it when the process dies, so a crash never leaves the store locked.
   func write<R>(_ body: () throws(StoreError) -> R) throws(StoreError) -> R {
     warnings = []
+    lastTags = []
     try lock()
     defer { unlock() }
     try recover()
@@ -214,8 +217,8 @@ public final class LoadsetStore: @unchecked Sendable {
       .split(separator: "\n").first.map(String.init)
   }
 
-  /// Loadsets nothing may delete: every pointer's target, every last-known-good, and every
-  /// transcript a command file names.
+  /// Loadsets nothing may delete: every pointer's target, every last-known-good, every tier pin,
+  /// and every transcript a command file names.
   public func protectedLoadsets() throws(StoreError) -> Set<String> {
     var out: Set<String> = []
     for name in try publishedNames().names where name.isPointer {
@@ -224,6 +227,7 @@ public final class LoadsetStore: @unchecked Sendable {
     for entry in (try? FileSystem.list(lastKnownGoodDirectory)) ?? [] where !entry.hasPrefix(".") {
       if let s = try? LoadsetSeries(parsing: entry), let lkg = try lastKnownGood(of: s) { out.insert(lkg) }
     }
+    for pin in allPins() { out.insert(pin.target) }
     for k in (try? FileSystem.list(commandDirectory)) ?? [] where k.hasSuffix(".K") {
       for line in (try FileSystem.readSmallFile(commandDirectory + "/" + k) ?? "").split(separator: "\n") {
         let f = line.split(whereSeparator: { $0 == " " || $0 == "\t" })

@@ -15,12 +15,23 @@ extension LoadsetStore {
     return "\(meta.digest):\(c)"
   }
 
-  func moveIntent(_ operation: String, _ moves: [PointerMove], product: String) -> Intent {
+  /// The intent of pointer moves: links, command files, then (in a store with a DSL) the tags of
+  /// every build `current` moves to, then the history records (one per move and per tag).
+  func moveIntent(_ operation: String, _ moves: [PointerMove], product: String, dsl: String? = nil) -> Intent {
     var intent = Intent(operation: operation)
     for m in moves { intent.actions.append(.link(pointer: m.pointer, target: m.to)) }
     intent.actions.append(.commands(product: product))
+    var tags: [Intent.Action] = []
+    for m in moves {
+      // PROD follows `current`: a move of a `current` pointer is a production move.
+      if let p = try? LoadsetName(parsing: m.pointer), case .current = p { tags += tagActions(for: m.to, dsl: dsl) }
+    }
+    intent.actions += tags
     for m in moves {
       intent.actions.append(.log(event: "move", name: m.pointer, from: m.from ?? "-", to: m.to, checksum: checksum(of: m.to)))
+    }
+    for case .tag(_, let tag, let loadset) in tags {
+      intent.actions.append(.log(event: "tag", name: loadset, from: "-", to: tag, checksum: "-"))
     }
     return intent
   }
@@ -37,10 +48,13 @@ extension LoadsetStore {
   /// `release SERIES VERSION`: `current` moves to the build; the build it left becomes
   /// last-known-good. Releasing the build already current changes nothing.
   ///
-  /// `beforeMove` (the DSL's hook: archive the build first) runs under the writer lock after the
-  /// checks and before anything changes; if it throws, the release fails and `current` stays.
+  /// In a store with a DSL (`init --dsl`) a build is released only once it is archived:
+  /// `archiver` (the Library's) archives it under the writer lock, after the checks and before
+  /// anything changes; without one, or if the build is still not archived afterwards, the release
+  /// is refused and `current` stays. The `Release-…` and `PROD-…` tags are then steps of the
+  /// release's intent, after the pointer move: a crash leaves neither or both.
   public func release(_ seriesName: String, version: String,
-                      beforeMove: ((LoadsetName) throws(StoreError) -> Void)? = nil) throws(StoreError) -> (move: PointerMove?, lastKnownGood: String?) {
+                      archiver: ReleaseArchiver? = nil) throws(StoreError) -> (move: PointerMove?, lastKnownGood: String?) {
     let series = try LoadsetStore.binSeries(seriesName)
     let v: LoadsetVersion
     do { v = try LoadsetVersion(parsing: version) } catch { throw .name(error) }
@@ -55,9 +69,18 @@ extension LoadsetStore {
       let current = LoadsetName.current(series)
       let old = pointerTarget(current)
       if old == build.fileName { return (nil, try lastKnownGood(of: series)) }
-      try beforeMove?(build)
+      let dsl = dslDirectory
+      if let dsl {
+        guard let archiver else {
+          throw StoreError(.usage, "release refused: this store archives every release into its DSL \(dsl), and no archiver was given")
+        }
+        try archiver.ensureArchived(build, from: self, dsl: dsl)
+        guard DSLTags.isArchived(dsl: dsl, build) else {
+          throw StoreError(.store, "release refused: \(build.fileName) is not archived in \(dsl)")
+        }
+      }
       let move = PointerMove(pointer: current.fileName, from: old, to: build.fileName)
-      var intent = moveIntent("release \(series) \(v)", [move], product: series.product)
+      var intent = moveIntent("release \(series) \(v)", [move], product: series.product, dsl: dsl)
       let previousGood = try lastKnownGood(of: series)
       // A dangling or hand-edited current is not worth going back to: say so, record nothing.
       var newGood = previousGood
@@ -117,7 +140,11 @@ extension LoadsetStore {
         throw StoreError(.usage, "\(series): current is already \(target); nothing to roll back")
       }
       let move = PointerMove(pointer: current.fileName, from: old, to: target)
-      try commit(moveIntent("rollback \(series)", [move], product: series.product))
+      let dsl = dslDirectory
+      if let dsl, let name = try? LoadsetName(parsing: target), !DSLTags.isArchived(dsl: dsl, name) {
+        warnings.append("\(target) is not archived in \(dsl); no PROD tag")
+      }
+      try commit(moveIntent("rollback \(series)", [move], product: series.product, dsl: dsl))
       return move
     }
   }

@@ -69,6 +69,10 @@ extension LoadsetStore {
         }
       case .remove(let name):
         if let problem = loadsetNameProblem(name) { problems.append(problem) }
+      case .pin(let key, let target):
+        if let problem = pinProblem(key, target: target) { problems.append(problem) }
+      case .tag(let dsl, let tag, let loadset):
+        if let problem = tagProblem(dsl: dsl, tag: tag, loadset: loadset) { problems.append(problem) }
       case .log:
         break
       }
@@ -150,7 +154,7 @@ extension LoadsetStore {
     var report: [String] = []
     var previous: [String: String] = [:]  // pointer or series -> its value before the intent
     var products: [String] = []
-    for case .log(let event, let name, let from, _, _) in intent.actions where event == "move" || event == "lkg" {
+    for case .log(let event, let name, let from, _, _) in intent.actions where ["move", "lkg", "deploy", "tier-rollback"].contains(event) {
       previous[name] = from
     }
     for action in intent.actions.reversed() {
@@ -203,6 +207,25 @@ extension LoadsetStore {
         products.append(product)
       case .remove(let name):
         report.append("\(name) was removed already or stays (a removal is not undone)")
+      case .pin(let key, _):
+        // The intent's log says what the pin was; "-" (following the tier map) removes it.
+        guard let before = previous[key] else {
+          report.append("pin \(key) left as it is: the intent does not record its previous value")
+          continue
+        }
+        if before == "-" || pinProblem(key, target: before) == nil {
+          try applyPin(key, target: before)
+          report.append(before == "-" ? "pin \(key) removed (the tier follows its map)" : "pin \(key) back to \(before)")
+        } else {
+          try applyPin(key, target: "-")
+          report.append("pin \(key) removed: its previous value \(before) is gone")
+        }
+      case .tag(let dsl, let tag, let loadset):
+        // Only tags that did not exist are written by an intent: removing it restores the DSL.
+        if let name = try? LoadsetName(parsing: loadset), dsl.hasPrefix("/"), !tag.contains("/") {
+          try DSLTags.remove(dsl: dsl, tag: tag, name)
+          report.append("tag \(tag) of \(loadset) removed")
+        }
       case .log:
         break
       }

@@ -28,6 +28,8 @@ public struct StoreStatus: Sendable {
   public var root: String
   public var series: [Series] = []
   public var commandFiles: [(String, [String])] = []
+  /// Every product on every tier: what its command file names, pinned or following the map.
+  public var tiers: TierStatus?
 
   public var text: String {
     var out = "store \(root)\n"
@@ -49,7 +51,7 @@ public struct StoreStatus: Sendable {
       out += "\ncommand files\n"
       for (name, lines) in commandFiles { out += "  \(name): \(lines.isEmpty ? "(empty)" : lines.joined(separator: ", "))\n" }
     }
-    return out
+    return out + (tiers?.text ?? "")
   }
 
   static func size(_ bytes: Int64) -> String {
@@ -75,7 +77,8 @@ public struct StoreStatus: Sendable {
         + "\"snapshots\":[\(s.snapshots.map(loadset).joined(separator: ","))]}")
     }
     let commands = commandFiles.map { "\(q($0.0)):[\($0.1.map(q).joined(separator: ","))]" }.joined(separator: ",")
-    return "{\"store\":\(q(root)),\"series\":[\(parts.joined(separator: ","))],\"commandFiles\":{\(commands)}}\n"
+    let base = "{\"store\":\(q(root)),\"series\":[\(parts.joined(separator: ","))],\"commandFiles\":{\(commands)}}\n"
+    return tiers.map { $0.adding(toStatusJSON: base) } ?? base
   }
 }
 
@@ -130,6 +133,7 @@ extension LoadsetStore {
         .filter { !$0.hasPrefix("#") }.map(String.init)
       out.commandFiles.append((k, lines))
     }
+    out.tiers = try tierStatus(filter)
     return out
   }
 }

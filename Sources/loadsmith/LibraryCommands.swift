@@ -1,6 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import ArgumentParser
 import Library
 import Store
@@ -106,12 +103,7 @@ struct RestoreCommand: ParsableCommand {
 
   func run() throws {
     let path = options.path
-    let store = try reportingStoreErrors { () throws(StoreError) -> LoadsetStore in
-      do throws(StoreError) { return try LoadsetStore(at: path) } catch {
-        if isMissingOrEmptyDirectory(path) { return try LoadsetStore.initialize(at: path) }
-        throw error
-      }
-    }
+    let store = try reportingStoreErrors { () throws(StoreError) in try LoadsetStore.openOrInitialize(at: path) }
     let policy = try trust.policy(for: dslContaining(archive: archive))
     let outcome: RestoreOutcome
     do {
@@ -236,45 +228,4 @@ struct DSLGroup: ParsableCommand {
       print("added \(stored)")
     }
   }
-}
-
-/// The release hook: archive the build into the store's DSL first (if it has one).
-func archivingHook(_ store: LoadsetStore, dsl: String?) -> ((LoadsetName) throws(StoreError) -> Void)? {
-  guard let dsl else { return nil }
-  return { (build) throws(StoreError) in
-    do throws(LibraryError) {
-      let library = try DSL.open(at: dsl)
-      if library.isArchived(build) { return }
-      let outcome = try library.archive(build, from: store, signingKey: try DSL.signingKey(for: store))
-      print("archived \(build.fileName): \(outcome.archivePath)" + (outcome.tag.map { " (tag \($0))" } ?? ""))
-    } catch {
-      throw StoreError(.store, "release refused: archiving \(build.fileName) into the DSL failed: \(error.message)")
-    }
-  }
-}
-
-/// Records `PROD-VERSION-yyyymmdd` for the build that just became current (a warning on failure:
-/// the move is done).
-func recordProductionTag(_ store: LoadsetStore, dsl: String?, build: String) {
-  guard let dsl, let name = try? LoadsetName(parsing: build) else { return }
-  do throws(LibraryError) {
-    let library = try DSL.open(at: dsl)
-    guard library.isArchived(name) else {
-      print("note: \(build) is not archived in \(dsl); no PROD tag")
-      return
-    }
-    print("tag \(try library.recordTag("PROD", for: name))")
-  } catch {
-    StandardStreams.writeError("loadsmith: warning: could not record the PROD tag: \(error.message)\n")
-  }
-}
-
-func isMissingOrEmptyDirectory(_ path: String) -> Bool {
-  guard let dir = opendir(path) else { return errno == ENOENT }
-  defer { closedir(dir) }
-  while let ent = readdir(dir) {
-    let name = withUnsafeBytes(of: ent.pointee.d_name) { String(cString: $0.baseAddress!.assumingMemoryBound(to: CChar.self)) }
-    if name != "." && name != ".." { return false }
-  }
-  return true
 }

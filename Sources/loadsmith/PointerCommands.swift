@@ -1,4 +1,5 @@
 import ArgumentParser
+import Library
 import Store
 import TranscriptIO
 
@@ -13,15 +14,13 @@ struct Release: ParsableCommand {
 
   func run() throws {
     let store = try options.open()
-    let dsl = store.dslDirectory
-    let hook = archivingHook(store, dsl: dsl)
     let (move, lkg) = try reportingStoreErrors { () throws(StoreError) in
-      try store.release(series, version: version, beforeMove: hook)
+      try store.releaseArchiving(series, version: version) { build, path in print("archived \(build.fileName): \(path)") }
     }
     for warning in store.warnings { StandardStreams.writeError("loadsmith: warning: \(warning)\n") }
     if let move { print("moved \(move)") } else { print("\(series)-current.T already points at \(series)-\(version).T; nothing changed") }
     print("last-known-good: \(lkg ?? "(none)")")
-    if let move { recordProductionTag(store, dsl: dsl, build: move.to) }
+    for tag in store.lastTags { print("tag \(tag)") }
   }
 }
 
@@ -40,19 +39,30 @@ struct Promote: ParsableCommand {
   }
 }
 
-/// `loadsmith rollback SERIES [--to VERSION]`.
+/// `loadsmith rollback SERIES [--to VERSION] [--tier TIER]`.
 struct Rollback: ParsableCommand {
   static let configuration = CommandConfiguration(
-    abstract: "Move current back to last-known-good (or --to a build); for a cfg series, stable back to stale.")
+    abstract: "Move current back to last-known-good (or --to a build); for a cfg series, stable back to stale; with --tier, a tier back to its previous pin.")
   @OptionGroup var options: StoreOptions
   @Argument(help: "The series, e.g. was-apache-bin-rhel5 or was-apache-cfg.") var series: String
   @Option(help: "Roll current back to this built version instead of last-known-good.") var to: String?
+  @Option(help: "Roll this tier (DEV, TEST, STAGE, ...) back to the pin it had before its latest deploy.") var tier: String?
+
+  func validate() throws {
+    if tier != nil && to != nil { throw ValidationError("--to and --tier do not go together: a tier goes back to its previous pin; deploy a version to pin it") }
+  }
 
   func run() throws {
     let store = try options.open()
+    if let tier {
+      let change = try reportingStoreErrors { () throws(StoreError) in try store.rollback(series, tier: tier) }
+      print("rolled back \(change)")
+      return
+    }
     let move = try reportingStoreErrors { () throws(StoreError) in try store.rollback(series, to: to) }
+    for warning in store.warnings { StandardStreams.writeError("loadsmith: warning: \(warning)\n") }
     print("moved \(move)")
-    if move.pointer.hasSuffix("-current.T") { recordProductionTag(store, dsl: store.dslDirectory, build: move.to) }
+    for tag in store.lastTags { print("tag \(tag)") }
   }
 }
 

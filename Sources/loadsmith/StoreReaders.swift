@@ -25,6 +25,7 @@ struct Log: ParsableCommand {
   @OptionGroup var options: StoreOptions
   @Argument(help: "Only records concerning this series, product, pointer or loadset.") var name: String?
   @Option(help: "Only records written at or after this UTC date or time (YYYY-MM-DD, or YYYY-MM-DDTHH:MM).") var since: String?
+  @Option(help: "Only records that changed what this tier's command files name (deploys, moves it follows, ...).") var tier: String?
   @Flag(help: "Print one JSON object per line.") var json = false
   @Flag(help: "Print only the newest record's hash (the head of the history chain), to keep elsewhere.") var head = false
 
@@ -51,8 +52,10 @@ struct Log: ParsableCommand {
       print(hash)
       return
     }
+    let tierFilter = tier.map { TierLogFilter(store: store, tier: $0) }
     try reportingStoreErrors { () throws(StoreError) in
       try store.forEachHistoryRecord { r in
+        if let tierFilter, !tierFilter.concerns(r) { return }
         if let name, !r.concerns(name) { return }
         if let since, !r.isAtOrAfter(since) { return }
         if json { print(r.json); return }

@@ -1,0 +1,145 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import TranscriptIO
+
+/// The DSL's archive and tag layout, as far as the store's intents need it: a release's
+/// `Release-…` and `PROD-…` tags are steps of the release's intent (after the archive exists,
+/// before the record is removed), so any writer that finishes a pending intent must be able to
+/// write them, without the Library. The Library's `recordTag` writes through here too: one owner
+/// of the layout.
+///
+///     DSL/FAMILY/COMPONENT/TYPE/NAME-VERSION.tar.gz (+ .manifest.json)
+///     DSL/FAMILY/COMPONENT/TYPE/tags/KIND-VERSION-yyyymmdd/NAME-VERSION.tar.gz -> ../../NAME-VERSION.tar.gz
+public enum DSLTags {
+  public static func folder(dsl: String, _ name: LoadsetName) -> String {
+    let s = name.series
+    return "\(dsl)/\(s.family)/\(s.component)/\(s.type.rawValue)"
+  }
+
+  public static func archivePath(dsl: String, _ name: LoadsetName) -> String { folder(dsl: dsl, name) + "/" + name.stem + ".tar.gz" }
+  public static func manifestPath(dsl: String, _ name: LoadsetName) -> String { folder(dsl: dsl, name) + "/" + name.stem + ".manifest.json" }
+
+  /// Archive and manifest both in place (the manifest is written last, so it marks completion).
+  public static func isArchived(dsl: String, _ name: LoadsetName) -> Bool {
+    FileSystem.exists(archivePath(dsl: dsl, name)) && FileSystem.exists(manifestPath(dsl: dsl, name))
+  }
+
+  /// The version part of a tag: `001.001` for a build, `0002` for a cfg snapshot.
+  public static func tagVersion(_ name: LoadsetName) -> String {
+    let stem = name.stem, series = name.series.description
+    return stem.hasPrefix(series + "-") ? String(stem.dropFirst(series.count + 1)) : stem
+  }
+
+  /// `KIND-VERSION-DATE`.
+  public static func tagName(_ kind: String, _ name: LoadsetName, date: String) -> String {
+    "\(kind)-\(tagVersion(name))-\(date)"
+  }
+
+  /// The tag directory and its entry (a relative symlink to the archive).
+  static func entry(dsl: String, tag: String, _ name: LoadsetName) -> (directory: String, link: String, target: String) {
+    let directory = folder(dsl: dsl, name) + "/tags/" + tag
+    return (directory, directory + "/" + name.stem + ".tar.gz", "../../" + name.stem + ".tar.gz")
+  }
+
+  /// True when some `KIND-…` tag of any date names the archive of `name`.
+  public static func hasTag(_ kind: String, dsl: String, _ name: LoadsetName) -> Bool {
+    let tags = folder(dsl: dsl, name) + "/tags"
+    let prefix = "\(kind)-\(tagVersion(name))-"
+    for entry in (try? FileSystem.list(tags)) ?? [] where entry.hasPrefix(prefix) {
+      if FileSystem.readLink(tags + "/" + entry + "/" + name.stem + ".tar.gz") != nil { return true }
+    }
+    return false
+  }
+
+  /// True when the tag `tag` already names the archive of `name`.
+  public static func exists(dsl: String, tag: String, _ name: LoadsetName) -> Bool {
+    let e = entry(dsl: dsl, tag: tag, name)
+    return FileSystem.readLink(e.link) == e.target
+  }
+
+  /// Why the tag could not be written, or nil: the archive must exist and the entry, if
+  /// present, must already name it (tags are never replaced).
+  public static func problem(dsl: String, tag: String, _ name: LoadsetName) -> String? {
+    guard isArchived(dsl: dsl, name) else { return "\(name.fileName) is not archived in \(dsl); cannot tag it \(tag)" }
+    let e = entry(dsl: dsl, tag: tag, name)
+    switch FileSystem.kind(e.link) {
+    case .missing: return nil
+    case .symlink:
+      let existing = FileSystem.readLink(e.link) ?? ""
+      return existing == e.target ? nil : "\(e.link): tag entry exists and names \(existing), not \(e.target); tags are immutable"
+    default: return "\(e.link): tag entry exists and is not a symlink; tags are immutable"
+    }
+  }
+
+  /// Writes the tag entry (idempotent; an existing entry naming another archive is refused).
+  public static func write(dsl: String, tag: String, _ name: LoadsetName) throws(StoreError) {
+    if let problem = problem(dsl: dsl, tag: tag, name) { throw StoreError(.store, problem) }
+    let e = entry(dsl: dsl, tag: tag, name)
+    try FileSystem.makeDirectories(Array(e.directory.utf8))
+    if FileSystem.readLink(e.link) == e.target { return }
+    if symlink(e.target, e.link) != 0 && errno != EEXIST { throw .system(SystemError("symlink", path: e.link)) }
+    FileSystem.syncDirectory(e.directory)
+    FileSystem.syncDirectory(folder(dsl: dsl, name) + "/tags")
+  }
+
+  /// Removes a tag entry this intent wrote (recover's undo), and its directory when empty.
+  static func remove(dsl: String, tag: String, _ name: LoadsetName) throws(StoreError) {
+    let e = entry(dsl: dsl, tag: tag, name)
+    guard FileSystem.readLink(e.link) == e.target else { return }
+    if unlink(e.link) != 0 && errno != ENOENT { throw .system(SystemError("unlink", path: e.link)) }
+    rmdir(e.directory)
+    FileSystem.syncDirectory(folder(dsl: dsl, name) + "/tags")
+  }
+
+  /// Today's local date, `yyyymmdd`: the tags' date (fixed in the intent, so a replay writes the
+  /// same tag on another day).
+  public static func today() -> String {
+    var t = time(nil)
+    var tmv = tm()
+    localtime_r(&t, &tmv)
+    func pad(_ v: Int32, _ w: Int) -> String {
+      let s = String(v)
+      return String(repeating: "0", count: max(0, w - s.count)) + s
+    }
+    return pad(tmv.tm_year + 1900, 4) + pad(tmv.tm_mon + 1, 2) + pad(tmv.tm_mday, 2)
+  }
+}
+
+/// How a store with a DSL gets a build archived before it is released: the Library supplies it
+/// (archiving is its job); the store calls it under the writer lock, after the release's checks
+/// and before its intent, and refuses the release if the build is not archived afterwards.
+public protocol ReleaseArchiver {
+  /// Archives `build` from `store` into `dsl` unless it is archived already, without tagging it
+  /// (the tags are steps of the release's intent). Throws to refuse the release.
+  func ensureArchived(_ build: LoadsetName, from store: LoadsetStore, dsl: String) throws(StoreError)
+}
+
+extension LoadsetStore {
+  /// The tag steps for a move of `current` to `build` in a store with a DSL: `Release-…` when
+  /// the build has no Release tag yet (its archive was made now, or by an earlier release that
+  /// crashed before its intent), and `PROD-…` of today unless it exists.
+  func tagActions(for build: String, dsl: String?) -> [Intent.Action] {
+    guard let dsl, let name = try? LoadsetName(parsing: build), DSLTags.isArchived(dsl: dsl, name) else { return [] }
+    let date = DSLTags.today()
+    var out: [Intent.Action] = []
+    if !DSLTags.hasTag("Release", dsl: dsl, name) {
+      out.append(.tag(dsl: dsl, tag: DSLTags.tagName("Release", name, date: date), loadset: build))
+    }
+    let prod = DSLTags.tagName("PROD", name, date: date)
+    if !DSLTags.exists(dsl: dsl, tag: prod, name) { out.append(.tag(dsl: dsl, tag: prod, loadset: build)) }
+    return out
+  }
+
+  /// Why a `tag` step of an intent could not be carried out, or nil.
+  func tagProblem(dsl: String, tag: String, loadset: String) -> String? {
+    guard dsl.hasPrefix("/"), !dsl.contains("\t"), !dsl.contains("\n") else { return "'\(dsl)' is not an absolute DSL path" }
+    guard let name = try? LoadsetName(parsing: loadset), name.fileName == loadset, !name.isPointer else {
+      return "'\(loadset)' is not a loadset name"
+    }
+    guard !tag.isEmpty, !tag.contains("/"), !tag.hasPrefix(".") else { return "'\(tag)' is not a tag name" }
+    return DSLTags.problem(dsl: dsl, tag: tag, name)
+  }
+}
