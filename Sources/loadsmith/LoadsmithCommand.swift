@@ -20,10 +20,10 @@ struct LoadsmithCommand: ParsableCommand {
       ArgumentParser.CommandGroup(name: "Definitive Software Library", subcommands: [
         ArchiveCommand.self, RestoreCommand.self, DSLGroup.self, KeyGroup.self,
       ]),
-      ArgumentParser.CommandGroup(name: "Inspection and transcript tools", subcommands: [
+      ArgumentParser.CommandGroup(name: "Inspection and transcripts", subcommands: [
         Status.self, Log.self, Verify.self, Diff.self, Check.self, Name.self, Hash.self, Concat.self, ServeCommand.self,
       ]),
-      ArgumentParser.CommandGroup(name: "radmind tools (radmind's own options: loadsmith TOOL ...)", subcommands: [
+      ArgumentParser.CommandGroup(name: "radmind tools", subcommands: [
         FsdiffHelp.self, LmergeHelp.self, LcksumHelp.self, LsortHelp.self, TwhichHelp.self,
       ]),
     ])
