@@ -53,7 +53,7 @@ public final class FsdiffRun {
   var hardLinks = HardLinkGroups()
   var previousHeader: TranscriptSource?
   var fsMinus = false
-  var lastPercent = -1
+  var percentLines = PercentLines()
   /// Where ``writeLine`` formats one line (grown when a line could not fit).
   var lineScratch = UnsafeMutablePointer<UInt8>.allocate(capacity: 1 << 15)
   var lineCapacity = 1 << 15
@@ -131,14 +131,7 @@ public final class FsdiffRun {
   // MARK: The walk (fs_walk)
 
   func walk(_ path: [UInt8], _ object: FilesystemObject?, start: Int, finish: Int, parentMinus: Bool) throws(CaptureError) {
-    if finish > 0 && start != lastPercent {
-      lastPercent = start
-      var line = Array("%".utf8)
-      if start < 10 { line.append(0x30) }
-      line += Array(String(start).utf8)
-      line.append(0x20)
-      line += path
-      line.append(0x0A)
+    if finish > 0, let line = percentLines.line(start, path: path) {
       try messages.emit(line)
     }
     switch try check(path, object, parentMinus: parentMinus) {

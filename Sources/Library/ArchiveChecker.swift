@@ -7,6 +7,7 @@ import Archive
 import Hashing
 import RadmindFormat
 import Store
+import TranscriptIO
 
 /// Checks a loadset archive member by member against its manifest and the transcript inside it,
 /// as `dsl verify` reads it and as `restore` extracts it, in memory that does not grow with the
@@ -150,7 +151,7 @@ final class ArchiveChecker {
   /// Each chunk of the current member's data.
   func observe(_ chunk: UnsafeRawBufferPointer) {
     switch current {
-    case .file: digester.update(chunk)
+    case .file: digester.update(chunk); WorkProgress.advance(bytes: Int64(chunk.count))
     case .transcript:
       // A bad line stops the scan; the error is raised in didExtract.
       if scanFailure == nil {
@@ -176,6 +177,7 @@ final class ArchiveChecker {
     case .file(let listed):
       files += 1
       bytes += entry.size
+      WorkProgress.advance(files: 1)
       if type != .neg && listed.hasChecksum {
         let sum = digester.finalizeBase64()
         if sum != listed.checksum {
@@ -292,6 +294,8 @@ extension DSL {
       result.signature = signature
       result.loadset = manifest.loadset
       let checker = try ArchiveChecker(manifest: manifest, subject: archivePath, collectMismatches: true)
+      WorkProgress.begin("verify \(manifest.archive)", files: manifest.files, bytes: manifest.bytes)
+      defer { WorkProgress.end() }
       let fd = Glibc.open(archivePath, O_RDONLY | O_CLOEXEC)
       if fd < 0 { throw Posix.failure("open", archivePath) }
       defer { close(fd) }

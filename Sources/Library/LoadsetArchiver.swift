@@ -70,6 +70,8 @@ extension DSL {
     var files = 0
     var bytes: Int64 = 0
     let fileDirectory = store.publishedFileDirectory(name)
+    WorkProgress.begin("archive \(loadset)", files: index.files.count, bytes: name.series.type == .neg ? 0 : index.files.reduce(0) { $0 + $1.entry.size })
+    defer { WorkProgress.end() }
     do {
       try writeAtomically(at: Array(archivePath.utf8), permissions: 0o644) { fd in
         let writer = try ArchiveWriter(fd: fd, level: level, threads: threads)
@@ -208,6 +210,7 @@ extension DSL {
       }
       files += 1
       bytes += Int64(st.st_size)
+      WorkProgress.advance(files: 1, bytes: Int64(st.st_size))
     }
     return (files, bytes)
   }

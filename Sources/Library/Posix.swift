@@ -102,6 +102,9 @@ enum Posix {
     do { algorithm = try DigestAlgorithm(named: "sha256") } catch { throw LibraryError(.system, "\(error)") }
     let digester = algorithm.makeDigester()
     digester.reset()
+    var st = stat()
+    WorkProgress.begin("sha256 \(path.split(separator: "/").last ?? "")", bytes: fstat(fd, &st) == 0 ? Int64(st.st_size) : nil)
+    defer { WorkProgress.end() }
     let size = 1 << 20
     let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: size, alignment: 64)
     defer { buffer.deallocate() }
@@ -112,6 +115,7 @@ enum Posix {
       if n == 0 { break }
       digester.update(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
       total += Int64(n)
+      WorkProgress.advance(bytes: Int64(n))
     }
     return (Hex.encode(digester.finalizeRaw()), total)
   }

@@ -5,6 +5,7 @@ import Musl
 #endif
 import Archive
 import Store
+import TranscriptIO
 
 /// What `restore` put back.
 public struct RestoreOutcome: Sendable {
@@ -34,6 +35,8 @@ extension DSL {
       throw LibraryError(.corrupt, "\(archivePath): manifest names '\(manifest.loadset)' (\(error.reason))")
     }
     let checker = try ArchiveChecker(manifest: manifest, subject: archivePath, collectMismatches: false)
+    WorkProgress.begin("restore \(manifest.loadset)", files: manifest.files, bytes: manifest.bytes)
+    defer { WorkProgress.end() }
     var failure: LibraryError?
     do throws(StoreError) {
       try store.publishRestored(name) { (staged) throws(StoreError) in

@@ -157,25 +157,22 @@ struct LcksumRun {
   }
 }
 
-/// radmind's `-%` progress: `%NN path` lines whenever the integer percentage grows.
+/// radmind's `-%` progress for lcksum: the percentage of the loadset's size checked so far.
 struct Progress {
   let total: Int64
   var done: Int64 = 0
   /// Bytes of the previous line, added when the next line starts (as radmind does).
   var pending: Int64 = 0
-  var last = -1
+  var lines = PercentLines()
 
   init(total: Int64) { self.total = total }
 
   mutating func update(path: [UInt8], output: ToolOutput) {
     done += pending
     pending = 0
+    // Never falls (done only grows), so "changed" is radmind's "grew".
     let percent = total > 0 ? Int(Float(done) / Float(total) * 100) : 100
-    if percent > last {
-      last = percent
-      let digits = percent < 10 ? "0\(percent)" : "\(percent)"
-      output.out(Array("%\(digits) ".utf8) + path + [0x0A])
-    }
+    if let line = lines.line(percent, path: path) { output.out(line) }
   }
 
   /// radmind's `lcksum_loadsetsize`: the listed sizes of f/a lines plus 1024 per line.

@@ -206,6 +206,7 @@ public enum NodeConcatenator {
             try link(input, writer: writer, copy: copy)
             result.filesLinked += 1
             result.bytes += entries[chosen].size
+            WorkProgress.advance(files: 1, bytes: entries[chosen].size)
           }
           writer.transcript.bytes.append(contentsOf: input.line)
           writer.transcript.bytes.append(0x0A)

@@ -1,3 +1,5 @@
+import TranscriptIO
+
 /// HTML text for the pages: escaping, links and the shared layout. Every page is one
 /// self-contained document (inline CSS, no script, no asset from outside the binary) that reads
 /// on a phone (narrow tables scroll sideways) and prints (navigation and forms hidden).
@@ -75,10 +77,7 @@ enum HTML {
 
   static func size(_ bytes: Int64?) -> String {
     guard let bytes else { return "?" }
-    if bytes < 1024 { return "\(bytes) B" }
-    if bytes < 1 << 20 { return "\(bytes / 1024) KiB" }
-    if bytes < 1 << 30 { return "\(bytes >> 20) MiB" }
-    return "\(bytes >> 30) GiB"
+    return ByteSize.text(bytes)
   }
 
   static let style = """

@@ -1,5 +1,6 @@
 import Hashing
 import Loadsets
+import TranscriptIO
 
 /// What `build` produced.
 public struct BuildResult: Sendable {
@@ -38,8 +39,11 @@ extension LoadsetStore {
       }
       let nodeNames = numbers.map { LoadsetName.node(series, v, $0).fileName }
       var digests = Set<String>(), forms = Set<String>()
+      var listedFiles: Int? = 0, listedBytes: Int64? = 0  // the progress line's totals
       for n in nodeNames {
         let meta = metadata(of: n)
+        listedFiles = listedFiles.flatMap { sum in meta?["files"].flatMap { Int($0) }.map { $0 + sum } }
+        listedBytes = listedBytes.flatMap { sum in meta?["bytes"].flatMap { Int64($0) }.map { $0 + sum } }
         digests.insert(meta?.digest ?? "sha1")
         forms.insert(meta?["paths"] ?? "absolute")
       }
@@ -55,6 +59,8 @@ extension LoadsetStore {
       let staged = try makeStagingDirectory("build")
       FaultInjection.checkpoint("build.staging")
       let concatenated: ConcatenationResult
+      WorkProgress.begin("build \(buildName.fileName)", files: listedFiles, bytes: listedBytes)
+      defer { WorkProgress.end() }
       do {
         concatenated = try NodeConcatenator.concatenate(
           nodes: zip(numbers, nodeNames).map { NodeLoadset(node: "node\($0)", transcript: transcriptPath($1)) },

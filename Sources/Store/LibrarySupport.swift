@@ -164,6 +164,9 @@ extension LoadsetStore {
         intent.actions.append(.log(event: "prune", name: d.loadset, from: d.loadset, to: "-", checksum: checksum(of: d.loadset)))
         for n in d.nodes { intent.actions.append(.log(event: "prune", name: n, from: n, to: "-", checksum: checksum(of: n))) }
       }
+      let stored = removals.flatMap { [$0.loadset] + $0.nodes }.map { metadata(of: $0)?["files"].flatMap { Int($0) } ?? 0 }
+      WorkProgress.begin("prune \(series): removing \(removals.count) build(s)", files: stored.reduce(0, +))
+      defer { WorkProgress.end() }
       try commit(intent)
       return decisions
     }

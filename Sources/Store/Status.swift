@@ -1,3 +1,5 @@
+import TranscriptIO
+
 /// A snapshot of the store for `loadsmith status`: read without the lock (each pointer read is a
 /// single `readlink`, each metadata file is replaced atomically), so it never waits for a writer.
 public struct StoreStatus: Sendable {
@@ -54,12 +56,7 @@ public struct StoreStatus: Sendable {
     return out + (tiers?.text ?? "")
   }
 
-  static func size(_ bytes: Int64) -> String {
-    if bytes < 1024 { return "\(bytes) B" }
-    if bytes < 1 << 20 { return "\(bytes / 1024) KiB" }
-    if bytes < 1 << 30 { return "\(bytes >> 20) MiB" }
-    return "\(bytes >> 30) GiB"
-  }
+  static func size(_ bytes: Int64) -> String { ByteSize.text(bytes) }
 
   public var json: String {
     func q(_ s: String?) -> String { s.map(JSONText.quote) ?? "null" }

@@ -234,8 +234,11 @@ extension LoadsetStore {
     var jobs = CopyJobs()
     var failure: StoreError?
     var skipped: [[UInt8]] = []
+    WorkProgress.begin("capture \(String(decoding: node, as: UTF8.self)): listing")
+    defer { WorkProgress.end() }
     do {
       try walker.captureObjects(nodes: [node], skipped: { skipped.append($0) }) { found, object in
+        WorkProgress.advance(files: 1)
         var entry = found
         let source = walker.diskPath(entry.path)
         if request.relative {
@@ -265,6 +268,7 @@ extension LoadsetStore {
       throw StoreError(.usage, "node \(String(decoding: node, as: UTF8.self)) is the store itself (\(root)) or its state directory: capture a node that holds the files to publish")
     }
     CaptureHooks.runAfterListing(node)
+    WorkProgress.begin("capture \(String(decoding: node, as: UTF8.self)): copying", files: jobs.sources.count, bytes: jobs.sizes.reduce(0, +))
     let outcomes = try jobs.run(algorithm: algorithm, threads: threads, hash: type != .neg, checkpoint: "capture.copied")
     var transcript: [UInt8] = []
     transcript.reserveCapacity(items.count * 96)
@@ -346,7 +350,7 @@ struct CopyJobs {
           let i = shared.next.add(1, ordering: .relaxed).oldValue
           if i >= count || shared.failed.load(ordering: .relaxed) { return }
           switch copier.copy(from: sources[i], to: destinations[i], expectedSize: sizes[i], identity: identities[i], hash: hash) {
-          case .success(let checksum): shared.store(i, checksum)
+          case .success(let checksum): shared.store(i, checksum); WorkProgress.advance(files: 1)
           case .failure(let message): shared.fail(message)
           }
         }
@@ -414,6 +418,7 @@ final class FileCopier {
         done += w
       }
       total += Int64(n)
+      WorkProgress.advance(bytes: Int64(n))
     }
     if total != expectedSize {
       return .failure("\(String(decoding: source, as: UTF8.self)): changed while it was captured (size \(expectedSize) when listed, \(total) bytes read); capture again once the staging tree is quiet")

@@ -154,8 +154,11 @@ extension LoadsetStore {
     let root = Array(fileRoot(name).utf8)
     let files = loaded.entries.indices.filter { loaded.entries[$0].kind.hasContent && loaded.entries[$0].prefix != .minus }
     report.files += files.count
+    WorkProgress.begin("verify \(name)", files: files.count, bytes: type == .neg ? nil : files.reduce(0) { $0 + loaded.entries[$1].size })
+    defer { WorkProgress.end() }
     if type == .neg {
       for i in files {
+        WorkProgress.advance(files: 1)
         let e = loaded.entries[i]
         let path = root + [0x2F] + e.path
         var st = stat()
@@ -179,6 +182,7 @@ extension LoadsetStore {
     }, deliver: { (i: Int, result: Result<FileDigest, FileHashError>?) -> Bool in
       let e = loaded.entries[i]
       let shown = String(decoding: e.path, as: UTF8.self)
+      WorkProgress.advance(files: 1, bytes: (try? result?.get())?.bytesHashed ?? 0)
       switch result {
       case .success(let d)?:
         bytes += d.bytesHashed

@@ -60,6 +60,8 @@ public enum DirectoryTree {
       }
     } else if withCPath(name, { unlinkat(parent, $0, 0) }) != 0 && errno != ENOENT {
       throw failure("unlink", shown)
+    } else {
+      WorkProgress.advance(files: 1)  // prune's progress line counts the files it removes
     }
   }
 

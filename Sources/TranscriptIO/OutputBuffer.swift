@@ -69,6 +69,7 @@ public func writeAll(fd: Int32, _ buf: UnsafeRawBufferPointer, name: String) thr
 /// Standard output and standard error as buffered writers, for the command-line front ends.
 public enum StandardStreams {
   public static func writeError(_ s: String) {
+    WorkProgress.clearForMessage()  // a message never lands on the end of a progress line
     var bytes = Array(s.utf8)
     bytes.withUnsafeMutableBytes { raw in
       var done = 0

@@ -8,6 +8,7 @@ struct BuildCommand: ParsableCommand {
     abstract: "Concatenate a version's node loadsets into the build loadset (files hard-linked).",
     discussion: "A path that two nodes list differently is a conflict: the build is refused unless --precedence settles it.")
   @OptionGroup var options: StoreOptions
+  @OptionGroup var display: ProgressOptions
   @Argument(help: "The series, e.g. was-apache-bin-rhel5.") var series: String
   @Argument(help: "The version, e.g. 001.001.") var version: String
   @Option(help: "Node numbers, highest precedence first, e.g. 2,1.") var precedence: String?
@@ -20,6 +21,7 @@ struct BuildCommand: ParsableCommand {
         order.append(n)
       }
     }
+    display.start()
     let store = try options.open()
     let result = try reportingStoreErrors { () throws(StoreError) in try store.build(series, version: version, precedence: order) }
     for r in result.resolved { print("precedence: \(r)") }

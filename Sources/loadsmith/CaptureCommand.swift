@@ -8,13 +8,14 @@ struct CaptureCommand: ParsableCommand {
     commandName: "capture",
     abstract: "Capture nodes of a staging tree into node loadsets (bin, neg) or a cfg snapshot.",
     discussion: """
-      The staging root holds the install as if it were /. Each --node becomes one node loadset
-      (SERIES-VERSION-nodeN.T, N in --node order) holding the node's own line and everything below it,
-      with checksums; files are copied into file/ and published atomically. A cfg series
-      (--loadset was-apache-cfg) makes the next snapshot and moves dev to it. Symlinks are recorded,
+      The staging root holds the install as if it were /. Each --node becomes one node loadset \
+      (SERIES-VERSION-nodeN.T, N in --node order) holding the node's own line and everything below it, \
+      with checksums; files are copied into file/ and published atomically. A cfg series \
+      (--loadset was-apache-cfg) makes the next snapshot and moves dev to it. Symlinks are recorded, \
       never followed.
       """)
   @OptionGroup var options: StoreOptions
+  @OptionGroup var display: ProgressOptions
   @Argument(help: "The staging root (a directory holding the install as if mounted at /).") var stagingRoot: String
   @Option(help: "The series: FAMILY-COMPONENT-TYPE-OS (bin, neg) or FAMILY-COMPONENT-cfg.") var loadset: String
   @Option(help: "A node path as on the client, e.g. /usr/local/apache (repeat; order gives node numbers).") var node: [String] = []
@@ -38,6 +39,7 @@ struct CaptureCommand: ParsableCommand {
         throw ExitCode(2)
       }
     }
+    display.start()
     let store = try options.open()
     var request = CaptureRequest(stagingRoot: stagingRoot, loadset: loadset, nodes: node)
     request.version = version.map { .explicit($0) } ?? (nextMinor ? .nextMinor : nextMajor ? .nextMajor : .automatic)

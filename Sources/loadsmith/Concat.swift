@@ -7,9 +7,9 @@ struct Concat: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Concatenate the node loadsets of one build into the build loadset.",
     discussion: """
-      Writes the union of the node transcripts in path order and hard-links every stored file
-      into the build's file directory; the build is published crash-safely (all or nothing).
-      A path that two nodes list with different attributes is a conflict: it stops the build
+      Writes the union of the node transcripts in path order and hard-links every stored file \
+      into the build's file directory; the build is published crash-safely (all or nothing). \
+      A path that two nodes list with different attributes is a conflict: it stops the build \
       (exit 1, every conflict listed) unless --prefer names the nodes whose lines win, in order.
       """)
 

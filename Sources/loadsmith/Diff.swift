@@ -11,14 +11,16 @@ struct Diff: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Compare two sorted transcripts: paths added, removed, changed in type, or changed in fields.",
     discussion: """
-      Streams both transcripts once (memory does not grow with their length). The default output
-      is a summary: counts per kind of change and per field, and content bytes added and removed.
-      --transcript prints an applicable radmind transcript that turns A into B (the '+'/'-' lines
-      fsdiff -A would print with B as the transcript and A as the file system, without 'name:'
+      Streams both transcripts once (memory does not grow with their length). The default output \
+      is a summary: counts per kind of change and per field, and content bytes added and removed. \
+      --transcript prints an applicable radmind transcript that turns A into B (the '+'/'-' lines \
+      fsdiff -A would print with B as the transcript and A as the file system, without 'name:' \
       headers). --json prints one JSON object per change and a closing {"summary":...} line.
-      A and B are transcript files or store references: NAME@001.001 (a build), NAME@001.001-node1,
-      was-apache-cfg@0002, or a loadset or pointer name such as was-apache-bin-rhel5-current (an
+
+      A and B are transcript files or store references: NAME@001.001 (a build), NAME@001.001-node1, \
+      was-apache-cfg@0002, or a loadset or pointer name such as was-apache-bin-rhel5-current (an \
       operand that is an existing file is a file).
+
       Exit status: 0 equal, 1 different, 2 error.
       """)
 

@@ -63,6 +63,7 @@ struct ArchiveCommand: ParsableCommand {
       Every stored file is checked against the transcript on the way. An archived loadset is left as it is.
       """)
   @OptionGroup var options: StoreOptions
+  @OptionGroup var display: ProgressOptions
   @OptionGroup var dslOptions: DSLOptions
   @Option(help: "Compression threads.") var threads = 2
   @Option(help: "zlib compression level, 1-9 (5: ~1% larger than gzip's 6 for ~25% less CPU).") var level = 5
@@ -73,6 +74,7 @@ struct ArchiveCommand: ParsableCommand {
   }
 
   func run() throws {
+    display.start()
     let store = try options.open()
     let dsl = try dslOptions.open(store: store)
     let loadset = try reportingStoreErrors { () throws(StoreError) in try store.loadsetName(forReference: name) }
@@ -97,11 +99,13 @@ struct RestoreCommand: ParsableCommand {
     abstract: "Put an archived loadset back into a store, atomically, verifying every file first.",
     discussion: "A store directory that does not exist yet (or is empty) is initialized first.")
   @OptionGroup var options: StoreOptions
+  @OptionGroup var display: ProgressOptions
   @OptionGroup var trust: TrustOptions
   @Argument(help: "The archive, DSL/FAMILY/COMPONENT/TYPE/NAME-VERSION.tar.gz (its manifest beside it).")
   var archive: String
 
   func run() throws {
+    display.start()
     let path = options.path
     let store = try reportingStoreErrors { () throws(StoreError) in try LoadsetStore.openOrInitialize(at: path) }
     let policy = try trust.policy(for: dslContaining(archive: archive))
@@ -128,12 +132,14 @@ struct PruneCommand: ParsableCommand {
       the store's lock, as one crash-safe step.
       """)
   @OptionGroup var options: StoreOptions
+  @OptionGroup var display: ProgressOptions
   @OptionGroup var dslOptions: DSLOptions
   @Option(help: "How many of the newest builds to keep regardless.") var keep: Int
   @Flag(help: "Show the plan; remove nothing.") var dryRun = false
   @Argument(help: "The series, e.g. was-apache-bin-rhel5 or was-apache-cfg.") var series: String
 
   func run() throws {
+    display.start()
     let store = try options.open()
     let dsl = try dslOptions.open(store: store)
     let decisions = try reportingStoreErrors { () throws(StoreError) in
@@ -177,11 +183,13 @@ struct DSLGroup: ParsableCommand {
       abstract: "Re-read archives: manifest and sha256, gzip CRC, tar structure, every file against the transcript inside.",
       discussion: "Exit status: 0 all verified, 1 problems found (each listed), 2 error.")
     @OptionGroup var options: StoreOptions
+    @OptionGroup var display: ProgressOptions
     @OptionGroup var dslOptions: DSLOptions
     @OptionGroup var trust: TrustOptions
     @Argument(help: "One archive (default: every archive in the DSL).") var archive: String?
 
     func run() throws {
+      display.start()
       let paths: [String]
       var problems = 0
       let policy: SignaturePolicy

@@ -11,10 +11,20 @@ struct LoadsmithCommand: ParsableCommand {
       Also answers to radmind's tool names: `loadsmith lsort ...` (or a symlink named lsort) behaves exactly as radmind's lsort, with radmind's options, output and exit codes; likewise fsdiff, lmerge, lcksum and twhich (`loadsmith help TOOL` says where Loadsmith departs from radmind).
       """,
     version: loadsmithVersion,
-    subcommands: [
-      Check.self, Diff.self, Concat.self, Name.self, Init.self, CaptureCommand.self, BuildCommand.self, Release.self, Deploy.self,
-      Promote.self, Rollback.self, Status.self, Log.self, Verify.self, CommandGroup.self, Hash.self,
-      ArchiveCommand.self, RestoreCommand.self, PruneCommand.self, DSLGroup.self, KeyGroup.self, Recover.self, ServeCommand.self,
-      FsdiffHelp.self, LmergeHelp.self, LcksumHelp.self, LsortHelp.self, TwhichHelp.self,
+    groupedSubcommands: [
+      // `ArgumentParser.` because the `command` subcommand's type is named CommandGroup too.
+      ArgumentParser.CommandGroup(name: "Store life cycle", subcommands: [
+        Init.self, CaptureCommand.self, BuildCommand.self, Release.self, Deploy.self, Promote.self, Rollback.self,
+        CommandGroup.self, PruneCommand.self, Recover.self,
+      ]),
+      ArgumentParser.CommandGroup(name: "Definitive Software Library", subcommands: [
+        ArchiveCommand.self, RestoreCommand.self, DSLGroup.self, KeyGroup.self,
+      ]),
+      ArgumentParser.CommandGroup(name: "Inspection and transcripts", subcommands: [
+        Status.self, Log.self, Verify.self, Diff.self, Check.self, Name.self, Hash.self, Concat.self, ServeCommand.self,
+      ]),
+      ArgumentParser.CommandGroup(name: "radmind tools", subcommands: [
+        FsdiffHelp.self, LmergeHelp.self, LcksumHelp.self, LsortHelp.self, TwhichHelp.self,
+      ]),
     ])
 }

@@ -7,8 +7,8 @@ struct Name: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Explain a loadset name, or compute the next version.",
     discussion: """
-      Names: FAMILY-COMPONENT-TYPE-OS-VERSION[-nodeN].T (bin, neg), FAMILY-COMPONENT-TYPE-OS-current.T,
-      FAMILY-COMPONENT-cfg-NNNN.T and FAMILY-COMPONENT-cfg-{dev,stable,stale}.T. FAMILY, COMPONENT and OS
+      Names: FAMILY-COMPONENT-TYPE-OS-VERSION[-nodeN].T (bin, neg), FAMILY-COMPONENT-TYPE-OS-current.T, \
+      FAMILY-COMPONENT-cfg-NNNN.T and FAMILY-COMPONENT-cfg-{dev,stable,stale}.T. FAMILY, COMPONENT and OS \
       are lowercase letters and digits. VERSION is MAJOR.MINOR, three digits each.
       """)
 

@@ -9,10 +9,12 @@ struct Release: ParsableCommand {
     abstract: "Move current to a build; the build it left becomes last-known-good.",
     discussion: "Rewrites the tier command files and logs the move, as one step (crash-safe).")
   @OptionGroup var options: StoreOptions
+  @OptionGroup var display: ProgressOptions
   @Argument(help: "The series, e.g. was-apache-bin-rhel5.") var series: String
   @Argument(help: "The built version to release, e.g. 001.002.") var version: String
 
   func run() throws {
+    display.start()
     let store = try options.open()
     let (move, lkg) = try reportingStoreErrors { () throws(StoreError) in
       try store.releaseArchiving(series, version: version) { build, path in print("archived \(build.fileName): \(path)") }

@@ -74,9 +74,11 @@ struct Verify: ParsableCommand {
     abstract: "Check the store: every file's size and checksum, transcript order, pointers and pairs, orphans.",
     discussion: "Exit status: 0 sound, 1 problems found (each listed), 2 error.")
   @OptionGroup var options: StoreOptions
+  @OptionGroup var display: ProgressOptions
   @Argument(help: "Only this series, product or loadset.") var name: String?
 
   func run() throws {
+    display.start()
     let store = try options.open()
     let report = try reportingStoreErrors { () throws(StoreError) in try store.verify(name) }
     for note in report.notes { print("note: \(note)") }
