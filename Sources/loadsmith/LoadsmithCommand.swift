@@ -8,9 +8,8 @@ struct LoadsmithCommand: ParsableCommand {
     commandName: "loadsmith",
     abstract: "Build, version, promote, roll back and archive radmind loadsets.",
     discussion: """
-      Also answers to radmind's tool names: `loadsmith lsort ...` (or a symlink named lsort) behaves exactly as radmind's lsort, with radmind's options, output and exit codes; likewise fsdiff, lmerge, lcksum and twhich (`loadsmith help TOOL` says where Loadsmith departs from radmind).
+      Also answers to radmind's tool names: `loadsmith lsort ...` (or a symlink named lsort) behaves exactly as radmind's lsort, with radmind's options, output and exit codes; likewise fsdiff, lmerge, lcksum and twhich (`loadsmith help TOOL` says where Loadsmith departs from radmind). `loadsmith --version` prints the version.
       """,
-    version: loadsmithVersion,
     groupedSubcommands: [
       // `ArgumentParser.` because the `command` subcommand's type is named CommandGroup too.
       ArgumentParser.CommandGroup(name: "Store life cycle", subcommands: [

@@ -15,4 +15,10 @@ if let tool = RadmindTools.all[invokedAs] {
 if argv.count > 1, let tool = RadmindTools.all[argv[1]] {
   exit(tool(ToolContext(program: argv[1], arguments: Array(argv.dropFirst(2)))))
 }
+// `--version` is answered here, not by the parser's `version:`: that would add a `--version` flag to
+// every subcommand, beside `capture --version VERSION`.
+if argv.count == 2, argv[1] == "--version" || argv[1] == "-V" {
+  print(loadsmithVersion)
+  exit(0)
+}
 LoadsmithCommand.main()

@@ -19,4 +19,12 @@ import Testing
     let fsdiff = try CLI.run(["fsdiff", "-V"])
     #expect(fsdiff.out.hasPrefix(loadsmithVersion + "\nsha1\n"))
   }
+
+  @Test("capture's help names --version once: its own option, not a second version flag")
+  func captureHelpHasOneVersionOption() throws {
+    let r = try CLI.run(["help", "capture"])
+    #expect(r.status == 0, "\(r.err)")
+    let mentions = r.out.split(separator: "\n").filter { $0.drop(while: { $0 == " " }).hasPrefix("--version") }
+    #expect(mentions.count == 1, "\(r.out)")
+  }
 }
