@@ -4,7 +4,8 @@ import PackageDescription
 
 let package = Package(
   name: "Loadsmith",
-  platforms: [.macOS(.v13)],
+  // Linux only: the system calls (renameat2, syncfs, st_mtim) are Linux's; `SystemCalls` refuses
+  // to build anywhere else. No Apple platform is declared.
   products: [
     .executable(name: "loadsmith", targets: ["loadsmith"]),
     // `loadsmith serve` execs this one (kept apart so the radmind front ends never load the web stack).
@@ -22,10 +23,12 @@ let package = Package(
     .systemLibrary(name: "CLibCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
     .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
+    // The one door to the C library: every system call, its EINTR retry and its error (Linux only).
+    .target(name: "SystemCalls", dependencies: ["CLoadsetShims"]),
     // The transcript language: pure, no I/O.
     .target(name: "RadmindFormat"),
     // Streaming over files: reader, atomic writer, external sort.
-    .target(name: "TranscriptIO", dependencies: ["RadmindFormat"]),
+    .target(name: "TranscriptIO", dependencies: ["RadmindFormat", "SystemCalls"]),
     // Digests (OpenSSL EVP), base64, the file hasher.
     .target(name: "Hashing", dependencies: ["CLibCrypto", "TranscriptIO"]),
     // The filesystem side: tree walk, command files, fsdiff comparison.
