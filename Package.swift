@@ -67,15 +67,15 @@ let package = Package(
     .executableTarget(name: "loadsmith-fuzz-archive", dependencies: ["Archive", "Library"], path: "FuzzArchive"),
 
     .testTarget(name: "RadmindFormatTests", dependencies: ["RadmindFormat"]),
-    .testTarget(name: "TranscriptIOTests", dependencies: ["TranscriptIO", "RadmindFormat"]),
+    .testTarget(name: "TranscriptIOTests", dependencies: ["TranscriptIO", "RadmindFormat", "StoreTestSupport"]),
     .testTarget(name: "RadmindToolsTests", dependencies: ["RadmindTools"]),
-    .testTarget(name: "HashingTests", dependencies: ["Hashing"]),
-    .testTarget(name: "CaptureTests", dependencies: ["Capture", "RadmindFormat", "TranscriptIO"]),
-    .testTarget(name: "LoadsetsTests", dependencies: ["Loadsets", "RadmindFormat", "TranscriptIO", "Hashing"]),
-    // Runs the built `loadsmith` in scratch stores; shared by the store, library and conformance tests.
+    .testTarget(name: "HashingTests", dependencies: ["Hashing", "StoreTestSupport"]),
+    .testTarget(name: "CaptureTests", dependencies: ["Capture", "RadmindFormat", "TranscriptIO", "StoreTestSupport"]),
+    .testTarget(name: "LoadsetsTests", dependencies: ["Loadsets", "RadmindFormat", "TranscriptIO", "Hashing", "StoreTestSupport", "loadsmith"]),
+    // The one test support: scratch directories, the process runner, the built `loadsmith` (CLI).
     .target(name: "StoreTestSupport", path: "Tests/StoreTestSupport"),
     .testTarget(name: "StoreTests", dependencies: ["Store", "RadmindFormat", "TranscriptIO", "Hashing", "loadsmith", "StoreTestSupport", "RadmindTools"]),
-    .testTarget(name: "ArchiveTests", dependencies: ["Archive"]),
+    .testTarget(name: "ArchiveTests", dependencies: ["Archive", "StoreTestSupport"]),
     .testTarget(name: "ConformanceTests", dependencies: ["loadsmith", "RadmindTools", "StoreTestSupport"]),
     .testTarget(name: "LibraryTests", dependencies: ["Library", "Hashing", "loadsmith", "StoreTestSupport"]),
     // Seeded random command sequences, kills and hostile inputs against the built `loadsmith`.
