@@ -25,8 +25,8 @@ let package = Package(
 
     // The one door to the C library: every system call, its EINTR retry and its error (Linux only).
     .target(name: "SystemCalls", dependencies: ["CLoadsetShims"]),
-    // The transcript language: pure, no I/O.
-    .target(name: "RadmindFormat"),
+    // The transcript language: pure, no I/O (SystemCalls only for memchr).
+    .target(name: "RadmindFormat", dependencies: ["SystemCalls"]),
     // Streaming over files: reader, atomic writer, external sort.
     .target(name: "TranscriptIO", dependencies: ["RadmindFormat", "SystemCalls"]),
     // Digests (OpenSSL EVP), base64, the file hasher.

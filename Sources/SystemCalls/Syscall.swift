@@ -14,16 +14,16 @@ public enum Syscall {
   }
 
   /// Runs `body` until it stops failing with EINTR; turns -1 into a ``SystemCallError`` naming
-  /// `call` and `path`. The one retry loop.
+  /// `call` and `path` (built only on failure). The one retry loop.
   @inline(__always)
   public static func retrying<R: BinaryInteger>(
-    _ call: String, _ path: [UInt8], _ body: () -> R
+    _ call: String, _ path: @autoclosure () -> [UInt8], _ body: () -> R
   ) throws(SystemCallError) -> R {
     while true {
       let result = body()
       if result != -1 { return result }
       let code = Glibc.errno
-      if code != EINTR { throw SystemCallError(call, pathBytes: path, errno: code) }
+      if code != EINTR { throw SystemCallError(call, pathBytes: path(), errno: code) }
     }
   }
 
@@ -31,12 +31,7 @@ public enum Syscall {
   public static func retrying<R: BinaryInteger>(
     _ call: String, _ path: String, _ body: () -> R
   ) throws(SystemCallError) -> R {
-    while true {
-      let result = body()
-      if result != -1 { return result }
-      let code = Glibc.errno
-      if code != EINTR { throw SystemCallError(call, path: path, errno: code) }
-    }
+    try retrying(call, Array(path.utf8), body)
   }
 
   /// Calls `body` with `path` NUL-terminated in a temporary buffer (on the stack when short):
