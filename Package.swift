@@ -67,7 +67,7 @@ let package = Package(
     .executableTarget(name: "loadsmith-fuzz-archive", dependencies: ["Archive", "Library"], path: "FuzzArchive"),
 
     .testTarget(name: "RadmindFormatTests", dependencies: ["RadmindFormat"]),
-    .testTarget(name: "TranscriptIOTests", dependencies: ["TranscriptIO", "RadmindFormat", "StoreTestSupport"]),
+    .testTarget(name: "TranscriptIOTests", dependencies: ["TranscriptIO", "RadmindFormat", "SystemCalls", "StoreTestSupport"]),
     .testTarget(name: "RadmindToolsTests", dependencies: ["RadmindTools"]),
     .testTarget(name: "HashingTests", dependencies: ["Hashing", "StoreTestSupport"]),
     .testTarget(name: "CaptureTests", dependencies: ["Capture", "RadmindFormat", "TranscriptIO", "StoreTestSupport"]),
