@@ -4,7 +4,8 @@ import PackageDescription
 
 let package = Package(
   name: "Loadsmith",
-  platforms: [.macOS(.v13)],
+  // Linux only: the system calls (renameat2, syncfs, st_mtim) are Linux's; `SystemCalls` refuses
+  // to build anywhere else. No Apple platform is declared.
   products: [
     .executable(name: "loadsmith", targets: ["loadsmith"]),
     // `loadsmith serve` execs this one (kept apart so the radmind front ends never load the web stack).
@@ -22,10 +23,12 @@ let package = Package(
     .systemLibrary(name: "CLibCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
     .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
-    // The transcript language: pure, no I/O.
-    .target(name: "RadmindFormat"),
+    // The one door to the C library: every system call, its EINTR retry and its error (Linux only).
+    .target(name: "SystemCalls", dependencies: ["CLoadsetShims"]),
+    // The transcript language: pure, no I/O (SystemCalls only for memchr).
+    .target(name: "RadmindFormat", dependencies: ["SystemCalls"]),
     // Streaming over files: reader, atomic writer, external sort.
-    .target(name: "TranscriptIO", dependencies: ["RadmindFormat"]),
+    .target(name: "TranscriptIO", dependencies: ["RadmindFormat", "SystemCalls"]),
     // Digests (OpenSSL EVP), base64, the file hasher.
     .target(name: "Hashing", dependencies: ["CLibCrypto", "TranscriptIO"]),
     // The filesystem side: tree walk, command files, fsdiff comparison.
@@ -64,15 +67,15 @@ let package = Package(
     .executableTarget(name: "loadsmith-fuzz-archive", dependencies: ["Archive", "Library"], path: "FuzzArchive"),
 
     .testTarget(name: "RadmindFormatTests", dependencies: ["RadmindFormat"]),
-    .testTarget(name: "TranscriptIOTests", dependencies: ["TranscriptIO", "RadmindFormat"]),
+    .testTarget(name: "TranscriptIOTests", dependencies: ["TranscriptIO", "RadmindFormat", "SystemCalls", "StoreTestSupport"]),
     .testTarget(name: "RadmindToolsTests", dependencies: ["RadmindTools"]),
-    .testTarget(name: "HashingTests", dependencies: ["Hashing"]),
-    .testTarget(name: "CaptureTests", dependencies: ["Capture", "RadmindFormat", "TranscriptIO"]),
-    .testTarget(name: "LoadsetsTests", dependencies: ["Loadsets", "RadmindFormat", "TranscriptIO", "Hashing"]),
-    // Runs the built `loadsmith` in scratch stores; shared by the store, library and conformance tests.
+    .testTarget(name: "HashingTests", dependencies: ["Hashing", "StoreTestSupport"]),
+    .testTarget(name: "CaptureTests", dependencies: ["Capture", "RadmindFormat", "TranscriptIO", "StoreTestSupport"]),
+    .testTarget(name: "LoadsetsTests", dependencies: ["Loadsets", "RadmindFormat", "TranscriptIO", "Hashing", "StoreTestSupport", "loadsmith"]),
+    // The one test support: scratch directories, the process runner, the built `loadsmith` (CLI).
     .target(name: "StoreTestSupport", path: "Tests/StoreTestSupport"),
     .testTarget(name: "StoreTests", dependencies: ["Store", "RadmindFormat", "TranscriptIO", "Hashing", "loadsmith", "StoreTestSupport", "RadmindTools"]),
-    .testTarget(name: "ArchiveTests", dependencies: ["Archive"]),
+    .testTarget(name: "ArchiveTests", dependencies: ["Archive", "StoreTestSupport"]),
     .testTarget(name: "ConformanceTests", dependencies: ["loadsmith", "RadmindTools", "StoreTestSupport"]),
     .testTarget(name: "LibraryTests", dependencies: ["Library", "Hashing", "loadsmith", "StoreTestSupport"]),
     // Seeded random command sequences, kills and hostile inputs against the built `loadsmith`.

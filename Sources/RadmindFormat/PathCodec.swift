@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import SystemCalls
 
 /// radmind's path escapes (spec §2): exactly five bytes are escaped, everything else is raw.
 ///
@@ -110,7 +106,7 @@ public enum PathCodec {
   /// Offset of the first backslash in `count` bytes at `p`.
   @inlinable @inline(__always)
   static func memchrBackslash(_ p: UnsafeRawPointer, _ count: Int) -> Int? {
-    guard count > 0, let hit = memchr(p, 0x5C, count) else { return nil }
+    guard count > 0, let hit = Bytes.find(0x5C, in: p, count: count) else { return nil }
     return UnsafeRawPointer(hit) - p
   }
 

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import SystemCalls
 
 /// radmind's path order (spec §3): bytewise unsigned, except that `/` ranks below every other
 /// byte while still ranking above the end of the string. With `caseInsensitive` (`-I`), A–Z fold
@@ -118,7 +114,7 @@ public struct PathOrder: Sendable, Hashable {
     guard let src = encoded.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return 0 }
     let n = encoded.count
     var length = n
-    if memchr(src, 0x5C, n) == nil {
+    if Bytes.find(0x5C, in: src, count: n) == nil {
       out.update(from: src, count: n)
     } else {
       var i = 0, o = 0

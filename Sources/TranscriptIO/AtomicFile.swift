@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
+import SystemCalls
 
 /// A file written under a temporary name in its target's directory and renamed into place only
 /// when complete: readers see the old file or the whole new one, never a part.
@@ -26,29 +22,25 @@ public final class AtomicFile {
   private var finished = false
 
   /// - Parameter mode: permission bits of the new file (before umask).
-  public convenience init(path: String, mode: mode_t = 0o666) throws(SystemError) {
+  public convenience init(path: String, mode: FileMode = 0o666) throws(SystemError) {
     try self.init(pathBytes: Array(path.utf8), mode: mode)
   }
 
   /// For paths that are raw bytes (any byte but NUL; never assumed UTF-8).
-  public init(pathBytes: [UInt8], mode: mode_t = 0o666) throws(SystemError) {
+  public init(pathBytes: [UInt8], mode: FileMode = 0o666) throws(SystemError) {
     self.pathBytes = pathBytes
     path = String(decoding: pathBytes, as: UTF8.self)
     let slash = pathBytes.lastIndex(of: 0x2F)
     let dir: [UInt8] = slash.map { $0 == 0 ? [0x2F] : Array(pathBytes[..<$0]) } ?? [0x2E]
     let base = slash.map { Array(pathBytes[($0 + 1)...]) } ?? pathBytes
-    var template = dir + [0x2F, 0x2E] + base + Array(".tmp.XXXXXX".utf8) + [0]
-    let fd = template.withUnsafeMutableBufferPointer { buf in
-      buf.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buf.count) { mkstemp($0) }
-    }
-    if fd < 0 { throw SystemError("mkstemp", path: path) }
-    template.removeLast()
+    var template = dir + [0x2F, 0x2E] + base + Array(".tmp.XXXXXX".utf8)
+    let fd: Int32
+    do { fd = try Syscall.mkstemp(&template) } catch { throw SystemError("mkstemp", path: path, errno: error.errno) }
     temporaryBytes = template
     temporaryPath = String(decoding: template, as: UTF8.self)
     slot = TemporaryFiles.register(bytes: template)
     // mkstemp creates 0600; give the file the mode a plain creat() would have.
-    let mask = umask(0); umask(mask)
-    fchmod(fd, mode & ~mask)
+    try? Syscall.fchmod(fd, mode & ~Syscall.umask, path: temporaryPath)
     buffer = OutputBuffer(fd: fd, name: path)
   }
 
@@ -58,34 +50,26 @@ public final class AtomicFile {
     precondition(!finished, "AtomicFile committed twice")
     do throws(SystemError) {
       try buffer.flush()
-      _ = try retryingOnInterrupt("fsync", temporaryPath) { fsync(buffer.fd) }
+      try Syscall.fsync(buffer.fd, path: temporaryPath)
       finished = true
-      if close(buffer.fd) != 0 { throw SystemError("close", path: temporaryPath) }
-      _ = try retryingOnInterrupt("rename", path) {
-        AtomicFile.withCPath(temporaryBytes) { from in AtomicFile.withCPath(pathBytes) { to in rename(from, to) } }
-      }
+      try Syscall.close(buffer.fd, path: temporaryPath)
+      do { try Syscall.rename(temporaryBytes, pathBytes) } catch { throw SystemError("rename", path: path, errno: error.errno) }
     } catch {
-      AtomicFile.withCPath(temporaryBytes) { _ = unlink($0) }
+      try? Syscall.unlink(temporaryBytes)
       TemporaryFiles.forget(slot)
       finished = true
       throw error
     }
     TemporaryFiles.forget(slot)
-    AtomicFile.syncDirectory(of: path)
-  }
-
-  static func withCPath<R>(_ bytes: [UInt8], _ body: (UnsafePointer<CChar>) -> R) -> R {
-    var z = bytes
-    z.append(0)
-    return z.withUnsafeBufferPointer { $0.withMemoryRebound(to: CChar.self) { body($0.baseAddress!) } }
+    try AtomicFile.syncDirectory(of: pathBytes)
   }
 
   /// Removes the temporary file; the target stays as it was.
   public func abort() {
     guard !finished else { return }
     finished = true
-    close(buffer.fd)
-    AtomicFile.withCPath(temporaryBytes) { _ = unlink($0) }
+    Syscall.closeQuietly(buffer.fd)
+    try? Syscall.unlink(temporaryBytes)
     TemporaryFiles.forget(slot)
   }
 
@@ -99,13 +83,10 @@ public final class AtomicFile {
     return (dir, String(decoding: bytes[(slash + 1)...], as: UTF8.self))
   }
 
-  /// fsyncs the directory holding `path`, making a rename in it durable.
-  public static func syncDirectory(of path: String) {
-    let dir = split(path).directory
-    let fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-    if fd >= 0 {
-      fsync(fd)
-      close(fd)
-    }
+  /// fsyncs the directory holding `path`, making a rename in it durable; a failure is reported
+  /// (the rename is done, but a crash could still lose it).
+  public static func syncDirectory(of path: [UInt8]) throws(SystemError) {
+    let dir: [UInt8] = path.lastIndex(of: 0x2F).map { $0 == 0 ? [0x2F] : Array(path[..<$0]) } ?? [0x2E]
+    try Syscall.syncDirectory(dir)
   }
 }

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
+import SystemCalls
 
 /// `rm -rf` for trees Loadsmith made itself (the store's staging, trash and orphans, a
 /// publisher's temporaries, restore's scratch), working on raw name bytes relative
@@ -24,71 +20,52 @@ public enum DirectoryTree {
       name = p
     }
     guard !name.isEmpty, name != [0x2E], name != [0x2E, 0x2E] else {
-      throw SystemError("remove", path: show(path), errno: EINVAL)
+      throw SystemError("remove", path: show(path), errno: Errno.invalid)
     }
-    let dirfd = withCPath(parent) { open($0, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
-    if dirfd < 0 {
-      if errno == ENOENT { return }
-      throw failure("open", parent)
+    let dirfd: Int32
+    do { dirfd = try Syscall.open(parent, [.readOnly, .directory]) } catch {
+      if error.errno == Errno.noEntry { return }
+      throw failure("open", parent, error)
     }
-    defer { close(dirfd) }
+    defer { Syscall.closeQuietly(dirfd) }
     try removeEntry(name, in: dirfd, shown: p)
   }
 
   /// Removes the entry `name` of the directory open as `dirfd`. `shown` is its full path, for
   /// messages only.
   private static func removeEntry(_ name: [UInt8], in parent: Int32, shown: [UInt8]) throws(SystemError) {
-    var st = stat()
-    if withCPath(name, { fstatat(parent, $0, &st, AT_SYMLINK_NOFOLLOW) }) != 0 {
-      if errno == ENOENT { return }
-      throw failure("lstat", shown)
+    let st: FileStatus
+    do { st = try Syscall.fstatat(parent, name) } catch {
+      if error.errno == Errno.noEntry { return }
+      throw failure("lstat", shown, error)
     }
-    if (st.st_mode & S_IFMT) == S_IFDIR {
-      let fd = withCPath(name) { openat(parent, $0, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) }
-      if fd < 0 {
-        if errno == ENOENT { return }
-        throw failure("open", shown)
+    if st.fileType == .directory {
+      let dir: DirectoryStream
+      do {
+        let fd = try Syscall.openat(parent, name, [.readOnly, .directory, .noFollow])
+        dir = try DirectoryStream(descriptor: fd, shown: shown)
+      } catch {
+        if error.errno == Errno.noEntry { return }
+        throw failure(error.call, shown, error)
       }
-      // fdopendir takes ownership of fd; closedir closes it.
-      guard let dir = fdopendir(fd) else { close(fd); throw failure("fdopendir", shown) }
-      defer { closedir(dir) }
-      for child in try names(dir, shown: shown) {
-        try removeEntry(child, in: dirfd(dir), shown: shown + [0x2F] + child)
+      let children: [[UInt8]]
+      do { children = try dir.all() } catch { throw failure("readdir", shown, error) }
+      for child in children {
+        try removeEntry(child, in: dir.descriptor, shown: shown + [0x2F] + child)
       }
-      if withCPath(name, { unlinkat(parent, $0, AT_REMOVEDIR) }) != 0 && errno != ENOENT {
-        throw failure("rmdir", shown)
+      do { try Syscall.unlinkat(parent, name, directory: true) } catch {
+        if error.errno != Errno.noEntry { throw failure("rmdir", shown, error) }
       }
-    } else if withCPath(name, { unlinkat(parent, $0, 0) }) != 0 && errno != ENOENT {
-      throw failure("unlink", shown)
     } else {
+      do { try Syscall.unlinkat(parent, name) } catch {
+        if error.errno != Errno.noEntry { throw failure("unlink", shown, error) }
+      }
       WorkProgress.advance(files: 1)  // prune's progress line counts the files it removes
     }
   }
 
-  /// Every name in `dir` (not `.` or `..`) as the bytes `readdir` gave.
-  private static func names(_ dir: OpaquePointer, shown: [UInt8]) throws(SystemError) -> [[UInt8]] {
-    var out: [[UInt8]] = []
-    errno = 0
-    while let ent = readdir(dir) {
-      let name: [UInt8] = withUnsafeBytes(of: ent.pointee.d_name) { raw in
-        let len = strnlen(raw.baseAddress!.assumingMemoryBound(to: CChar.self), raw.count)
-        return Array(raw[0..<len])
-      }
-      if name != [0x2E] && name != [0x2E, 0x2E] { out.append(name) }
-      errno = 0
-    }
-    if errno != 0 { throw failure("readdir", shown) }
-    return out
-  }
-
-  private static func failure(_ call: String, _ path: [UInt8]) -> SystemError {
-    SystemError(call, path: show(path))
-  }
-
-  private static func withCPath<R>(_ bytes: [UInt8], _ body: (UnsafePointer<CChar>) -> R) -> R {
-    var z = bytes
-    z.append(0)
-    return z.withUnsafeBufferPointer { $0.withMemoryRebound(to: CChar.self) { body($0.baseAddress!) } }
+  private static func failure(_ call: String, _ path: [UInt8], _ error: SystemCallError) -> SystemError {
+    SystemError(call, path: show(path), errno: error.errno)
   }
 
   /// A path for a message: bytes that are not UTF-8 shown as `\xNN`, so the message names the

@@ -1,11 +1,7 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 import Dispatch
 import RadmindFormat
 import Synchronization
+import SystemCalls
 
 /// Sorts lines by radmind path order with bounded memory: lines gather in a chunk until it
 /// reaches its share of the memory budget; a full chunk is sorted and spilled to an anonymous run
@@ -87,10 +83,10 @@ public struct ExternalSorter: ~Copyable {
 
     /// Writes the (sorted) records to an unlinked temporary run file and returns its descriptor.
     func spill(in directory: String) throws(SystemError) -> Int32 {
-      var template = Array("\(directory)/loadsmith-sort.XXXXXX".utf8CString)
-      let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-      if fd < 0 { throw SystemError("mkstemp", path: directory) }
-      template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) }
+      var template = Array("\(directory)/loadsmith-sort.XXXXXX".utf8)
+      let fd: Int32
+      do { fd = try Syscall.mkstemp(&template) } catch { throw SystemError("mkstemp", path: directory, errno: error.errno) }
+      try? Syscall.unlink(template)
       let out = OutputBuffer(fd: fd, name: "sort run in \(directory)")
       do {
         for r in records {
@@ -111,7 +107,7 @@ public struct ExternalSorter: ~Copyable {
         }
         try out.flush()
       } catch {
-        close(fd)
+        Syscall.closeQuietly(fd)
         throw error
       }
       return fd
@@ -138,14 +134,14 @@ public struct ExternalSorter: ~Copyable {
     self.order = order
     self.memoryBudget = memoryBudget
     self.temporaryDirectory = temporaryDirectory
-      ?? (getenv("TMPDIR").map { String(cString: $0) } ?? "/tmp")
+      ?? (Syscall.environment("TMPDIR") ?? "/tmp")
   }
 
   deinit {
     spills.inFlight.wait()
     spills.inFlight.signal()
     spills.state.withLock { state in
-      for fd in state.runs { close(fd) }
+      for fd in state.runs { Syscall.closeQuietly(fd) }
       state.spare?.free()
       state.spare = nil
     }
@@ -161,7 +157,7 @@ public struct ExternalSorter: ~Copyable {
     var keyOffset: Int
     var keyLength: Int
     let pathStart = encodedPath.baseAddress.map { $0 - line.baseAddress! } ?? 0
-    if !order.caseInsensitive, let p = encodedPath.baseAddress, memchr(p, 0x5C, encodedPath.count) == nil {
+    if !order.caseInsensitive, let p = encodedPath.baseAddress, Bytes.find(0x5C, in: p, count: encodedPath.count) == nil {
       keyOffset = (lineOffset + pathStart) | ExternalSorter.inLineArena
       keyLength = encodedPath.count
     } else {
@@ -254,7 +250,7 @@ public struct ExternalSorter: ~Copyable {
     let perRun = max(64 << 10, min(1 << 20, memoryBudget / max(1, runs.count)))
     var sources: [RunReader] = []
     for fd in runs {
-      lseek(fd, 0, SEEK_SET)
+      try? Syscall.rewind(fd, path: "sort run")
       sources.append(RunReader(fd: fd, bufferSize: perRun, order: order))
     }
     for part in [low, high] where !part.records.isEmpty {
@@ -406,7 +402,7 @@ final class RunReader {
   private func ensure(_ n: Int) throws(SystemError) -> Bool {
     while end - start < n {
       if start > 0 {
-        memmove(buffer.baseAddress!, buffer.baseAddress! + start, end - start)
+        buffer.baseAddress!.copyMemory(from: buffer.baseAddress! + start, byteCount: end - start)
         end -= start
         start = 0
       }
@@ -416,7 +412,7 @@ final class RunReader {
         buffer.deallocate()
         buffer = bigger
       }
-      let got = try retryingOnInterrupt("read", "sort run") { read(fd, buffer.baseAddress! + end, buffer.count - end) }
+      let got = try Syscall.read(fd, into: UnsafeMutableRawBufferPointer(rebasing: buffer[end...]), path: "sort run")
       if got == 0 { return false }
       end += got
     }

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
+import SystemCalls
 
 /// Reads a file descriptor line by line with one large reused buffer: no allocation per line,
 /// memory independent of the file's size.
@@ -70,14 +66,14 @@ public final class LineReader {
 
   public convenience init(path: String, bufferSize: Int = 1 << 20, maxLineLength: Int = LineReader.defaultMaxLineLength,
                           splitsLongLines: Bool = false) throws(SystemError) {
-    let fd = try retryingOnInterrupt("open", path) { open(path, O_RDONLY | O_CLOEXEC) }
+    let fd = try Syscall.open(path, .readOnly)
     self.init(fd: fd, name: path, bufferSize: bufferSize, ownsDescriptor: true, maxLineLength: maxLineLength,
               splitsLongLines: splitsLongLines)
   }
 
   deinit {
     buffer.deallocate()
-    if ownsDescriptor { close(fd) }
+    if ownsDescriptor { Syscall.closeQuietly(fd) }
   }
 
   /// The next line without its LF, or nil at end of file. The bytes stay valid until the next call.
@@ -91,7 +87,7 @@ public final class LineReader {
       }
       if start < end {
         let base = buffer.baseAddress! + start
-        if let nl = memchr(base, 0x0A, end - start) {
+        if let nl = Bytes.find(0x0A, in: base, count: end - start) {
           let len = UnsafeRawPointer(nl) - UnsafeRawPointer(base)
           if len > maxLineLength { return cutLine() }
           let line = UnsafeRawBufferPointer(start: base, count: len)
@@ -131,7 +127,7 @@ public final class LineReader {
   /// Drops the rest of a cut line; true once its LF has been passed.
   private func discardTail() -> Bool {
     let base = buffer.baseAddress! + start
-    if start < end, let nl = memchr(base, 0x0A, end - start) {
+    if start < end, let nl = Bytes.find(0x0A, in: base, count: end - start) {
       let len = UnsafeRawPointer(nl) - UnsafeRawPointer(base)
       start += len + 1
       offset += Int64(len + 1)
@@ -155,7 +151,7 @@ public final class LineReader {
       let e = end
       let base = buffer.baseAddress!
       while s < e && !skippingTail {
-        guard let nl = memchr(base + s, 0x0A, e - s) else { break }
+        guard let nl = Bytes.find(0x0A, in: base + s, count: e - s) else { break }
         let len = UnsafeRawPointer(nl) - UnsafeRawPointer(base + s)
         if len > maxLineLength { break }
         number += 1
@@ -186,7 +182,7 @@ public final class LineReader {
   private func refill() throws(SystemError) {
     if start > 0 {
       let pending = end - start
-      if pending > 0 { memmove(buffer.baseAddress!, buffer.baseAddress! + start, pending) }
+      if pending > 0 { buffer.baseAddress!.copyMemory(from: buffer.baseAddress! + start, byteCount: pending) }
       start = 0
       end = pending
     }
@@ -199,10 +195,10 @@ public final class LineReader {
     let n: Int
     if let limit = readLimit {
       let want = Int(min(Int64(buffer.count - end), limit - readOffset))
-      n = want <= 0 ? 0 : try retryingOnInterrupt("read", name) { pread(fd, buffer.baseAddress! + end, want, off_t(readOffset)) }
+      n = want <= 0 ? 0 : try Syscall.pread(fd, into: UnsafeMutableRawBufferPointer(rebasing: buffer[end..<(end + want)]), at: readOffset, path: name)
       readOffset += Int64(n)
     } else {
-      n = try retryingOnInterrupt("read", name) { read(fd, buffer.baseAddress! + end, buffer.count - end) }
+      n = try Syscall.read(fd, into: UnsafeMutableRawBufferPointer(rebasing: buffer[end...]), path: name)
     }
     if n == 0 { eof = true } else { end += n }
   }

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
+import SystemCalls
 
 /// A buffered writer over a file descriptor. Bytes are appended to an array and written with
 /// `write(2)` in large chunks; ``flush()`` writes the rest. Used for stdout and output files.
@@ -59,25 +55,13 @@ public final class OutputBuffer {
 
 /// Writes every byte of `buf` to `fd`, looping over short writes and EINTR.
 public func writeAll(fd: Int32, _ buf: UnsafeRawBufferPointer, name: String) throws(SystemError) {
-  var done = 0
-  while done < buf.count {
-    let n = try retryingOnInterrupt("write", name) { write(fd, buf.baseAddress! + done, buf.count - done) }
-    done += n
-  }
+  try Syscall.writeAll(fd, buf, path: name)
 }
 
 /// Standard output and standard error as buffered writers, for the command-line front ends.
 public enum StandardStreams {
   public static func writeError(_ s: String) {
     WorkProgress.clearForMessage()  // a message never lands on the end of a progress line
-    var bytes = Array(s.utf8)
-    bytes.withUnsafeMutableBytes { raw in
-      var done = 0
-      while done < raw.count {
-        let n = write(2, raw.baseAddress! + done, raw.count - done)
-        if n < 0 { if errno == EINTR { continue }; return }
-        done += n
-      }
-    }
+    try? Syscall.writeAll(2, Array(s.utf8), path: "(stderr)")
   }
 }

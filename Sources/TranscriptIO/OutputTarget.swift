@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
+import SystemCalls
 
 /// Where a tool's `-o FILE` goes (lsort, fsdiff): into the file it names, as radmind's
 /// `fopen(FILE, "w")` would, but atomically wherever a rename can do that.
@@ -29,40 +25,43 @@ public final class OutputTarget {
   public init(path: String) throws(SystemError) {
     self.path = path
     let bytes = Array(path.utf8)
-    var st = stat()
-    let exists = AtomicFile.withCPath(bytes) { stat($0, &st) } == 0
-    if !exists && errno != ENOENT { throw SystemError("stat", path: path) }
-    let type = st.st_mode & S_IFMT
+    var st = FileStatus()
+    var exists = true
+    do { st = try Syscall.stat(bytes) } catch {
+      if error.errno != Errno.noEntry { throw SystemError("stat", path: path, errno: error.errno) }
+      exists = false
+    }
+    let type = st.fileType
     // A regular file (or a new one) is replaced where it is: the end of any symlink chain.
     var replaced: [UInt8]? = nil
     if !exists {
       replaced = try OutputTarget.followLinks(bytes, shownAs: path)
-    } else if type == S_IFREG {
+    } else if type == .regular {
       let resolved = try OutputTarget.followLinks(bytes, shownAs: path)
-      var end = stat()
       // A link the kernel resolves by magic (/dev/stdout, /proc/self/fd/N) may not lead to a
       // path naming the same file: write into it then, as radmind would.
-      if AtomicFile.withCPath(resolved, { lstat($0, &end) }) == 0, end.st_dev == st.st_dev, end.st_ino == st.st_ino {
+      if let end = Syscall.lstatIfPresent(resolved), end.st_dev == st.st_dev, end.st_ino == st.st_ino {
         replaced = resolved
       }
     }
     guard let replaced else {
       // A device, a FIFO, a socket, or a file reached through a magic link: written into.
       // (A directory fails here with radmind's EISDIR.)
-      let flags = O_WRONLY | O_CLOEXEC | (type == S_IFREG ? O_TRUNC : 0)
-      let fd = try retryingOnInterrupt("open", path) { AtomicFile.withCPath(bytes) { open($0, flags) } }
+      let flags: OpenFlags = type == .regular ? [.writeOnly, .truncate] : .writeOnly
+      let fd: Int32
+      do { fd = try Syscall.open(bytes, flags) } catch { throw SystemError("open", path: path, errno: error.errno) }
       atomic = nil
       buffer = OutputBuffer(fd: fd, name: path)
       return
     }
     if exists {
       // Writable as radmind's fopen would find it, checked without truncating anything.
-      let fd = AtomicFile.withCPath(bytes) { open($0, O_WRONLY | O_CLOEXEC) }
-      if fd < 0 { throw SystemError("open", path: path) }
-      close(fd)
+      do { Syscall.closeQuietly(try Syscall.open(bytes, .writeOnly)) } catch {
+        throw SystemError("open", path: path, errno: error.errno)
+      }
     }
     do {
-      let file = try AtomicFile(pathBytes: replaced, mode: exists ? st.st_mode & 0o7777 : 0o666)
+      let file = try AtomicFile(pathBytes: replaced, mode: exists ? st.permissions : 0o666)
       atomic = file
       buffer = file.buffer
     } catch {
@@ -79,17 +78,19 @@ public final class OutputTarget {
       return
     }
     do { try buffer.flush() } catch {
-      close(buffer.fd)
+      Syscall.closeQuietly(buffer.fd)
       throw error
     }
-    if close(buffer.fd) != 0 && errno != EINTR { throw SystemError("close", path: path) }
+    do { try Syscall.close(buffer.fd, path: path) } catch {
+      if error.errno != Errno.interrupted { throw error }
+    }
   }
 
   /// A file target stays as it was; bytes already written to a device or FIFO stay written.
   public func abort() {
     guard !finished else { return }
     finished = true
-    if let atomic { atomic.abort() } else { close(buffer.fd) }
+    if let atomic { atomic.abort() } else { Syscall.closeQuietly(buffer.fd) }
   }
 
   deinit { abort() }
@@ -99,18 +100,9 @@ public final class OutputTarget {
   static func followLinks(_ path: [UInt8], shownAs shown: String) throws(SystemError) -> [UInt8] {
     var current = path
     for _ in 0..<40 {
-      var st = stat()
-      if AtomicFile.withCPath(current, { lstat($0, &st) }) != 0 || (st.st_mode & S_IFMT) != S_IFLNK {
-        return current
-      }
-      var buf = [UInt8](repeating: 0, count: Int(PATH_MAX) + 1)
-      let n = AtomicFile.withCPath(current) { p in
-        buf.withUnsafeMutableBufferPointer { b in
-          b.baseAddress!.withMemoryRebound(to: CChar.self, capacity: b.count) { readlink(p, $0, b.count) }
-        }
-      }
-      if n < 0 { throw SystemError("readlink", path: shown) }
-      let target = Array(buf[..<n])
+      guard let st = Syscall.lstatIfPresent(current), st.fileType == .symlink else { return current }
+      let target: [UInt8]
+      do { target = try Syscall.readlink(current) } catch { throw SystemError("readlink", path: shown, errno: error.errno) }
       if target.first == 0x2F {
         current = target
       } else if let slash = current.lastIndex(of: 0x2F) {
@@ -119,6 +111,6 @@ public final class OutputTarget {
         current = target
       }
     }
-    throw SystemError("open", path: shown, errno: ELOOP)
+    throw SystemError("open", path: shown, errno: Errno.tooManyLinks)
   }
 }

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
+import SystemCalls
 
 /// Opening a file the store owns (a transcript, metadata, a stored file, a command file) for
 /// reading, refusing anything that is not a regular file *before* reading from it: a FIFO or a
@@ -18,36 +14,24 @@ public enum RegularFile {
   /// Throws with `errno` ENOENT when it does not exist, and with a ``SystemError`` whose reason
   /// names the file's type when it is not a regular file.
   public static func openForReading(_ path: [UInt8]) throws(SystemError) -> Int32 {
-    var z = path
-    z.append(0)
     let shown = String(decoding: path, as: UTF8.self)
-    let fd = try z.withUnsafeBufferPointer { p throws(SystemError) -> Int32 in
-      try p.withMemoryRebound(to: CChar.self) { c throws(SystemError) -> Int32 in
-        while true {
-          let fd = open(c.baseAddress!, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC)
-          if fd >= 0 { return fd }
-          let e = errno
-          if e == EINTR { continue }
-          var st = stat()
-          if e == ELOOP, lstat(c.baseAddress!, &st) == 0, (st.st_mode & S_IFMT) == S_IFLNK {
-            throw SystemError("open", path: shown, errno: e, explanation: notRegular(st.st_mode))
-          }
-          throw SystemError("open", path: shown, errno: e)
-        }
+    let fd: Int32
+    do { fd = try Syscall.open(path, [.readOnly, .nonBlocking, .noFollow]) } catch {
+      if error.errno == Errno.tooManyLinks, let st = Syscall.lstatIfPresent(path), st.fileType == .symlink {
+        throw SystemError("open", path: shown, errno: error.errno, explanation: notRegular(st.st_mode))
       }
+      throw SystemError("open", path: shown, errno: error.errno)
     }
-    var st = stat()
-    if fstat(fd, &st) != 0 {
-      let e = errno
-      close(fd)
-      throw SystemError("fstat", path: shown, errno: e)
+    let st: FileStatus
+    do { st = try Syscall.fstat(fd, path: shown) } catch {
+      Syscall.closeQuietly(fd)
+      throw error
     }
-    if (st.st_mode & S_IFMT) != S_IFREG {
-      close(fd)
-      throw SystemError("open", path: shown, errno: EINVAL, explanation: notRegular(st.st_mode))
+    if st.fileType != .regular {
+      Syscall.closeQuietly(fd)
+      throw SystemError("open", path: shown, errno: Errno.invalid, explanation: notRegular(st.st_mode))
     }
-    let flags = fcntl(fd, F_GETFL)
-    if flags >= 0 { _ = fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) }
+    Syscall.clearNonBlocking(fd)
     return fd
   }
 
@@ -56,21 +40,21 @@ public enum RegularFile {
   }
 
   /// `is a FIFO, not a regular file` (and so on for each type `st_mode` may hold).
-  public static func notRegular(_ mode: mode_t) -> String {
+  public static func notRegular(_ mode: FileMode) -> String {
     "is \(typeName(mode)), not a regular file"
   }
 
   /// `a FIFO`, `a symlink`, `a directory`, ... for a `st_mode`.
-  public static func typeName(_ mode: mode_t) -> String {
-    switch mode & S_IFMT {
-    case S_IFREG: return "a regular file"
-    case S_IFDIR: return "a directory"
-    case S_IFLNK: return "a symlink"
-    case S_IFIFO: return "a FIFO"
-    case S_IFCHR: return "a character device"
-    case S_IFBLK: return "a block device"
-    case S_IFSOCK: return "a socket"
-    default: return "of an unknown type"
+  public static func typeName(_ mode: FileMode) -> String {
+    switch FileType(mode: mode) {
+    case .regular: return "a regular file"
+    case .directory: return "a directory"
+    case .symlink: return "a symlink"
+    case .fifo: return "a FIFO"
+    case .characterDevice: return "a character device"
+    case .blockDevice: return "a block device"
+    case .socket: return "a socket"
+    case .unknown: return "of an unknown type"
     }
   }
 }

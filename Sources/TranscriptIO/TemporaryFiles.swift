@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
+import SystemCalls
 import Synchronization
 
 /// Every temporary file or directory Loadsmith has created and not yet renamed into place, so that
@@ -27,11 +23,12 @@ public enum TemporaryFiles {
   /// Same for a path given as raw bytes.
   @discardableResult
   public static func register(bytes path: [UInt8]) -> Int {
-    var z = path
-    z.append(0)
     return lock.withLock { _ in
       for i in 0..<capacity where table[i] == nil {
-        table[i] = z.withUnsafeBufferPointer { $0.withMemoryRebound(to: CChar.self) { strdup($0.baseAddress!) } }
+        let copy = UnsafeMutablePointer<CChar>.allocate(capacity: path.count + 1)
+        path.withUnsafeBytes { UnsafeMutableRawPointer(copy).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+        copy[path.count] = 0
+        table[i] = copy
         return i
       }
       return -1
@@ -43,26 +40,23 @@ public enum TemporaryFiles {
     lock.withLock { _ in
       let p = table[slot]
       table[slot] = nil
-      free(p)
+      p?.deallocate()
     }
   }
 
   /// Removes every registered path. Called from the signal handler and before a fatal exit.
   public static func removeAll() {
     for i in 0..<capacity {
-      if let p = table[i] {
-        if unlink(p) != 0 { rmdir(p) }
-      }
+      if let p = table[i] { Syscall.removeFromSignalHandler(p) }
     }
   }
 
   /// Installs handlers that clean up and then die of the same signal.
   public static func installSignalHandlers() {
-    for sig in [SIGINT, SIGTERM, SIGHUP, SIGPIPE] {
-      signal(sig) { s in
+    for sig in Syscall.terminatingSignals {
+      Syscall.handle(sig) { s in
         TemporaryFiles.removeAll()
-        signal(s, SIG_DFL)
-        raise(s)
+        Syscall.dieOf(s)
       }
     }
   }

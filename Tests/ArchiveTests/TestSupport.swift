@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import StoreTestSupport
 @testable import Archive
 
 /// A fresh directory under /tmp, removed by `cleanup()`.
@@ -69,19 +70,11 @@ func randomBytes(_ count: Int) -> [UInt8] {
   return (0..<count).map { _ in UInt8.random(in: 0...255, using: &g) }
 }
 
-/// Runs a program, returning its exit status and standard output.
+/// Runs a program, returning its exit status and its standard output and error together.
 @discardableResult
 func run(_ program: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
-  let process = Process()
-  process.executableURL = URL(fileURLWithPath: program)
-  process.arguments = arguments
-  let pipe = Pipe()
-  process.standardOutput = pipe
-  process.standardError = pipe
-  try process.run()
-  let data = pipe.fileHandleForReading.readDataToEndOfFile()
-  process.waitUntilExit()
-  return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+  let r = try Processes.run([program] + arguments)
+  return (r.status, r.out + r.err)
 }
 
 /// What a tree holds, as comparable values: path -> description of the object.

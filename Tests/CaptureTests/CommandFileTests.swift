@@ -1,31 +1,11 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import StoreTestSupport
 import Testing
 @testable import Capture
 @testable import RadmindFormat
 import TranscriptIO
-
-/// A scratch directory removed at deinit.
-final class Scratch {
-  let path: String
-  init() {
-    var template = Array("/tmp/capture-test.XXXXXX".utf8CString)
-    _ = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
-    path = String(cString: template)
-  }
-  deinit { _ = system("rm -rf '\(path)'") }
-
-  func write(_ name: String, _ text: String) {
-    let fd = open(path + "/" + name, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-    precondition(fd >= 0)
-    var bytes = Array(text.utf8)
-    _ = bytes.withUnsafeMutableBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-    close(fd)
-  }
-
-  func sh(_ command: String) { _ = system("cd '\(path)' && \(command)") }
-}
 
 func loadError(_ kfile: String, form: PathForm = .relative) -> String? {
   let loader = CommandFileLoader(form: form, order: PathOrder(), checksumming: false)

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import StoreTestSupport
 import Testing
 @testable import Capture
 @testable import RadmindFormat

@@ -1,32 +1,7 @@
 import Glibc
+import StoreTestSupport
 import Testing
 @testable import Hashing
-
-/// A scratch directory removed at the end of the test.
-final class Scratch {
-  let path: String
-  init() {
-    var template = Array("/tmp/hashingtests.XXXXXX".utf8CString)
-    let p = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
-    path = String(cString: p!)
-  }
-  deinit { _ = system("rm -rf '\(path)'") }
-
-  @discardableResult
-  func write(_ name: String, _ bytes: [UInt8]) -> String {
-    let full = "\(path)/\(name)"
-    let fd = open(full, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-    precondition(fd >= 0)
-    var off = 0
-    while off < bytes.count {
-      let r = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + off, bytes.count - off) }
-      precondition(r > 0)
-      off += r
-    }
-    close(fd)
-    return full
-  }
-}
 
 /// Reference digest through the openssl command line, base64 as radmind prints it.
 func opensslBase64(_ name: String, _ path: String) -> String {

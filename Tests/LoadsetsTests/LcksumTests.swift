@@ -1,20 +1,18 @@
 import Glibc
 import Hashing
+import StoreTestSupport
 import Testing
 import TranscriptIO
 @testable import Loadsets
 
 /// A radmind server tree in a scratch directory: `transcript/NAME`, `file/NAME/...`.
 final class Server {
-  let root: String
+  let scratch = Scratch("lcksum")
+  var root: String { scratch.path }
   init() {
-    var template = Array("/tmp/lcksumtests.XXXXXX".utf8CString)
-    let p = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }!
-    root = String(decoding: UnsafeRawBufferPointer(start: p, count: strlen(p)), as: UTF8.self)
-    mkdir(root + "/transcript", 0o755)
-    mkdir(root + "/file", 0o755)
+    scratch.mkdir("transcript")
+    scratch.mkdir("file")
   }
-  deinit { _ = system("rm -rf '\(root)'") }
 
   func write(_ relative: String, _ bytes: [UInt8], mtime: Int? = nil) {
     let full = root + "/" + relative

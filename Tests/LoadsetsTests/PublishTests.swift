@@ -1,3 +1,4 @@
+import StoreTestSupport
 import Testing
 @testable import Loadsets
 
@@ -10,10 +11,8 @@ struct PublishTests {
 
   @Test("kill at each step, then recover: old or new pair, never a mix", arguments: [false, true])
   func killAtEachStep(replacing: Bool) throws {
-    guard let binary = loadsmithBinary() else {
-      Issue.record("build the loadsmith binary first (swift build)")
-      return
-    }
+    let binary = CLI.binary
+    try #require(Processes.available(binary), "the loadsmith binary is not built at \(binary)")
     for (step, rollsForward) in PublishTests.steps {
       let s = Scratch()
       makeStore(s)
@@ -21,7 +20,7 @@ struct PublishTests {
         s.write("transcript/merged.T", "old\n")
         s.mkdir("file/merged.T")
       }
-      let r = runProgram([binary, "lmerge", "-D", s.url("radmind"), "transcript/high.T", "transcript/low.T",
+      let r = try Processes.run([binary, "lmerge", "-D", s.url("radmind"), "transcript/high.T", "transcript/low.T",
                           "transcript/merged.T"], cwd: s.path, environment: ["LOADSMITH_LMERGE_FAULT": step])
       #expect(r.status == 86, "step \(step): \(r.err)")
       let recovered = LoadsetPublisher.recover(transcriptRoot: Array(s.url("transcript").utf8))
@@ -61,15 +60,13 @@ struct PublishTests {
 struct ForcePublishTests {
   @Test("-f changes a clone of t2's files: killed at any step, recovery gives old or new t2, never a mix")
   func killForceAtEachStep() throws {
-    guard let binary = loadsmithBinary() else {
-      Issue.record("build the loadsmith binary first (swift build)")
-      return
-    }
+    let binary = CLI.binary
+    try #require(Processes.available(binary), "the loadsmith binary is not built at \(binary)")
     let oldLow = dline("./etc") + fline("./etc/a", size: 1, sum: "LA") + fline("./etc/b", size: 4, sum: "LB")
     for (step, rollsForward) in PublishTests.steps + [("none", true)] {
       let s = Scratch()
       makeStore(s)
-      let r = runProgram([binary, "lmerge", "-f", "-D", s.url("radmind"), "transcript/high.T", "transcript/low.T"],
+      let r = try Processes.run([binary, "lmerge", "-f", "-D", s.url("radmind"), "transcript/high.T", "transcript/low.T"],
                          cwd: s.path, environment: ["LOADSMITH_LMERGE_FAULT": step])
       #expect(r.status == (step == "none" ? 0 : 86), "step \(step): \(r.err)")
       LoadsetPublisher.recover(transcriptRoot: Array(s.url("transcript").utf8))

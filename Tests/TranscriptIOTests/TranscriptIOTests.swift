@@ -1,19 +1,15 @@
 import Foundation
+import StoreTestSupport
 import Testing
 @testable import RadmindFormat
 @testable import TranscriptIO
 
 @Suite struct TranscriptIOTests {
-  func tempDir() -> String {
-    let dir = NSTemporaryDirectory() + "loadsmith-io-\(UUID().uuidString)"
-    try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    return dir
-  }
-
   @Test("lines come back whole across buffer refills, the last one without its LF")
   func lineReader() throws {
-    let dir = tempDir()
-    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let scratch = Scratch("io")
+    defer { withExtendedLifetime(scratch) {} }
+    let dir = scratch.path
     var text = ""
     for i in 0 ..< 3000 { text += String(repeating: "x", count: i % 97) + "\(i)\n" }
     text += "tail"
@@ -28,8 +24,9 @@ import Testing
 
   @Test("an aborted atomic file leaves the target untouched and no temporary behind")
   func atomicAbort() throws {
-    let dir = tempDir()
-    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let scratch = Scratch("io")
+    defer { withExtendedLifetime(scratch) {} }
+    let dir = scratch.path
     try "old\n".write(toFile: dir + "/out.T", atomically: false, encoding: .utf8)
     do {
       let file = try AtomicFile(path: dir + "/out.T")

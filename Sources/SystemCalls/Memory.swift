@@ -1,0 +1,18 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The C library's byte scans, for the hot loops that parse lines (`memchr` runs at memory speed).
+public enum Bytes {
+  /// The address of the first `byte` in `count` bytes from `start`, or nil.
+  @inlinable @inline(__always)
+  public static func find(_ byte: UInt8, in start: UnsafeRawPointer, count: Int) -> UnsafeMutableRawPointer? {
+    memchr(start, Int32(byte), count)
+  }
+
+  /// `memcmp`: negative, zero or positive as `a` sorts before, equal to or after `b`.
+  @inlinable @inline(__always)
+  public static func compare(_ a: UnsafeRawPointer, _ b: UnsafeRawPointer, count: Int) -> Int32 {
+    memcmp(a, b, count)
+  }
+}
