@@ -4,6 +4,7 @@ import Glibc
 import Testing
 @testable import Capture
 @testable import RadmindFormat
+import StoreTestSupport
 import TranscriptIO
 
 /// fsdiff reads directories and hashes files on a second thread ahead of its walk
