@@ -206,6 +206,8 @@ extension LoadsetStore {
       FileSystem.syncDirectory(transcriptDirectory)
     }
     FaultInjection.checkpoint("publish.transcript")
+    try publishContentSegment(staged: staged, as: name)
+    try publishSignatureRecord(staged: staged)
     try? FileSystem.removeTree(staged)
   }
 
