@@ -57,6 +57,7 @@ extension LoadsetStore {
       for part in ["transcript", "file", "meta"] where !FileSystem.exists(staged + "/" + part) {
         throw StoreError(.store, "restore of \(name.fileName) staged no \(part)")
       }
+      try shareRestoredContent(staged: staged, name: name)
       let stagedName = String(staged.split(separator: "/").last!)
       var intent = Intent(operation: "restore \(name.fileName)")
       intent.actions.append(.publish(staged: stagedName, name: name.fileName))
@@ -152,6 +153,7 @@ extension LoadsetStore {
         decisions.append(d)
       }
       let removals = decisions.filter { $0.keptBecause == nil }
+      lastPruneBytesFreed = bytesFreed(removing: removals.flatMap { [$0.loadset] + $0.nodes })
       if dryRun || removals.isEmpty { return decisions }
       var intent = Intent(operation: "prune \(series) --keep \(keep)")
       for d in removals {

@@ -28,6 +28,9 @@ public struct StoreStatus: Sendable {
   public var root: String
   public var series: [Series] = []
   public var commandFiles: [(String, [String])] = []
+  /// Apparent and stored bytes per series name, and for the whole store (unfiltered status).
+  public var bytes: [String: ByteAccount] = [:]
+  public var storeBytes: ByteAccount?
 
   public var text: String {
     var out = "store \(root)\n"
@@ -49,7 +52,7 @@ public struct StoreStatus: Sendable {
       out += "\ncommand files\n"
       for (name, lines) in commandFiles { out += "  \(name): \(lines.isEmpty ? "(empty)" : lines.joined(separator: ", "))\n" }
     }
-    return out
+    return out + bytesText
   }
 
   static func size(_ bytes: Int64) -> String {
@@ -75,7 +78,7 @@ public struct StoreStatus: Sendable {
         + "\"snapshots\":[\(s.snapshots.map(loadset).joined(separator: ","))]}")
     }
     let commands = commandFiles.map { "\(q($0.0)):[\($0.1.map(q).joined(separator: ","))]" }.joined(separator: ",")
-    return "{\"store\":\(q(root)),\"series\":[\(parts.joined(separator: ","))],\"commandFiles\":{\(commands)}}\n"
+    return "{\"store\":\(q(root)),\"series\":[\(parts.joined(separator: ","))],\"commandFiles\":{\(commands)},\(bytesJSON)}\n"
   }
 }
 
@@ -130,6 +133,7 @@ extension LoadsetStore {
         .filter { !$0.hasPrefix("#") }.map(String.init)
       out.commandFiles.append((k, lines))
     }
+    (out.bytes, out.storeBytes) = byteAccounts(of: out, wholeStore: filter == nil)
     return out
   }
 }
