@@ -202,10 +202,24 @@ final class FileCopier {
     switch copy(input, job, to: out) {
     case .success(let checksum):
       if let first, first != checksum { return changed(job.source, "its content changed between two reads") }
-      if let share, !share.stored(ContentKey(algorithm: share.algorithm, size: job.size, checksum: checksum), at: job.destination, fd: out) {
+      guard let share else { return .success(checksum) }
+      let key = ContentKey(algorithm: share.algorithm, size: job.size, checksum: checksum)
+      switch share.stored(key, at: job.destination, fd: out) {
+      case .recorded:
+        return .success(checksum)
+      case .duplicate:
+        // Another thread stored equal content first: link to it (keeping this copy if it cannot).
+        let aside = share.asidePath()
+        let moved = FileSystem.withCString(job.destination) { d in FileSystem.withCString(aside) { rename(d, $0) } } == 0
+        if moved && share.link(key, to: job.destination) {
+          _ = FileSystem.withCString(aside) { unlink($0) }
+        } else if moved {
+          _ = FileSystem.withCString(aside) { a in FileSystem.withCString(job.destination) { rename(a, $0) } }
+        }
+        return .success(checksum)
+      case .failed:
         return .failure("\(String(decoding: job.destination, as: UTF8.self)): write of the content index failed: \(String(cString: strerror(errno)))")
       }
-      return .success(checksum)
     case .failure(let message): return .failure(message)
     }
   }

@@ -18,6 +18,13 @@ final class ContentShare: @unchecked Sendable {
   let storeDevice: UInt64
   let fileTree: [UInt8]
   private let staged = Mutex<[ContentKey: ContentLocation]>([:])
+  private let stagedSizes = Mutex<Set<Int64>>([])
+  private let asides = Atomic<Int>(0)
+
+  /// A fresh name next to the staged file tree (not inside it: no loadset path can clash).
+  func asidePath() -> [UInt8] {
+    Array(fileTree.dropLast(5)) + Array("/aside-\(asides.add(1, ordering: .relaxed).oldValue)".utf8)
+  }
   private let segment: Mutex<SegmentWriter?>
 
   struct SegmentWriter {
@@ -75,7 +82,7 @@ final class ContentShare: @unchecked Sendable {
   }
 
   func mayHave(size: Int64) -> Bool {
-    size > 0 && (indexedSizes.contains(size) || staged.withLock { !$0.isEmpty })
+    size > 0 && (indexedSizes.contains(size) || stagedSizes.withLock { $0.contains(size) })
   }
 
   /// Hard-links stored content equal to `key` at `destination`. False when there is none usable:
@@ -98,12 +105,16 @@ final class ContentShare: @unchecked Sendable {
     return false
   }
 
+  enum Recorded { case recorded, duplicate, failed }
+
   /// Records content this capture stored (a copy at `destination`, described by `fd`): later
-  /// equal files link to it, and the published index names it.
-  func stored(_ key: ContentKey, at destination: [UInt8], fd: Int32) -> Bool {
-    guard key.size > 0 else { return true }
+  /// equal files link to it, and the published index names it. `duplicate`: another thread
+  /// stored equal content first (the caller links to it instead of keeping its copy).
+  func stored(_ key: ContentKey, at destination: [UInt8], fd: Int32) -> Recorded {
+    guard key.size > 0 else { return .recorded }
+    stagedSizes.withLock { _ = $0.insert(key.size) }
     var st = stat()
-    guard fstat(fd, &st) == 0 else { return true }
+    guard fstat(fd, &st) == 0 else { return .recorded }
     let location = ContentLocation(path: destination, inode: UInt64(st.st_ino),
                                    mtimeNanoseconds: Int64(st.st_mtim.tv_sec) &* 1_000_000_000 &+ Int64(st.st_mtim.tv_nsec))
     let fresh = staged.withLock { map -> Bool in
@@ -111,9 +122,10 @@ final class ContentShare: @unchecked Sendable {
       map[key] = location
       return true
     }
-    guard fresh, destination.count > fileTree.count, destination.starts(with: fileTree) else { return true }
+    guard fresh else { return .duplicate }
+    guard destination.count > fileTree.count, destination.starts(with: fileTree) else { return .recorded }
     let relative = Array(destination[(fileTree.count + 1)...])
     let line = ContentIndexFormat.line(key, inode: location.inode, mtime: location.mtimeNanoseconds, path: relative)
-    return segment.withLock { w in w == nil ? true : w!.append(line) }
+    return segment.withLock { w in w == nil || w!.append(line) } ? .recorded : .failed
   }
 }

@@ -36,7 +36,7 @@ extension LoadsetStore {
       guard fd >= 0 else { continue }  // verify reports a missing file; the checker already did
       defer { close(fd) }
       _ = fchmod(fd, 0o444)
-      if !share.stored(key, at: path, fd: fd) { throw StoreError(.system, "\(staged)/content: write failed") }
+      if share.stored(key, at: path, fd: fd) == .failed { throw StoreError(.system, "\(staged)/content: write failed") }
     }
     try share.finish()
     FaultInjection.checkpoint("restore.shared")
