@@ -17,8 +17,9 @@ import TranscriptIO
 /// as in a transcript, relative to `file/NAME`). A segment is staged with its loadset and renamed
 /// into place after the loadset's transcript by the intent's publish step, so an entry always
 /// names content that is already durable and published. Entries are hints, checked at every use:
-/// the stored file must still be that inode, with that size and modification time (an edit in
-/// place changes the time, so edited content is never linked), inside `file/`. Empty files are
+/// the stored file must still have that size and modification time in nanoseconds (an edit in
+/// place changes the time, so edited content is never linked; a copy made with `cp -a` keeps it),
+/// on the store's filesystem, inside `file/`. The inode is informational. Empty files are
 /// never indexed (they would only use up the link limit).
 ///
 /// The index is derived data: ``LoadsetStore/reindex()`` rebuilds it from the published loadsets

@@ -86,7 +86,8 @@ final class ContentShare: @unchecked Sendable {
   }
 
   /// Hard-links stored content equal to `key` at `destination`. False when there is none usable:
-  /// none indexed, every copy gone, edited (other inode or modification time), full (`EMLINK` or
+  /// none indexed, every copy gone, edited (other size or modification time; not the inode, so a
+  /// store copied with `cp -a` keeps sharing), full (`EMLINK` or
   /// the injected limit) or on another filesystem; the caller then copies.
   func link(_ key: ContentKey, to destination: [UInt8]) -> Bool {
     guard key.size > 0 else { return false }  // empty files are never shared
@@ -96,7 +97,7 @@ final class ContentShare: @unchecked Sendable {
     for c in candidates {
       var st = stat()
       guard FileSystem.withCString(c.path, { lstat($0, &st) }) == 0, (st.st_mode & S_IFMT) == S_IFREG,
-            UInt64(st.st_dev) == storeDevice, UInt64(st.st_ino) == c.inode, Int64(st.st_size) == key.size,
+            UInt64(st.st_dev) == storeDevice, Int64(st.st_size) == key.size,
             Int64(st.st_mtim.tv_sec) &* 1_000_000_000 &+ Int64(st.st_mtim.tv_nsec) == c.mtimeNanoseconds else { continue }
       if let limit, UInt64(st.st_nlink) >= limit { continue }
       let r = FileSystem.withCString(c.path) { s in FileSystem.withCString(destination) { Glibc.link(s, $0) } }

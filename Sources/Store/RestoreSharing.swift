@@ -4,6 +4,7 @@ import Glibc
 import Musl
 #endif
 import Hashing
+import RadmindFormat
 import TranscriptIO
 
 extension LoadsetStore {
@@ -13,7 +14,6 @@ extension LoadsetStore {
   /// index segment. The archive checker has already matched every file to its transcript line.
   func shareRestoredContent(staged: String, name: LoadsetName) throws(StoreError) {
     guard name.series.type != .neg else { return }
-    let loaded = try LoadedTranscript(path: staged + "/transcript", name: name.fileName)
     let digest = Metadata(text: (try FileSystem.readSmallFile(staged + "/meta")) ?? "").digest
     let index = try contentIndexForCapture()
     var st = stat()
@@ -21,7 +21,16 @@ extension LoadsetStore {
     let fileTree = Array((staged + "/file").utf8)
     let share = try ContentShare(algorithm: digest, index: index, storeDevice: UInt64(st.st_dev),
                                  fileTree: fileTree, segmentPath: staged + "/content")
-    for e in loaded.entries where e.kind == .file && e.prefix != .minus {
+    // Streamed line by line: a restored transcript may be far larger than memory should hold.
+    let reader: LineReader
+    do { reader = try LineReader(regularFile: staged + "/transcript") } catch { throw .system(error) }
+    var parser = TranscriptLineParser()
+    while true {
+      let line: UnsafeRawBufferPointer?
+      do { line = try reader.next() } catch { throw .system(error) }
+      guard let line else { break }
+      if isCommentOrBlank(line) { continue }
+      guard let e = try? parser.parse(line), e.kind == .file, e.prefix != .minus, e.storePathProblem == nil else { continue }
       let path = fileTree + [0x2F] + e.path
       let key = ContentKey(algorithm: digest, size: e.size, checksum: e.checksum)
       let temporary = Array((staged + "/share.tmp").utf8)  // outside the file tree: no loadset path

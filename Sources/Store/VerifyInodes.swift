@@ -63,8 +63,8 @@ extension LoadsetStore {
           var relative = String(decoding: l.path.dropFirst(fileRoot(name).utf8.count + 1), as: UTF8.self)
           if relative.hasPrefix("/") { relative.removeFirst() }
           let shown = ".loadsmith/content/\(name): entry \(relative)"
-          guard let (k, _) = VerifiedInodes.key(l.path), k.inode == l.inode else {
-            problems.append("\(shown): names no stored file (or another inode); run 'loadsmith reindex'")
+          guard let (k, _) = VerifiedInodes.key(l.path) else {
+            problems.append("\(shown): names no stored file; run 'loadsmith reindex'")
             continue
           }
           var hashed = inodes.hashed[k]

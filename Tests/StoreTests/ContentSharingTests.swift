@@ -236,3 +236,29 @@ import Testing
     #expect(text.contains("store: "), "\(text)")
   }
 }
+
+@Suite(.serialized) struct ReindexCrashTests {
+  @Test("reindex killed at every step: verify passes, and the next capture still shares content")
+  func killReindexEverywhere() throws {
+    let s = try CLI.scratch("reindex-crash")
+    defer { CLI.remove(s.dir) }
+    #expect(try ContentSharingTests.capture(s).status == 0)
+    let trace = s.dir + "/trace"
+    #expect(try CLI.run(["reindex"], store: s.store, env: ["LOADSMITH_FAULT_TRACE": trace]).status == 0)
+    let boundaries = try String(contentsOfFile: trace, encoding: .utf8).split(separator: "\n").map(String.init)
+    #expect(boundaries.contains("reindex.renamed#1"), "\(boundaries)")
+    for boundary in boundaries {
+      let victim = s.dir + "/victim"
+      try CLI.shell("rm -rf '\(victim)' && cp -a '\(s.store)' '\(victim)'")
+      #expect(try CLI.run(["reindex"], store: victim, env: ["LOADSMITH_FAULT": boundary]).status == 86)
+      let v = try CLI.run(["verify"], store: victim)
+      #expect(v.status == 0, "killed at \(boundary): \(v.out)")
+      let c = try CLI.run(["capture", s.staging, "--loadset", ContentSharingTests.bin, "--node", "/usr/local/apache", "--next-minor"], store: victim)
+      #expect(c.status == 0, "killed at \(boundary): \(c.err)")
+      let name = ContentSharingTests.bin
+      let a = try ContentSharingTests.inode(victim + "/file/\(name)-001.001-node1.T/usr/local/apache/htdocs/index.html")
+      let b = try ContentSharingTests.inode(victim + "/file/\(name)-001.002-node1.T/usr/local/apache/htdocs/index.html")
+      #expect(a.ino == b.ino, "killed at \(boundary): content not shared")
+    }
+  }
+}
