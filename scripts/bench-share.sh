@@ -30,7 +30,7 @@ timed() { /usr/bin/time -o "$T" -f "%e %M" "$@" >/dev/null; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", (b > 0 ? a / b : 0) }'; }
 # Regular-file bytes, each inode once (directories are reported apart: the file tree mirrors
 # every path, as radmind's server layout requires).
-du_bytes() { find "$1" -type f -printf '%i %s\n' | sort -u | awk '{ s += $2 } END { print s + 0 }'; }
+du_bytes() { find "$1" -type f -printf '%i %s\n' | sort -u | awk '{ s += $2 } END { printf "%.0f\n", s }'; }
 dirs() { find "$1" -type d | wc -l; }
 sub=$(basename "$SOURCE")
 
