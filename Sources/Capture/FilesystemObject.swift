@@ -11,6 +11,10 @@ public struct FilesystemObject {
   public var uid: Int32
   public var gid: Int32
   public var mtime: Int64
+  /// Modification and status-change times in nanoseconds since the epoch (incremental capture's
+  /// stat signature).
+  public var mtimeNanoseconds: Int64
+  public var ctimeNanoseconds: Int64
   public var size: Int64
   public var nlink: UInt64
   public var device: UInt64
@@ -39,6 +43,8 @@ public struct FilesystemObject {
     uid = Int32(bitPattern: st.st_uid)
     gid = Int32(bitPattern: st.st_gid)
     mtime = Int64(st.st_mtim.tv_sec)
+    mtimeNanoseconds = Int64(st.st_mtim.tv_sec) &* 1_000_000_000 &+ Int64(st.st_mtim.tv_nsec)
+    ctimeNanoseconds = Int64(st.st_ctim.tv_sec) &* 1_000_000_000 &+ Int64(st.st_ctim.tv_nsec)
     size = Int64(st.st_size)
     nlink = UInt64(st.st_nlink)
     device = UInt64(st.st_dev)

@@ -258,6 +258,8 @@ public enum NodeConcatenator {
       } else {
         if PosixFS.withCPath(source, { s in PosixFS.withCPath(target) { Glibc.link(s, $0) } }) == 0 { return }
         code = errno
+        // A stored file at the filesystem's link limit (shared content): copy it and go on.
+        if code == EMLINK, case .copied = PosixFS.copyFile(source, target) { return }
       }
       if code == ENOENT && attempt == 0 {
         _ = PosixFS.mkdirs(target, mode: writer.directoryMode) { writer.noteCreatedDirectory($0) }

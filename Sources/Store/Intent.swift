@@ -221,6 +221,8 @@ extension LoadsetStore {
       FileSystem.syncDirectory(transcriptDirectory)
     }
     FaultInjection.checkpoint("publish.transcript")
+    try publishContentSegment(staged: staged, as: name)
+    try publishSignatureRecord(staged: staged)
     try? FileSystem.removeTree(staged)
   }
 

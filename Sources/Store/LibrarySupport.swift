@@ -57,6 +57,7 @@ extension LoadsetStore {
       for part in ["transcript", "file", "meta"] where !FileSystem.exists(staged + "/" + part) {
         throw StoreError(.store, "restore of \(name.fileName) staged no \(part)")
       }
+      try shareRestoredContent(staged: staged, name: name)
       let stagedName = String(staged.split(separator: "/").last!)
       var intent = Intent(operation: "restore \(name.fileName)")
       intent.actions.append(.publish(staged: stagedName, name: name.fileName))
@@ -77,6 +78,7 @@ extension LoadsetStore {
   /// it), then its files and meta, each renamed into `.loadsmith/tmp/` and removed there. Every
   /// step is idempotent; a crash leaves at most staging leftovers that the next writer removes.
   func unpublish(_ name: String, intentID: String) throws(StoreError) {
+    try removeContentSegment(name)  // first: the index never names content being removed
     let trash = temporaryDirectory + "/" + intentID + "-removed-" + name
     try FileSystem.makeDirectory(trash, mode: 0o700)
     if FileSystem.exists(transcriptPath(name)) {
@@ -154,6 +156,7 @@ extension LoadsetStore {
         decisions.append(d)
       }
       let removals = decisions.filter { $0.keptBecause == nil }
+      lastPruneBytesFreed = bytesFreed(removing: removals.flatMap { [$0.loadset] + $0.nodes })
       if dryRun || removals.isEmpty { return decisions }
       var intent = Intent(operation: "prune \(series) --keep \(keep)")
       for d in removals {

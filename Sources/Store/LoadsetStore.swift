@@ -33,6 +33,9 @@ public final class LoadsetStore: @unchecked Sendable {
   /// How long a writer waits for the store lock (nil: for ever) and where it says that it waits.
   public var lockTimeout: Double?
   public var lockWaitNotice: (@Sendable (String) -> Void)?
+  /// What the last `prune` freed (or with `--dry-run` would free): bytes of inodes no kept
+  /// loadset links.
+  public internal(set) var lastPruneBytesFreed: Int64 = 0
   /// Transcript checksums of the loadsets staged by the running operation, by name.
   var stagedChecksums: [String: String] = [:]
 

@@ -32,6 +32,9 @@ public struct StoreStatus: Sendable {
   public var commandFiles: [(String, [String])] = []
   /// Every product on every tier: what its command file names, pinned or following the map.
   public var tiers: TierStatus?
+  /// Apparent and stored bytes per series name, and for the whole store (unfiltered status).
+  public var bytes: [String: ByteAccount] = [:]
+  public var storeBytes: ByteAccount?
 
   public var text: String {
     var out = "store \(root)\n"
@@ -53,7 +56,7 @@ public struct StoreStatus: Sendable {
       out += "\ncommand files\n"
       for (name, lines) in commandFiles { out += "  \(name): \(lines.isEmpty ? "(empty)" : lines.joined(separator: ", "))\n" }
     }
-    return out + (tiers?.text ?? "")
+    return out + bytesText + (tiers?.text ?? "")
   }
 
   static func size(_ bytes: Int64) -> String { ByteSize.text(bytes) }
@@ -74,7 +77,7 @@ public struct StoreStatus: Sendable {
         + "\"snapshots\":[\(s.snapshots.map(loadset).joined(separator: ","))]}")
     }
     let commands = commandFiles.map { "\(q($0.0)):[\($0.1.map(q).joined(separator: ","))]" }.joined(separator: ",")
-    let base = "{\"store\":\(q(root)),\"series\":[\(parts.joined(separator: ","))],\"commandFiles\":{\(commands)}}\n"
+    let base = "{\"store\":\(q(root)),\"series\":[\(parts.joined(separator: ","))],\"commandFiles\":{\(commands)},\(bytesJSON)}\n"
     return tiers.map { $0.adding(toStatusJSON: base) } ?? base
   }
 }
@@ -131,6 +134,7 @@ extension LoadsetStore {
       out.commandFiles.append((k, lines))
     }
     out.tiers = try tierStatus(filter)
+    (out.bytes, out.storeBytes) = byteAccounts(of: out, wholeStore: filter == nil)
     return out
   }
 }

@@ -34,6 +34,8 @@ public struct CaptureRequest: Sendable {
   public var relative = false
   /// Copy threads (default: online CPUs).
   public var threads = OrderedHashPool.availableCPUs
+  /// Read every file again (ignore the signatures of the previous capture).
+  public var rehash = false
 
   public init(stagingRoot: String, loadset: String, nodes: [String]) {
     self.stagingRoot = stagingRoot
@@ -108,11 +110,13 @@ extension LoadsetStore {
       walker.includeAncestors = false
       walker.skipDirectories = storeDirectoryIdentities()
       walker.excludes = excludes  // fsdiff's rule: what an x line names is not walked and links no group
+      let contentIndex = series.type == .neg ? [:] : try contentIndexForCapture()
       for (index, node) in nodes.enumerated() {
         let staged = try makeStagingDirectory("capture")
         FaultInjection.checkpoint("capture.staging")
         let summary = try stageNode(node, walker: walker, into: staged, name: names[index], type: series.type,
-                                    algorithm: algorithm, threads: request.threads, request: request)
+                                    algorithm: algorithm, threads: request.threads, request: request,
+                                    contentIndex: contentIndex)
         FaultInjection.checkpoint("capture.staged")
         result.files += summary.files
         result.bytes += summary.bytes
@@ -220,25 +224,55 @@ extension LoadsetStore {
 
   struct StageSummary { var files = 0; var bytes: Int64 = 0; var entries = 0; var notes: [String] = [] }
 
-  /// Walks one node into `staged/` (transcript, file/, meta).
+  /// Walks one node into `staged/` (transcript, file/, meta, content index segment, signature
+  /// record), streaming: the walk fills bounded batches in radmind order while the previous batch
+  /// is stored and its transcript lines written, so memory does not grow with the node.
   func stageNode(_ node: [UInt8], walker: TreeCapture, into staged: String, name: LoadsetName,
                  type: LoadsetType, algorithm: DigestAlgorithm, threads: Int,
-                 request: CaptureRequest) throws(StoreError) -> StageSummary {
+                 request: CaptureRequest, contentIndex: [ContentKey: [ContentLocation]]) throws(StoreError) -> StageSummary {
     let fileTree = Array((staged + "/file").utf8)
     try FileSystem.makeDirectory(staged + "/file")
     // The node's parents, so that its own line has a place in the file tree.
     if let slash = node.lastIndex(of: 0x2F), slash > 0 {
       try FileSystem.makeDirectories(fileTree + (request.relative ? [0x2F, 0x2E] : []) + node[..<slash])
     }
-    var items: [Entry] = []
-    var jobs = CopyJobs()
+    let hash = type != .neg
+    let started = LoadsetStore.nowNanoseconds
+    let rootBytes = walker.root
+    let recordKey = SignatureRecordKey.name(root: rootBytes, node: node, relative: request.relative)
+    var share: ContentShare?
+    var previous: SignatureRecordReader?
+    var record: SignatureRecordWriter?
+    if hash {
+      var st = stat()
+      _ = stat(root, &st)
+      share = try ContentShare(algorithm: algorithm.name, index: contentIndex, storeDevice: UInt64(st.st_dev),
+                               fileTree: fileTree, segmentPath: staged + "/content")
+      if !request.rehash {
+        previous = SignatureRecordReader(path: signatureDirectory + "/" + recordKey, root: rootBytes, node: node,
+                                         digest: algorithm.name, order: walker.order)
+      }
+      record = try SignatureRecordWriter(path: staged + "/signatures", root: rootBytes, node: node,
+                                         digest: algorithm.name, started: started)
+      try LoadsetStore.writeFile(staged + "/signatures-key", Array((recordKey + "\n").utf8))
+    }
+    let pipeline = try CapturePipeline(transcriptPath: staged + "/transcript", algorithm: algorithm, hash: hash,
+                                       threads: threads, share: share, signatures: record)
+    var batch = CaptureBatch()
+    var listedFirst = false
+    func submit() {
+      if !listedFirst { CaptureHooks.runAfterListing(node); listedFirst = true }
+      pipeline.submit(batch)
+      batch = CaptureBatch()
+    }
     var failure: StoreError?
     var skipped: [[UInt8]] = []
-    WorkProgress.begin("capture \(String(decoding: node, as: UTF8.self)): listing")
+    WorkProgress.begin("capture \(String(decoding: node, as: UTF8.self))")
     defer { WorkProgress.end() }
     do {
       try walker.captureObjects(nodes: [node], skipped: { skipped.append($0) }) { found, object in
         WorkProgress.advance(files: 1)
+        if let failed = pipeline.failed { failure = failed; throw failed }
         var entry = found
         let source = walker.diskPath(entry.path)
         if request.relative {
@@ -252,40 +286,34 @@ extension LoadsetStore {
             failure = .system(SystemError("mkdir", path: String(decoding: stored, as: UTF8.self)))
             throw failure!
           }
+          batch.signatures.append(nil)
         case .file:
-          jobs.add(source: source, destination: stored, expectedSize: entry.size, index: items.count,
-                   identity: TreeCapture.InodeKey(device: object.device, inode: object.inode))
+          let signature = StatSignature(object)
+          batch.jobs.append(PlaceJob(source: source, destination: stored, size: entry.size,
+                                     identity: TreeCapture.InodeKey(device: object.device, inode: object.inode),
+                                     reuse: previous?.checksum(for: found.path, signature: signature),
+                                     mtime: object.mtimeNanoseconds))
+          batch.signatures.append((found.path, signature))
         default:
-          break
+          batch.signatures.append(nil)
         }
-        items.append(entry)
+        batch.entries.append(entry)
+        if batch.full { submit() }
       }
+      submit()
     } catch {
+      pipeline.queue.sync {}  // no copy may still be writing into the staging directory
       if let failure { throw failure }
       throw StoreError(.system, "capture of \(String(decoding: node, as: UTF8.self)): \(error)")
     }
+    let checksumBytes = try pipeline.finish()
+    FaultInjection.checkpoint("capture.copied")
     if skipped.contains(node) {
       throw StoreError(.usage, "node \(String(decoding: node, as: UTF8.self)) is the store itself (\(root)) or its state directory: capture a node that holds the files to publish")
     }
-    CaptureHooks.runAfterListing(node)
-    WorkProgress.begin("capture \(String(decoding: node, as: UTF8.self)): copying", files: jobs.sources.count, bytes: jobs.sizes.reduce(0, +))
-    let outcomes = try jobs.run(algorithm: algorithm, threads: threads, hash: type != .neg, checkpoint: "capture.copied")
-    var transcript: [UInt8] = []
-    transcript.reserveCapacity(items.count * 96)
-    var summary = StageSummary(files: 0, bytes: 0, entries: items.count)
+    var summary = pipeline.summary
     summary.notes = skipped.map { "skipped \(String(decoding: $0, as: UTF8.self)): it is the store itself (\(root)); a store never captures its own files" }
-    var job = 0
-    for var entry in items {
-      if entry.kind == .file {
-        entry.checksum = type == .neg ? Entry.noChecksum : outcomes[job]
-        job += 1
-        summary.files += 1
-        summary.bytes += entry.size
-      }
-      LineWriter.append(entry, to: &transcript)
-    }
-    try LoadsetStore.writeFile(staged + "/transcript", transcript)
-    let checksum = String(decoding: LoadsetStore.digest(transcript, algorithm), as: UTF8.self)
+    let checksum = String(decoding: checksumBytes, as: UTF8.self)
     stagedChecksums[name.fileName] = checksum
     var meta = Metadata()
     meta["name"] = name.fileName
@@ -318,111 +346,5 @@ extension LoadsetStore {
     if fd < 0 { throw .system(SystemError("open", path: path)) }
     defer { close(fd) }
     try FileSystem.writeAll(fd: fd, bytes, path: path)
-  }
-}
-
-/// Files to copy into a staged loadset, each hashed while it is copied (one read of the source).
-struct CopyJobs {
-  var sources: [[UInt8]] = []
-  var destinations: [[UInt8]] = []
-  var sizes: [Int64] = []
-  /// Device and inode of each source as the walk listed it: the copy must read that very file.
-  var identities: [TreeCapture.InodeKey] = []
-
-  mutating func add(source: [UInt8], destination: [UInt8], expectedSize: Int64, index: Int, identity: TreeCapture.InodeKey) {
-    sources.append(source)
-    destinations.append(destination)
-    sizes.append(expectedSize)
-    identities.append(identity)
-  }
-
-  /// Copies every file on `threads` threads; returns the base64 checksums in job order (empty
-  /// when `hash` is false: the destination is then created zero-length, as for neg loadsets).
-  func run(algorithm: DigestAlgorithm, threads: Int, hash: Bool, checkpoint: String) throws(StoreError) -> [[UInt8]] {
-    let shared = CopyShared(count: sources.count)
-    let count = sources.count
-    let workers = max(1, min(threads, count))
-    let sources = self.sources, destinations = self.destinations, sizes = self.sizes, identities = self.identities
-    if count > 0 {
-      DispatchQueue.concurrentPerform(iterations: workers) { _ in
-        let copier = FileCopier(algorithm: algorithm)
-        while true {
-          let i = shared.next.add(1, ordering: .relaxed).oldValue
-          if i >= count || shared.failed.load(ordering: .relaxed) { return }
-          switch copier.copy(from: sources[i], to: destinations[i], expectedSize: sizes[i], identity: identities[i], hash: hash) {
-          case .success(let checksum): shared.store(i, checksum); WorkProgress.advance(files: 1)
-          case .failure(let message): shared.fail(message)
-          }
-        }
-      }
-    }
-    FaultInjection.checkpoint(checkpoint)
-    if let message = shared.failure.withLock({ $0 }) { throw StoreError(.system, message) }
-    return shared.results.withLock { $0 }
-  }
-}
-
-final class CopyShared: Sendable {
-  let next = Atomic<Int>(0)
-  let failed = Atomic<Bool>(false)
-  let results: Mutex<[[UInt8]]>
-  let failure = Mutex<String?>(nil)
-  init(count: Int) { results = Mutex([[UInt8]](repeating: [], count: count)) }
-  func store(_ i: Int, _ checksum: [UInt8]) { results.withLock { $0[i] = checksum } }
-  func fail(_ message: String) {
-    failed.store(true, ordering: .relaxed)
-    failure.withLock { if $0 == nil { $0 = message } }
-  }
-}
-
-/// One thread's copier: a reused digester and 1 MiB buffer.
-final class FileCopier {
-  let digester: Digester
-  let buffer: UnsafeMutableRawBufferPointer
-
-  init(algorithm: DigestAlgorithm) {
-    digester = algorithm.makeDigester()
-    buffer = .allocate(byteCount: 1 << 20, alignment: 4096)
-  }
-  deinit { buffer.deallocate() }
-
-  enum Outcome { case success([UInt8]), failure(String) }
-
-  func copy(from source: [UInt8], to destination: [UInt8], expectedSize: Int64, identity: TreeCapture.InodeKey,
-            hash: Bool) -> Outcome {
-    func failure(_ call: String, _ path: [UInt8]) -> Outcome {
-      .failure("\(String(decoding: path, as: UTF8.self)): \(call): \(String(cString: strerror(errno)))")
-    }
-    let out = FileSystem.withCString(destination) { open($0, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644) }
-    if out < 0 { return failure("open", destination) }
-    defer { close(out) }
-    guard hash else { return .success(Entry.noChecksum) }
-    let input: Int32
-    switch CaptureSource.open(source, identity: identity) {
-    case .success(let fd): input = fd
-    case .failure(let message): return .failure(message)
-    }
-    defer { close(input) }
-    if expectedSize >= 1 << 20 { _ = posix_fadvise(input, 0, 0, POSIX_FADV_SEQUENTIAL) }
-    digester.reset()
-    var total: Int64 = 0
-    while true {
-      let n = read(input, buffer.baseAddress, buffer.count)
-      if n < 0 { if errno == EINTR { continue }; return failure("read", source) }
-      if n == 0 { break }
-      digester.update(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
-      var done = 0
-      while done < n {
-        let w = write(out, buffer.baseAddress! + done, n - done)
-        if w < 0 { if errno == EINTR { continue }; return failure("write", destination) }
-        done += w
-      }
-      total += Int64(n)
-      WorkProgress.advance(bytes: Int64(n))
-    }
-    if total != expectedSize {
-      return .failure("\(String(decoding: source, as: UTF8.self)): changed while it was captured (size \(expectedSize) when listed, \(total) bytes read); capture again once the staging tree is quiet")
-    }
-    return .success(digester.finalizeBase64())
   }
 }

@@ -17,6 +17,8 @@ public struct VerifyReport: Sendable {
   /// What each problem is about (a loadset, pointer, `file/` entry, series or command file name,
   /// or ``LoadsetStore/stagingSubject``): what a re-check under the lock looks at again.
   var suspects: Set<String> = []
+  /// Inodes hashed so far in this pass (each is hashed once).
+  var inodes = VerifiedInodes()
 }
 
 extension LoadsetStore {
@@ -109,6 +111,11 @@ extension LoadsetStore {
       report.problems.append(".loadsmith/tmp holds staging leftovers")
       report.suspects.insert(LoadsetStore.stagingSubject)
     }
+    for (problem, loadsets) in report.inodes.sharedDamage() {
+      report.problems.append(problem)
+      report.suspects.formUnion(loadsets)
+    }
+    if filter == nil, only?.contains(LoadsetStore.contentSubject) ?? true { try verifyContentIndex(report.inodes, into: &report) }
     if filter == nil { try checkHistoryChain(into: &report) }
     return report
   }
@@ -175,26 +182,43 @@ extension LoadsetStore {
     var iterator = files.makeIterator()
     var problems: [String] = []
     var bytes: Int64 = 0
+    var inodes = report.inodes
+    defer { report.inodes = inodes }
+    /// A stored file is hashed unless its inode was hashed before in this pass (a build's files
+    /// are its nodes' files; linked versions share content).
+    struct Job { var index: Int; var key: VerifiedInodes.Key?; var known: VerifiedInodes.Hashed? }
     let pool = OrderedHashPool(algorithm: algorithm, threads: max(0, threads), regularFilesOnly: true)
-    pool.run(next: { () -> (path: [UInt8]?, context: Int)? in
+    pool.run(next: { () -> (path: [UInt8]?, context: Job)? in
       guard let i = iterator.next() else { return nil }
-      return (root + [0x2F] + loaded.entries[i].path, i)
-    }, deliver: { (i: Int, result: Result<FileDigest, FileHashError>?) -> Bool in
-      let e = loaded.entries[i]
+      let path = root + [0x2F] + loaded.entries[i].path
+      guard let (key, nlink) = VerifiedInodes.key(path) else { return (path, Job(index: i, key: nil, known: nil)) }
+      inodes.use(key, nlink: nlink, by: name)
+      if let known = inodes.hashed[key], known.algorithm == algorithm.name { return (nil, Job(index: i, key: key, known: known)) }
+      return (path, Job(index: i, key: key, known: nil))
+    }, deliver: { (job: Job, result: Result<FileDigest, FileHashError>?) -> Bool in
+      let e = loaded.entries[job.index]
       let shown = String(decoding: e.path, as: UTF8.self)
       WorkProgress.advance(files: 1, bytes: (try? result?.get())?.bytesHashed ?? 0)
+      var found: VerifiedInodes.Hashed?
       switch result {
       case .success(let d)?:
         bytes += d.bytesHashed
-        if d.size != e.size {
-          problems.append("\(name): \(shown): size wrong (transcript \(e.size), stored \(d.size))")
-        } else if d.checksum != e.checksum {
-          problems.append("\(name): \(shown): checksum wrong (\(digest))")
-        }
+        found = VerifiedInodes.Hashed(algorithm: algorithm.name, checksum: d.checksum, size: d.size)
+        if let key = job.key { inodes.hashed[key] = found }
       case .failure(let error)?:
         problems.append("\(name): \(shown): stored file \(error.reason)")
       case nil:
-        break
+        found = job.known
+      }
+      if let f = found {
+        if f.size != e.size {
+          problems.append("\(name): \(shown): size wrong (transcript \(e.size), stored \(f.size))")
+        } else if f.checksum != e.checksum {
+          problems.append("\(name): \(shown): checksum wrong (\(digest))")
+        }
+        if (f.size != e.size || f.checksum != e.checksum), let key = job.key, inodes.damaged[key] == nil {
+          inodes.damaged[key] = "file/\(name)/\(shown.hasPrefix("/") ? String(shown.dropFirst()) : shown)"
+        }
       }
       return true
     })

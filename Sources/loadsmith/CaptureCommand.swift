@@ -25,6 +25,7 @@ struct CaptureCommand: ParsableCommand {
   @Option(name: .customShort("K"), help: "A command file whose x lines exclude paths.") var commandFile: String?
   @Option(name: .customShort("c"), help: "Digest for checksums (radmind's names).") var digest = "sha1"
   @Flag(help: "Write ./usr/... paths instead of /usr/... (for sites that apply from a directory).") var relative = false
+  @Flag(help: "Read every file again (ignore the stat signatures of the previous capture).") var rehash = false
 
   func validate() throws {
     if [version != nil, nextMinor, nextMajor].filter({ $0 }).count > 1 {
@@ -46,6 +47,7 @@ struct CaptureCommand: ParsableCommand {
     request.commandFile = commandFile
     request.digest = digest
     request.relative = relative
+    request.rehash = rehash
     let result = try reportingStoreErrors { () throws(StoreError) in try store.capture(request) }
     for note in result.notes { print("note: \(note)") }
     for name in result.loadsets { print("published \(name)") }

@@ -147,7 +147,8 @@ struct PruneCommand: ParsableCommand {
     }
     for d in decisions { print((dryRun && d.keptBecause == nil ? "would " : "") + d.description) }
     let removed = decisions.filter { $0.keptBecause == nil }.count
-    print(dryRun ? "dry run: \(removed) build(s) would be removed" : "removed \(removed) build(s)")
+    print(dryRun ? "dry run: \(removed) build(s) would be removed, freeing \(store.lastPruneBytesFreed) bytes"
+      : "removed \(removed) build(s), freed \(store.lastPruneBytesFreed) bytes")
   }
 }
 

@@ -1,0 +1,265 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import Capture
+import Dispatch
+import Hashing
+import RadmindFormat
+import Synchronization
+import TranscriptIO
+
+/// One regular file a capture stores.
+struct PlaceJob: Sendable {
+  var source: [UInt8]
+  var destination: [UInt8]
+  var size: Int64
+  /// Device and inode of the source as the walk listed it: a copy must read that very file.
+  var identity: TreeCapture.InodeKey
+  /// The checksum the previous capture recorded for an unchanged, non-racy file: linked from the
+  /// store without reading it when the store still holds that content.
+  var reuse: [UInt8]?
+  /// The modification time (ns) the walk listed: a file whose time moved while it was read changed.
+  var mtime: Int64
+}
+
+/// A slice of the walk: entries in walk order and the files among them. The walk fills one
+/// batch while the previous one is stored, so memory stays bounded by two batches.
+struct CaptureBatch {
+  static let capacity = 2048
+  var entries: [Entry] = []
+  /// For each entry: the walk path and stat signature of a regular file (the signature record's line).
+  var signatures: [(path: [UInt8], signature: StatSignature)?] = []
+  var jobs: [PlaceJob] = []
+  var full: Bool { entries.count >= CaptureBatch.capacity }
+}
+
+/// Stores batches in walk order on a serial queue (each batch's files on `threads` threads) and
+/// writes the transcript, its checksum and the signature record as it goes.
+final class CapturePipeline: @unchecked Sendable {
+  let queue = DispatchQueue(label: "loadsmith.capture.batches")
+  let slots = DispatchSemaphore(value: 2)
+  let failure = Mutex<StoreError?>(nil)
+  let algorithm: DigestAlgorithm
+  let hash: Bool
+  let threads: Int
+  let share: ContentShare?
+  // Touched only on `queue`.
+  var transcript: SignatureFreeWriter
+  var signatures: SignatureRecordWriter?
+  let transcriptDigest: Digester
+  var summary = LoadsetStore.StageSummary()
+
+  init(transcriptPath: String, algorithm: DigestAlgorithm, hash: Bool, threads: Int, share: ContentShare?,
+       signatures: SignatureRecordWriter?) throws(StoreError) {
+    self.algorithm = algorithm
+    self.hash = hash
+    self.threads = threads
+    self.share = share
+    self.signatures = signatures
+    transcript = try SignatureFreeWriter(path: transcriptPath)
+    transcriptDigest = algorithm.makeDigester()
+    transcriptDigest.reset()
+  }
+
+  var failed: StoreError? { failure.withLock { $0 } }
+
+  /// Hands a batch over (waits while two are in flight).
+  func submit(_ batch: CaptureBatch) {
+    slots.wait()
+    queue.async {
+      defer { self.slots.signal() }
+      if self.failed != nil { return }
+      do throws(StoreError) { try self.store(batch) } catch { self.failure.withLock { if $0 == nil { $0 = error } } }
+    }
+  }
+
+  /// Waits for every batch; returns the transcript's checksum.
+  func finish() throws(StoreError) -> [UInt8] {
+    queue.sync {}
+    if let failed { throw failed }
+    try transcript.finish()
+    try signatures?.finish()
+    try share?.finish()
+    return transcriptDigest.finalizeBase64()
+  }
+
+  private func store(_ batch: CaptureBatch) throws(StoreError) {
+    let outcomes = Mutex([[UInt8]](repeating: [], count: batch.jobs.count))
+    let problem = Mutex<String?>(nil)
+    let next = Atomic<Int>(0)
+    let count = batch.jobs.count
+    let workers = max(1, min(threads, count))
+    let (algorithm, hash, share) = (self.algorithm, self.hash, self.share)
+    if count > 0 {
+      DispatchQueue.concurrentPerform(iterations: workers) { _ in
+        let copier = FileCopier(algorithm: algorithm)
+        while true {
+          let i = next.add(1, ordering: .relaxed).oldValue
+          if i >= count || problem.withLock({ $0 != nil }) { return }
+          switch copier.place(batch.jobs[i], hash: hash, share: share) {
+          case .success(let checksum): outcomes.withLock { $0[i] = checksum }
+          case .failure(let message): problem.withLock { if $0 == nil { $0 = message } }
+          }
+        }
+      }
+    }
+    if let message = problem.withLock({ $0 }) { throw StoreError(.system, message) }
+    let checksums = outcomes.withLock { $0 }
+    var lines: [UInt8] = []
+    lines.reserveCapacity(batch.entries.count * 96)
+    var job = 0
+    let bytesBefore = summary.bytes
+    defer { WorkProgress.advance(bytes: summary.bytes - bytesBefore) }  // capture's progress line: bytes stored
+    for (i, var entry) in batch.entries.enumerated() {
+      if entry.kind == .file {
+        entry.checksum = hash ? checksums[job] : Entry.noChecksum
+        if hash, let s = batch.signatures[i] { try signatures?.add(s.path, s.signature, checksum: checksums[job]) }
+        job += 1
+        summary.files += 1
+        summary.bytes += entry.size
+      }
+      summary.entries += 1
+      LineWriter.append(entry, to: &lines)
+    }
+    transcriptDigest.update(lines)
+    try transcript.write(lines)
+  }
+}
+
+/// A plain buffered file writer (no fsync: staging is made durable by one `syncfs`).
+struct SignatureFreeWriter {
+  let fd: Int32
+  let path: String
+  var buffer: [UInt8] = []
+  init(path: String) throws(StoreError) {
+    self.path = path
+    fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+    if fd < 0 { throw .system(SystemError("open", path: path)) }
+  }
+  mutating func write(_ bytes: [UInt8]) throws(StoreError) {
+    buffer += bytes
+    if buffer.count >= 1 << 20 { try FileSystem.writeAll(fd: fd, buffer, path: path); buffer.removeAll(keepingCapacity: true) }
+  }
+  mutating func finish() throws(StoreError) {
+    try FileSystem.writeAll(fd: fd, buffer, path: path)
+    buffer = []
+    close(fd)
+  }
+}
+
+/// One thread's copier: a reused digester and 1 MiB buffer. Stored files are created read-only
+/// (0444): shared content must not be edited in place.
+final class FileCopier {
+  let digester: Digester
+  let buffer: UnsafeMutableRawBufferPointer
+
+  init(algorithm: DigestAlgorithm) {
+    digester = algorithm.makeDigester()
+    buffer = .allocate(byteCount: 1 << 20, alignment: 4096)
+  }
+  deinit { buffer.deallocate() }
+
+  enum Outcome { case success([UInt8]), failure(String) }
+
+  static let storedMode: mode_t = 0o444
+
+  /// Stores one file: links the stored copy of a reused checksum; else reads it (hashing first
+  /// when content of its size is stored, so a hit is linked without writing); else copies it
+  /// while hashing. `hash` false (neg loadsets): a zero-length file.
+  func place(_ job: PlaceJob, hash: Bool, share: ContentShare?) -> Outcome {
+    guard hash else {
+      let out = FileSystem.withCString(job.destination) { open($0, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, FileCopier.storedMode) }
+      if out < 0 { return failure("open", job.destination) }
+      close(out)
+      return .success(Entry.noChecksum)
+    }
+    if let share, let checksum = job.reuse,
+       share.link(ContentKey(algorithm: share.algorithm, size: job.size, checksum: checksum), to: job.destination) {
+      return .success(checksum)
+    }
+    let input: Int32
+    switch CaptureSource.open(job.source, identity: job.identity) {
+    case .success(let fd): input = fd
+    case .failure(let message): return .failure(message)
+    }
+    defer { close(input) }
+    if job.size >= 1 << 20 { _ = posix_fadvise(input, 0, 0, POSIX_FADV_SEQUENTIAL) }
+    var first: [UInt8]?
+    if let share, share.mayHave(size: job.size) {
+      switch copy(input, job, to: nil) {
+      case .success(let checksum):
+        if share.link(ContentKey(algorithm: share.algorithm, size: job.size, checksum: checksum), to: job.destination) {
+          return .success(checksum)
+        }
+        first = checksum
+        if lseek(input, 0, SEEK_SET) != 0 { return failure("lseek", job.source) }
+      case .failure(let message): return .failure(message)
+      }
+    }
+    let out = FileSystem.withCString(job.destination) { open($0, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, FileCopier.storedMode) }
+    if out < 0 { return failure("open", job.destination) }
+    defer { close(out) }
+    switch copy(input, job, to: out) {
+    case .success(let checksum):
+      if let first, first != checksum { return changed(job.source, "its content changed between two reads") }
+      guard let share else { return .success(checksum) }
+      let key = ContentKey(algorithm: share.algorithm, size: job.size, checksum: checksum)
+      switch share.stored(key, at: job.destination, fd: out) {
+      case .recorded:
+        return .success(checksum)
+      case .duplicate:
+        // Another thread stored equal content first: link to it (keeping this copy if it cannot).
+        let aside = share.asidePath()
+        let moved = FileSystem.withCString(job.destination) { d in FileSystem.withCString(aside) { rename(d, $0) } } == 0
+        if moved && share.link(key, to: job.destination) {
+          _ = FileSystem.withCString(aside) { unlink($0) }
+        } else if moved {
+          _ = FileSystem.withCString(aside) { a in FileSystem.withCString(job.destination) { rename(a, $0) } }
+        }
+        return .success(checksum)
+      case .failed:
+        return .failure("\(String(decoding: job.destination, as: UTF8.self)): write of the content index failed: \(String(cString: strerror(errno)))")
+      }
+    case .failure(let message): return .failure(message)
+    }
+  }
+
+  private func failure(_ call: String, _ path: [UInt8]) -> Outcome {
+    .failure("\(String(decoding: path, as: UTF8.self)): \(call): \(String(cString: strerror(errno)))")
+  }
+
+  private func changed(_ source: [UInt8], _ why: String) -> Outcome {
+    .failure("\(String(decoding: source, as: UTF8.self)): changed while it was captured (\(why)); capture again once the staging tree is quiet")
+  }
+
+  /// Reads `input` to its end, hashing, and writes it to `out` when given.
+  private func copy(_ input: Int32, _ job: PlaceJob, to out: Int32?) -> Outcome {
+    digester.reset()
+    var total: Int64 = 0
+    while true {
+      let n = read(input, buffer.baseAddress, buffer.count)
+      if n < 0 { if errno == EINTR { continue }; return failure("read", job.source) }
+      if n == 0 { break }
+      digester.update(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
+      if let out {
+        var done = 0
+        while done < n {
+          let w = write(out, buffer.baseAddress! + done, n - done)
+          if w < 0 { if errno == EINTR { continue }; return failure("write", job.destination) }
+          done += w
+        }
+      }
+      total += Int64(n)
+    }
+    if total != job.size {
+      return changed(job.source, "size \(job.size) when listed, \(total) bytes read")
+    }
+    var st = stat()
+    if fstat(input, &st) == 0, Int64(st.st_mtim.tv_sec) &* 1_000_000_000 &+ Int64(st.st_mtim.tv_nsec) != job.mtime {
+      return changed(job.source, "its modification time moved while it was read")
+    }
+    return .success(digester.finalizeBase64())
+  }
+}
