@@ -28,6 +28,8 @@ public struct StoreStatus: Sendable {
   public var root: String
   public var series: [Series] = []
   public var commandFiles: [(String, [String])] = []
+  /// Foreign loadsets (names outside Loadsmith's scheme); `node` holds their type.
+  public var foreign: [Loadset] = []
 
   public var text: String {
     var out = "store \(root)\n"
@@ -45,6 +47,7 @@ public struct StoreStatus: Sendable {
         out += "  cfg   \(c.name)  \(c.node ?? "?")  \(c.files ?? 0) files, \(StoreStatus.size(c.bytes ?? 0))  \(c.created ?? "")\n"
       }
     }
+    if !foreign.isEmpty { out += foreignText }
     if !commandFiles.isEmpty {
       out += "\ncommand files\n"
       for (name, lines) in commandFiles { out += "  \(name): \(lines.isEmpty ? "(empty)" : lines.joined(separator: ", "))\n" }
@@ -75,7 +78,7 @@ public struct StoreStatus: Sendable {
         + "\"snapshots\":[\(s.snapshots.map(loadset).joined(separator: ","))]}")
     }
     let commands = commandFiles.map { "\(q($0.0)):[\($0.1.map(q).joined(separator: ","))]" }.joined(separator: ",")
-    return "{\"store\":\(q(root)),\"series\":[\(parts.joined(separator: ","))],\"commandFiles\":{\(commands)}}\n"
+    return "{\"store\":\(q(root)),\"series\":[\(parts.joined(separator: ","))],\"foreign\":[\(foreign.map(loadset).joined(separator: ","))],\"commandFiles\":{\(commands)}}\n"
   }
 }
 
@@ -125,6 +128,7 @@ extension LoadsetStore {
       }
       out.series.append(s)
     }
+    out.foreign = try foreignStatus(filter)
     for k in ((try? FileSystem.list(commandDirectory)) ?? []).sorted() where k.hasSuffix(".K") && !k.hasPrefix(".") && wanted(k.replacingSuffix(".K")) {
       let lines = (try FileSystem.readSmallFile(commandDirectory + "/" + k) ?? "").split(separator: "\n")
         .filter { !$0.hasPrefix("#") }.map(String.init)
@@ -153,6 +157,7 @@ extension LoadsetStore {
       }
     } else {
       do { name = try LoadsetName(parsing: reference) } catch {
+        if let foreign = foreignTranscriptPath(reference) { return foreign }
         throw StoreError(.usage, "\(reference): neither an existing file nor a store reference (\(error.reason))")
       }
     }

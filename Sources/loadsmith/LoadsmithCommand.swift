@@ -12,7 +12,7 @@ struct LoadsmithCommand: ParsableCommand {
       """,
     version: loadsmithVersion,
     subcommands: [
-      Check.self, Diff.self, Concat.self, Name.self, Init.self, CaptureCommand.self, BuildCommand.self, Release.self,
+      Check.self, Diff.self, Concat.self, Name.self, Init.self, AdoptCommand.self, ImportCommand.self, CaptureCommand.self, BuildCommand.self, Release.self,
       Promote.self, Rollback.self, Status.self, Log.self, Verify.self, CommandGroup.self, Hash.self,
       ArchiveCommand.self, RestoreCommand.self, PruneCommand.self, DSLGroup.self, KeyGroup.self, Recover.self, ServeCommand.self,
       FsdiffHelp.self, LmergeHelp.self, LcksumHelp.self, LsortHelp.self, TwhichHelp.self,
