@@ -75,6 +75,7 @@ extension LoadsetStore {
         }
       }
       let staging = try makeStagingDirectory("adopt")
+      var context = AdoptContext()
       var staged: [(name: String, checksum: String)] = []
       for candidate in candidates {
         let name = candidate.name
@@ -85,7 +86,8 @@ extension LoadsetStore {
         }
         let meta: Metadata
         do throws(StoreError) {
-          meta = try adoptedMetadata(name, series: candidate.loadsmith, verify: verify, threads: threads, into: &report)
+          meta = try adoptedMetadata(name, series: candidate.loadsmith, verify: verify, threads: threads,
+                                     context: &context, into: &report)
         } catch {
           report.refused.append("transcript/\(name): \(error.message.hasPrefix(name + ": ") ? String(error.message.dropFirst(name.count + 2)) : error.message): not adopted (nothing changed; fix or remove the transcript and run adopt again)")
           continue
@@ -139,7 +141,7 @@ extension LoadsetStore {
 
   /// The metadata of a loadset without any, from its transcript and its stored files.
   func adoptedMetadata(_ name: String, series: LoadsetName?, verify: Bool, threads: Int,
-                       into report: inout AdoptReport) throws(StoreError) -> Metadata {
+                       context: inout AdoptContext, into report: inout AdoptReport) throws(StoreError) -> Metadata {
     let scan = try AdoptScan(name: name, transcriptPath: transcriptPath(name), fileRoot: fileRoot(name), statFiles: true)
     // A foreign name says nothing of the type: zero-length stored files of listed sizes are how
     // `lcreate -N` stores a negative loadset.
@@ -148,8 +150,7 @@ extension LoadsetStore {
     meta["name"] = name
     meta["type"] = type.rawValue
     meta["digest"] = scan.digest
-    let algorithm = (try? DigestAlgorithm(named: scan.digest == "none" || scan.digest == "unknown" ? "sha1" : scan.digest))
-    if let algorithm, algorithm.isAvailable {
+    if let algorithm = context.algorithm(scan.digest == "none" || scan.digest == "unknown" ? "sha1" : scan.digest) {
       meta["transcript-checksum"] = try AdoptScan.transcriptChecksum(transcriptPath(name), algorithm: algorithm)
     }
     meta["entries"] = String(scan.entries)
@@ -160,9 +161,9 @@ extension LoadsetStore {
     if let series, case .snapshot = series, let first = scan.firstPath { meta["node"] = PathForm.absolute.convert(first).shownPath }
     meta["created"] = AdoptScan.modificationTime(transcriptPath(name)) ?? FileSystem.timestamp()
     meta["origin"] = series == nil ? "foreign" : "adopted"
-    meta["adopted"] = FileSystem.timestamp()
-    meta["user"] = FileSystem.userName
-    meta["host"] = FileSystem.hostName
+    meta["adopted"] = context.time
+    meta["user"] = context.user
+    meta["host"] = context.host
     report.problems += scan.digestProblems
     if verify && scan.digest != "unknown" {
       // The hashing pass reports what the lstat pass found, and more.
@@ -264,4 +265,19 @@ extension LoadsetStore {
 extension Array where Element == UInt8 {
   /// A decoded path as text for metadata and messages (encoded as radmind writes it).
   var shownPath: String { String(decoding: PathCodec.encode(self), as: UTF8.self) }
+}
+
+/// What every adopted loadset's metadata shares, looked up once per run.
+struct AdoptContext {
+  let time = FileSystem.timestamp()
+  let user = FileSystem.userName
+  let host = FileSystem.hostName
+  var algorithms: [String: DigestAlgorithm] = [:]
+
+  mutating func algorithm(_ name: String) -> DigestAlgorithm? {
+    if let known = algorithms[name] { return known }
+    guard let made = try? DigestAlgorithm(named: name), made.isAvailable else { return nil }
+    algorithms[name] = made
+    return made
+  }
 }
