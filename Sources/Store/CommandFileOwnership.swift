@@ -6,10 +6,11 @@ extension LoadsetStore {
     text.hasPrefix("# \(fileName): tier ") && text.contains("written by loadsmith")
   }
 
-  /// True when `command/NAME` does not exist or was written by Loadsmith.
+  /// True unless `command/NAME` is a regular file Loadsmith did not write (anything else in its
+  /// place is not a command file to keep: the rewrite reports it).
   func isWrittenByLoadsmith(commandFile name: String) -> Bool {
     let path = commandDirectory + "/" + name
-    guard FileSystem.exists(path) else { return true }
+    guard FileSystem.kind(path) == .file else { return true }
     guard let text = try? FileSystem.readSmallFile(path) else { return false }
     return LoadsetStore.isLoadsmithHeader(text.split(separator: "\n", maxSplits: 1).first ?? "", fileName: name)
   }
