@@ -153,6 +153,7 @@ extension LoadsetStore {
   func writeCommandFiles(product: String) throws(StoreError) {
     for file in try commandFiles(product: product) {
       let path = commandDirectory + "/" + file.fileName
+      if !mayRewriteCommandFile(file.fileName) { continue }
       if try FileSystem.readSmallFile(path) != file.text {
         try FileSystem.rewriteCommandFile(path, file.text)
       }
@@ -160,13 +161,16 @@ extension LoadsetStore {
     }
   }
 
-  /// `loadsmith command write PRODUCT`: rewrites the tier command files; returns them.
-  public func writeCommands(product: String) throws(StoreError) -> [TierCommandFile] {
+  /// `loadsmith command write PRODUCT`: rewrites the tier command files; returns them. A command
+  /// file Loadsmith did not write is refused unless `force` takes it over.
+  public func writeCommands(product: String, force: Bool = false) throws(StoreError) -> [TierCommandFile] {
     try write { () throws(StoreError) -> [TierCommandFile] in
       let files = try commandFiles(product: product)
       if files.allSatisfy({ $0.lines.isEmpty }) {
         throw StoreError(.usage, "'\(product)': no loadsets of that product in the store")
       }
+      try checkCommandFileOwnership(files, force: force)
+      defer { commandFileTakeover = [] }
       var intent = Intent(operation: "command write \(product)")
       intent.actions.append(.commands(product: product))
       intent.actions.append(.log(event: "commands", name: product, from: "-",

@@ -38,6 +38,8 @@ public final class LoadsetStore: @unchecked Sendable {
   public internal(set) var lastPruneBytesFreed: Int64 = 0
   /// Transcript checksums of the loadsets staged by the running operation, by name.
   var stagedChecksums: [String: String] = [:]
+  /// Hand-written command files `command write --force` may replace in the running operation.
+  var commandFileTakeover: Set<String> = []
 
   public static let formatLine = "loadsmith-store 1"
 

@@ -86,6 +86,7 @@ extension LoadsetStore {
       let parsed = try LoadsetName(parsing: name)
       return parsed.fileName == name ? nil : "'\(name)' is not a loadset file name (expected \(parsed.fileName))"
     } catch {
+      if LoadsetStore.foreignNameProblem(name) == nil { return nil }  // a foreign loadset (import)
       return "bad loadset name \(error)"
     }
   }

@@ -35,6 +35,8 @@ public struct StoreStatus: Sendable {
   /// Apparent and stored bytes per series name, and for the whole store (unfiltered status).
   public var bytes: [String: ByteAccount] = [:]
   public var storeBytes: ByteAccount?
+  /// Foreign loadsets (names outside Loadsmith's scheme); `node` holds their type.
+  public var foreign: [Loadset] = []
 
   public var text: String {
     var out = "store \(root)\n"
@@ -52,6 +54,7 @@ public struct StoreStatus: Sendable {
         out += "  cfg   \(c.name)  \(c.node ?? "?")  \(c.files ?? 0) files, \(StoreStatus.size(c.bytes ?? 0))  \(c.created ?? "")\n"
       }
     }
+    if !foreign.isEmpty { out += foreignText }
     if !commandFiles.isEmpty {
       out += "\ncommand files\n"
       for (name, lines) in commandFiles { out += "  \(name): \(lines.isEmpty ? "(empty)" : lines.joined(separator: ", "))\n" }
@@ -77,7 +80,7 @@ public struct StoreStatus: Sendable {
         + "\"snapshots\":[\(s.snapshots.map(loadset).joined(separator: ","))]}")
     }
     let commands = commandFiles.map { "\(q($0.0)):[\($0.1.map(q).joined(separator: ","))]" }.joined(separator: ",")
-    let base = "{\"store\":\(q(root)),\"series\":[\(parts.joined(separator: ","))],\"commandFiles\":{\(commands)},\(bytesJSON)}\n"
+    let base = "{\"store\":\(q(root)),\"series\":[\(parts.joined(separator: ","))],\"foreign\":[\(foreign.map(loadset).joined(separator: ","))],\"commandFiles\":{\(commands)},\(bytesJSON)}\n"
     return tiers.map { $0.adding(toStatusJSON: base) } ?? base
   }
 }
@@ -128,6 +131,7 @@ extension LoadsetStore {
       }
       out.series.append(s)
     }
+    out.foreign = try foreignStatus(filter)
     for k in ((try? FileSystem.list(commandDirectory)) ?? []).sorted() where k.hasSuffix(".K") && !k.hasPrefix(".") && wanted(k.replacingSuffix(".K")) {
       let lines = (try FileSystem.readSmallFile(commandDirectory + "/" + k) ?? "").split(separator: "\n")
         .filter { !$0.hasPrefix("#") }.map(String.init)
@@ -158,6 +162,7 @@ extension LoadsetStore {
       }
     } else {
       do { name = try LoadsetName(parsing: reference) } catch {
+        if let foreign = foreignTranscriptPath(reference) { return foreign }
         throw StoreError(.usage, "\(reference): neither an existing file nor a store reference (\(error.reason))")
       }
     }

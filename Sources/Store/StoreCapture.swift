@@ -66,6 +66,8 @@ extension LoadsetStore {
   /// Every check of the request happens before anything is written: on bad input the store is
   /// unchanged.
   public func capture(_ request: CaptureRequest) throws(StoreError) -> CaptureResult {
+    // A command file listing base loadsets (not only x lines): radmind's capture of a difference.
+    if let k = request.commandFile, try LoadsetStore.commandFileListsBase(k) { return try captureAgainstBase(request) }
     let series: LoadsetSeries
     do { series = try LoadsetSeries(parsing: request.loadset) } catch { throw .name(error) }
     let algorithm: DigestAlgorithm

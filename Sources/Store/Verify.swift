@@ -53,7 +53,7 @@ extension LoadsetStore {
       defer { suspect(f, from: before) }
       let path = transcriptPath(f)
       if FileSystem.kind(path) == .symlink { report.problems.append("transcript/\(f): a symlink whose name is not a pointer name") }
-      else { report.notes.append("transcript/\(f): not a loadsmith name; checked with sha1") ; try verifyLoadset(f, type: .bin, digest: "sha1", threads: threads, into: &report) }
+      else { try verifyForeign(f, threads: threads, into: &report) }
     }
     var published = Set<String>()
     for name in names where !name.isPointer { published.insert(name.fileName) }
@@ -67,7 +67,8 @@ extension LoadsetStore {
         if meta == nil, let kind = FileSystem.typeIfNotRegular(metaPath(name.fileName)) {
           report.problems.append("\(name.fileName): metadata .loadsmith/meta/\(name.fileName) is \(kind), not a regular file; digest unknown, checked with sha1")
         } else if meta == nil { report.problems.append("\(name.fileName): no metadata (.loadsmith/meta/\(name.fileName)); digest unknown, checked with sha1") }
-        try verifyLoadset(name.fileName, type: name.series.type, digest: meta?.digest ?? "sha1", threads: threads, into: &report)
+        if let meta { try verifyRecorded(name.fileName, meta: meta, type: name.series.type, threads: threads, into: &report) }
+        else { try verifyLoadset(name.fileName, type: name.series.type, digest: "sha1", threads: threads, into: &report) }
       }
     }
     // file/: every entry needs its transcript; pointers need their twins.

@@ -22,12 +22,14 @@ struct CaptureCommand: ParsableCommand {
   @Option(help: "The version to capture (MAJOR.MINOR, e.g. 001.001).") var version: String?
   @Flag(help: "Capture the next minor version (changes on the same staging install).") var nextMinor = false
   @Flag(help: "Capture the next major version (a rebuilt prototype).") var nextMajor = false
-  @Option(name: .customShort("K"), help: "A command file whose x lines exclude paths.") var commandFile: String?
+  @Option(name: .customShort("K"), help: "A command file, with radmind's semantics: x lines exclude paths; p, n, s lines make it a capture against that base (as --base).") var commandFile: String?
+  @Option(help: "Capture only what differs from the loadsets this command file lists, line for line as radmind's fsdiff -C -K writes it (with --node, or --node / for the whole staging root).") var base: String?
   @Option(name: .customShort("c"), help: "Digest for checksums (radmind's names).") var digest = "sha1"
   @Flag(help: "Write ./usr/... paths instead of /usr/... (for sites that apply from a directory).") var relative = false
   @Flag(help: "Read every file again (ignore the stat signatures of the previous capture).") var rehash = false
 
   func validate() throws {
+    if commandFile != nil && base != nil { throw ValidationError("give either -K or --base (both name the command file)") }
     if [version != nil, nextMinor, nextMajor].filter({ $0 }).count > 1 {
       throw ValidationError("give at most one of --version, --next-minor, --next-major")
     }
@@ -44,7 +46,7 @@ struct CaptureCommand: ParsableCommand {
     let store = try options.open()
     var request = CaptureRequest(stagingRoot: stagingRoot, loadset: loadset, nodes: node)
     request.version = version.map { .explicit($0) } ?? (nextMinor ? .nextMinor : nextMajor ? .nextMajor : .automatic)
-    request.commandFile = commandFile
+    request.commandFile = base ?? commandFile
     request.digest = digest
     request.relative = relative
     request.rehash = rehash

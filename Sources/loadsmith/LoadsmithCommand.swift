@@ -13,7 +13,7 @@ struct LoadsmithCommand: ParsableCommand {
     groupedSubcommands: [
       // `ArgumentParser.` because the `command` subcommand's type is named CommandGroup too.
       ArgumentParser.CommandGroup(name: "Store life cycle", subcommands: [
-        Init.self, CaptureCommand.self, BuildCommand.self, Release.self, Deploy.self, Promote.self, Rollback.self,
+        Init.self, AdoptCommand.self, ImportCommand.self, CaptureCommand.self, BuildCommand.self, Release.self, Deploy.self, Promote.self, Rollback.self,
         CommandGroup.self, PruneCommand.self, Recover.self, Reindex.self,
       ]),
       ArgumentParser.CommandGroup(name: "Definitive Software Library", subcommands: [

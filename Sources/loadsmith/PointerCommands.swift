@@ -81,10 +81,11 @@ struct CommandGroup: ParsableCommand {
       discussion: "Each file names the immutable transcripts the pointers resolve to, lowest precedence first: p bin, p cfg, n neg.")
     @OptionGroup var options: StoreOptions
     @Argument(help: "FAMILY-COMPONENT, e.g. was-apache.") var product: String
+    @Flag(help: "Take over command files loadsmith did not write (hand-written ones are refused otherwise).") var force = false
 
     func run() throws {
       let store = try options.open()
-      let files = try reportingStoreErrors { () throws(StoreError) in try store.writeCommands(product: product) }
+      let files = try reportingStoreErrors { () throws(StoreError) in try store.writeCommands(product: product, force: force) }
       for f in files {
         print("command/\(f.fileName): \(f.lines.map { "\($0.0) \($0.1)" }.joined(separator: ", "))")
       }

@@ -1,0 +1,154 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import Hashing
+import RadmindFormat
+import TranscriptIO
+
+/// What `adopt` learns about one loadset made outside Loadsmith, read from its transcript (one
+/// streaming pass; syntax, store-path rule and radmind order checked as `verify` does) and from
+/// an `lstat` of each stored file.
+struct AdoptScan {
+  var entries = 0
+  var files = 0
+  var bytes: Int64 = 0
+  /// The digest recognised from the checksums' length; `none` when no line has one.
+  var digest = "none"
+  /// Paths of the first line (the node, for a node loadset or snapshot); relative or absolute.
+  var firstPath: [UInt8]?
+  var relative = false
+  /// Stored files found zero-length while the transcript lists a size (how `lcreate -N` stores
+  /// negative loadsets).
+  var emptyStoredFiles = 0
+  var sizedEntries = 0
+  /// Stored files that do not match (reported; the loadset is adopted anyway, never repaired).
+  var problems: [String] = []
+  /// Checksums that name no digest, or several.
+  var digestProblems: [String] = []
+
+  /// base64 checksum length → radmind digest name. sha1 and ripemd160 share 28 characters (and
+  /// md5 and md2 24): the common one is assumed, and `verify --digest` is not needed because a
+  /// wrong guess shows as checksum mismatches.
+  static let digestByLength: [Int: String] = [24: "md5", 28: "sha1", 44: "sha256", 64: "sha384", 88: "sha512"]
+
+  /// Reads `transcriptPath` (a regular file, opened without following a symlink). A transcript
+  /// that cannot be read as radmind's (syntax, order, unsafe path) is refused: throws naming the
+  /// line. With `statFiles`, each stored file under `fileRoot` is `lstat`ed.
+  init(name: String, transcriptPath: String, fileRoot: String, statFiles: Bool,
+       eachFile: ((Entry) -> Void)? = nil) throws(StoreError) {
+    let reader: LineReader
+    do { reader = try LineReader(regularFile: transcriptPath, bufferSize: 1 << 16) } catch { throw .system(error) }
+    var parser = TranscriptLineParser()
+    var order = OrderChecker(order: .caseSensitive)
+    let root = Array(fileRoot.utf8) + [0x2F]
+    let hasFileRoot = FileSystem.kind(fileRoot) == .directory
+    var checksumLengths: Set<Int> = []
+    do {
+      while let line = try reader.next() {
+        if isCommentOrBlank(line) { continue }
+        if !reader.lastLineHadNewline || reader.lastLineWasCut {
+          throw StoreError(.store, "\(name): line \(reader.lineNumber): \(reader.lastLineWasCut ? "line too long" : "no newline at the end of the last line")")
+        }
+        let entry: Entry
+        do { entry = try parser.parse(line) } catch {
+          throw StoreError(.store, "\(name): line \(reader.lineNumber): \(error)")
+        }
+        if let why = entry.storePathProblem {
+          throw StoreError(.store, "\(name): line \(reader.lineNumber): \(why)")
+        }
+        if !order.accept(encoded: parser.tokens.token(parser.tokens.count > 0 && entry.prefix != .none ? 2 : 1, in: line)) {
+          throw StoreError(.store, "\(name): line \(reader.lineNumber): bad sort order")
+        }
+        entries += 1
+        if firstPath == nil {
+          firstPath = entry.path
+          relative = entry.path.first == UInt8(ascii: ".")
+        }
+        guard entry.kind.hasContent, entry.prefix != .minus else { continue }
+        files += 1
+        bytes += entry.size
+        if entry.hasChecksum { checksumLengths.insert(entry.checksum.count) }
+        if entry.size > 0 { sizedEntries += 1 }
+        eachFile?(entry)
+        if statFiles && hasFileRoot { statStoredFile(root + entry.path, entry, name: name) }
+      }
+    } catch let error as SystemError {
+      throw .system(error)
+    } catch let error as StoreError {
+      throw error
+    } catch {
+      throw StoreError(.system, "\(name): \(error)")
+    }
+    if files > 0 && !hasFileRoot {
+      problems.append("\(name): file directory file/\(name) is missing (\(files) files listed)")
+    }
+    if checksumLengths.count > 1 {
+      digestProblems.append("\(name): checksums of several lengths (\(checksumLengths.sorted().map(String.init).joined(separator: ", ")) characters): more than one digest")
+    }
+    if let length = checksumLengths.max() {
+      if let known = AdoptScan.digestByLength[length] { digest = known } else {
+        digest = "unknown"
+        digestProblems.append("\(name): checksums of \(length) characters: digest not recognised")
+      }
+    }
+  }
+
+  mutating func statStoredFile(_ path: [UInt8], _ entry: Entry, name: String) {
+    var st = stat()
+    let shown = String(decoding: entry.path, as: UTF8.self)
+    if FileSystem.withCString(path, { lstat($0, &st) }) != 0 {
+      problems.append("\(name): \(shown): stored file missing")
+    } else if (st.st_mode & S_IFMT) != S_IFREG {
+      problems.append("\(name): \(shown): stored file \(RegularFile.notRegular(st.st_mode))")
+    } else if st.st_size != entry.size {
+      if st.st_size == 0 { emptyStoredFiles += 1 } else {
+        problems.append("\(name): \(shown): size wrong (transcript \(entry.size), stored \(st.st_size))")
+      }
+    }
+  }
+
+  /// True when every stored file with a listed size is zero-length: a negative loadset as
+  /// `lcreate -N` leaves it.
+  var looksNegative: Bool { sizedEntries > 0 && emptyStoredFiles == sizedEntries }
+
+  /// The size problems that are not problems for a negative loadset.
+  var emptyFileProblems: [String] {
+    emptyStoredFiles > 0 && !looksNegative ? ["\(emptyStoredFiles) stored files are empty although the transcript lists a size"] : []
+  }
+}
+
+extension AdoptScan {
+  /// The base64 digest of the whole transcript file, read again in 64 KiB blocks.
+  static func transcriptChecksum(_ path: String, algorithm: DigestAlgorithm) throws(StoreError) -> String {
+    let fd: Int32
+    do { fd = try RegularFile.openForReading(path) } catch { throw .system(error) }
+    defer { close(fd) }
+    let digester = algorithm.makeDigester()
+    digester.reset()
+    let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 16)
+    defer { buffer.deallocate() }
+    while true {
+      let n = read(fd, buffer.baseAddress, buffer.count)
+      if n < 0 { if errno == EINTR { continue }; throw .system(SystemError("read", path: path)) }
+      if n == 0 { break }
+      digester.update(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
+    }
+    return String(decoding: digester.finalizeBase64(), as: UTF8.self)
+  }
+
+  /// An ISO-8601 UTC timestamp (as ``FileSystem/timestamp()``) of a file's mtime.
+  static func modificationTime(_ path: String) -> String? {
+    var st = stat()
+    guard lstat(path, &st) == 0 else { return nil }
+    var t = st.st_mtim.tv_sec
+    var tmv = tm()
+    gmtime_r(&t, &tmv)
+    func p(_ v: Int, _ w: Int) -> String {
+      let s = String(v)
+      return String(repeating: "0", count: max(0, w - s.count)) + s
+    }
+    return "\(p(Int(tmv.tm_year) + 1900, 4))-\(p(Int(tmv.tm_mon) + 1, 2))-\(p(Int(tmv.tm_mday), 2))T\(p(Int(tmv.tm_hour), 2)):\(p(Int(tmv.tm_min), 2)):\(p(Int(tmv.tm_sec), 2)).\(p(st.st_mtim.tv_nsec / 1_000_000, 3))Z"
+  }
+}

@@ -1,0 +1,139 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import Dispatch
+import Hashing
+import RadmindFormat
+import Synchronization
+import TranscriptIO
+
+/// Files to copy into a staged loadset from a tree given by a person (`import --files DIR`, a
+/// staging root for `capture --base`), each checked against the size and checksum its transcript
+/// line lists while it is copied (one read per file, in parallel).
+///
+/// Sources are reached from the tree's root one component at a time with `O_NOFOLLOW`: a
+/// symlink on the way (or a `..` in a name) never leads outside the tree, it fails the copy.
+struct CheckedCopies {
+  struct Job {
+    /// The transcript path (decoded), below `sourceRoot` and `destinationRoot`.
+    var path: [UInt8]
+    var size: Int64
+    /// The expected base64 checksum; nil: the file is stored zero-length and not read (neg).
+    var checksum: [UInt8]?
+  }
+  var sourceRoot: [UInt8]
+  var destinationRoot: [UInt8]
+  var jobs: [Job] = []
+
+  /// Copies every job on `threads` threads; returns one problem per file that is missing, not a
+  /// regular file, or of another size or checksum (the copies made stay in staging, which the
+  /// caller discards when there is any problem).
+  func run(algorithm: DigestAlgorithm, threads: Int) throws(StoreError) -> [String] {
+    // Parents first, in one thread: a file tree of directories as radmind's server keeps them.
+    var made: Set<[UInt8]> = []
+    for job in jobs {
+      guard let slash = job.path.lastIndex(of: 0x2F), slash > 0 else { continue }
+      let parent = Array(job.path[..<slash])
+      if made.insert(parent).inserted { try FileSystem.makeDirectories(destinationRoot + [0x2F] + parent) }
+    }
+    let problems = Mutex<[(Int, String)]>([])
+    let next = Atomic<Int>(0)
+    let jobs = self.jobs, sourceRoot = self.sourceRoot, destinationRoot = self.destinationRoot
+    let workers = max(1, min(threads, jobs.count))
+    if !jobs.isEmpty {
+      DispatchQueue.concurrentPerform(iterations: workers) { _ in
+        let copier = CheckedCopier(algorithm: algorithm)
+        while true {
+          let i = next.add(1, ordering: .relaxed).oldValue
+          if i >= jobs.count { return }
+          if let problem = copier.copy(jobs[i], from: sourceRoot, to: destinationRoot) {
+            problems.withLock { $0.append((i, problem)) }
+          }
+        }
+      }
+    }
+    return problems.withLock { $0 }.sorted { $0.0 < $1.0 }.map(\.1)
+  }
+}
+
+/// One thread's copier: a reused digester and 1 MiB buffer.
+final class CheckedCopier {
+  let digester: Digester
+  let buffer: UnsafeMutableRawBufferPointer
+
+  init(algorithm: DigestAlgorithm) {
+    digester = algorithm.makeDigester()
+    buffer = .allocate(byteCount: 1 << 20, alignment: 4096)
+  }
+  deinit { buffer.deallocate() }
+
+  /// nil when copied and matching; else what is wrong, naming the transcript path.
+  func copy(_ job: CheckedCopies.Job, from sourceRoot: [UInt8], to destinationRoot: [UInt8]) -> String? {
+    let shown = job.path.shownPath
+    let destination = destinationRoot + [0x2F] + job.path
+    let out = FileSystem.withCString(destination) { open($0, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644) }
+    if out < 0 { return "\(shown): cannot store: \(String(cString: strerror(errno)))" }
+    defer { close(out) }
+    guard let expected = job.checksum else { return nil }
+    let input: Int32
+    switch CheckedCopier.openBeneath(sourceRoot, job.path) {
+    case .success(let fd): input = fd
+    case .failure(let why): return "\(shown): \(why)"
+    }
+    defer { close(input) }
+    digester.reset()
+    var total: Int64 = 0
+    while true {
+      let n = read(input, buffer.baseAddress, buffer.count)
+      if n < 0 { if errno == EINTR { continue }; return "\(shown): read: \(String(cString: strerror(errno)))" }
+      if n == 0 { break }
+      digester.update(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
+      var done = 0
+      while done < n {
+        let w = write(out, buffer.baseAddress! + done, n - done)
+        if w < 0 { if errno == EINTR { continue }; return "\(shown): cannot store: \(String(cString: strerror(errno)))" }
+        done += w
+      }
+      total += Int64(n)
+    }
+    if total != job.size { return "\(shown): size wrong (transcript \(job.size), file \(total))" }
+    if digester.finalizeBase64() != expected { return "\(shown): checksum wrong (\(digester.algorithm.name))" }
+    return nil
+  }
+
+  enum Opened { case success(Int32), failure(String) }
+
+  /// Opens `root/path` for reading through real directories only (each component opened with
+  /// `O_NOFOLLOW`); the file itself must be regular (`O_NONBLOCK`: a FIFO never blocks).
+  static func openBeneath(_ root: [UInt8], _ path: [UInt8]) -> Opened {
+    let components = path.split(separator: 0x2F).map(Array.init)
+    guard let last = components.last, !components.contains(where: { $0 == [0x2E, 0x2E] }) else {
+      return .failure("not a path below the tree")
+    }
+    var dirfd = FileSystem.withCString(root.isEmpty ? [0x2F] : root) { open($0, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
+    if dirfd < 0 { return .failure("\(String(decoding: root, as: UTF8.self)): \(String(cString: strerror(errno)))") }
+    defer { close(dirfd) }
+    for component in components.dropLast() where component != [0x2E] {
+      let next = FileSystem.withCString(component) { openat(dirfd, $0, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) }
+      if next < 0 {
+        let e = errno
+        return .failure(e == ELOOP || e == ENOTDIR ? "a directory on its way is a symlink or not a directory: not followed" : "\(String(cString: strerror(e)))")
+      }
+      close(dirfd)
+      dirfd = next
+    }
+    let fd = FileSystem.withCString(last) { openat(dirfd, $0, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC) }
+    if fd < 0 {
+      let e = errno
+      return .failure(e == ELOOP ? "is a symlink, not a regular file" : e == ENOENT ? "file missing" : String(cString: strerror(e)))
+    }
+    var st = stat()
+    if fstat(fd, &st) != 0 || (st.st_mode & S_IFMT) != S_IFREG {
+      close(fd)
+      return .failure(RegularFile.notRegular(st.st_mode))
+    }
+    return .success(fd)
+  }
+}

@@ -1,0 +1,134 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import Hashing
+import RadmindFormat
+import TranscriptIO
+
+/// What `loadsmith import` was asked to do.
+public struct ImportRequest: Sendable {
+  /// A transcript made elsewhere (radmind's `fsdiff`, an `lcreate` upload left in `tmp/`).
+  public var transcript: String
+  /// Where its files are, laid out as `file/NAME/` is (DIR + transcript path).
+  public var files: String
+  /// A Loadsmith loadset name (`was-apache-bin-rhel5-001.001.T`) or a foreign one (`base.T`).
+  public var name: String
+  public var threads = OrderedHashPool.availableCPUs
+
+  public init(transcript: String, files: String, name: String) {
+    self.transcript = transcript
+    self.files = files
+    self.name = name
+  }
+}
+
+public struct ImportResult: Sendable {
+  public var name = ""
+  public var foreign = false
+  public var digest = ""
+  public var entries = 0
+  public var files = 0
+  public var bytes: Int64 = 0
+}
+
+extension LoadsetStore {
+  /// `loadsmith import`: the local equivalent of `lcreate`. The transcript is read (syntax,
+  /// order, safe paths), every file it lists is copied from `files` into staging while its size
+  /// and checksum are checked, and only when all match is the loadset published (one intent, as
+  /// a capture). A neg loadset stores zero-length files, as `lcreate -N`. Nothing is published
+  /// on any problem, and the store is as it was.
+  public func importTranscript(_ request: ImportRequest) throws(StoreError) -> ImportResult {
+    var result = ImportResult()
+    let parsed = try? LoadsetName(parsing: request.name)
+    if let parsed {
+      if parsed.isPointer { throw StoreError(.usage, "\(request.name): a pointer name; import under an immutable loadset's name (a build, node loadset or snapshot)") }
+      result.name = parsed.fileName
+    } else {
+      if let why = LoadsetStore.foreignNameProblem(request.name) { throw StoreError(.usage, "\(request.name): \(why)") }
+      result.name = request.name
+      result.foreign = true
+    }
+    let type = parsed?.series.type ?? .bin
+    guard FileSystem.kind(request.transcript) == .file else {
+      throw StoreError(.usage, "\(request.transcript): \(FileSystem.typeIfNotRegular(request.transcript).map { "is \($0), not a regular file" } ?? "no such transcript")")
+    }
+    guard let filesRoot = LoadsetStore.realPath(request.files), FileSystem.kind(filesRoot) == .directory else {
+      throw StoreError(.usage, "--files \(request.files): not a directory")
+    }
+    let name = result.name
+    return try write { () throws(StoreError) -> ImportResult in
+      if FileSystem.exists(transcriptPath(name)) {
+        throw StoreError(.usage, "\(name) exists in \(root): published loadsets are immutable; import under another name")
+      }
+      let staged = try makeStagingDirectory("import")
+      try FileSystem.makeDirectory(staged + "/file")
+      var copies = CheckedCopies(sourceRoot: Array(filesRoot.utf8), destinationRoot: Array((staged + "/file").utf8))
+      let scan = try AdoptScan(name: request.transcript, transcriptPath: request.transcript, fileRoot: staged + "/file", statFiles: false) { entry in
+        copies.jobs.append(.init(path: entry.path, size: entry.size, checksum: type == .neg ? nil : entry.checksum))
+      }
+      if let problem = scan.digestProblems.first { throw StoreError(.usage, "\(problem): nothing imported") }
+      if type != .neg && scan.files > 0 && scan.digest == "none" {
+        throw StoreError(.usage, "\(request.transcript): no checksums: its files cannot be checked (make it with fsdiff -c sha1); nothing imported")
+      }
+      let digest = scan.digest == "none" ? "sha1" : scan.digest
+      let algorithm: DigestAlgorithm
+      do { algorithm = try DigestAlgorithm(named: digest) } catch { throw StoreError(.usage, "\(error)") }
+      if let missing = copies.jobs.first(where: { $0.checksum == Entry.noChecksum }) {
+        throw StoreError(.usage, "\(request.transcript): \(missing.path.shownPath) has no checksum: its file cannot be checked; nothing imported")
+      }
+      let problems = try copies.run(algorithm: algorithm, threads: request.threads)
+      if !problems.isEmpty {
+        let shown = problems.prefix(20).joined(separator: "; ") + (problems.count > 20 ? "; and \(problems.count - 20) more" : "")
+        throw StoreError(.usage, "import of \(request.transcript) from \(request.files): \(problems.count) file(s) do not match the transcript: \(shown); nothing imported")
+      }
+      try LoadsetStore.copyFile(request.transcript, to: staged + "/transcript")
+      let checksum = try AdoptScan.transcriptChecksum(staged + "/transcript", algorithm: algorithm)
+      var meta = Metadata()
+      meta["name"] = name
+      meta["type"] = type.rawValue
+      meta["digest"] = digest
+      meta["transcript-checksum"] = checksum
+      meta["entries"] = String(scan.entries)
+      meta["files"] = String(scan.files)
+      meta["bytes"] = String(scan.bytes)
+      meta["paths"] = scan.relative ? "relative" : "absolute"
+      if let parsed, let first = scan.firstPath {
+        switch parsed { case .node, .snapshot: meta["node"] = PathForm.absolute.convert(first).shownPath; default: break }
+      }
+      meta["origin"] = result.foreign ? "foreign" : "imported"
+      meta["imported-from"] = LoadsetStore.escapedNewlines(request.transcript)
+      meta["created"] = FileSystem.timestamp()
+      meta["user"] = FileSystem.userName
+      meta["host"] = FileSystem.hostName
+      try LoadsetStore.writeFile(staged + "/meta", Array(meta.text.utf8))
+      var intent = Intent(operation: "import \(name)")
+      intent.actions.append(.publish(staged: String(staged.split(separator: "/").last!), name: name))
+      intent.actions.append(.log(event: "publish", name: name, from: "-", to: "-", checksum: "\(digest):\(checksum)"))
+      try commit(intent)
+      result.digest = digest
+      result.entries = scan.entries
+      result.files = scan.files
+      result.bytes = scan.bytes
+      return result
+    }
+  }
+
+  /// Copies a regular file byte for byte (no fsync: staging is synced before publishing).
+  static func copyFile(_ source: String, to destination: String) throws(StoreError) {
+    let fd: Int32
+    do { fd = try RegularFile.openForReading(source) } catch { throw .system(error) }
+    defer { close(fd) }
+    let out = open(destination, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+    if out < 0 { throw .system(SystemError("open", path: destination)) }
+    defer { close(out) }
+    var buffer = [UInt8](repeating: 0, count: 1 << 16)
+    while true {
+      let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+      if n < 0 { if errno == EINTR { continue }; throw .system(SystemError("read", path: source)) }
+      if n == 0 { return }
+      try FileSystem.writeAll(fd: out, Array(buffer[0..<n]), path: destination)
+    }
+  }
+}
