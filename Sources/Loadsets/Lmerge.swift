@@ -122,7 +122,6 @@ public enum Lmerge {
     let k = inputs.count
     let output = publisher.transcript
     var removedDirectories: [[UInt8]] = []  // -f: encoded paths of matched "- d" lines, newest first
-    let destName = destination.name
 
     func write(_ input: MergeInput) throws(LmergeFailure) {
       output.bytes.append(contentsOf: input.line)
@@ -134,72 +133,21 @@ public enum Lmerge {
 
     for i in 0..<k {
       while !inputs[i].isAtEnd {
-        var cand = i
-        var fileloc = i
-        var match = false
-        var toSkip = false
-        var toOutput = false
-
-        if o.force && cand == k - 1 {
-          match = true
-          toOutput = true
+        var scan = MergeScan(candidate: i)
+        if o.force && i == k - 1 {
+          scan.match = true
+          scan.toOutput = true
         } else {
-          for j in (i + 1)..<k where !inputs[j].isAtEnd {
-            let c = inputs[cand].compare(to: inputs[j])
-            if c == 0 {
-              match = true
-              if o.noUpload && inputs[cand].hasFile {
-                if let s1 = inputs[cand].field(6), let c1 = inputs[cand].field(7),
-                   let s2 = inputs[j].field(6), let c2 = inputs[j].field(7),
-                   s1.elementsEqual(s2), c1.elementsEqual(c2) {
-                  fileloc = j
-                } else {
-                  toSkip = true  // radmind: "don't print file only in highest tran"
-                  break
-                }
-              }
-              if o.force && inputs[j].hasFile {
-                // j is t2, the destination: its clone is what changes.
-                let lower = inputs[j]
-                let stored = lower.location.fileRoot + [0x2F] + lower.name + [0x2F] + lower.decodedPath
-                if PosixFS.withCPath(publisher.temporaryFilePath(lower.decodedPath), { unlink($0) }) != 0 {
-                  throw LmergeFailure(stored + Array(": ".utf8) + PosixFS.reason(errno))
-                }
-                if o.verbose { out(lower.name + Array(": ".utf8) + lower.decodedPath + Array(": unlinked\n".utf8)) }
-              }
-              switch inputs[j].advance() {
-              case .ok: break
-              case .soft(let m): err(m + [0x0A])  // radmind tests this call with "< 0"
-              case .fatal(let m): throw LmergeFailure(m)
-              }
-            } else if c > 0 {
-              cand = j
-              fileloc = j
-            }
-          }
-          if !toSkip {
-            if o.force && cand == 1 {
-              toOutput = true
-            } else if inputs[cand].isRemoval || (o.noUpload && cand == 0 && fileloc == 0) {
-              if match && o.force && inputs[cand].type == UInt8(ascii: "d") {
-                removedDirectories.insert(Array(inputs[cand].path), at: 0)
-              }
-              toSkip = true
-            } else if !inputs[cand].hasFile || o.transcriptOnly {
-              toOutput = true
-            } else {
-              try store(inputs[cand], from: inputs[fileloc], options: o, destination: destination,
-                        publisher: publisher, err: err)
-              if o.verbose {
-                out(inputs[cand].name + Array(": ".utf8) + inputs[cand].decodedPath + Array(": merged into: ".utf8) + destName + [0x0A])
-              }
-              toOutput = true
-            }
+          try scanLowerInputs(inputs, from: i, into: &scan, options: o, publisher: publisher, out: out, err: err)
+          if !scan.toSkip {
+            try decide(&scan, inputs, options: o, destination: destination, publisher: publisher,
+                       removedDirectories: &removedDirectories, out: out, err: err)
           }
         }
-        if toOutput { try write(inputs[cand]) }
+        let cand = scan.candidate
+        if scan.toOutput { try write(inputs[cand]) }
         // skipline:
-        if inputs[cand].isRemoval && !match && !(o.force && cand == 1) {
+        if inputs[cand].isRemoval && !scan.match && !(o.force && cand == 1) {
           try write(inputs[cand])
         }
         switch inputs[cand].advance() {
@@ -210,18 +158,110 @@ public enum Lmerge {
     }
 
     if o.force {
-      for encoded in removedDirectories {
-        let dir = destination.fileRoot + [0x2F] + destName + [0x2F] + encoded
-        if PosixFS.withCPath(publisher.temporaryFileDirectory + [0x2F] + encoded, { rmdir($0) }) != 0 {
-          let code = errno
-          if code == EEXIST || code == ENOTEMPTY {
-            err(destName + Array(": ".utf8) + encoded + Array(": Not empty, continuing...\n".utf8))
-          } else if code != ENOENT {
-            throw LmergeFailure(dir + Array(": ".utf8) + PosixFS.reason(code))
+      try removeMatchedDirectories(removedDirectories, destination: destination, publisher: publisher,
+                                   verbose: o.verbose, out: out, err: err)
+    }
+  }
+
+  /// The state of one step of radmind's merge loop: the input whose line is the candidate, the
+  /// input whose stored file it uses, and what becomes of the line.
+  struct MergeScan {
+    var candidate: Int
+    var fileOwner: Int
+    var match = false
+    var toSkip = false
+    var toOutput = false
+
+    init(candidate: Int) {
+      self.candidate = candidate
+      self.fileOwner = candidate
+    }
+  }
+
+  /// radmind's scan of the lower-precedence inputs: the smallest path becomes the candidate, and
+  /// each lower line equal to the candidate is dropped (with `-n`/`-f` side effects).
+  static func scanLowerInputs(_ inputs: [MergeInput], from i: Int, into scan: inout MergeScan, options o: LmergeOptions,
+                              publisher: LoadsetPublisher, out: ([UInt8]) -> Void, err: ([UInt8]) -> Void) throws(LmergeFailure) {
+    for j in (i + 1)..<inputs.count where !inputs[j].isAtEnd {
+      let c = inputs[scan.candidate].compare(to: inputs[j])
+      if c == 0 {
+        scan.match = true
+        if o.noUpload && inputs[scan.candidate].hasFile {
+          if sameStoredFile(inputs[scan.candidate], inputs[j]) {
+            scan.fileOwner = j
+          } else {
+            scan.toSkip = true  // radmind: "don't print file only in highest tran"
+            return
           }
-        } else if o.verbose {
-          out(destName + Array(": ".utf8) + encoded + Array(": unlinked\n".utf8))
         }
+        if o.force && inputs[j].hasFile {
+          // j is t2, the destination: its clone is what changes.
+          let lower = inputs[j]
+          let stored = lower.location.fileRoot + [0x2F] + lower.name + [0x2F] + lower.decodedPath
+          if PosixFS.withCPath(publisher.temporaryFilePath(lower.decodedPath), { unlink($0) }) != 0 {
+            throw LmergeFailure(stored + Array(": ".utf8) + PosixFS.reason(errno))
+          }
+          if o.verbose { out(lower.name + Array(": ".utf8) + lower.decodedPath + Array(": unlinked\n".utf8)) }
+        }
+        switch inputs[j].advance() {
+        case .ok: break
+        case .soft(let m): err(m + [0x0A])  // radmind tests this call with "< 0"
+        case .fatal(let m): throw LmergeFailure(m)
+        }
+      } else if c > 0 {
+        scan.candidate = j
+        scan.fileOwner = j
+      }
+    }
+  }
+
+  /// `-n`: true when two lines name the same size and checksum (fields 6 and 7).
+  static func sameStoredFile(_ a: MergeInput, _ b: MergeInput) -> Bool {
+    guard let s1 = a.field(6), let c1 = a.field(7), let s2 = b.field(6), let c2 = b.field(7) else { return false }
+    return s1.elementsEqual(s2) && c1.elementsEqual(c2)
+  }
+
+  /// What becomes of the candidate line once the scan is done: skipped (a removal, or `-n`'s
+  /// t1-only line), written, or written with its stored file linked into the new loadset.
+  static func decide(_ scan: inout MergeScan, _ inputs: [MergeInput], options o: LmergeOptions,
+                     destination: LoadsetLocation, publisher: LoadsetPublisher, removedDirectories: inout [[UInt8]],
+                     out: ([UInt8]) -> Void, err: ([UInt8]) -> Void) throws(LmergeFailure) {
+    let cand = inputs[scan.candidate]
+    if o.force && scan.candidate == 1 {
+      scan.toOutput = true
+    } else if cand.isRemoval || (o.noUpload && scan.candidate == 0 && scan.fileOwner == 0) {
+      if scan.match && o.force && cand.type == UInt8(ascii: "d") {
+        removedDirectories.insert(Array(cand.path), at: 0)
+      }
+      scan.toSkip = true
+    } else if !cand.hasFile || o.transcriptOnly {
+      scan.toOutput = true
+    } else {
+      try store(cand, from: inputs[scan.fileOwner], options: o, destination: destination,
+                publisher: publisher, err: err)
+      if o.verbose {
+        out(cand.name + Array(": ".utf8) + cand.decodedPath + Array(": merged into: ".utf8) + destination.name + [0x0A])
+      }
+      scan.toOutput = true
+    }
+  }
+
+  /// `-f`: removes the directories of matched `- d` lines from the new file tree (newest first);
+  /// one that is not empty is reported and kept, as radmind does.
+  static func removeMatchedDirectories(_ removed: [[UInt8]], destination: LoadsetLocation, publisher: LoadsetPublisher,
+                                       verbose: Bool, out: ([UInt8]) -> Void, err: ([UInt8]) -> Void) throws(LmergeFailure) {
+    let destName = destination.name
+    for encoded in removed {
+      let dir = destination.fileRoot + [0x2F] + destName + [0x2F] + encoded
+      if PosixFS.withCPath(publisher.temporaryFileDirectory + [0x2F] + encoded, { rmdir($0) }) != 0 {
+        let code = errno
+        if code == EEXIST || code == ENOTEMPTY {
+          err(destName + Array(": ".utf8) + encoded + Array(": Not empty, continuing...\n".utf8))
+        } else if code != ENOENT {
+          throw LmergeFailure(dir + Array(": ".utf8) + PosixFS.reason(code))
+        }
+      } else if verbose {
+        out(destName + Array(": ".utf8) + encoded + Array(": unlinked\n".utf8))
       }
     }
   }

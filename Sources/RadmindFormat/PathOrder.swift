@@ -141,6 +141,16 @@ public struct PathOrder: Sendable, Hashable {
   /// comparison); shorter keys are padded with the end-of-string weight 0.
   @inlinable
   public func keyPrefix(_ key: UnsafePointer<UInt8>, _ length: Int) -> UInt64 {
+    if length >= 8 && !caseInsensitive {
+      // Eight ASCII bytes map to their weights at once: +1 for bytes below `/`, `/` itself to 1.
+      let x = UInt64(bigEndian: UnsafeRawPointer(key).loadUnaligned(as: UInt64.self))
+      let high: UInt64 = 0x8080_8080_8080_8080, ones: UInt64 = 0x0101_0101_0101_0101
+      if x & high == 0 {
+        let atMostSlash = ((0xAF * ones &- x) & high) >> 7   // 1 in each byte <= 0x2F
+        let slash = ((high &- (x ^ (0x2F * ones))) & high) >> 7  // 1 in each byte == 0x2F
+        return x &+ atMostSlash &- slash &* 0x2F
+      }
+    }
     var prefix: UInt64 = 0
     for k in 0 ..< 8 {
       prefix <<= 8

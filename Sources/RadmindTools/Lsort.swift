@@ -11,79 +11,18 @@ import TranscriptIO
 /// Unlike radmind, memory stays bounded (an external merge sort) and a file named by `-o` is
 /// replaced atomically: a failed run leaves it as it was (see ``OutputTarget``).
 public func lsortMain(_ ctx: ToolContext) -> Int32 {
-  let getopt = PosixGetopt(ctx.arguments, optionString: "Io:V")
-  var caseInsensitive = false
-  var output: OutputTarget?
-  var errors = 0
-  for event in getopt.events {
-    switch event {
-    case .option("I", _): caseInsensitive = true
-    case .option("o", let arg?):
-      // radmind opens -o while parsing options: report an unusable target the same way, but
-      // replace a file only once the sorted output is complete (a device or FIFO is written into).
-      do { output = try OutputTarget(path: arg) } catch {
-        ctx.error("\(arg): \(error.reason)\n")
-        return 1
-      }
-    case .option("V", _):
-      ctx.out("\(loadsmithVersion)\n")
-      try? ctx.stdout.flush()
-      return 0
-    default:
-      if let m = PosixGetopt.message(for: event, program: ctx.program) { ctx.error(m) }
-      errors += 1
-    }
+  let options: LsortOptions
+  switch parseLsortOptions(ctx) {
+  case .run(let parsed): options = parsed
+  case .exit(let status): return status
   }
-  if errors > 0 {
-    ctx.error("Usage: \(ctx.program) [ -IV ] [ -o file ] [ files... ]\n")
-    return 1
-  }
-  var sorter = ExternalSorter(order: PathOrder(caseInsensitive: caseInsensitive))
-  let inputs = getopt.operands.isEmpty ? ["-"] : getopt.operands
-  var tokens = LineTokens()
-  // radmind reads with fgets into 4096 bytes: a longer line arrives as 4095-byte pieces, so the
-  // reader hands it over in those pieces and never holds more of it (memory stays bounded).
-  let fgetsPiece = 4095
+  var sorter = ExternalSorter(order: PathOrder(caseInsensitive: options.caseInsensitive))
   do {
-    for input in inputs {
-      let reader: LineReader
-      if input == "-" {
-        reader = LineReader(fd: 0, name: "(stdin)", maxLineLength: fgetsPiece, splitsLongLines: true)
-      } else {
-        do { reader = try LineReader(path: input, maxLineLength: fgetsPiece, splitsLongLines: true) } catch {
-          ctx.error("\(input): \(error.reason)\n")
-          return 2
-        }
-      }
-      var pieceNumber = 0
-      var badLine: Int?
-      try reader.forEachLine { line, _, hadNewline in
-        // radmind reads with fgets into 4096 bytes: a longer line arrives as several pieces.
-        let full = hadNewline ? line.count + 1 : line.count
-        var offset = 0
-        while offset < full {
-          let length = min(4095, full - offset)
-          let piece = UnsafeRawBufferPointer(start: line.baseAddress! + offset, count: length)
-          offset += length
-          pieceNumber += 1
-          tokens.split(piece, limit: 3)
-          if tokens.count == 0 || tokens.firstByte(0, in: piece) == UInt8(ascii: "#") { continue }
-          let b = tokens.firstByte(0, in: piece)
-          let first = b == UInt8(ascii: "+") || b == UInt8(ascii: "-") ? 1 : 0
-          if tokens.count - first < 2 {
-            badLine = pieceNumber
-            return false
-          }
-          try sorter.add(line: piece, encodedPath: tokens.token(first + 1, in: piece))
-        }
-        return true
-      }
-      if let badLine {
-        ctx.error("\(reader.name): line \(badLine): not enough fields\n")
-        return 1
-      }
+    for input in options.inputs {
+      let status = try addLines(of: input, to: &sorter, ctx)
+      if status != 0 { return status }
     }
-    if let output {
+    if let output = options.output {
       try sorter.finish(into: output.buffer)
       try output.commit()
     } else {
@@ -92,6 +31,96 @@ public func lsortMain(_ ctx: ToolContext) -> Int32 {
     }
   } catch {
     ctx.error("\((error as? SystemError)?.detailed ?? "\(error)")\n")
+    return 1
+  }
+  return 0
+}
+
+/// What `lsort`'s command line asks for.
+struct LsortOptions {
+  var caseInsensitive = false
+  var output: OutputTarget?
+  var inputs: [String] = []
+}
+
+enum LsortCommand {
+  case run(LsortOptions)
+  case exit(Int32)
+}
+
+/// Parses `-I`, `-o FILE`, `-V` and the input names as radmind's getopt loop does.
+func parseLsortOptions(_ ctx: ToolContext) -> LsortCommand {
+  let getopt = PosixGetopt(ctx.arguments, optionString: "Io:V")
+  var options = LsortOptions()
+  var errors = 0
+  for event in getopt.events {
+    switch event {
+    case .option("I", _): options.caseInsensitive = true
+    case .option("o", let arg?):
+      // radmind opens -o while parsing options: report an unusable target the same way, but
+      // replace a file only once the sorted output is complete (a device or FIFO is written into).
+      do { options.output = try OutputTarget(path: arg) } catch {
+        ctx.error("\(arg): \(error.reason)\n")
+        return .exit(1)
+      }
+    case .option("V", _):
+      ctx.out("\(loadsmithVersion)\n")
+      try? ctx.stdout.flush()
+      return .exit(0)
+    default:
+      if let m = PosixGetopt.message(for: event, program: ctx.program) { ctx.error(m) }
+      errors += 1
+    }
+  }
+  if errors > 0 {
+    ctx.error("Usage: \(ctx.program) [ -IV ] [ -o file ] [ files... ]\n")
+    return .exit(1)
+  }
+  options.inputs = getopt.operands.isEmpty ? ["-"] : getopt.operands
+  return .run(options)
+}
+
+/// Adds every line of one input (`-` is standard input) to the sorter; returns radmind's exit
+/// status for an unreadable input (2) or a line without a path (1), else 0.
+func addLines(of input: String, to sorter: inout ExternalSorter, _ ctx: ToolContext) throws -> Int32 {
+  // radmind reads with fgets into 4096 bytes: a longer line arrives as 4095-byte pieces, so the
+  // reader hands it over in those pieces and never holds more of it (memory stays bounded).
+  let fgetsPiece = 4095
+  let reader: LineReader
+  if input == "-" {
+    reader = LineReader(fd: 0, name: "(stdin)", maxLineLength: fgetsPiece, splitsLongLines: true)
+  } else {
+    do { reader = try LineReader(path: input, maxLineLength: fgetsPiece, splitsLongLines: true) } catch {
+      ctx.error("\(input): \(error.reason)\n")
+      return 2
+    }
+  }
+  var tokens = LineTokens()
+  var pieceNumber = 0
+  var badLine: Int?
+  try reader.forEachLine { line, _, hadNewline in
+    // radmind reads with fgets into 4096 bytes: a longer line arrives as several pieces.
+    let full = hadNewline ? line.count + 1 : line.count
+    var offset = 0
+    while offset < full {
+      let length = min(4095, full - offset)
+      let piece = UnsafeRawBufferPointer(start: line.baseAddress! + offset, count: length)
+      offset += length
+      pieceNumber += 1
+      tokens.split(piece, limit: 3)
+      if tokens.count == 0 || tokens.firstByte(0, in: piece) == UInt8(ascii: "#") { continue }
+      let b = tokens.firstByte(0, in: piece)
+      let first = b == UInt8(ascii: "+") || b == UInt8(ascii: "-") ? 1 : 0
+      if tokens.count - first < 2 {
+        badLine = pieceNumber
+        return false
+      }
+      try sorter.add(line: piece, encodedPath: tokens.token(first + 1, in: piece))
+    }
+    return true
+  }
+  if let badLine {
+    ctx.error("\(reader.name): line \(badLine): not enough fields\n")
     return 1
   }
   return 0

@@ -17,7 +17,6 @@ import SystemCalls
 /// At most two chunks exist at once, so memory stays near `memoryBudget` whatever the input size.
 public struct ExternalSorter: ~Copyable {
   struct Record {
-    var prefix: UInt64      // 8 key bytes (after the chunk's common prefix) as a weighted number
     var keyOffset: Int      // in the key arena, or in the line arena with ``inLineArena`` set
     var keyLength: UInt32
     var lineOffset: UInt32
@@ -51,8 +50,8 @@ public struct ExternalSorter: ~Copyable {
       lines.base.deallocate()
     }
 
-    /// Sorts the records. Keys in one chunk often share a long prefix (`/usr/local/...`), so
-    /// the 8-byte numeric prefix is taken after the chunk's common prefix.
+    /// Sorts the records (see ``PrefixCachingSort``). Keys in one chunk often share a long prefix
+    /// (`/usr/local/...`): it is found once and skipped.
     mutating func sort(order: PathOrder) {
       isSorted = true
       guard let first = records.first else { return }
@@ -67,18 +66,19 @@ public struct ExternalSorter: ~Copyable {
         let key = UnsafeRawBufferPointer(start: address(r), count: min(common, Int(r.keyLength)))
         common = min(common, PathOrder.commonPrefix(firstKey, key))
       }
-      let skip = common
-      for k in records.indices {
-        let r = records[k]
-        records[k].prefix = order.keyPrefix(address(r) + skip, Int(r.keyLength) - skip)
+      let keys = [UnsafePointer<UInt8>](unsafeUninitializedCapacity: records.count) { buffer, n in
+        for k in records.indices { buffer[k] = UnsafePointer(address(records[k])) }
+        n = records.count
       }
-      records.sort { a, b in
-        if a.prefix != b.prefix { return a.prefix < b.prefix }
-        let c = order.compareKeys(address(a) + skip, Int(a.keyLength) - skip,
-                                  address(b) + skip, Int(b.keyLength) - skip)
-        if c != 0 { return c < 0 }
-        return a.sequence > b.sequence  // ties: reverse input order
+      let lengths = records.map { Int($0.keyLength) }
+      let count = records.count
+      let sorted = keys.withUnsafeBufferPointer { k in
+        lengths.withUnsafeBufferPointer { l in
+          PrefixCachingSort.order(count: count, keys: k.baseAddress!, lengths: l.baseAddress!, skip: common, order: order)
+        }
       }
+      let unsorted = records
+      records = sorted.map { unsorted[$0] }
     }
 
     /// Writes the (sorted) records to an unlinked temporary run file and returns its descriptor.
@@ -165,7 +165,7 @@ public struct ExternalSorter: ~Copyable {
       keyLength = order.writeKey(encoded: encodedPath, to: chunk.keys.reserve(encodedPath.count))
       chunk.keys.count += keyLength
     }
-    chunk.records.append(Record(prefix: 0, keyOffset: keyOffset, keyLength: UInt32(keyLength),
+    chunk.records.append(Record(keyOffset: keyOffset, keyLength: UInt32(keyLength),
                                 lineOffset: UInt32(lineOffset), lineLength: UInt32(line.count),
                                 sequence: sequence))
     sequence += 1

@@ -1,0 +1,92 @@
+import RadmindFormat
+
+/// Sorts a chunk's records by key with the next eight key bytes cached beside each record: a
+/// most-significant-first string sort. The records are ordered by their cached 8-byte prefix (a
+/// plain integer sort over 16-byte items, cache friendly); each group of equal prefixes then
+/// loads the next eight bytes of its keys and sorts again, deeper. A key is read once per eight
+/// bytes of depth instead of once per comparison, which is what made the comparison sort slow:
+/// transcript paths share long prefixes, so most comparisons went past the first eight bytes to
+/// two random places in the arena. Equal keys keep radmind's tie order: reverse input order.
+struct PrefixCachingSort {
+  struct Item {
+    var prefix: UInt64
+    var index: Int   // the record's position in input order (ties: higher first)
+  }
+
+  /// Below this many items a group is finished by insertion sort on the whole key.
+  static let smallGroup = 12
+
+  let order: PathOrder
+  let keys: UnsafePointer<UnsafePointer<UInt8>>
+  let lengths: UnsafePointer<Int>
+
+  /// The order of `count` keys, as indices into `keys`/`lengths`, skipping `skip` bytes every
+  /// key shares.
+  static func order(count: Int, keys: UnsafePointer<UnsafePointer<UInt8>>, lengths: UnsafePointer<Int>,
+                    skip: Int, order: PathOrder) -> [Int] {
+    let sorter = PrefixCachingSort(order: order, keys: keys, lengths: lengths)
+    var items = [Item](unsafeUninitializedCapacity: count) { buffer, initialized in
+      for k in 0 ..< count { buffer[k] = Item(prefix: sorter.prefix(k, depth: skip), index: k) }
+      initialized = count
+    }
+    items.withUnsafeMutableBufferPointer { sorter.sort($0, depth: skip) }
+    return items.map(\.index)
+  }
+
+  @inline(__always)
+  func prefix(_ index: Int, depth: Int) -> UInt64 {
+    order.keyPrefix(keys[index] + depth, lengths[index] - depth)
+  }
+
+  /// True when item `a` sorts before `b`, comparing keys from `depth` on.
+  @inline(__always)
+  func precedes(_ a: Item, _ b: Item, depth: Int) -> Bool {
+    if a.prefix != b.prefix { return a.prefix < b.prefix }
+    let la = lengths[a.index], lb = lengths[b.index]
+    let c = la <= depth || lb <= depth ? (la == lb ? 0 : (la < lb ? -1 : 1))
+      : order.compareKeys(keys[a.index] + depth, la - depth, keys[b.index] + depth, lb - depth)
+    if c != 0 { return c < 0 }
+    return a.index > b.index
+  }
+
+  /// Sorts `items`, whose keys agree on their first `depth` bytes and whose prefixes hold the
+  /// eight bytes from `depth`.
+  func sort(_ items: UnsafeMutableBufferPointer<Item>, depth: Int) {
+    if items.count <= PrefixCachingSort.smallGroup {
+      insertionSort(items, depth: depth)
+      return
+    }
+    var items = items  // the buffer's address, not its elements: sort() is declared mutating
+    items.sort { $0.prefix < $1.prefix }
+    var start = 0
+    while start < items.count {
+      let p = items[start].prefix
+      var end = start + 1
+      while end < items.count && items[end].prefix == p { end += 1 }
+      if end - start > 1 {
+        var group = UnsafeMutableBufferPointer(rebasing: items[start ..< end])
+        if p & 0xFF == 0 {
+          // The keys ended inside these eight bytes (weight 0 is the end): they are equal.
+          group.sort { $0.index > $1.index }
+        } else {
+          for k in group.indices { group[k].prefix = prefix(group[k].index, depth: depth + 8) }
+          sort(group, depth: depth + 8)
+        }
+      }
+      start = end
+    }
+  }
+
+  private func insertionSort(_ items: UnsafeMutableBufferPointer<Item>, depth: Int) {
+    guard items.count > 1 else { return }
+    for i in 1 ..< items.count {
+      let x = items[i]
+      var j = i
+      while j > 0 && precedes(x, items[j - 1], depth: depth) {
+        items[j] = items[j - 1]
+        j -= 1
+      }
+      items[j] = x
+    }
+  }
+}

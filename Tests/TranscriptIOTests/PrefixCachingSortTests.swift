@@ -1,0 +1,71 @@
+import Testing
+@testable import RadmindFormat
+@testable import TranscriptIO
+
+@Suite struct PrefixCachingSortTests {
+  /// Keys built to reach every branch: long shared prefixes (several 8-byte levels), `/` and
+  /// bytes below it, non-ASCII bytes (the byte-wise path), equal keys (ties), keys ending
+  /// inside and exactly at an 8-byte boundary, groups small and large.
+  func keys(seed: UInt64, count: Int) -> [[UInt8]] {
+    var state = seed
+    func next(_ n: Int) -> Int {
+      state = state &* 6364136223846793005 &+ 1442695040888963407
+      return Int((state >> 33) % UInt64(n))
+    }
+    let alphabet: [UInt8] = [0x2F, 0x2E, 0x2D, 0x20, 0x21, 0x30, 0x41, 0x61, 0x7A, 0xC3, 0xA9, 0x5F]
+    let stems: [[UInt8]] = [Array("/usr/local/apache/modules/".utf8), Array("/usr/local/apache/modules".utf8),
+                            Array("/usr/local/".utf8), Array("/usr/local".utf8), []]
+    return (0 ..< count).map { _ in
+      var key = stems[next(stems.count)]
+      for _ in 0 ..< next(20) { key.append(alphabet[next(alphabet.count)]) }
+      return key
+    }
+  }
+
+  @Test("the prefix-caching sort orders keys as PathOrder does, ties in reverse input order", arguments: [false, true])
+  func matchesComparator(caseInsensitive: Bool) {
+    let order = PathOrder(caseInsensitive: caseInsensitive)
+    for (seed, count) in [(1, 0), (2, 1), (3, 11), (4, 13), (5, 3000), (6, 20000)] as [(UInt64, Int)] {
+      let raw = keys(seed: seed, count: count)
+      // Sort keys are what writeKey makes: folded under -I.
+      let made = raw.map { key -> [UInt8] in
+        var out = [UInt8](repeating: 0, count: key.count)
+        let n = key.withUnsafeBytes { k in out.withUnsafeMutableBufferPointer { order.writeKey(encoded: k, to: $0.baseAddress!) } }
+        return Array(out[..<n])
+      }
+      let expected = Array(made.indices).sorted { a, b in
+        let c = order.compare(made[a], made[b])
+        return c != 0 ? c < 0 : a > b
+      }
+      let stored = made.map { key -> UnsafePointer<UInt8> in
+        let p = UnsafeMutablePointer<UInt8>.allocate(capacity: max(1, key.count))
+        p.initialize(from: key, count: key.count)
+        return UnsafePointer(p)
+      }
+      defer { stored.forEach { $0.deallocate() } }
+      let lengths = made.map(\.count)
+      for skip in [0, 5] where made.allSatisfy({ $0.count >= skip }) && made.allSatisfy({ $0.prefix(skip) == made.first?.prefix(skip) }) {
+        let got = stored.withUnsafeBufferPointer { k in
+          lengths.withUnsafeBufferPointer { l in
+            PrefixCachingSort.order(count: count, keys: k.baseAddress ?? UnsafePointer(bitPattern: 8)!,
+                                    lengths: l.baseAddress ?? UnsafePointer(bitPattern: 8)!, skip: skip, order: order)
+          }
+        }
+        #expect(got == expected, "seed \(seed), \(count) keys, skip \(skip)")
+      }
+    }
+  }
+
+  @Test("eight ASCII bytes get their weights at once, as byte by byte")
+  func keyPrefixWords() {
+    let order = PathOrder.caseSensitive
+    var bytes: [UInt8] = Array(0x01 ... 0x7F)
+    bytes += Array("/a/b.c-d/././".utf8)
+    for start in 0 ... bytes.count - 8 {
+      let word = Array(bytes[start ..< start + 8])
+      var expected: UInt64 = 0
+      for b in word { expected = expected << 8 | UInt64(order.weight(b)) }
+      #expect(word.withUnsafeBufferPointer { order.keyPrefix($0.baseAddress!, 8) } == expected)
+    }
+  }
+}
