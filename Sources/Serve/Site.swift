@@ -76,6 +76,9 @@ struct Site: Sendable {
         return stem == f || stem.hasPrefix(f + "-") || f.hasPrefix(stem + "-")
       }
       one.tiers = try? store.tierStatus(series.description)
+      one.foreign = status.foreign.filter { $0.name == series.description || $0.name == series.description + ".T" }
+      one.bytes = status.bytes.filter { $0.key == series.description }
+      one.storeBytes = nil  // `status SERIES` accounts for its series only
       let timeline = Timeline.read(store: store, series: series)
       switch format {
       case .html: return SeriesPage.html(one, series: series, timeline: timeline, now: Site.now())

@@ -8,11 +8,8 @@ struct AdoptCommand: ParsableCommand {
     commandName: "adopt",
     abstract: "Index an existing radmind server tree (transcript/, file/, command/) as a store.",
     discussion: """
-      Reads every transcript and stats every stored file, and records each loadset's metadata in
-      .loadsmith/ without changing a transcript, a stored file or a command file. Names in Loadsmith's
-      scheme join their series; -current.T and -cfg-{dev,stable,stale}.T symlinks that point inside the
-      folder become pointers; every other name is a foreign loadset (listed, verified, readable by name,
-      never moved, pinned or pruned). Running it again changes nothing.
+      Reads every transcript and stats every stored file, and records each loadset's metadata in .loadsmith/ without changing a transcript, a stored file or a command file. Names in Loadsmith's scheme join their series; -current.T and -cfg-{dev,stable,stale}.T symlinks that point inside the folder become pointers; every other name is a foreign loadset (listed, verified, readable by name, never moved, pinned or pruned). Running it again changes nothing.
+
       Exit status: 0 all adopted and sound, 1 something refused or not matching (each listed), 2 error.
       """)
   @OptionGroup var options: StoreOptions

@@ -7,11 +7,7 @@ struct ImportCommand: ParsableCommand {
     commandName: "import",
     abstract: "Publish a transcript made elsewhere, with its files, after checking every file (as lcreate).",
     discussion: """
-      TRANSCRIPT is radmind's (made by fsdiff, or an lcreate upload left in the server's tmp/transcript/);
-      DIR holds its files as file/NAME/ would (DIR + the transcript path: tmp/file/NAME for an upload).
-      Every listed file's size and checksum (the digest is recognised from the checksums) is checked while
-      it is copied; on any mismatch nothing is published. NAME is a Loadsmith loadset name (a neg one
-      stores zero-length files, as lcreate -N) or a foreign name (base.T), kept as it is.
+      TRANSCRIPT is radmind's (made by fsdiff, or an lcreate upload left in the server's tmp/transcript/); DIR holds its files as file/NAME/ would (DIR + the transcript path: tmp/file/NAME for an upload). Every listed file's size and checksum (the digest is recognised from the checksums) is checked while it is copied; on any mismatch nothing is published. NAME is a Loadsmith loadset name (a neg one stores zero-length files, as lcreate -N) or a foreign name (base.T), kept as it is.
       """)
   @OptionGroup var options: StoreOptions
   @Argument(help: "The transcript to publish.") var transcript: String

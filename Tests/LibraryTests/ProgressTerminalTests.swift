@@ -27,7 +27,7 @@ import Testing
       #expect(!run.out.contains("\r") && !run.out.contains("\u{1B}"), "\(args): \(run.out)", sourceLocation: sourceLocation)
     }
     try r.nextVersion("001.002", release: false)
-    try expectLine(["capture", r.staging, "--loadset", bin, "--node", "/usr/local/apache", "--version", "001.003"], "capture /usr/local/apache: listing")
+    try expectLine(["capture", r.staging, "--loadset", bin, "--node", "/usr/local/apache", "--version", "001.003"], "capture /usr/local/apache")
     try expectLine(["build", bin, "001.003"], "build \(bin)-001.003.T  ")
     try expectLine(["release", bin, "001.001"], "archive \(bin)-001.001.T  ")
     try expectLine(["archive", "\(bin)@001.002"], "archive \(bin)-001.002.T  ")

@@ -82,7 +82,7 @@ extension SoakSequence {
     return true
   }
 
-  /// A node loadset captured on the copy, then given a line whose path climbs out of the store
+  /// A node loadset captured on the copy (its content-index segment is undone with it), then given a line whose path climbs out of the store
   /// (real size and checksum of the canary), then built, checked, verified and archived.
   func craftedTranscript(_ random: Bool) -> Bool {
     let version = String(format: "%03d.%03d", 700 + rng.below(99), 1 + rng.below(9))
@@ -101,7 +101,7 @@ extension SoakSequence {
       editedBuild(rng.pick(unarchived.isEmpty ? builds : unarchived), line: line)
       return true
     }
-    let edited = ["transcript/\(node)", "file/\(node)", ".loadsmith/meta/\(node)", "transcript/\(Self.bin)-\(version).T", "file/\(Self.bin)-\(version).T", ".loadsmith/meta/\(Self.bin)-\(version).T"]
+    let edited = ["transcript/\(node)", "file/\(node)", ".loadsmith/meta/\(node)", ".loadsmith/content/\(node)", "transcript/\(Self.bin)-\(version).T", "file/\(Self.bin)-\(version).T", ".loadsmith/meta/\(Self.bin)-\(version).T"]
     hostileRun("transcripts", edited: edited, [
       (["build", Self.bin, version], .refuse),
       (["verify"], .refuse),
