@@ -29,7 +29,7 @@ extension LoadsetStore {
   ///   checksum in the digest the loadset was captured with (hashed in parallel); neg loadsets:
   ///   present and zero-length;
   /// - every pointer resolves to an immutable loadset in its own folder, and its `file/` twin
-  ///   points at the same one; last-known-good builds and command-file lines exist;
+  ///   points at the same one; last-known-good builds, tier pins and command-file lines exist;
   /// - no orphan file directory (a `file/` entry without its transcript) and no leftover staging.
   ///
   /// `only` limits the pass to the subjects a first pass suspected; with `inProgress`,
@@ -97,6 +97,7 @@ extension LoadsetStore {
         report.problems.append("\(entry): last-known-good \(lkg) is missing")
       }
     }
+    verifyPins(wanted: wanted, into: &report)
     for k in (try? FileSystem.list(commandDirectory)) ?? [] where k.hasSuffix(".K") && !k.hasPrefix(".") && wanted(k.replacingSuffix(".K")) {
       let before = report.problems.count
       defer { suspect(k.replacingSuffix(".K"), from: before) }
