@@ -107,8 +107,10 @@ public enum NodeConcatenator {
                     policy: policy, copy: copy)
   }
 
+  /// `linkLimit`: a stored file with that many links is copied, as one at the filesystem's
+  /// limit (`EMLINK`) is (the store's injectable `LOADSMITH_LINK_LIMIT`).
   public static func concatenate(nodes: [NodeLoadset], output: ConcatenationOutput, radmindDirectory: String,
-                                 policy: ConflictPolicy, copy: Bool = false) throws -> ConcatenationResult {
+                                 policy: ConflictPolicy, copy: Bool = false, linkLimit: UInt64? = nil) throws -> ConcatenationResult {
     let order = PathOrder.caseSensitive
     let radmind: [UInt8]
     do { radmind = try LoadsetLocation.resolveRadmindDirectory(Array(radmindDirectory.utf8)) } catch {
@@ -203,7 +205,7 @@ public enum NodeConcatenator {
         if conflicts.count == 0 {
           let input = inputs[group[chosen]]
           if input.hasFile && !input.isRemoval {
-            try link(input, writer: writer, copy: copy)
+            try link(input, writer: writer, copy: copy, linkLimit: linkLimit)
             result.filesLinked += 1
             result.bytes += entries[chosen].size
             WorkProgress.advance(files: 1, bytes: entries[chosen].size)
@@ -243,12 +245,12 @@ public enum NodeConcatenator {
     return entry
   }
 
-  static func link(_ input: MergeInput, writer: any LoadsetWriter, copy: Bool) throws {
+  static func link(_ input: MergeInput, writer: any LoadsetWriter, copy: Bool, linkLimit: UInt64? = nil) throws {
     let decoded = input.decodedPath
     let source = input.location.fileRoot + [0x2F] + input.name + [0x2F] + decoded
     let target = writer.temporaryFilePath(decoded)
     for attempt in 0..<2 {
-      let code: Int32
+      var code: Int32
       if copy {
         switch PosixFS.copyFile(source, target) {
         case .copied: return
@@ -256,10 +258,21 @@ public enum NodeConcatenator {
         case .failed(let m): throw ConcatenationError(message: m)
         }
       } else {
-        if PosixFS.withCPath(source, { s in PosixFS.withCPath(target) { Glibc.link(s, $0) } }) == 0 { return }
-        code = errno
+        if let linkLimit, PosixFS.linkCount(source).map({ $0 >= linkLimit }) == true {
+          code = EMLINK
+        } else if PosixFS.withCPath(source, { s in PosixFS.withCPath(target) { Glibc.link(s, $0) } }) == 0 {
+          return
+        } else {
+          code = errno
+        }
         // A stored file at the filesystem's link limit (shared content): copy it and go on.
-        if code == EMLINK, case .copied = PosixFS.copyFile(source, target) { return }
+        if code == EMLINK {
+          switch PosixFS.copyFile(source, target) {
+          case .copied: return
+          case .missingDirectory: code = ENOENT
+          case .failed(let m): throw ConcatenationError(message: m)
+          }
+        }
       }
       if code == ENOENT && attempt == 0 {
         _ = PosixFS.mkdirs(target, mode: writer.directoryMode) { writer.noteCreatedDirectory($0) }

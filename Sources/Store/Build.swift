@@ -66,7 +66,8 @@ extension LoadsetStore {
           nodes: zip(numbers, nodeNames).map { NodeLoadset(node: "node\($0)", transcript: transcriptPath($1)) },
           output: .staged(transcript: staged + "/transcript", fileDirectory: staged + "/file"),
           radmindDirectory: root,
-          policy: precedence.isEmpty ? .fail : .strictPrecedence(precedence.map { "node\($0)" }))
+          policy: precedence.isEmpty ? .fail : .strictPrecedence(precedence.map { "node\($0)" }),
+          linkLimit: LinkLimit.current)
       } catch let conflicts as NodeConflicts {
         let shown = conflicts.description.split(separator: "\n", omittingEmptySubsequences: false).dropFirst()
         throw StoreError(.usage, "\(buildName.fileName): \(conflicts.count) node conflict(s):\n  \(shown.joined(separator: "\n  "))\nsettle them with --precedence N,M,... (node numbers, highest precedence first)")
