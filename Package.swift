@@ -30,7 +30,7 @@ let package = Package(
     // Streaming over files: reader, atomic writer, external sort.
     .target(name: "TranscriptIO", dependencies: ["RadmindFormat", "SystemCalls"]),
     // Digests (OpenSSL EVP), base64, the file hasher.
-    .target(name: "Hashing", dependencies: ["CLibCrypto", "TranscriptIO"]),
+    .target(name: "Hashing", dependencies: ["CLibCrypto", "TranscriptIO", "SystemCalls"]),
     // The filesystem side: tree walk, command files, fsdiff comparison.
     .target(name: "Capture", dependencies: ["RadmindFormat", "TranscriptIO", "Hashing"]),
     // Loadset operations on entry streams: lmerge, diff, lcksum, twhich.
