@@ -42,7 +42,7 @@ let package = Package(
     // The Definitive Software Library: tar + gzip archives.
     .target(name: "Library", dependencies: ["RadmindFormat", "TranscriptIO", "Hashing", "Store", "Archive", "CZlib"]),
     // Streaming tar writer/reader and parallel gzip: no Foundation, hashing by callback.
-    .target(name: "Archive", dependencies: ["CZlib", "TranscriptIO"]),
+    .target(name: "Archive", dependencies: ["CZlib", "TranscriptIO", "SystemCalls"]),
 
     // radmind's own command lines (getopt, messages, exit codes) over the modules above.
     .target(name: "RadmindTools", dependencies: ["RadmindFormat", "TranscriptIO", "Hashing", "Capture", "Loadsets"]),

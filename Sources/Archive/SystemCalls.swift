@@ -58,46 +58,6 @@ func withCPath<R>(_ path: [UInt8], _ body: (UnsafePointer<CChar>) throws(Archive
   }
 }
 
-/// A mutex and condition variable pair for the worker pools (pthread, no Foundation).
-final class Monitor: @unchecked Sendable {
-  private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
-  private let conditions: UnsafeMutablePointer<pthread_cond_t>
-  private let conditionCount: Int
-
-  init(conditions count: Int) {
-    pthread_mutex_init(mutex, nil)
-    conditionCount = count
-    conditions = .allocate(capacity: count)
-    for i in 0..<count { pthread_cond_init(conditions + i, nil) }
-  }
-  deinit {
-    for i in 0..<conditionCount { pthread_cond_destroy(conditions + i) }
-    pthread_mutex_destroy(mutex)
-    conditions.deallocate()
-    mutex.deallocate()
-  }
-  @inline(__always) func lock() { pthread_mutex_lock(mutex) }
-  @inline(__always) func unlock() { pthread_mutex_unlock(mutex) }
-  /// Waits on condition `index`; the mutex must be held.
-  @inline(__always) func wait(_ index: Int) { pthread_cond_wait(conditions + index, mutex) }
-  @inline(__always) func signal(_ index: Int) { pthread_cond_signal(conditions + index) }
-  @inline(__always) func broadcast(_ index: Int) { pthread_cond_broadcast(conditions + index) }
-}
-
-/// Starts a joinable pthread running `body`.
-func startThread(_ body: @escaping @Sendable () -> Void) -> pthread_t {
-  final class Box { let body: @Sendable () -> Void; init(_ b: @escaping @Sendable () -> Void) { body = b } }
-  let context = Unmanaged.passRetained(Box(body)).toOpaque()
-  var thread = pthread_t()
-  let rc = pthread_create(&thread, nil, { raw in
-    let box = Unmanaged<Box>.fromOpaque(raw!).takeRetainedValue()
-    box.body()
-    return nil
-  }, context)
-  precondition(rc == 0, "pthread_create failed: \(rc)")
-  return thread
-}
-
 /// `Array.withUnsafeBytes` keeps typed throws (the stdlib's `rethrows` loses them).
 @inline(__always)
 func withBytes<R>(_ array: [UInt8], _ body: (UnsafeRawBufferPointer) throws(ArchiveError) -> R) throws(ArchiveError) -> R {

@@ -51,6 +51,14 @@ public struct JoinableThread {
     return .success(JoinableThread(id: thread))
   }
 
+  /// Starts a thread running `body`; a process that cannot make one stops here.
+  public static func mustStart(_ body: @escaping @Sendable () -> Void) -> JoinableThread {
+    switch start(body) {
+    case .success(let thread): return thread
+    case .failure(let error): preconditionFailure("pthread_create failed: \(error.errno)")
+    }
+  }
+
   /// Waits for the thread to end.
   public func join() { pthread_join(id, nil) }
 }
