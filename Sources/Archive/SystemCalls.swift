@@ -1,61 +1,40 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
+import SystemCalls
+
+// Archive's names for SystemCalls' calls, throwing ``ArchiveError/systemCall`` (its messages
+// stay as they were). The loops and the C-string copy live in SystemCalls alone.
+
+extension ArchiveError {
+  init(_ error: SystemCallError) { self = .systemCall(call: error.call, path: error.path, errno: error.errno) }
+}
 
 /// Runs `body` until it stops failing with EINTR and turns -1 into ``ArchiveError/systemCall``.
-/// The one place in Archive that reads `errno` after a call.
 @inline(__always)
 func retryingOnInterrupt<R: BinaryInteger>(
   _ call: String, _ path: String, _ body: () -> R
 ) throws(ArchiveError) -> R {
-  while true {
-    let result = body()
-    if result != -1 { return result }
-    let code = errno
-    if code != EINTR { throw .systemCall(call: call, path: path, errno: code) }
-  }
+  do { return try Syscall.retrying(call, path, body) } catch { throw ArchiveError(error) }
 }
 
-/// Writes all of `buffer` to `fd` (C `write`, looped over short writes and EINTR).
+/// Writes all of `buffer` to `fd`, looping over short writes and EINTR.
 func writeAll(_ fd: CInt, _ buffer: UnsafeRawBufferPointer, path: String) throws(ArchiveError) {
-  guard var base = buffer.baseAddress else { return }
-  var left = buffer.count
-  while left > 0 {
-    let n = try retryingOnInterrupt("write", path) { write(fd, base, left) }
-    if n == 0 { throw .systemCall(call: "write", path: path, errno: EIO) }
-    base += n
-    left -= n
-  }
+  do { try Syscall.writeAll(fd, buffer, path: path) } catch { throw ArchiveError(error) }
 }
 
 /// Reads up to `buffer.count` bytes, looping over EINTR but not over short reads;
-/// returns 0 only at end of file (C `read`).
+/// returns 0 only at end of file.
 func readSome(_ fd: CInt, _ buffer: UnsafeMutableRawBufferPointer, path: String) throws(ArchiveError) -> Int {
-  guard let base = buffer.baseAddress, buffer.count > 0 else { return 0 }
-  return try retryingOnInterrupt("read", path) { read(fd, base, buffer.count) }
+  do { return try Syscall.read(fd, into: buffer, path: path) } catch { throw ArchiveError(error) }
 }
 
 /// Reads until `buffer` is full or end of file; returns the bytes read.
 func readFully(_ fd: CInt, _ buffer: UnsafeMutableRawBufferPointer, path: String) throws(ArchiveError) -> Int {
-  var total = 0
-  while total < buffer.count {
-    let n = try readSome(fd, UnsafeMutableRawBufferPointer(rebasing: buffer[total...]), path: path)
-    if n == 0 { break }
-    total += n
-  }
-  return total
+  do { return try Syscall.readFully(fd, into: buffer, path: path) } catch { throw ArchiveError(error) }
 }
 
-/// A C string for a byte path, for calls that take `const char *`.
+/// A C string for a byte path, for calls that take `const char *` (on the stack when short).
 @inline(__always)
 func withCPath<R>(_ path: [UInt8], _ body: (UnsafePointer<CChar>) throws(ArchiveError) -> R) throws(ArchiveError) -> R {
-  var zeroTerminated = path
-  zeroTerminated.append(0)
-  return try zeroTerminated.withUnsafeBufferPointer { (p) throws(ArchiveError) -> R in
-    try p.baseAddress!.withMemoryRebound(to: CChar.self, capacity: p.count) { (c) throws(ArchiveError) -> R in try body(c) }
-  }
+  try Syscall.withCString(path, body)
 }
 
 /// `Array.withUnsafeBytes` keeps typed throws (the stdlib's `rethrows` loses them).
