@@ -30,7 +30,7 @@ let package = Package(
     // Streaming over files: reader, atomic writer, external sort.
     .target(name: "TranscriptIO", dependencies: ["RadmindFormat", "SystemCalls"]),
     // Digests (OpenSSL EVP), base64, the file hasher.
-    .target(name: "Hashing", dependencies: ["CLibCrypto", "TranscriptIO"]),
+    .target(name: "Hashing", dependencies: ["CLibCrypto", "TranscriptIO", "SystemCalls"]),
     // The filesystem side: tree walk, command files, fsdiff comparison.
     .target(name: "Capture", dependencies: ["RadmindFormat", "TranscriptIO", "Hashing"]),
     // Loadset operations on entry streams: lmerge, diff, lcksum, twhich.
@@ -42,7 +42,7 @@ let package = Package(
     // The Definitive Software Library: tar + gzip archives.
     .target(name: "Library", dependencies: ["RadmindFormat", "TranscriptIO", "Hashing", "Store", "Archive", "CZlib"]),
     // Streaming tar writer/reader and parallel gzip: no Foundation, hashing by callback.
-    .target(name: "Archive", dependencies: ["CZlib", "TranscriptIO"]),
+    .target(name: "Archive", dependencies: ["CZlib", "TranscriptIO", "SystemCalls"]),
 
     // radmind's own command lines (getopt, messages, exit codes) over the modules above.
     .target(name: "RadmindTools", dependencies: ["RadmindFormat", "TranscriptIO", "Hashing", "Capture", "Loadsets"]),

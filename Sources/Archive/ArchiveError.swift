@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
+import SystemCalls
 
 /// Everything that can go wrong while writing or reading an archive.
 ///
@@ -45,7 +41,7 @@ public enum ArchiveError: Error, Equatable, CustomStringConvertible, Sendable {
   public var description: String {
     switch self {
     case let .systemCall(call, path, code):
-      let message = String(cString: strerror(code))
+      let message = SystemCallError.reason(code)
       return path.isEmpty ? "\(call): \(message)" : "\(path): \(call): \(message)"
     case let .zlib(call, code, message):
       return "zlib \(call) failed (\(code)): \(message)"

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
+import SystemCalls
 
 /// Reads a gzip-compressed (or plain) tar archive from a descriptor, entry by entry.
 ///

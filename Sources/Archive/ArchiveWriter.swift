@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
+import SystemCalls
 
 /// Writes a gzip-compressed POSIX tar archive to a descriptor, compressing on `threads`
 /// threads into one standard gzip member that `gzip -t` and `tar -xzf` accept.
@@ -42,7 +38,7 @@ public final class ArchiveWriter {
     try tar.addFile(path: path, fd: fd, metadata: metadata, observe: observe)
   }
 
-  public func addFile(path: [UInt8], fd: CInt, stat info: stat,
+  public func addFile(path: [UInt8], fd: CInt, stat info: FileStatus,
                       observe: ((UnsafeRawBufferPointer) -> Void)? = nil) throws(ArchiveError) {
     try tar.addFile(path: path, fd: fd, metadata: EntryMetadata(info), observe: observe)
   }
@@ -51,7 +47,7 @@ public final class ArchiveWriter {
     try tar.addDirectory(path: path, metadata: metadata)
   }
 
-  public func addDirectory(path: [UInt8], stat info: stat) throws(ArchiveError) {
+  public func addDirectory(path: [UInt8], stat info: FileStatus) throws(ArchiveError) {
     try tar.addDirectory(path: path, metadata: EntryMetadata(info))
   }
 
@@ -72,7 +68,7 @@ public final class ArchiveWriter {
 
 extension EntryMetadata {
   /// Mode bits, ids, whole-second mtime and size from `stat`.
-  public init(_ info: stat) {
+  public init(_ info: FileStatus) {
     self.init(mode: UInt32(info.st_mode) & 0o7777, uid: info.st_uid, gid: info.st_gid,
               mtime: Int64(info.st_mtim.tv_sec), size: Int64(info.st_size))
   }

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
+import SystemCalls
 
 /// Where the tar writer puts its stream. Lending `fill` lets file data be read straight
 /// into the sink's buffer with no intermediate copy.

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
+import SystemCalls
 
 /// A stream of bytes lent in chunks: each chunk stays valid until the next call.
 protocol ChunkSource: AnyObject {
@@ -64,7 +60,7 @@ final class PrefetchingSource: ChunkSource {
   }
 
   private let shared: Shared
-  private var thread: pthread_t?
+  private var thread: JoinableThread?
   private var consumeIndex = 0
   private var holding = false  // the consumer holds slot consumeIndex - 1
   private var ended = false
@@ -72,7 +68,7 @@ final class PrefetchingSource: ChunkSource {
   init(_ filler: BufferFiller, slots: Int = 4, chunkSize: Int = 1 << 20) {
     let shared = Shared(slots: slots, chunkSize: chunkSize)
     self.shared = shared
-    thread = startThread {
+    thread = JoinableThread.mustStart {
       var index = 0
       while true {
         shared.monitor.lock()
@@ -100,7 +96,7 @@ final class PrefetchingSource: ChunkSource {
     shared.cancelled = true
     shared.monitor.broadcast(0)
     shared.monitor.unlock()
-    if let thread { pthread_join(thread, nil) }
+    thread?.join()
   }
 
   func nextChunk() throws(ArchiveError) -> UnsafeRawBufferPointer {

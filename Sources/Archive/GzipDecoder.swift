@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
+import SystemCalls
 import CZlib
 
 /// Decompresses a gzip file read from a descriptor, one caller-supplied buffer at a time.

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
+import SystemCalls
 import CZlib
 
 /// A sink that compresses its stream into ONE gzip member on several threads (like pigz).
@@ -192,7 +188,7 @@ final class DeflatePool: @unchecked Sendable {
   private let monitor = Monitor(conditions: 2)  // 0: work queued, 1: a block is done
   private var queue: [DeflateBlock] = []  // guarded by monitor
   private var stopping = false  // guarded by monitor
-  private var threads: [pthread_t] = []
+  private var threads: [JoinableThread] = []
 
   init(level: CInt, threads count: Int, slots: Int, blockSize: Int) {
     self.level = level
@@ -200,7 +196,7 @@ final class DeflatePool: @unchecked Sendable {
     blocks = (0..<slots).map { _ in DeflateBlock(blockSize: blockSize) }
     queue.reserveCapacity(slots)
     for _ in 0..<count {
-      threads.append(startThread { [self] in self.work() })
+      threads.append(JoinableThread.mustStart { [self] in self.work() })
     }
   }
 
@@ -233,7 +229,7 @@ final class DeflatePool: @unchecked Sendable {
     stopping = true
     monitor.broadcast(0)
     monitor.unlock()
-    for thread in threads { pthread_join(thread, nil) }
+    for thread in threads { thread.join() }
     threads.removeAll()
   }
 

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
+import SystemCalls
 
 /// Parses a tar stream (ustar, pax 'x'/'g', GNU 'L'/'K' long names, v7) from a
 /// ``ChunkSource``, yielding entries whose data the caller streams out; no entry is

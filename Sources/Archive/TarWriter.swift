@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
+import SystemCalls
 
 /// Writes a POSIX tar stream (ustar, pax 'x' headers where ustar cannot hold a value)
 /// into a ``ByteSink``. Data of regular files is read from their descriptor straight into

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
+import SystemCalls
 
 /// The AppleSingle byte stream radmind stores and hashes for `a` lines (spec §4.3):
 ///
@@ -83,10 +79,14 @@ public enum AppleSingle {
     var buf = [UInt8](repeating: 0, count: finderInfoOffset)
     var got = 0
     while got < finderInfoOffset {
-      let r = buf.withUnsafeMutableBytes { read(fd, $0.baseAddress! + got, finderInfoOffset - got) }
-      if r < 0 {
-        if errno == EINTR { continue }
-        return .failure(.read(errno: errno))
+      let result = buf.withUnsafeMutableBytes { raw in
+        Result { () throws(SystemCallError) in
+          try Syscall.read(fd, into: UnsafeMutableRawBufferPointer(rebasing: raw[got..<finderInfoOffset]), path: [])
+        }
+      }
+      guard case .success(let r) = result else {
+        if case .failure(let error) = result { return .failure(.read(errno: error.errno)) }
+        fatalError("unreachable")
       }
       if r == 0 { break }
       got += r
@@ -104,8 +104,8 @@ extension FileHasher {
   public func hashAppleSingle(finderInfo: [UInt8], resourceFork: UnsafeRawBufferPointer,
                               dataFork fd: Int32) -> Result<FileDigest, FileHashError> {
     precondition(finderInfo.count == AppleSingle.finderInfoLength, "Finder info is 32 bytes")
-    var st = stat()
-    if fstat(fd, &st) != 0 { return .failure(.system(call: "fstat", errno: errno)) }
+    let st: FileStatus
+    do { st = try Syscall.fstat(fd, path: []) } catch { return .failure(.system(call: "fstat", errno: error.errno)) }
     let dataLength = Int64(st.st_size)
     let prefix = AppleSingle.header(resourceForkLength: UInt32(truncatingIfNeeded: resourceFork.count),
                                     dataForkLength: UInt32(truncatingIfNeeded: dataLength))

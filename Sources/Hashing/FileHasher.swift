@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
+import SystemCalls
 import TranscriptIO
 
 /// What hashing one file produced.
@@ -36,15 +32,15 @@ public enum FileHashError: Error, Sendable, Equatable, CustomStringConvertible {
   public var errno: Int32 {
     switch self {
     case .system(_, let e): return e
-    case .changedWhileReading: return EAGAIN
-    case .notRegularFile: return EINVAL
+    case .changedWhileReading: return Errno.tryAgain
+    case .notRegularFile: return Errno.invalid
     }
   }
 
   /// The reason as radmind's tools print it: `strerror(errno)`, or a sentence for a change.
   public var reason: String {
     switch self {
-    case .system(_, let e): return String(cString: strerror(e))
+    case .system(_, let e): return SystemCallError.reason(e)
     case .changedWhileReading(let expected, let read):
       return "file changed while being read (size \(expected), read \(read) bytes)"
     case .notRegularFile(let kind): return "is \(kind), not a regular file"
@@ -72,18 +68,10 @@ public enum FileHashError: Error, Sendable, Equatable, CustomStringConvertible {
 public final class FileHasher {
   public let digester: Digester
   private let buffer: UnsafeMutableRawBufferPointer
-  private var pathBuffer: [CChar] = []
   private var tryNoAtime = true
   /// Refuse anything but a regular file, without blocking or following a final symlink (a store's
   /// own files: a FIFO there must not hang `verify`). Off for radmind's tools, which open as radmind does.
   public var regularFilesOnly = false
-
-  /// Linux `O_NOATIME` (Glibc hides it behind _GNU_SOURCE); 0 elsewhere.
-  #if os(Linux)
-  static let noAtimeFlag: Int32 = 0o1000000
-  #else
-  static let noAtimeFlag: Int32 = 0
-  #endif
 
   /// Files at least this large get `POSIX_FADV_SEQUENTIAL`.
   static let adviseThreshold: Int64 = 1 << 20
@@ -91,54 +79,49 @@ public final class FileHasher {
   public init(algorithm: DigestAlgorithm, bufferSize: Int = 1 << 20) {
     digester = algorithm.makeDigester()
     buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(bufferSize, 4096), alignment: 4096)
-    pathBuffer.reserveCapacity(4200)
   }
 
   deinit { buffer.deallocate() }
 
   /// Opens `path` (raw bytes, no NUL) read-only and hashes it.
   public func hash(path: [UInt8]) -> Result<FileDigest, FileHashError> {
-    pathBuffer.removeAll(keepingCapacity: true)
-    for b in path { pathBuffer.append(CChar(bitPattern: b)) }
-    pathBuffer.append(0)
-    let fd = pathBuffer.withUnsafeBufferPointer { openReadOnly($0.baseAddress!) }
-    if fd < 0 {
-      if regularFilesOnly && Glibc.errno == ELOOP { return .failure(.notRegularFile(kind: "a symlink")) }
-      return .failure(.system(call: "open", errno: Glibc.errno))
+    let fd: Int32
+    do {
+      fd = try openReadOnly(path)
+    } catch {
+      if regularFilesOnly && error.errno == Errno.tooManyLinks { return .failure(.notRegularFile(kind: "a symlink")) }
+      return .failure(.system(call: "open", errno: error.errno))
     }
-    defer { close(fd) }
+    defer { Syscall.closeQuietly(fd) }
     return hash(fd: fd)
   }
 
   /// Hashes an open descriptor from its current offset to end of file. Does not close it.
   public func hash(fd: Int32) -> Result<FileDigest, FileHashError> {
-    var st = stat()
-    if fstat(fd, &st) != 0 { return .failure(.system(call: "fstat", errno: Glibc.errno)) }
-    if regularFilesOnly && (st.st_mode & S_IFMT) != S_IFREG { return .failure(.notRegularFile(kind: RegularFile.typeName(st.st_mode))) }
+    let st: FileStatus
+    do { st = try Syscall.fstat(fd, path: []) } catch { return .failure(.system(call: "fstat", errno: error.errno)) }
+    if regularFilesOnly && st.fileType != .regular { return .failure(.notRegularFile(kind: RegularFile.typeName(st.st_mode))) }
     let size = Int64(st.st_size)
-    if size >= FileHasher.adviseThreshold { _ = posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL) }
+    if size >= FileHasher.adviseThreshold { Syscall.adviseSequential(fd) }
     digester.reset()
     var total: Int64 = 0
     var reads = 0
     let cap = buffer.count
     while true {
-      let r = read(fd, buffer.baseAddress, cap)
-      if r < 0 {
-        if Glibc.errno == EINTR { continue }
-        return .failure(.system(call: "read", errno: Glibc.errno))
-      }
+      let r: Int
+      do { r = try Syscall.read(fd, into: buffer, path: []) } catch { return .failure(.system(call: "read", errno: error.errno)) }
       if r == 0 { break }
       reads += 1
       digester.update(UnsafeRawBufferPointer(rebasing: buffer[0..<r]))
       total += Int64(r)
       // A short read of a regular file means end of file: skip the extra read(2) that would
       // return 0. Growth after this point is indistinguishable from growth after we finished.
-      if r < cap && total == size && (st.st_mode & S_IFMT) == S_IFREG { break }
+      if r < cap && total == size && st.fileType == .regular { break }
     }
     if total != size { return .failure(.changedWhileReading(expectedSize: size, bytesRead: total)) }
     if reads > 1 {
-      var after = stat()
-      if fstat(fd, &after) != 0 { return .failure(.system(call: "fstat", errno: Glibc.errno)) }
+      let after: FileStatus
+      do { after = try Syscall.fstat(fd, path: []) } catch { return .failure(.system(call: "fstat", errno: error.errno)) }
       if after.st_size != st.st_size || after.st_mtim.tv_sec != st.st_mtim.tv_sec
         || after.st_mtim.tv_nsec != st.st_mtim.tv_nsec {
         return .failure(.changedWhileReading(expectedSize: size, bytesRead: total))
@@ -158,11 +141,8 @@ public final class FileHasher {
   func continueStream(fd: Int32) -> Result<Int64, FileHashError> {
     var total: Int64 = 0
     while true {
-      let r = read(fd, buffer.baseAddress, buffer.count)
-      if r < 0 {
-        if Glibc.errno == EINTR { continue }
-        return .failure(.system(call: "read", errno: Glibc.errno))
-      }
+      let r: Int
+      do { r = try Syscall.read(fd, into: buffer, path: []) } catch { return .failure(.system(call: "read", errno: error.errno)) }
       if r == 0 { return .success(total) }
       digester.update(UnsafeRawBufferPointer(rebasing: buffer[0..<r]))
       total += Int64(r)
@@ -171,13 +151,16 @@ public final class FileHasher {
 
   /// `open(O_RDONLY)`, with `O_NOATIME` while it is permitted (it saves an inode update per
   /// file when we own the files or are root; EPERM otherwise, after which we stop asking).
-  private func openReadOnly(_ path: UnsafePointer<CChar>) -> Int32 {
-    let flags = O_RDONLY | O_CLOEXEC | (regularFilesOnly ? O_NOFOLLOW | O_NONBLOCK : 0)
+  private func openReadOnly(_ path: [UInt8]) throws(SystemCallError) -> Int32 {
+    let flags: OpenFlags = regularFilesOnly ? [.readOnly, .noFollow, .nonBlocking] : .readOnly
     if tryNoAtime {
-      let fd = open(path, flags | FileHasher.noAtimeFlag)
-      if fd >= 0 || Glibc.errno != EPERM { return fd }
-      tryNoAtime = false
+      do {
+        return try Syscall.open(path, flags.union(.noAtime))
+      } catch {
+        if error.errno != Errno.permission { throw error }
+        tryNoAtime = false
+      }
     }
-    return open(path, flags)
+    return try Syscall.open(path, flags)
   }
 }

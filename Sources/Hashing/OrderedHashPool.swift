@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
+import SystemCalls
 
 /// Hashes a stream of files on several threads and hands the results back **in submission
 /// order** to a consumer running on the calling thread.
@@ -32,7 +28,7 @@ public final class OrderedHashPool {
 
   /// The number of online CPUs.
   public static var availableCPUs: Int {
-    max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+    Syscall.onlineCPUs
   }
 
   /// - Parameters:
@@ -68,25 +64,15 @@ public final class OrderedHashPool {
     }
 
     let shared = PoolState(window: window)
-    var threads: [pthread_t] = []
+    var threads: [JoinableThread] = []
     for _ in 0..<threadCount {
       let worker = Worker(state: shared, hasher: makeHasher())
-      let arg = Unmanaged.passRetained(worker).toOpaque()
-      var tid = pthread_t()
-      let rc = pthread_create(&tid, nil, { raw in
-        let worker = Unmanaged<Worker>.fromOpaque(raw!).takeRetainedValue()
-        worker.loop()
-        return nil
-      }, arg)
-      if rc != 0 {
-        Unmanaged<Worker>.fromOpaque(arg).release()
-        break
-      }
-      threads.append(tid)
+      guard case .success(let thread) = JoinableThread.start({ worker.loop() }) else { break }
+      threads.append(thread)
     }
     defer {
       shared.stop()
-      for t in threads { pthread_join(t, nil) }
+      for t in threads { t.join() }
     }
     if threads.isEmpty {
       // Could not start any thread: degrade to hashing inline, same contract.
@@ -120,11 +106,10 @@ public final class OrderedHashPool {
 
 /// The state the calling thread shares with the workers, guarded by one mutex.
 private final class PoolState: @unchecked Sendable {
-  // @unchecked: every mutable field is read and written only with `mutex` held.
+  // @unchecked: every mutable field is read and written only with `monitor` locked.
   let window: Int
-  let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
-  let workAvailable = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
-  let resultReady = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
+  let monitor = Monitor(conditions: 2)
+  static let workAvailable = 0, resultReady = 1
   var paths: [[UInt8]?]
   var results: [Result<FileDigest, FileHashError>?]
   var done: [Bool]
@@ -139,37 +124,28 @@ private final class PoolState: @unchecked Sendable {
     paths = Array(repeating: nil, count: window)
     results = Array(repeating: nil, count: window)
     done = Array(repeating: false, count: window)
-    pthread_mutex_init(mutex, nil)
-    pthread_cond_init(workAvailable, nil)
-    pthread_cond_init(resultReady, nil)
-  }
-
-  deinit {
-    pthread_cond_destroy(resultReady); resultReady.deallocate()
-    pthread_cond_destroy(workAvailable); workAvailable.deallocate()
-    pthread_mutex_destroy(mutex); mutex.deallocate()
   }
 
   /// Called by the consumer: appends a job. `nil` is a place-keeping job, done at once.
   func submit(_ path: [UInt8]?) {
-    pthread_mutex_lock(mutex)
+    monitor.lock()
     let slot = submitted % window
     paths[slot] = path
     results[slot] = nil
     done[slot] = path == nil
     submitted += 1
-    if path != nil { pthread_cond_signal(workAvailable) }
-    pthread_mutex_unlock(mutex)
+    if path != nil { monitor.signal(Self.workAvailable) }
+    monitor.unlock()
   }
 
   /// Called by the consumer: waits for job number `sequence` (the oldest undelivered one) and
   /// returns its result.
   func takeResult(sequence: Int) -> Result<FileDigest, FileHashError>? {
     let slot = sequence % window
-    pthread_mutex_lock(mutex)
+    monitor.lock()
     while !done[slot] {
       awaitedSlot = slot
-      pthread_cond_wait(resultReady, mutex)
+      monitor.wait(Self.resultReady)
     }
     awaitedSlot = -1
     let r = results[slot]
@@ -179,21 +155,21 @@ private final class PoolState: @unchecked Sendable {
     // The consumer can overtake the workers' dispatch cursor on place-keeping jobs. Move the
     // cursor along, or a worker would later read this slot again once a newer job reuses it.
     if dispatched <= sequence { dispatched = sequence + 1 }
-    pthread_mutex_unlock(mutex)
+    monitor.unlock()
     return r
   }
 
   func stop() {
-    pthread_mutex_lock(mutex)
+    monitor.lock()
     stopping = true
-    pthread_cond_broadcast(workAvailable)
-    pthread_mutex_unlock(mutex)
+    monitor.broadcast(Self.workAvailable)
+    monitor.unlock()
   }
 
   /// Called by a worker: the next job to hash, or nil when the pool stops.
   func nextJob() -> (slot: Int, path: [UInt8])? {
-    pthread_mutex_lock(mutex)
-    defer { pthread_mutex_unlock(mutex) }
+    monitor.lock()
+    defer { monitor.unlock() }
     while true {
       if stopping { return nil }
       while dispatched < submitted, paths[dispatched % window] == nil { dispatched += 1 }
@@ -202,20 +178,21 @@ private final class PoolState: @unchecked Sendable {
         dispatched += 1
         return (slot, paths[slot]!)
       }
-      pthread_cond_wait(workAvailable, mutex)
+      monitor.wait(Self.workAvailable)
     }
   }
 
   func finish(slot: Int, result: Result<FileDigest, FileHashError>) {
-    pthread_mutex_lock(mutex)
+    monitor.lock()
     results[slot] = result
     done[slot] = true
-    if slot == awaitedSlot { pthread_cond_signal(resultReady) }
-    pthread_mutex_unlock(mutex)
+    if slot == awaitedSlot { monitor.signal(Self.resultReady) }
+    monitor.unlock()
   }
 }
 
-private final class Worker {
+/// One worker's hasher; handed to its thread at start and used only there.
+private final class Worker: @unchecked Sendable {
   let state: PoolState
   let hasher: FileHasher
   init(state: PoolState, hasher: FileHasher) {

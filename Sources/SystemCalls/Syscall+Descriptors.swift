@@ -156,6 +156,9 @@ extension Syscall {
   }
 
   public static func isTerminal(_ fd: Int32) -> Bool { isatty(fd) == 1 }
+
+  /// `posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL)`: a hint only, so its result is ignored.
+  public static func adviseSequential(_ fd: Int32) { _ = posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL) }
 }
 
 /// Linux `syncfs(2)`; Glibc declares it only under _GNU_SOURCE.

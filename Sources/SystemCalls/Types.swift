@@ -64,6 +64,9 @@ public struct OpenFlags: OptionSet, Sendable {
   public static let noFollow = OpenFlags(rawValue: O_NOFOLLOW)
   public static let nonBlocking = OpenFlags(rawValue: O_NONBLOCK)
   public static let closeOnExec = OpenFlags(rawValue: O_CLOEXEC)
+  /// Linux `O_NOATIME` (Glibc hides it behind _GNU_SOURCE): no access-time update; EPERM unless
+  /// the caller owns the file or is root.
+  public static let noAtime = OpenFlags(rawValue: 0o1000000)
 }
 
 /// The errno values the modules test for, by name.
@@ -87,6 +90,7 @@ public enum Errno {
   public static let busy = EBUSY
   public static let quota = EDQUOT
   public static let readOnlyFS = EROFS
+  public static let tryAgain = EAGAIN
 }
 
 /// `AT_FDCWD`: a path relative to the current directory in an `*at` call.

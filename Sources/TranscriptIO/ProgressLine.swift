@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
+import SystemCalls
 
 /// The text of ``WorkProgress``'s line:
 /// `archive was-apache-bin-rhel5-001.002.T  41%  812/1981 files  1.5 GiB/3.6 GiB  96 MiB/s  22s left`.
@@ -71,8 +67,6 @@ public enum ProgressLine {
 
   /// The terminal's width, or 80 when `fd` is not a terminal.
   static func width(of fd: Int32) -> Int {
-    var size = winsize()
-    if ioctl(fd, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 { return Int(size.ws_col) }
-    return 80
+    Syscall.terminalWidth(fd) ?? 80
   }
 }

@@ -1,10 +1,6 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 import Dispatch
 import Synchronization
+import SystemCalls
 
 /// Where long store and library work (capture, build, archive, restore, verify, prune) reports
 /// how far it is, and the one progress printer that shows it: a single line on a terminal
@@ -130,20 +126,7 @@ public enum WorkProgress {
     s.shownLength = 0
   }
 
-  static func write(_ fd: Int32, _ bytes: [UInt8]) {
-    bytes.withUnsafeBytes { raw in
-      var done = 0
-      while done < raw.count {
-        let n = Glibc.write(fd, raw.baseAddress! + done, raw.count - done)
-        if n < 0 { if errno == EINTR { continue }; return }
-        done += n
-      }
-    }
-  }
+  static func write(_ fd: Int32, _ bytes: [UInt8]) { Syscall.writeAllQuietly(fd, bytes) }
 
-  static func monotonicSeconds() -> Double {
-    var t = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &t)
-    return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
-  }
+  static func monotonicSeconds() -> Double { Syscall.monotonicSeconds() }
 }
