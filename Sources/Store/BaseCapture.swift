@@ -32,30 +32,10 @@ extension LoadsetStore {
   /// The capture against the base loadsets of `request.commandFile`.
   func captureAgainstBase(_ request: CaptureRequest) throws(StoreError) -> CaptureResult {
     guard let kfile = request.commandFile else { throw StoreError(.usage, "--base: no command file given") }
-    let series: LoadsetSeries
-    do { series = try LoadsetSeries(parsing: request.loadset) } catch { throw .name(error) }
-    let algorithm: DigestAlgorithm
-    do { algorithm = try DigestAlgorithm(named: request.digest) } catch { throw StoreError(.usage, "\(error)") }
-    guard algorithm.isAvailable, let digester = makeDigester(named: request.digest) else {
+    let checked = try LoadsetStore.checkCaptureRequest(request, nodeExample: "--node /usr/local/apache (--node / for the whole staging root)")
+    let (series, algorithm, stagingRoot, nodes) = (checked.series, checked.algorithm, checked.stagingRoot, checked.nodes)
+    guard let digester = makeDigester(named: request.digest) else {
       throw StoreError(.usage, "\(request.digest): digest not available on this system")
-    }
-    if series.type == .cfg && request.version != .automatic {
-      throw StoreError(.usage, "cfg snapshots are numbered automatically (0001, 0002, ...): drop --version/--next-minor/--next-major")
-    }
-    if case .explicit(let text) = request.version {
-      do { _ = try LoadsetVersion(parsing: text) } catch { throw .name(error) }
-    }
-    try LoadsetStore.checkRecordable(request)
-    let stagingRoot = try LoadsetStore.checkStagingRoot(request.stagingRoot)
-    guard !request.nodes.isEmpty else { throw StoreError(.usage, "no --node given: name at least one node path, e.g. --node /usr/local/apache (--node / for the whole staging root)") }
-    var nodes: [[UInt8]] = []
-    for text in request.nodes {
-      let node = try LoadsetStore.normalizeNode(text)
-      try LoadsetStore.checkNode(node, text: text, in: stagingRoot)
-      for other in nodes where PathOrder.caseSensitive.isInside(node, other) || PathOrder.caseSensitive.isInside(other, node) {
-        throw StoreError(.usage, "nodes \(String(decoding: other, as: UTF8.self)) and \(text) overlap: a node holds everything below it, so nodes must not contain each other")
-      }
-      nodes.append(node)
     }
     let storeInside = try storePathInside(stagingRoot)
     // The command file is read (and its transcripts opened) once before the lock, so that a

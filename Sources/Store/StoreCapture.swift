@@ -68,31 +68,8 @@ extension LoadsetStore {
   public func capture(_ request: CaptureRequest) throws(StoreError) -> CaptureResult {
     // A command file listing base loadsets (not only x lines): radmind's capture of a difference.
     if let k = request.commandFile, try LoadsetStore.commandFileListsBase(k) { return try captureAgainstBase(request) }
-    let series: LoadsetSeries
-    do { series = try LoadsetSeries(parsing: request.loadset) } catch { throw .name(error) }
-    let algorithm: DigestAlgorithm
-    do { algorithm = try DigestAlgorithm(named: request.digest) } catch {
-      throw StoreError(.usage, "\(error)")
-    }
-    guard algorithm.isAvailable else { throw StoreError(.usage, "\(request.digest): digest not available on this system") }
-    if series.type == .cfg && request.version != .automatic {
-      throw StoreError(.usage, "cfg snapshots are numbered automatically (0001, 0002, ...): drop --version/--next-minor/--next-major")
-    }
-    if case .explicit(let text) = request.version {
-      do { _ = try LoadsetVersion(parsing: text) } catch { throw .name(error) }
-    }
-    try LoadsetStore.checkRecordable(request)
-    let root = try LoadsetStore.checkStagingRoot(request.stagingRoot)
-    guard !request.nodes.isEmpty else { throw StoreError(.usage, "no --node given: name at least one node path, e.g. --node /usr/local/apache") }
-    var nodes: [[UInt8]] = []
-    for text in request.nodes {
-      let node = try LoadsetStore.normalizeNode(text)
-      try LoadsetStore.checkNode(node, text: text, in: root)
-      for other in nodes where PathOrder.caseSensitive.isInside(node, other) || PathOrder.caseSensitive.isInside(other, node) {
-        throw StoreError(.usage, "nodes \(String(decoding: other, as: UTF8.self)) and \(text) overlap: a node holds everything below it, so nodes must not contain each other")
-      }
-      nodes.append(node)
-    }
+    let checked = try LoadsetStore.checkCaptureRequest(request, nodeExample: "--node /usr/local/apache")
+    let (series, algorithm, root, nodes) = (checked.series, checked.algorithm, checked.stagingRoot, checked.nodes)
     var excludes = ExcludeRule(form: request.relative ? .relative : .absolute)
     if let k = request.commandFile { excludes.patterns = try LoadsetStore.readExcludes(k, relative: request.relative) }
 
