@@ -40,8 +40,7 @@ struct AdoptScan {
        eachFile: ((Entry) -> Void)? = nil) throws(StoreError) {
     let reader: LineReader
     do { reader = try LineReader(regularFile: transcriptPath, bufferSize: 1 << 16) } catch { throw .system(error) }
-    var parser = TranscriptLineParser()
-    var order = OrderChecker(order: .caseSensitive)
+    var check = PublishedLineCheck(name: name)
     let root = Array(fileRoot.utf8) + [0x2F]
     let hasFileRoot = FileSystem.kind(fileRoot) == .directory
     var checksumLengths: Set<Int> = []
@@ -51,16 +50,7 @@ struct AdoptScan {
         if !reader.lastLineHadNewline || reader.lastLineWasCut {
           throw StoreError(.store, "\(name): line \(reader.lineNumber): \(reader.lastLineWasCut ? "line too long" : "no newline at the end of the last line")")
         }
-        let entry: Entry
-        do { entry = try parser.parse(line) } catch {
-          throw StoreError(.store, "\(name): line \(reader.lineNumber): \(error)")
-        }
-        if let why = entry.storePathProblem {
-          throw StoreError(.store, "\(name): line \(reader.lineNumber): \(why)")
-        }
-        if !order.accept(encoded: parser.tokens.token(parser.tokens.count > 0 && entry.prefix != .none ? 2 : 1, in: line)) {
-          throw StoreError(.store, "\(name): line \(reader.lineNumber): bad sort order")
-        }
+        let entry = try check.entry(line, number: reader.lineNumber)
         entries += 1
         if firstPath == nil {
           firstPath = entry.path

@@ -243,21 +243,11 @@ struct LoadedTranscript {
     self.name = name
     let reader: LineReader
     do { reader = try LineReader(regularFile: path) } catch { throw .system(error) }
-    var parser = TranscriptLineParser()
-    var order = OrderChecker(order: .caseSensitive)
+    var check = PublishedLineCheck(name: name)
     do {
       while let line = try reader.next() {
         if isCommentOrBlank(line) { continue }
-        let entry: Entry
-        do { entry = try parser.parse(line) } catch {
-          throw StoreError(.store, "\(name): line \(reader.lineNumber): \(error)")
-        }
-        if let why = entry.storePathProblem {
-          throw StoreError(.store, "\(name): line \(reader.lineNumber): \(why)")
-        }
-        if !order.accept(encoded: parser.tokens.token(parser.tokens.count > 0 && entry.prefix != .none ? 2 : 1, in: line)) {
-          throw StoreError(.store, "\(name): line \(reader.lineNumber): bad sort order")
-        }
+        let entry = try check.entry(line, number: reader.lineNumber)
         entries.append(entry)
       }
     } catch let error as SystemError {
