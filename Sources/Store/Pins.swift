@@ -94,6 +94,9 @@ extension LoadsetStore {
     guard !tier.isEmpty, tier.allSatisfy({ $0.isLetter || $0.isNumber }), tier != LoadsetStore.productionTier else {
       return "'\(tier)' is not a tier that can be pinned"
     }
+    // A long series with a long tier can pass both their own limits and still make a pin file
+    // name (with its atomic temporary) past NAME_MAX: refused here, before any intent exists.
+    if let problem = StoreNameLimits.atomicFileProblem(key) { return "pin \(problem)" }
     switch FileSystem.kind(pinDirectory + "/" + key) {
     case .missing, .file: break
     default: return "\(pinDirectory)/\(key) is not a regular file; move it out of the way"
