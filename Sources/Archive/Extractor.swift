@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
+import SystemCalls
 
 /// What extraction restores besides names and data.
 public struct ExtractOptions: Sendable {
@@ -11,7 +7,7 @@ public struct ExtractOptions: Sendable {
   public var restorePermissions: Bool
   public var restoreTimes: Bool
 
-  public init(restoreOwnership: Bool = geteuid() == 0, restorePermissions: Bool = true, restoreTimes: Bool = true) {
+  public init(restoreOwnership: Bool = Syscall.effectiveUserID == 0, restorePermissions: Bool = true, restoreTimes: Bool = true) {
     self.restoreOwnership = restoreOwnership
     self.restorePermissions = restorePermissions
     self.restoreTimes = restoreTimes
@@ -74,14 +70,12 @@ private final class Extractor {
   init(root: [UInt8], options: ExtractOptions) throws(ArchiveError) {
     self.root = root
     self.options = options
-    rootFD = try withCPath(root) { (p) throws(ArchiveError) -> CInt in
-      try retryingOnInterrupt("open", displayPath(root)) { open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
-    }
+    rootFD = try sys { () throws(SystemCallError) in try Syscall.open(root, [.readOnly, .directory]) }
   }
 
   func close() {
-    if cachedParentFD >= 0 && cachedParentFD != rootFD { Glibc.close(cachedParentFD) }
-    Glibc.close(rootFD)
+    if cachedParentFD >= 0 && cachedParentFD != rootFD { Syscall.closeQuietly(cachedParentFD) }
+    Syscall.closeQuietly(rootFD)
   }
 
   /// Opens (creating as needed) the directory `components` below the root, never
@@ -94,37 +88,41 @@ private final class Extractor {
     for component in components {
       walked += [0x2F] + component
       let name = Array(component)
-      var next = try withCPath(name) { p in openat(fd, p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) }
-      if next < 0 && errno == ENOENT {
-        _ = try withCPath(name) { p in mkdirat(fd, p, 0o755) }
-        next = try withCPath(name) { p in openat(fd, p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) }
+      let parent = fd
+      let openChild = { () throws(SystemCallError) -> CInt in
+        try Syscall.openat(parent, name, [.readOnly, .directory, .noFollow])
       }
-      if next < 0 {
-        let code = errno
-        if fd != rootFD { Glibc.close(fd) }
-        throw .systemCall(call: code == ELOOP || code == ENOTDIR ? "open (not a directory, or a symlink)" : "open",
+      var opened = Result(catching: openChild)
+      if case .failure(let error) = opened, error.errno == Errno.noEntry {
+        _ = try? Syscall.mkdirat(fd, name, mode: 0o755)
+        opened = Result(catching: openChild)
+      }
+      if fd != rootFD { Syscall.closeQuietly(fd) }
+      switch opened {
+      case .success(let next): fd = next
+      case .failure(let error):
+        let code = error.errno
+        throw .systemCall(call: code == Errno.tooManyLinks || code == Errno.notDirectory ? "open (not a directory, or a symlink)" : "open",
                           path: displayPath(walked), errno: code)
       }
-      if fd != rootFD { Glibc.close(fd) }
-      fd = next
     }
-    if cachedParentFD >= 0 && cachedParentFD != rootFD { Glibc.close(cachedParentFD) }
+    if cachedParentFD >= 0 && cachedParentFD != rootFD { Syscall.closeQuietly(cachedParentFD) }
     cachedParent = components
     cachedParentFD = fd
     return fd
   }
 
   /// Runs `create` and, if the name exists, removes it (not a directory) and retries once.
-  func replacing(_ parent: CInt, _ name: [UInt8], display: String, call: String,
-                 _ create: (UnsafePointer<CChar>) -> CInt) throws(ArchiveError) -> CInt {
-    try withCPath(name) { (p) throws(ArchiveError) -> CInt in
-      var result = create(p)
-      if result < 0 && errno == EEXIST {
-        if unlinkat(parent, p, 0) != 0 { throw .systemCall(call: "unlink", path: display, errno: errno) }
-        result = create(p)
-      }
-      if result < 0 { throw .systemCall(call: call, path: display, errno: errno) }
-      return result
+  func replacing<R>(_ parent: CInt, _ name: [UInt8], display: String, call: String,
+                    _ create: () throws(SystemCallError) -> R) throws(ArchiveError) -> R {
+    var result = Result(catching: create)
+    if case .failure(let error) = result, error.errno == Errno.exists {
+      do { try Syscall.unlinkat(parent, name) } catch { throw .systemCall(call: "unlink", path: display, errno: error.errno) }
+      result = Result(catching: create)
+    }
+    switch result {
+    case .success(let value): return value
+    case .failure(let error): throw .systemCall(call: call, path: display, errno: error.errno)
     }
   }
 
@@ -140,10 +138,10 @@ private final class Extractor {
     let name = Array(components.last!)
     switch entry.kind {
     case .regular:
-      let fd = try replacing(parent, name, display: display, call: "open") {
-        openat(parent, $0, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+      let fd = try replacing(parent, name, display: display, call: "open") { () throws(SystemCallError) in
+        try Syscall.openat(parent, name, [.writeOnly, .create, .exclusive, .noFollow], mode: 0o600)
       }
-      defer { Glibc.close(fd) }
+      defer { Syscall.closeQuietly(fd) }
       if let observeData {
         try reader.forEachDataChunk { (chunk) throws(ArchiveError) in
           observeData(chunk)
@@ -152,29 +150,21 @@ private final class Extractor {
       } else {
         try reader.forEachDataChunk { (chunk) throws(ArchiveError) in try writeAll(fd, chunk, path: display) }
       }
-      if options.restoreOwnership {
-        _ = try retryingOnInterrupt("fchown", display) { fchown(fd, entry.uid, entry.gid) }
-      }
-      if options.restorePermissions {
-        _ = try retryingOnInterrupt("fchmod", display) { fchmod(fd, mode_t(entry.mode)) }
-      }
-      if options.restoreTimes {
-        var times = [timespec(tv_sec: Int(entry.mtime), tv_nsec: 0), timespec(tv_sec: Int(entry.mtime), tv_nsec: 0)]
-        _ = try retryingOnInterrupt("futimens", display) { futimens(fd, &times) }
-      }
+      try restoreMetadata(fd, entry, display: display)
     case .directory:
-      let made = try withCPath(name) { p in mkdirat(parent, p, 0o700) }
-      if made != 0 && errno != EEXIST { throw .systemCall(call: "mkdir", path: display, errno: errno) }
+      do { try Syscall.mkdirat(parent, name, mode: 0o700) } catch {
+        if error.errno != Errno.exists { throw .systemCall(call: "mkdir", path: display, errno: error.errno) }
+      }
       directories.append((components, entry))
     case .symbolicLink:
-      _ = try withCPath(entry.linkTarget) { (target) throws(ArchiveError) -> CInt in
-        try replacing(parent, name, display: display, call: "symlink") { symlinkat(target, parent, $0) }
+      try replacing(parent, name, display: display, call: "symlink") { () throws(SystemCallError) in
+        try Syscall.symlinkat(entry.linkTarget, parent, name)
       }
       try setLinkMetadata(parent, name, entry, display: display)
     case .hardLink:
       let target = PathSafety.components(entry.linkTarget).joined(separator: [0x2F]).map { $0 }
-      _ = try withCPath(target) { (from) throws(ArchiveError) -> CInt in
-        try replacing(parent, name, display: display, call: "link") { linkat(rootFD, from, parent, $0, 0) }
+      try replacing(parent, name, display: display, call: "link") { () throws(SystemCallError) in
+        try Syscall.linkat(rootFD, target, parent, name)
       }
     case .other:
       return false
@@ -183,20 +173,33 @@ private final class Extractor {
   }
 
   private func setLinkMetadata(_ parent: CInt, _ name: [UInt8], _ entry: TarEntry, display: String) throws(ArchiveError) {
-    try withCPath(name) { (p) throws(ArchiveError) in
-      if options.restoreOwnership {
-        _ = try retryingOnInterrupt("lchown", display) { fchownat(parent, p, entry.uid, entry.gid, AT_SYMLINK_NOFOLLOW) }
-      }
-      if options.restoreTimes {
-        var times = [timespec(tv_sec: Int(entry.mtime), tv_nsec: 0), timespec(tv_sec: Int(entry.mtime), tv_nsec: 0)]
-        _ = try retryingOnInterrupt("utimensat", display) { utimensat(parent, p, &times, AT_SYMLINK_NOFOLLOW) }
-      }
+    let shown = Array(display.utf8)
+    if options.restoreOwnership {
+      try sys { () throws(SystemCallError) in try Syscall.lchownat(parent, name, uid: entry.uid, gid: entry.gid, shown: shown) }
+    }
+    if options.restoreTimes {
+      let time = TimeSpec(tv_sec: Int(entry.mtime), tv_nsec: 0)
+      try sys { () throws(SystemCallError) in try Syscall.utimensat(parent, name, access: time, modification: time, shown: shown) }
+    }
+  }
+
+  /// Ownership, permissions and times of an open file or directory, as the options ask.
+  private func restoreMetadata(_ fd: CInt, _ entry: TarEntry, display: String) throws(ArchiveError) {
+    if options.restoreOwnership {
+      try sys { () throws(SystemCallError) in try Syscall.fchown(fd, uid: entry.uid, gid: entry.gid, path: display) }
+    }
+    if options.restorePermissions {
+      try sys { () throws(SystemCallError) in try Syscall.fchmod(fd, FileMode(entry.mode), path: display) }
+    }
+    if options.restoreTimes {
+      let time = TimeSpec(tv_sec: Int(entry.mtime), tv_nsec: 0)
+      try sys { () throws(SystemCallError) in try Syscall.futimens(fd, access: time, modification: time, path: display) }
     }
   }
 
   /// Sets directory ownership, modes and times, deepest first, once their contents exist.
   func applyDirectoryMetadata() throws(ArchiveError) {
-    if cachedParentFD >= 0 && cachedParentFD != rootFD { Glibc.close(cachedParentFD) }
+    if cachedParentFD >= 0 && cachedParentFD != rootFD { Syscall.closeQuietly(cachedParentFD) }
     cachedParentFD = -1
     cachedParent = []
     for (components, entry) in directories.reversed() {
@@ -204,21 +207,12 @@ private final class Extractor {
       let fd: CInt
       if components.isEmpty { fd = rootFD } else {
         let parent = try directoryFD(Array(components.dropLast()))
-        fd = try withCPath(Array(components.last!)) { (p) throws(ArchiveError) -> CInt in
-          try retryingOnInterrupt("open", display) { openat(parent, p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) }
+        fd = try sys { () throws(SystemCallError) in
+          try Syscall.openat(parent, Array(components.last!), [.readOnly, .directory, .noFollow], shown: Array(display.utf8))
         }
       }
-      defer { if fd != rootFD { Glibc.close(fd) } }
-      if options.restoreOwnership {
-        _ = try retryingOnInterrupt("fchown", display) { fchown(fd, entry.uid, entry.gid) }
-      }
-      if options.restorePermissions {
-        _ = try retryingOnInterrupt("fchmod", display) { fchmod(fd, mode_t(entry.mode)) }
-      }
-      if options.restoreTimes {
-        var times = [timespec(tv_sec: Int(entry.mtime), tv_nsec: 0), timespec(tv_sec: Int(entry.mtime), tv_nsec: 0)]
-        _ = try retryingOnInterrupt("futimens", display) { futimens(fd, &times) }
-      }
+      defer { if fd != rootFD { Syscall.closeQuietly(fd) } }
+      try restoreMetadata(fd, entry, display: display)
     }
   }
 }

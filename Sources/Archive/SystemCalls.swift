@@ -4,15 +4,13 @@ import SystemCalls
 // stay as they were). The loops and the C-string copy live in SystemCalls alone.
 
 extension ArchiveError {
-  init(_ error: SystemCallError) { self = .systemCall(call: error.call, path: error.path, errno: error.errno) }
+  init(_ error: SystemCallError) { self = .systemCall(call: error.call, path: displayPath(error.pathBytes), errno: error.errno) }
 }
 
-/// Runs `body` until it stops failing with EINTR and turns -1 into ``ArchiveError/systemCall``.
+/// Runs one or more ``Syscall`` calls, their ``SystemCallError`` becoming ``ArchiveError/systemCall``.
 @inline(__always)
-func retryingOnInterrupt<R: BinaryInteger>(
-  _ call: String, _ path: String, _ body: () -> R
-) throws(ArchiveError) -> R {
-  do { return try Syscall.retrying(call, path, body) } catch { throw ArchiveError(error) }
+func sys<R>(_ body: () throws(SystemCallError) -> R) throws(ArchiveError) -> R {
+  do { return try body() } catch { throw ArchiveError(error) }
 }
 
 /// Writes all of `buffer` to `fd`, looping over short writes and EINTR.
@@ -29,12 +27,6 @@ func readSome(_ fd: CInt, _ buffer: UnsafeMutableRawBufferPointer, path: String)
 /// Reads until `buffer` is full or end of file; returns the bytes read.
 func readFully(_ fd: CInt, _ buffer: UnsafeMutableRawBufferPointer, path: String) throws(ArchiveError) -> Int {
   do { return try Syscall.readFully(fd, into: buffer, path: path) } catch { throw ArchiveError(error) }
-}
-
-/// A C string for a byte path, for calls that take `const char *` (on the stack when short).
-@inline(__always)
-func withCPath<R>(_ path: [UInt8], _ body: (UnsafePointer<CChar>) throws(ArchiveError) -> R) throws(ArchiveError) -> R {
-  try Syscall.withCString(path, body)
 }
 
 /// `Array.withUnsafeBytes` keeps typed throws (the stdlib's `rethrows` loses them).

@@ -33,4 +33,6 @@ public struct SystemCallError: Error, Sendable, Equatable, CustomStringConvertib
 
   /// `strerror(code)`: the text every message about an errno uses.
   public static func reason(_ code: Int32) -> String { String(cString: strerror(code)) }
+  /// `strerror(code)` as bytes, for messages built from byte paths.
+  public static func reasonBytes(_ code: Int32) -> [UInt8] { Array(reason(code).utf8) }
 }

@@ -91,6 +91,9 @@ public enum Errno {
   public static let quota = EDQUOT
   public static let readOnlyFS = EROFS
   public static let tryAgain = EAGAIN
+  public static let noSystemCall = ENOSYS
+  public static let linkLimit = EMLINK
+  public static let notSupported = EOPNOTSUPP
 }
 
 /// `AT_FDCWD`: a path relative to the current directory in an `*at` call.
