@@ -32,31 +32,31 @@ let package = Package(
     // Digests (OpenSSL EVP), base64, the file hasher.
     .target(name: "Hashing", dependencies: ["CLibCrypto", "TranscriptIO", "SystemCalls"]),
     // The filesystem side: tree walk, command files, fsdiff comparison.
-    .target(name: "Capture", dependencies: ["RadmindFormat", "TranscriptIO", "Hashing"]),
+    .target(name: "Capture", dependencies: ["RadmindFormat", "TranscriptIO", "Hashing", "SystemCalls"]),
     // Loadset operations on entry streams: lmerge, diff, lcksum, twhich.
-    .target(name: "Loadsets", dependencies: ["RadmindFormat", "TranscriptIO", "Hashing", "Capture", "CLoadsetShims"]),
+    .target(name: "Loadsets", dependencies: ["RadmindFormat", "TranscriptIO", "Hashing", "Capture", "CLoadsetShims", "SystemCalls"]),
     // renameat2 and _exit for the crash-safe loadset publisher.
     .target(name: "CLoadsetShims"),
     // The versioned store on top of a radmind server tree.
-    .target(name: "Store", dependencies: ["RadmindFormat", "TranscriptIO", "Hashing", "Capture", "Loadsets"]),
+    .target(name: "Store", dependencies: ["RadmindFormat", "TranscriptIO", "Hashing", "Capture", "Loadsets", "SystemCalls"]),
     // The Definitive Software Library: tar + gzip archives.
-    .target(name: "Library", dependencies: ["RadmindFormat", "TranscriptIO", "Hashing", "Store", "Archive", "CZlib"]),
+    .target(name: "Library", dependencies: ["RadmindFormat", "TranscriptIO", "Hashing", "Store", "Archive", "CZlib", "SystemCalls"]),
     // Streaming tar writer/reader and parallel gzip: no Foundation, hashing by callback.
     .target(name: "Archive", dependencies: ["CZlib", "TranscriptIO", "SystemCalls"]),
 
     // radmind's own command lines (getopt, messages, exit codes) over the modules above.
-    .target(name: "RadmindTools", dependencies: ["RadmindFormat", "TranscriptIO", "Hashing", "Capture", "Loadsets"]),
+    .target(name: "RadmindTools", dependencies: ["RadmindFormat", "TranscriptIO", "Hashing", "Capture", "Loadsets", "SystemCalls"]),
 
     .executableTarget(
       name: "loadsmith",
       dependencies: [
-        "RadmindFormat", "TranscriptIO", "Hashing", "Capture", "Loadsets", "Store", "Library", "RadmindTools",
+        "RadmindFormat", "TranscriptIO", "Hashing", "Capture", "Loadsets", "Store", "Library", "RadmindTools", "SystemCalls",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
     // `loadsmith serve`: the read-only web view and JSON API (the one module that links Hummingbird).
     .target(name: "Serve", dependencies: [
-      "RadmindFormat", "TranscriptIO", "Loadsets", "Store", "Library",
+      "RadmindFormat", "TranscriptIO", "Loadsets", "Store", "Library", "SystemCalls",
       .product(name: "Hummingbird", package: "hummingbird"),
     ]),
     .executableTarget(name: "loadsmith-serve", dependencies: ["Serve"]),

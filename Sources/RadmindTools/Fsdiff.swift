@@ -1,6 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#endif
+import SystemCalls
 import Capture
 import RadmindFormat
 import TranscriptIO
@@ -140,7 +138,7 @@ struct FsdiffInvocation {
     var loaded = LoadedCommandFile()
     // The path is checked before the command file is read.
     if case .absent = FilesystemObject.stat(path) {
-      throw CaptureError.system(path, errno: ENOENT)
+      throw CaptureError.system(path, errno: Errno.noEntry)
     }
     if !options.single {
       let loader = CommandFileLoader(form: form, order: PathOrder(caseInsensitive: options.caseInsensitive),

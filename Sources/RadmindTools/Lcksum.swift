@@ -1,6 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#endif
+import SystemCalls
 import Hashing
 import Loadsets
 
@@ -60,7 +58,7 @@ public func lcksumMain(_ ctx: ToolContext) -> Int32 {
   options.prefix = prefix
   options.transcripts = getopt.operands
   // Benchmarking knob: hashing threads (default: one per CPU; 0 hashes on the main thread).
-  if let value = getenv("LOADSMITH_HASH_THREADS"), let n = Int(String(decoding: UnsafeRawBufferPointer(start: value, count: strlen(value)), as: UTF8.self)), n >= 0 {
+  if let value = Syscall.environment("LOADSMITH_HASH_THREADS"), let n = Int(value), n >= 0 {
     options.threads = n
   }
   return lcksum(options, output: ToolOutput(stdout: ctx.stdout, stderrFD: 2, lineBuffered: lineBuffered))

@@ -1,6 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#endif
+import SystemCalls
 import Loadsets
 import TranscriptIO
 
@@ -20,9 +18,7 @@ public func lmergeMain(_ ctx: ToolContext) -> Int32 {
     case .option("T", _): o.transcriptOnly = true
     case .option("u", let arg?):
       // strtol(optarg, NULL, 0): octal with a leading 0, hex with 0x; only overflow is an error.
-      errno = 0
-      let mask = strtol(arg, nil, 0)
-      if errno != 0 { errors += 1 } else { umask(mode_t(truncatingIfNeeded: mask)) }
+      if let mask = Syscall.strtol(arg, base: 0) { Syscall.setUmask(FileMode(truncatingIfNeeded: mask)) } else { errors += 1 }
     case .option("V", _):
       ctx.out("\(loadsmithVersion)\n")
       try? ctx.stdout.flush()
