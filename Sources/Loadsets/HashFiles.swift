@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
+import SystemCalls
 import Hashing
 
 /// `loadsmith hash [-c NAME] FILE...`: prints `<base64>  <file>` per file, radmind's checksum

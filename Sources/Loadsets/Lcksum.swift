@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
+import SystemCalls
 import Hashing
 import RadmindFormat
 import TranscriptIO
@@ -134,13 +130,11 @@ struct LcksumRun {
 
   /// `-A`: the stored `a` file must be an AppleSingle stream whose entries add up to its size.
   func appleSingleProblem(_ file: FileLine, size: Int64) -> [UInt8]? {
-    var cPath = file.storedFile.map { CChar(bitPattern: $0) }
-    cPath.append(0)
-    let fd = open(cPath, O_RDONLY | O_CLOEXEC)
-    if fd < 0 {
-      return Array("line \(file.lineNumber): open ".utf8) + file.decodedPath + Array(": \(String(cString: strerror(errno)))\n".utf8)
+    let fd: Int32
+    do { fd = try Syscall.open(file.storedFile, [.readOnly]) } catch {
+      return Array("line \(file.lineNumber): open ".utf8) + file.decodedPath + Array(": \(error.reason)\n".utf8)
     }
-    defer { close(fd) }
+    defer { Syscall.closeQuietly(fd) }
     var message: [UInt8] = []
     let declared: Int64
     switch AppleSingle.declaredSize(fd: fd) {
@@ -149,7 +143,7 @@ struct LcksumRun {
       message = file.storedFile + Array(": \(e)\n".utf8)
       declared = -1
     case .failure(.read(let code)):
-      message = file.storedFile + Array(": read failed: \(String(cString: strerror(code)))\n".utf8)
+      message = file.storedFile + Array(": read failed: \(SystemCallError.reason(code))\n".utf8)
       declared = -1
     }
     if declared == size { return nil }

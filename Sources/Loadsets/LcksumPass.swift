@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
+import SystemCalls
 import Hashing
 import RadmindFormat
 import TranscriptIO
@@ -69,17 +65,17 @@ final class LcksumPass {
       output.err(error.message + [0x0A])
       return nil
     }
-    var st = stat()
-    if stat(transcriptPath, &st) != 0 {
-      output.err("\(transcriptPath): \(String(cString: strerror(errno)))\n")
+    let st: FileStatus
+    do { st = try Syscall.stat(transcriptPath) } catch {
+      output.err("\(transcriptPath): \(error.reason)\n")
       return nil
     }
-    if (st.st_mode & S_IFMT) != S_IFREG {
+    if st.fileType != .regular {
       output.err("\(transcriptPath): not a regular file\n")
       return nil
     }
-    if access(transcriptPath, options.verifyOnly ? R_OK : R_OK | W_OK) != 0 {
-      output.err("\(transcriptPath): \(String(cString: strerror(errno)))\n")
+    do { try Syscall.checkAccess(Array(transcriptPath.utf8), read: true, write: !options.verifyOnly) } catch {
+      output.err("\(transcriptPath): \(error.reason)\n")
       return nil
     }
     let reader: LineReader
@@ -89,7 +85,7 @@ final class LcksumPass {
     }
     var temporary: AtomicFile?
     if !options.verifyOnly {
-      do { temporary = try AtomicFile(path: transcriptPath, mode: st.st_mode & 0o7777) } catch {
+      do { temporary = try AtomicFile(path: transcriptPath, mode: st.permissions) } catch {
         output.err("\(error.description)\n")
         return nil
       }
@@ -213,7 +209,7 @@ final class LcksumPass {
       case .success(let d): digest = d
       case .failure(.system(let call, let code)) where call == "open":
         return report(Array("line \(file.lineNumber): open ".utf8) + file.decodedPath
-          + Array(": \(String(cString: strerror(code)))\n".utf8))
+          + Array(": \(SystemCallError.reason(code))\n".utf8))
       case .failure(let error):
         return report(Array("line \(file.lineNumber): ".utf8) + file.storedFile + Array(": \(error.reason)\n".utf8))
       }

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
+import SystemCalls
 import RadmindFormat
 import TranscriptIO
 
@@ -51,12 +47,12 @@ public enum Lmerge {
   /// Runs a merge. `out` receives `-v` lines, `err` non-fatal messages (each with its LF).
   public static func run(_ o: LmergeOptions, out: ([UInt8]) -> Void, err: ([UInt8]) -> Void) throws(LmergeFailure) {
     let order = PathOrder(caseInsensitive: o.caseInsensitive)
-    let radmindDir = PosixFS.bytes(o.radmindDirectory)
+    let radmindDir = Array(o.radmindDirectory.utf8)
     var inputPaths = o.inputs
     if o.force {
       let t2 = inputPaths.last ?? ""
-      if PosixFS.withCPath(PosixFS.bytes(t2), { access($0, W_OK) }) != 0 {
-        throw LmergeFailure(PosixFS.bytes(t2) + Array(": ".utf8) + PosixFS.reason(errno))
+      do { try Syscall.checkAccess(Array(t2.utf8), write: true) } catch {
+        throw LmergeFailure(Array(t2.utf8) + Array(": ".utf8) + SystemCallError.reasonBytes(error.errno))
       }
       inputPaths = Array(inputPaths.prefix(2))
     }
@@ -67,13 +63,13 @@ public enum Lmerge {
       let location: LoadsetLocation
       do {
         let radmind = try LoadsetLocation.resolveRadmindDirectory(radmindDir)
-        location = try LoadsetLocation.locate(transcript: PosixFS.bytes(path), radmindDirectory: radmind)
+        location = try LoadsetLocation.locate(transcript: Array(path.utf8), radmindDirectory: radmind)
       } catch {
         throw LmergeFailure(error.message)
       }
       let input: MergeInput
       do { input = try MergeInput(path: path, location: location, order: order) } catch {
-        throw LmergeFailure(PosixFS.bytes(path) + Array(": ".utf8) + PosixFS.reason(error.errno), status: 1)
+        throw LmergeFailure(Array(path.utf8) + Array(": ".utf8) + SystemCallError.reasonBytes(error.errno), status: 1)
       }
       switch input.advance() {
       case .ok: break
@@ -89,7 +85,7 @@ public enum Lmerge {
     } else {
       do {
         let radmind = try LoadsetLocation.resolveRadmindDirectory(radmindDir)
-        destination = try LoadsetLocation.locate(destination: PosixFS.bytes(o.destination ?? ""), radmindDirectory: radmind)
+        destination = try LoadsetLocation.locate(destination: Array((o.destination ?? "").utf8), radmindDirectory: radmind)
       } catch {
         throw LmergeFailure(error.message)
       }
@@ -198,8 +194,8 @@ public enum Lmerge {
           // j is t2, the destination: its clone is what changes.
           let lower = inputs[j]
           let stored = lower.location.fileRoot + [0x2F] + lower.name + [0x2F] + lower.decodedPath
-          if PosixFS.withCPath(publisher.temporaryFilePath(lower.decodedPath), { unlink($0) }) != 0 {
-            throw LmergeFailure(stored + Array(": ".utf8) + PosixFS.reason(errno))
+          do { try Syscall.unlink(publisher.temporaryFilePath(lower.decodedPath)) } catch {
+            throw LmergeFailure(stored + Array(": ".utf8) + SystemCallError.reasonBytes(error.errno))
           }
           if o.verbose { out(lower.name + Array(": ".utf8) + lower.decodedPath + Array(": unlinked\n".utf8)) }
         }
@@ -253,14 +249,16 @@ public enum Lmerge {
     let destName = destination.name
     for encoded in removed {
       let dir = destination.fileRoot + [0x2F] + destName + [0x2F] + encoded
-      if PosixFS.withCPath(publisher.temporaryFileDirectory + [0x2F] + encoded, { rmdir($0) }) != 0 {
-        let code = errno
-        if code == EEXIST || code == ENOTEMPTY {
+      do { try Syscall.rmdir(publisher.temporaryFileDirectory + [0x2F] + encoded) } catch {
+        let code = error.errno
+        if code == Errno.exists || code == Errno.notEmpty {
           err(destName + Array(": ".utf8) + encoded + Array(": Not empty, continuing...\n".utf8))
-        } else if code != ENOENT {
-          throw LmergeFailure(dir + Array(": ".utf8) + PosixFS.reason(code))
+        } else if code != Errno.noEntry {
+          throw LmergeFailure(dir + Array(": ".utf8) + SystemCallError.reasonBytes(code))
         }
-      } else if verbose {
+        continue
+      }
+      if verbose {
         out(destName + Array(": ".utf8) + encoded + Array(": unlinked\n".utf8))
       }
     }
@@ -277,23 +275,21 @@ public enum Lmerge {
 
     func attempt() -> (ok: Bool, missingDirectory: Bool, code: Int32, copyMessage: [UInt8]?) {
       if o.copy {
-        switch PosixFS.copyFile(source, target) {
+        switch RadmindFileOps.copyFile(source, target) {
         case .copied: return (true, false, 0, nil)
-        case .missingDirectory: return (false, true, ENOENT, nil)
+        case .missingDirectory: return (false, true, Errno.noEntry, nil)
         case .failed(let m): return (false, false, 0, m)
         }
       }
-      let rc = PosixFS.withCPath(source) { s in PosixFS.withCPath(target) { link(s, $0) } }
-      if rc == 0 { return (true, false, 0, nil) }
-      let code = errno
-      return (false, code == ENOENT, code, nil)
+      do { try Syscall.link(source, target) } catch { return (false, error.errno == Errno.noEntry, error.errno, nil) }
+      return (true, false, 0, nil)
     }
 
     let first = attempt()
     if first.ok { return }
     if first.missingDirectory {
       if cand.path.contains(0x2F) {
-        let made = PosixFS.mkdirs(target) { publisher.noteCreatedDirectory($0) }
+        let made = RadmindFileOps.mkdirs(target) { publisher.noteCreatedDirectory($0) }
         if !made { throw LmergeFailure(shownTarget + Array(": mkdirs failed".utf8)) }
       }
       let second = attempt()
@@ -302,16 +298,16 @@ public enum Lmerge {
         if let m = second.copyMessage { err(m + [0x0A]) }
         throw LmergeFailure(Array("copy ".utf8) + source + Array(" to ".utf8) + shownTarget + Array(" failed".utf8))
       }
-      var message = Array("link ".utf8) + source + Array(" -> ".utf8) + shownTarget + Array(": ".utf8) + PosixFS.reason(second.code)
-      if second.code == EXDEV { message += Array("\nlmerge: hard links cannot cross file systems; use -C to copy".utf8) }
+      var message = Array("link ".utf8) + source + Array(" -> ".utf8) + shownTarget + Array(": ".utf8) + SystemCallError.reasonBytes(second.code)
+      if second.code == Errno.crossDevice { message += Array("\nlmerge: hard links cannot cross file systems; use -C to copy".utf8) }
       throw LmergeFailure(message)
     }
     if o.copy {
       if let m = first.copyMessage { err(m + [0x0A]) }
       throw LmergeFailure(Array("copy ".utf8) + source + Array(" to ".utf8) + shownTarget + Array(" failed".utf8))
     }
-    var message = Array("link ".utf8) + source + Array(" to ".utf8) + shownTarget + Array(" failed: ".utf8) + PosixFS.reason(first.code)
-    if first.code == EXDEV { message += Array("\nlmerge: hard links cannot cross file systems; use -C to copy".utf8) }
+    var message = Array("link ".utf8) + source + Array(" to ".utf8) + shownTarget + Array(" failed: ".utf8) + SystemCallError.reasonBytes(first.code)
+    if first.code == Errno.crossDevice { message += Array("\nlmerge: hard links cannot cross file systems; use -C to copy".utf8) }
     throw LmergeFailure(message)
   }
 }

@@ -1,3 +1,6 @@
+import SystemCalls
+import TranscriptIO
+
 /// Where a transcript's files live, found the way radmind's lmerge finds them (spec §8.1,
 /// radmind's `get_root`): after `realpath` of the radmind directory and of the transcript,
 ///
@@ -24,18 +27,18 @@ public struct LoadsetLocation: Sendable, Equatable {
 
   /// Resolves the radmind directory (`-D`); it must exist.
   public static func resolveRadmindDirectory(_ path: [UInt8]) throws(Failure) -> [UInt8] {
-    switch PosixFS.realpath(path) {
+    switch RadmindFileOps.realpath(path) {
     case .success(let p): return p
-    case .failure(let f): throw Failure(message: f.partial + Array(": ".utf8) + PosixFS.reason(f.errno))
+    case .failure(let f): throw Failure(message: f.partial + Array(": ".utf8) + SystemCallError.reasonBytes(f.errno))
     }
   }
 
   /// radmind's `get_root` for an existing transcript path.
   public static func locate(transcript path: [UInt8], radmindDirectory radmind: [UInt8]) throws(Failure) -> LoadsetLocation {
     let real: [UInt8]
-    switch PosixFS.realpath(path) {
+    switch RadmindFileOps.realpath(path) {
     case .success(let p): real = p
-    case .failure(let f): throw Failure(message: f.partial + Array(": ".utf8) + PosixFS.reason(f.errno))
+    case .failure(let f): throw Failure(message: f.partial + Array(": ".utf8) + SystemCallError.reasonBytes(f.errno))
     }
     return try fromResolved(real, radmind: radmind)
   }
@@ -44,18 +47,18 @@ public struct LoadsetLocation: Sendable, Equatable {
   /// name kept (an existing destination is resolved as a whole, so a symlink is followed as
   /// radmind follows it). A missing directory fails as radmind's `open(O_CREAT)` does.
   public static func locate(destination path: [UInt8], radmindDirectory radmind: [UInt8]) throws(Failure) -> LoadsetLocation {
-    if PosixFS.exists(path) {
+    if Syscall.exists(path) {
       return try locate(transcript: path, radmindDirectory: radmind)
     }
-    let dir = PosixFS.directoryOf(path)
-    let name = PosixFS.lastComponent(path)
+    let dir = BytePath.directory(of: path)
+    let name = BytePath.lastComponent(path)
     let realDir: [UInt8]
-    switch PosixFS.realpath(dir) {
+    switch RadmindFileOps.realpath(dir) {
     case .success(let p): realDir = p
-    case .failure(let f): throw Failure(message: path + Array(": ".utf8) + PosixFS.reason(f.errno))
+    case .failure(let f): throw Failure(message: path + Array(": ".utf8) + SystemCallError.reasonBytes(f.errno))
     }
-    if name.isEmpty || !PosixFS.isDirectory(realDir) {
-      throw Failure(message: path + Array(": ".utf8) + PosixFS.reason(name.isEmpty ? 21 /* EISDIR */ : 20 /* ENOTDIR */))
+    if name.isEmpty || !Syscall.isDirectory(realDir) {
+      throw Failure(message: path + Array(": ".utf8) + SystemCallError.reasonBytes(name.isEmpty ? Errno.isDirectory : Errno.notDirectory))
     }
     return try fromResolved((realDir == [0x2F] ? [] : realDir) + [0x2F] + name, radmind: radmind)
   }

@@ -1,9 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
-import CLoadsetShims
+import SystemCalls
 import RadmindFormat
 import TranscriptIO
 
@@ -64,7 +59,7 @@ public final class LoadsetPublisher {
 
   public struct Failure: Error, Sendable {
     public var message: [UInt8]
-    init(_ path: [UInt8], _ code: Int32) { message = path + Array(": ".utf8) + PosixFS.reason(code) }
+    init(_ path: [UInt8], _ code: Int32) { message = path + Array(": ".utf8) + SystemCallError.reasonBytes(code) }
     init(message: [UInt8]) { self.message = message }
   }
 
@@ -78,26 +73,26 @@ public final class LoadsetPublisher {
   ///   the existing one, and allow replacing a non-empty directory: for changing a loadset in
   ///   place (`lmerge -f`) without ever modifying the published directory.
   public init(destination: LoadsetLocation, withFiles: Bool, seedFromExisting: Bool = false,
-              pid: Int32 = getpid()) throws(Failure) {
+              pid: Int32 = Syscall.processID) throws(Failure) {
     let suffix = Array(".\(pid)".utf8)
     let fileTemp = destination.fileDirectory + suffix
     let tranTemp = destination.transcriptPath + suffix
     let intent = LoadsetPublisher.intentPath(root: destination.transcriptRoot, name: destination.name)
 
     // Another run's record for this name: recover it if it is stale, refuse if it is live.
-    if PosixFS.exists(intent) {
+    if Syscall.exists(intent) {
       _ = LoadsetPublisher.recoverOne(intent)
-      if PosixFS.exists(intent) {
+      if Syscall.exists(intent) {
         throw Failure(message: destination.transcriptPath + Array(": another lmerge is publishing this loadset".utf8))
       }
     }
-    let fd = PosixFS.withCPath(intent) { open($0, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o644) }
-    if fd < 0 { throw Failure(intent, errno) }
+    let fd: Int32
+    do { fd = try Syscall.open(intent, [.readWrite, .create, .exclusive], mode: 0o644) } catch { throw Failure(intent, error.errno) }
     func dropIntent() {
-      _ = PosixFS.withCPath(intent) { unlink($0) }
-      close(fd)
+      try? Syscall.unlink(intent)
+      Syscall.closeQuietly(fd)
     }
-    flock(fd, LOCK_EX)
+    try? Syscall.flock(fd, exclusive: true, path: "")
     var record = Array("loadsmith-lmerge-intent 1\nphase ".utf8)
     let phaseAt = record.count
     record += Array("B\nids ".utf8)
@@ -112,33 +107,31 @@ public final class LoadsetPublisher {
     field("file-temp", withFiles ? fileTemp : nil)
     field("tran-final", destination.transcriptPath)
     field("tran-temp", tranTemp)
-    let wrote = record.withUnsafeBytes { pwrite(fd, $0.baseAddress!, $0.count, 0) }
-    if wrote != record.count {
-      let code = errno
+    do { try Syscall.pwriteAll(fd, record, at: 0, path: intent) } catch {
       dropIntent()
-      throw Failure(intent, code)
+      throw Failure(intent, error.errno)
     }
-    fsync(fd)
-    PosixFS.sync(destination.transcriptRoot, directory: true)
+    try? Syscall.fsync(fd, path: intent)
+    try? Syscall.syncDirectory(destination.transcriptRoot)
 
     var seeded: [[UInt8]] = []
-    if withFiles && seedFromExisting && PosixFS.isDirectory(destination.fileDirectory) {
-      if let failure = PosixFS.cloneTree(destination.fileDirectory, fileTemp, created: { seeded.append($0) }) {
-        PosixFS.removeTree(fileTemp)
+    if withFiles && seedFromExisting && Syscall.isDirectory(destination.fileDirectory) {
+      if let failure = RadmindFileOps.cloneTree(destination.fileDirectory, fileTemp, created: { seeded.append($0) }) {
+        _ = try? DirectoryTree.remove(fileTemp)
         dropIntent()
         throw Failure(message: failure)
       }
-    } else if withFiles && PosixFS.withCPath(fileTemp, { mkdir($0, 0o777) }) != 0 {
-      let code = errno
-      dropIntent()
-      throw Failure(fileTemp, code)
+    } else if withFiles {
+      do { try Syscall.mkdir(fileTemp, mode: 0o777) } catch {
+        dropIntent()
+        throw Failure(fileTemp, error.errno)
+      }
     }
-    let tfd = PosixFS.withCPath(tranTemp) { open($0, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666) }
-    if tfd < 0 {
-      let code = errno
-      if withFiles { PosixFS.removeTree(fileTemp) }
+    let tfd: Int32
+    do { tfd = try Syscall.open(tranTemp, [.writeOnly, .create, .exclusive], mode: 0o666) } catch {
+      if withFiles { _ = try? DirectoryTree.remove(fileTemp) }
       dropIntent()
-      throw Failure(tranTemp, code)
+      throw Failure(tranTemp, error.errno)
     }
     self.destination = destination
     self.withFiles = withFiles
@@ -148,7 +141,7 @@ public final class LoadsetPublisher {
     intentFD = fd
     phaseOffset = phaseAt
     idsOffset = idsAt
-    transcript = OutputBuffer(fd: tfd, name: PosixFS.string(tranTemp))
+    transcript = OutputBuffer(fd: tfd, name: String(decoding: tranTemp, as: UTF8.self))
     replacesFiles = seedFromExisting
     if withFiles { createdDirectories = seeded.isEmpty ? [fileTemp] : seeded }
     LoadsetPublisher.fault("begun")
@@ -175,35 +168,35 @@ public final class LoadsetPublisher {
       abandon()
       throw Failure(message: Array(error.description.utf8))
     }
-    fsync(transcript.fd)
-    close(transcript.fd)
-    for dir in createdDirectories.reversed() { PosixFS.sync(dir, directory: true) }
+    try? Syscall.fsync(transcript.fd, path: temporaryTranscript)
+    Syscall.closeQuietly(transcript.fd)
+    for dir in createdDirectories.reversed() { try? Syscall.syncDirectory(dir) }
     LoadsetPublisher.fault("built")
 
     let fileFinal = destination.fileDirectory
-    if withFiles, !replacesFiles, PosixFS.exists(fileFinal) {
+    if withFiles, !replacesFiles, Syscall.exists(fileFinal) {
       // radmind renames over it: that works only for an empty directory.
-      if !PosixFS.isDirectory(fileFinal) {
+      if !Syscall.isDirectory(fileFinal) {
         abandon()
-        throw Failure(fileFinal, ENOTDIR)
+        throw Failure(fileFinal, Errno.notDirectory)
       }
-      if !PosixFS.isEmptyDirectory(fileFinal) {
+      if !Syscall.isEmptyDirectory(fileFinal) {
         abandon()
-        throw Failure(fileFinal, ENOTEMPTY)
+        throw Failure(fileFinal, Errno.notEmpty)
       }
     }
-    if PosixFS.isDirectory(destination.transcriptPath) {
+    if Syscall.isDirectory(destination.transcriptPath) {
       abandon()
-      throw Failure(destination.transcriptPath, EISDIR)
+      throw Failure(destination.transcriptPath, Errno.isDirectory)
     }
-    let fileID = withFiles ? PosixFS.identity(temporaryFileDirectory) ?? (0, 0) : (0, 0)
-    let tranID = PosixFS.identity(temporaryTranscript) ?? (0, 0)
+    let fileID = withFiles ? Syscall.identity(temporaryFileDirectory) ?? (0, 0) : (0, 0)
+    let tranID = Syscall.identity(temporaryTranscript) ?? (0, 0)
     let ids = LoadsetPublisher.formatIDs(fileID.0, fileID.1, tranID.0, tranID.1)
-    _ = ids.withUnsafeBytes { pwrite(intentFD, $0.baseAddress!, $0.count, off_t(idsOffset)) }
-    fsync(intentFD)
-    var phase = UInt8(ascii: "P")
-    _ = pwrite(intentFD, &phase, 1, off_t(phaseOffset))
-    fsync(intentFD)
+    try? Syscall.pwriteAll(intentFD, ids, at: Int64(idsOffset), path: intentPath)
+    try? Syscall.fsync(intentFD, path: intentPath)
+    let phase = UInt8(ascii: "P")
+    try? Syscall.pwriteAll(intentFD, [phase], at: Int64(phaseOffset), path: intentPath)
+    try? Syscall.fsync(intentFD, path: intentPath)
     LoadsetPublisher.fault("sealed")
 
     let record = IntentRecord(phase: phase, fileFinal: withFiles ? fileFinal : nil,
@@ -213,27 +206,27 @@ public final class LoadsetPublisher {
     finished = true
     if let failure = LoadsetPublisher.rollForward(record, faults: true) {
       // Leave the record: the next run finishes the publish.
-      close(intentFD)
+      Syscall.closeQuietly(intentFD)
       throw failure
     }
-    _ = PosixFS.withCPath(intentPath) { unlink($0) }
-    PosixFS.sync(destination.transcriptRoot, directory: true)
-    close(intentFD)
+    try? Syscall.unlink(intentPath)
+    try? Syscall.syncDirectory(destination.transcriptRoot)
+    Syscall.closeQuietly(intentFD)
   }
 
   /// Removes the temporary transcript, the temporary tree and the intent record (roll back).
   public func abandon() {
     guard !finished else { return }
     finished = true
-    close(transcript.fd)
-    _ = PosixFS.withCPath(temporaryTranscript) { unlink($0) }
-    if withFiles { PosixFS.removeTree(temporaryFileDirectory) }
+    Syscall.closeQuietly(transcript.fd)
+    try? Syscall.unlink(temporaryTranscript)
+    if withFiles { _ = try? DirectoryTree.remove(temporaryFileDirectory) }
     cleanupIntent()
   }
 
   private func cleanupIntent() {
-    _ = PosixFS.withCPath(intentPath) { unlink($0) }
-    close(intentFD)
+    try? Syscall.unlink(intentPath)
+    Syscall.closeQuietly(intentFD)
   }
 
   static func formatIDs(_ a: UInt64, _ b: UInt64, _ c: UInt64, _ d: UInt64) -> [UInt8] {
@@ -246,8 +239,8 @@ public final class LoadsetPublisher {
 
   /// `_exit(86)` if the fault-injection variable names `step`.
   static func fault(_ step: String) {
-    guard let v = getenv("LOADSMITH_LMERGE_FAULT"), String(cString: v) == step else { return }
-    loadsmith_exit_now(86)
+    guard Syscall.environment("LOADSMITH_LMERGE_FAULT") == step else { return }
+    Syscall.exitNow(86)
   }
 
   // MARK: - Recovery
@@ -286,56 +279,60 @@ public final class LoadsetPublisher {
   /// Steps 4–6 from whatever state the record's inodes reveal. Returns a failure or nil.
   static func rollForward(_ r: IntentRecord, faults: Bool) -> Failure? {
     if let fileFinal = r.fileFinal, let fileTemp = r.fileTemp {
-      if let id = PosixFS.identity(fileFinal), id == r.fileID {
+      if let id = Syscall.identity(fileFinal), id == r.fileID {
         // already published
-      } else if let id = PosixFS.identity(fileTemp), id == r.fileID {
-        if PosixFS.rename2(fileTemp, fileFinal, flags: PosixFS.renameNoReplace) != 0 {
-          if errno == EEXIST {
-            if PosixFS.rename2(fileTemp, fileFinal, flags: PosixFS.renameExchange) != 0 {
-              return Failure(fileFinal, errno)
-            }
-          } else if errno == EINVAL || errno == ENOSYS {
+      } else if let id = Syscall.identity(fileTemp), id == r.fileID {
+        let code = failureCode { () throws(SystemCallError) in try Syscall.renameat2(fileTemp, fileFinal, flags: .noReplace) }
+        if code != 0 {
+          if code == Errno.exists {
+            let exchanged = failureCode { () throws(SystemCallError) in try Syscall.renameat2(fileTemp, fileFinal, flags: .exchange) }
+            if exchanged != 0 { return Failure(fileFinal, exchanged) }
+          } else if code == Errno.invalid || code == Errno.noSystemCall {
             // File system without renameat2 flags: plain rename (radmind's own step).
-            if PosixFS.withCPath(fileTemp, { t in PosixFS.withCPath(fileFinal) { rename(t, $0) } }) != 0 {
-              return Failure(fileFinal, errno)
-            }
+            let renamed = failureCode { () throws(SystemCallError) in try Syscall.rename(fileTemp, fileFinal) }
+            if renamed != 0 { return Failure(fileFinal, renamed) }
           } else {
-            return Failure(fileFinal, errno)
+            return Failure(fileFinal, code)
           }
         }
-        PosixFS.sync(PosixFS.directoryOf(fileFinal), directory: true)
+        try? Syscall.syncDirectory(BytePath.directory(of: fileFinal))
       } else {
         return Failure(message: fileTemp + Array(": new file directory missing, cannot finish publish".utf8))
       }
       if faults { fault("files") }
     }
-    if let id = PosixFS.identity(r.tranFinal), id == r.tranID {
+    if let id = Syscall.identity(r.tranFinal), id == r.tranID {
       // already published
-    } else if let id = PosixFS.identity(r.tranTemp), id == r.tranID {
-      var rc = PosixFS.rename2(r.tranTemp, r.tranFinal, flags: PosixFS.renameNoReplace)
-      if rc != 0 && errno == EEXIST {
-        rc = PosixFS.rename2(r.tranTemp, r.tranFinal, flags: PosixFS.renameExchange)
+    } else if let id = Syscall.identity(r.tranTemp), id == r.tranID {
+      var code = failureCode { () throws(SystemCallError) in try Syscall.renameat2(r.tranTemp, r.tranFinal, flags: .noReplace) }
+      if code == Errno.exists {
+        code = failureCode { () throws(SystemCallError) in try Syscall.renameat2(r.tranTemp, r.tranFinal, flags: .exchange) }
       }
-      if rc != 0 && (errno == EINVAL || errno == ENOSYS) {
-        rc = PosixFS.withCPath(r.tranTemp) { t in PosixFS.withCPath(r.tranFinal) { rename(t, $0) } }
+      if code == Errno.invalid || code == Errno.noSystemCall {
+        code = failureCode { () throws(SystemCallError) in try Syscall.rename(r.tranTemp, r.tranFinal) }
       }
-      if rc != 0 { return Failure(r.tranFinal, errno) }
-      PosixFS.sync(PosixFS.directoryOf(r.tranFinal), directory: true)
+      if code != 0 { return Failure(r.tranFinal, code) }
+      try? Syscall.syncDirectory(BytePath.directory(of: r.tranFinal))
     } else {
       return Failure(message: r.tranTemp + Array(": new transcript missing, cannot finish publish".utf8))
     }
     if faults { fault("transcript") }
     // Whatever is left under the temporary names is the old pair.
-    if let fileTemp = r.fileTemp, let id = PosixFS.identity(fileTemp), id != r.fileID {
-      PosixFS.removeTree(fileTemp)
+    if let fileTemp = r.fileTemp, let id = Syscall.identity(fileTemp), id != r.fileID {
+      _ = try? DirectoryTree.remove(fileTemp)
     }
-    if let id = PosixFS.identity(r.tranTemp), id != r.tranID {
-      _ = PosixFS.withCPath(r.tranTemp) { unlink($0) }
+    if let id = Syscall.identity(r.tranTemp), id != r.tranID {
+      try? Syscall.unlink(r.tranTemp)
     }
-    if let ff = r.fileFinal { PosixFS.sync(PosixFS.directoryOf(ff), directory: true) }
-    PosixFS.sync(PosixFS.directoryOf(r.tranFinal), directory: true)
+    if let ff = r.fileFinal { try? Syscall.syncDirectory(BytePath.directory(of: ff)) }
+    try? Syscall.syncDirectory(BytePath.directory(of: r.tranFinal))
     if faults { fault("cleaned") }
     return nil
+  }
+
+  /// The errno `body` failed with, or 0.
+  private static func failureCode(_ body: () throws(SystemCallError) -> Void) -> Int32 {
+    do { try body(); return 0 } catch { return error.errno }
   }
 
   /// What recovering one intent record did.
@@ -343,32 +340,30 @@ public final class LoadsetPublisher {
 
   /// Recovers one intent record unless a live process holds it locked.
   static func recoverOne(_ path: [UInt8]) -> Recovery {
-    let fd = PosixFS.withCPath(path) { open($0, O_RDWR | O_CLOEXEC) }
-    if fd < 0 { return .unreadable }
-    defer { close(fd) }
-    if flock(fd, LOCK_EX | LOCK_NB) != 0 { return .busy }
+    guard let fd = try? Syscall.open(path, [.readWrite]) else { return .unreadable }
+    defer { Syscall.closeQuietly(fd) }
+    if (try? Syscall.flock(fd, exclusive: true, nonBlocking: true, path: "")) == nil { return .busy }
     var bytes: [UInt8] = []
-    var buf = [UInt8](repeating: 0, count: 65536)
-    while true {
-      let n = read(fd, &buf, buf.count)
-      if n <= 0 { break }
+    let buf = UnsafeMutableRawBufferPointer.allocate(byteCount: 65536, alignment: 1)
+    defer { buf.deallocate() }
+    while let n = try? Syscall.read(fd, into: buf, path: path), n > 0 {
       bytes += buf[0..<n]
     }
     guard let record = parse(bytes) else {
       // Torn before the first fsync: nothing was built that the record can name.
-      _ = PosixFS.withCPath(path) { unlink($0) }
+      try? Syscall.unlink(path)
       return .unreadable
     }
     if record.phase == UInt8(ascii: "P") {
       if rollForward(record, faults: false) != nil { return .failed }
-      _ = PosixFS.withCPath(path) { unlink($0) }
-      PosixFS.sync(PosixFS.directoryOf(path), directory: true)
+      try? Syscall.unlink(path)
+      try? Syscall.syncDirectory(BytePath.directory(of: path))
       return .rolledForward
     }
-    _ = PosixFS.withCPath(record.tranTemp) { unlink($0) }
-    if let ft = record.fileTemp { PosixFS.removeTree(ft) }
-    _ = PosixFS.withCPath(path) { unlink($0) }
-    PosixFS.sync(PosixFS.directoryOf(path), directory: true)
+    try? Syscall.unlink(record.tranTemp)
+    if let ft = record.fileTemp { _ = try? DirectoryTree.remove(ft) }
+    try? Syscall.unlink(path)
+    try? Syscall.syncDirectory(BytePath.directory(of: path))
     return .rolledBack
   }
 
@@ -378,7 +373,7 @@ public final class LoadsetPublisher {
   public static func recover(transcriptRoot: [UInt8]) -> [(name: [UInt8], result: Recovery)] {
     var done: [(name: [UInt8], result: Recovery)] = []
     let suffix = Array(".lmerge-intent".utf8)
-    for entry in PosixFS.list(transcriptRoot) ?? [] where entry.first == 0x2E && entry.count > suffix.count + 1 && entry.suffix(suffix.count).elementsEqual(suffix) {
+    for entry in ((try? Syscall.names(in: transcriptRoot)) ?? []) where entry.first == 0x2E && entry.count > suffix.count + 1 && entry.suffix(suffix.count).elementsEqual(suffix) {
       let name = Array(entry[1 ..< entry.count - suffix.count])
       let result = recoverOne(transcriptRoot + [0x2F] + entry)
       if result != .busy { done.append((name, result)) }
@@ -392,7 +387,7 @@ public final class LoadsetPublisher {
 protocol LoadsetWriter: AnyObject {
   var transcript: OutputBuffer { get }
   /// Mode for directories made in the file tree (minus umask).
-  var directoryMode: mode_t { get }
+  var directoryMode: FileMode { get }
   func temporaryFilePath(_ decodedPath: [UInt8]) -> [UInt8]
   func noteCreatedDirectory(_ path: [UInt8])
   func commit() throws(LoadsetPublisher.Failure)
@@ -400,7 +395,7 @@ protocol LoadsetWriter: AnyObject {
 }
 
 extension LoadsetPublisher: LoadsetWriter {
-  var directoryMode: mode_t { 0o777 }
+  var directoryMode: FileMode { 0o777 }
 }
 
 /// A loadset written to two given paths and not published: for a caller that publishes with its
@@ -412,21 +407,20 @@ final class StagedLoadset: LoadsetWriter {
   let fileDirectory: [UInt8]
   let transcriptPath: [UInt8]
   private var finished = false
-  var directoryMode: mode_t { 0o755 }
+  var directoryMode: FileMode { 0o755 }
 
   init(transcript path: [UInt8], fileDirectory: [UInt8]) throws(LoadsetPublisher.Failure) {
-    if PosixFS.withCPath(fileDirectory, { mkdir($0, 0o755) }) != 0 {
-      throw LoadsetPublisher.Failure(fileDirectory, errno)
+    do { try Syscall.mkdir(fileDirectory, mode: 0o755) } catch {
+      throw LoadsetPublisher.Failure(fileDirectory, error.errno)
     }
-    let fd = PosixFS.withCPath(path) { open($0, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644) }
-    if fd < 0 {
-      let code = errno
-      PosixFS.removeTree(fileDirectory)
-      throw LoadsetPublisher.Failure(path, code)
+    let fd: Int32
+    do { fd = try Syscall.open(path, [.writeOnly, .create, .exclusive], mode: 0o644) } catch {
+      _ = try? DirectoryTree.remove(fileDirectory)
+      throw LoadsetPublisher.Failure(path, error.errno)
     }
     self.fileDirectory = fileDirectory
     transcriptPath = path
-    transcript = OutputBuffer(fd: fd, name: PosixFS.string(path))
+    transcript = OutputBuffer(fd: fd, name: String(decoding: path, as: UTF8.self))
   }
 
   deinit { abandon() }
@@ -441,14 +435,14 @@ final class StagedLoadset: LoadsetWriter {
       throw LoadsetPublisher.Failure(message: Array(error.description.utf8))
     }
     finished = true
-    close(transcript.fd)
+    Syscall.closeQuietly(transcript.fd)
   }
 
   func abandon() {
     guard !finished else { return }
     finished = true
-    close(transcript.fd)
-    _ = PosixFS.withCPath(transcriptPath) { unlink($0) }
-    PosixFS.removeTree(fileDirectory)
+    Syscall.closeQuietly(transcript.fd)
+    try? Syscall.unlink(transcriptPath)
+    _ = try? DirectoryTree.remove(fileDirectory)
   }
 }

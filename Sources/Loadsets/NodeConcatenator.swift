@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
+import SystemCalls
 import RadmindFormat
 import TranscriptIO
 
@@ -252,34 +248,32 @@ public enum NodeConcatenator {
     for attempt in 0..<2 {
       var code: Int32
       if copy {
-        switch PosixFS.copyFile(source, target) {
+        switch RadmindFileOps.copyFile(source, target) {
         case .copied: return
-        case .missingDirectory: code = ENOENT
+        case .missingDirectory: code = Errno.noEntry
         case .failed(let m): throw ConcatenationError(message: m)
         }
       } else {
-        if let linkLimit, PosixFS.linkCount(source).map({ $0 >= linkLimit }) == true {
-          code = EMLINK
-        } else if PosixFS.withCPath(source, { s in PosixFS.withCPath(target) { Glibc.link(s, $0) } }) == 0 {
-          return
+        if let linkLimit, Syscall.lstatIfPresent(source).map({ UInt64($0.st_nlink) >= linkLimit }) == true {
+          code = Errno.linkLimit
         } else {
-          code = errno
+          do { try Syscall.link(source, target); return } catch { code = error.errno }
         }
         // A stored file at the filesystem's link limit (shared content): copy it and go on.
-        if code == EMLINK {
-          switch PosixFS.copyFile(source, target) {
+        if code == Errno.linkLimit {
+          switch RadmindFileOps.copyFile(source, target) {
           case .copied: return
-          case .missingDirectory: code = ENOENT
+          case .missingDirectory: code = Errno.noEntry
           case .failed(let m): throw ConcatenationError(message: m)
           }
         }
       }
-      if code == ENOENT && attempt == 0 {
-        _ = PosixFS.mkdirs(target, mode: writer.directoryMode) { writer.noteCreatedDirectory($0) }
+      if code == Errno.noEntry && attempt == 0 {
+        _ = RadmindFileOps.mkdirs(target, mode: writer.directoryMode) { writer.noteCreatedDirectory($0) }
         continue
       }
-      var message = Array("link ".utf8) + source + Array(" -> ".utf8) + target + Array(": ".utf8) + PosixFS.reason(code)
-      if code == EXDEV { message += Array(" (hard links cannot cross file systems; copy instead)".utf8) }
+      var message = Array("link ".utf8) + source + Array(" -> ".utf8) + target + Array(": ".utf8) + SystemCallError.reasonBytes(code)
+      if code == Errno.crossDevice { message += Array(" (hard links cannot cross file systems; copy instead)".utf8) }
       throw ConcatenationError(message: message)
     }
   }

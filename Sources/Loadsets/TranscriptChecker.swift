@@ -1,6 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#endif
+import SystemCalls
 import Dispatch
 import Capture
 import RadmindFormat
@@ -18,22 +16,21 @@ public enum TranscriptChecker {
     if path.hasSuffix(".K") {
       return CommandFileChecker.check(path: path, report: report)
     }
-    let fd = open(path, O_RDONLY | O_CLOEXEC)
-    guard fd >= 0 else {
-      report("\(path):0: cannot read: \(String(cString: strerror(errno)))")
+    let fd: Int32
+    do { fd = try Syscall.open(path, [.readOnly]) } catch {
+      report("\(path):0: cannot read: \(error.reason)")
       return 1
     }
-    defer { close(fd) }
-    var st = stat()
-    fstat(fd, &st)
+    defer { Syscall.closeQuietly(fd) }
+    let st = (try? Syscall.fstat(fd, path: path)) ?? FileStatus()
     let order = PathOrder(caseInsensitive: caseInsensitive)
     let size = Int64(st.st_size)
     var segments: [Range<Int64>] = [0 ..< size]
-    if (st.st_mode & S_IFMT) == S_IFREG && size >= 16 << 20 {
+    if st.fileType == .regular && size >= 16 << 20 {
       let seam = lineBoundary(fd: fd, near: size / 2)
       if seam > 0 && seam < size { segments = [0 ..< seam, seam ..< size] }
     }
-    if (st.st_mode & S_IFMT) != S_IFREG { segments = [] }
+    if st.fileType != .regular { segments = [] }
 
     let results = UnsafeMutableBufferPointer<SegmentResult>.allocate(capacity: max(1, segments.count))
     results.initialize(repeating: SegmentResult())
@@ -85,8 +82,8 @@ public enum TranscriptChecker {
     var buf = [UInt8](repeating: 0, count: 65536)
     var at = offset
     while true {
-      let n = buf.withUnsafeMutableBytes { pread(fd, $0.baseAddress!, $0.count, off_t(at)) }
-      if n <= 0 { return -1 }
+      guard let n = try? buf.withUnsafeMutableBytes({ (b) throws(SystemCallError) in try Syscall.pread(fd, into: b, at: at, path: "") }),
+            n > 0 else { return -1 }
       if let nl = buf[0 ..< n].firstIndex(of: 0x0A) { return at + Int64(nl) + 1 }
       at += Int64(n)
     }
@@ -176,8 +173,8 @@ enum CommandFileChecker {
         switch entry.kind {
         case .include, .positive, .negative:
           let target = kdir + name
-          if access(target, R_OK) != 0 {
-            problem(reader.lineNumber, "cannot open \(target): \(String(cString: strerror(errno)))")
+          if let error = Syscall.accessProblem(Array(target.utf8), read: true) {
+            problem(reader.lineNumber, "cannot open \(target): \(error.reason)")
           } else if entry.kind == .include {
             if seen.contains(target) {
               problem(reader.lineNumber, "command file loop: \(name) already included")

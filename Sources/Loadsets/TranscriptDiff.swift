@@ -141,7 +141,7 @@ public struct TranscriptDiff {
   @inline(__always)
   func memcmpEqual(_ x: UnsafeRawBufferPointer, _ y: UnsafeRawBufferPointer) -> Bool {
     if x.count == 0 { return true }
-    return memcmp(x.baseAddress!, y.baseAddress!, x.count) == 0
+    return Bytes.compare(x.baseAddress!, y.baseAddress!, count: x.count) == 0
   }
 
   /// One input: reader, validating parser, order check.
@@ -199,8 +199,4 @@ public struct TranscriptDiff {
   }
 }
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
+import SystemCalls
