@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
+import SystemCalls
 import Archive
 import Hashing
 import RadmindFormat
@@ -264,8 +260,8 @@ extension DSL {
   /// The signature over the manifest is checked first of all (``checkSignature``).
   static func checkManifest(archivePath: String, policy: SignaturePolicy) throws(LibraryError) -> (Manifest, ManifestSignature.Status) {
     let manifestPath = DSL.manifestPath(forArchive: archivePath)
-    guard Posix.exists(archivePath) else { throw LibraryError(.usage, "\(archivePath): no such archive") }
-    guard let bytes = try Posix.readFile(manifestPath, limit: Manifest.maxFileBytes) else {
+    guard LibraryFiles.exists(archivePath) else { throw LibraryError(.usage, "\(archivePath): no such archive") }
+    guard let bytes = try LibraryFiles.readFile(manifestPath, limit: Manifest.maxFileBytes) else {
       throw LibraryError(.corrupt, "\(archivePath): no manifest \(manifestPath) beside it")
     }
     let signature = try checkSignature(archivePath: archivePath, manifestPath: manifestPath, manifestBytes: bytes, policy: policy)
@@ -277,7 +273,7 @@ extension DSL {
     if manifest.archive != archiveName {
       throw LibraryError(.corrupt, "\(archivePath): the manifest describes \(manifest.archive)")
     }
-    let (sha, size) = try Posix.sha256(ofFile: archivePath)
+    let (sha, size) = try LibraryFiles.sha256(ofFile: archivePath)
     if size != manifest.archiveBytes || sha != manifest.archiveSHA256 {
       throw LibraryError(.corrupt, "\(archivePath): archive does not match its manifest (sha256 \(sha), \(size) bytes; manifest: \(manifest.archiveSHA256), \(manifest.archiveBytes) bytes)")
     }
@@ -296,9 +292,8 @@ extension DSL {
       let checker = try ArchiveChecker(manifest: manifest, subject: archivePath, collectMismatches: true)
       WorkProgress.begin("verify \(manifest.archive)", files: manifest.files, bytes: manifest.bytes)
       defer { WorkProgress.end() }
-      let fd = Glibc.open(archivePath, O_RDONLY | O_CLOEXEC)
-      if fd < 0 { throw Posix.failure("open", archivePath) }
-      defer { close(fd) }
+      let fd = try sys(archivePath) { () throws(SystemCallError) in try Syscall.open(archivePath, [.readOnly]) }
+      defer { Syscall.closeQuietly(fd) }
       do throws(ArchiveError) {
         let reader = try ArchiveReader(fd: fd, path: archivePath)
         while let entry = try reader.next() {
@@ -323,11 +318,11 @@ extension DSL {
   /// Every archive in the DSL (`FAMILY/COMPONENT/TYPE/*.tar.gz`), sorted.
   public func archives() throws(LibraryError) -> [String] {
     var out: [String] = []
-    for family in try Posix.list(root) where family != "protected" && !family.hasPrefix(".") {
-      for component in try Posix.list(root + "/" + family) where !component.hasPrefix(".") {
-        for type in try Posix.list("\(root)/\(family)/\(component)") where !type.hasPrefix(".") {
+    for family in try LibraryFiles.list(root) where family != "protected" && !family.hasPrefix(".") {
+      for component in try LibraryFiles.list(root + "/" + family) where !component.hasPrefix(".") {
+        for type in try LibraryFiles.list("\(root)/\(family)/\(component)") where !type.hasPrefix(".") {
           let folder = "\(root)/\(family)/\(component)/\(type)"
-          for file in try Posix.list(folder) where file.hasSuffix(".tar.gz") && !file.hasPrefix(".") {
+          for file in try LibraryFiles.list(folder) where file.hasSuffix(".tar.gz") && !file.hasPrefix(".") {
             out.append(folder + "/" + file)
           }
         }
@@ -339,7 +334,7 @@ extension DSL {
   /// `prune`'s question: nil when `name`'s archive exists, matches its manifest and verifies
   /// completely; otherwise why not.
   public func archivedAndVerified(_ name: LoadsetName) -> String? {
-    guard Posix.exists(archivePath(for: name)) else { return "no archive in \(root)" }
+    guard LibraryFiles.exists(archivePath(for: name)) else { return "no archive in \(root)" }
     // Unsigned archives from before signing count; a signature that does not verify does not.
     let policy: SignaturePolicy
     do { policy = try signaturePolicy(extraTrustedKeys: nil, allowUnsigned: true) } catch { return error.message }

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
+import SystemCalls
 
 /// The lock an archive holds on its DSL folder (`FAMILY/COMPONENT/TYPE`: a `flock` on the
 /// directory itself, which leaves no file behind and which the kernel drops when the process
@@ -15,31 +11,28 @@ final class ArchiveFolderLock {
 
   /// Waits for the folder's lock (creating the folder), then removes leftover temporaries.
   init(folder: String) throws(LibraryError) {
-    try Posix.makeDirectories(folder)
+    try LibraryFiles.makeDirectories(folder)
     let path = folder
-    fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-    if fd < 0 { throw Posix.failure("open", path) }
-    while flock(fd, LOCK_EX) != 0 {
-      if errno != EINTR {
-        let failure = Posix.failure("flock", path)
-        close(fd)
-        throw failure
-      }
+    let opened = try sys(path) { () throws(SystemCallError) in try Syscall.open(path, [.readOnly, .directory]) }
+    fd = opened
+    do { try Syscall.flock(opened, exclusive: true, path: path) } catch {
+      Syscall.closeQuietly(opened)
+      throw LibraryError(error, shown: path)
     }
-    for name in ArchiveFolderLock.temporaries(in: folder) { unlink(folder + "/" + name) }
+    for name in ArchiveFolderLock.temporaries(in: folder) { try? Syscall.unlink(Array((folder + "/" + name).utf8)) }
   }
 
   deinit { release() }
 
   func release() {
-    if fd >= 0 { close(fd) }
+    if fd >= 0 { Syscall.closeQuietly(fd) }
     fd = -1
   }
 
   /// Names in `folder` that only an archive's atomic writes create: `.X.tar.gz.tmp.XXXXXX` and
   /// `.X.manifest.json.tmp.XXXXXX` (mkstemp's six letters or digits).
   static func temporaries(in folder: String) -> [String] {
-    ((try? Posix.list(folder)) ?? []).filter(isTemporary).sorted()
+    ((try? LibraryFiles.list(folder)) ?? []).filter(isTemporary).sorted()
   }
 
   static func isTemporary(_ name: String) -> Bool {
@@ -55,10 +48,9 @@ final class ArchiveFolderLock {
 
   /// True when an archive holds the folder's lock right now (its temporaries are live).
   static func isHeld(in folder: String) -> Bool {
-    let fd = open(folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-    if fd < 0 { return false }
-    defer { close(fd) }
-    return flock(fd, LOCK_EX | LOCK_NB) != 0
+    guard let fd = try? Syscall.open(folder, [.readOnly, .directory]) else { return false }
+    defer { Syscall.closeQuietly(fd) }
+    return (try? Syscall.flock(fd, exclusive: true, nonBlocking: true, path: folder)) == nil
   }
 }
 
@@ -67,14 +59,14 @@ extension DSL {
   /// to right now; the next archive into the folder removes them.
   public func leftoverTemporaries() throws(LibraryError) -> [String] {
     var out: [String] = []
-    for family in try Posix.list(root) where family != "protected" && !family.hasPrefix(".") {
-      for component in try Posix.list(root + "/" + family) where !component.hasPrefix(".") {
-        for type in try Posix.list("\(root)/\(family)/\(component)") where !type.hasPrefix(".") {
+    for family in try LibraryFiles.list(root) where family != "protected" && !family.hasPrefix(".") {
+      for component in try LibraryFiles.list(root + "/" + family) where !component.hasPrefix(".") {
+        for type in try LibraryFiles.list("\(root)/\(family)/\(component)") where !type.hasPrefix(".") {
           let folder = "\(root)/\(family)/\(component)/\(type)"
           let found = ArchiveFolderLock.temporaries(in: folder)
           if found.isEmpty || ArchiveFolderLock.isHeld(in: folder) { continue }
           // (Re-listed: one that a finishing archive renamed meanwhile was not left behind.)
-          out += found.filter { Posix.exists(folder + "/" + $0) }.map { folder + "/" + $0 }
+          out += found.filter { LibraryFiles.exists(folder + "/" + $0) }.map { folder + "/" + $0 }
         }
       }
     }

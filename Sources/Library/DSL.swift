@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
+import SystemCalls
 import Store
 
 /// The Definitive Software Library: a directory of loadset archives that outlives the store.
@@ -24,8 +20,7 @@ public struct DSL: Sendable {
   public init(at path: String) {
     var p = path
     if !p.hasPrefix("/") {
-      var buf = [CChar](repeating: 0, count: 4097)
-      if getcwd(&buf, 4096) != nil { p = String(cString: buf) + "/" + p }
+      if let cwd = Syscall.workingDirectory() { p = String(decoding: cwd, as: UTF8.self) + "/" + p }
     }
     while p.count > 1 && p.hasSuffix("/") { p.removeLast() }
     root = p
@@ -35,7 +30,7 @@ public struct DSL: Sendable {
   @discardableResult
   public static func create(at path: String) throws(LibraryError) -> DSL {
     let dsl = DSL(at: path)
-    try Posix.makeDirectories(dsl.root)
+    try LibraryFiles.makeDirectories(dsl.root)
     try dsl.makeProtectedArea()
     return dsl
   }
@@ -43,7 +38,7 @@ public struct DSL: Sendable {
   /// Opens an existing DSL.
   public static func open(at path: String) throws(LibraryError) -> DSL {
     let dsl = DSL(at: path)
-    guard Posix.isDirectory(dsl.root) else {
+    guard LibraryFiles.isDirectory(dsl.root) else {
       throw LibraryError(.usage, "\(dsl.root): no such DSL directory (create it with 'loadsmith init --dsl \(path)')")
     }
     return dsl
@@ -52,8 +47,11 @@ public struct DSL: Sendable {
   public var protectedDirectory: String { root + "/protected" }
 
   func makeProtectedArea() throws(LibraryError) {
-    if mkdir(protectedDirectory, 0o700) != 0 && errno != EEXIST { throw Posix.failure("mkdir", protectedDirectory) }
-    if chmod(protectedDirectory, 0o700) != 0 { throw Posix.failure("chmod", protectedDirectory) }
+    let path = Array(protectedDirectory.utf8)
+    do { try Syscall.mkdir(path, mode: 0o700) } catch {
+      if error.errno != Errno.exists { throw LibraryError(error, shown: protectedDirectory) }
+    }
+    try sys(protectedDirectory) { () throws(SystemCallError) in try Syscall.chmod(path, 0o700) }
   }
 
   /// `DSL/FAMILY/COMPONENT/TYPE`.
@@ -72,7 +70,7 @@ public struct DSL: Sendable {
 
   /// True when the loadset's archive and manifest are both in place (not a full check).
   public func isArchived(_ name: LoadsetName) -> Bool {
-    Posix.exists(archivePath(for: name)) && Posix.exists(manifestPath(for: name))
+    LibraryFiles.exists(archivePath(for: name)) && LibraryFiles.exists(manifestPath(for: name))
   }
 
   /// The version part of a tag for `name`: `001.001` for a build, `0002` for a cfg snapshot.
@@ -86,7 +84,7 @@ public struct DSL: Sendable {
     guard isArchived(name) else {
       throw LibraryError(.usage, "\(name.fileName) is not archived in \(root); cannot tag it")
     }
-    let tag = DSLTags.tagName(kind, name, date: date ?? Posix.today())
+    let tag = DSLTags.tagName(kind, name, date: date ?? Clock.today())
     do throws(StoreError) { try DSLTags.write(dsl: root, tag: tag, name) } catch {
       throw LibraryError(error.code == .system ? .system : .corrupt, error.message)
     }
@@ -95,7 +93,7 @@ public struct DSL: Sendable {
 
   /// The tags naming the archive of `stem` in `folder`.
   func tags(folder: String, stem: String) throws(LibraryError) -> [String] {
-    try Posix.list(folder + "/tags").filter { Posix.exists(folder + "/tags/" + $0 + "/" + stem + ".tar.gz") }
+    try LibraryFiles.list(folder + "/tags").filter { LibraryFiles.exists(folder + "/tags/" + $0 + "/" + stem + ".tar.gz") }
   }
 
   /// Copies `file` into the protected area (mode 0600), refusing to replace an existing entry.
@@ -104,12 +102,12 @@ public struct DSL: Sendable {
     try makeProtectedArea()
     let base = String(file.split(separator: "/").last ?? "")
     guard !base.isEmpty, base != ".", base != ".." else { throw LibraryError(.usage, "\(file): not a file name") }
-    guard let bytes = try Posix.readFile(file) else { throw LibraryError(.usage, "\(file): no such file") }
+    guard let bytes = try LibraryFiles.readFile(file) else { throw LibraryError(.usage, "\(file): no such file") }
     let destination = protectedDirectory + "/" + base
-    if Posix.exists(destination) {
+    if LibraryFiles.exists(destination) {
       throw LibraryError(.usage, "\(destination) already exists; protected entries are never replaced")
     }
-    try Posix.writeFileAtomically(destination, bytes, permissions: 0o600)
+    try LibraryFiles.writeFileAtomically(destination, bytes, permissions: 0o600)
     return destination
   }
 }

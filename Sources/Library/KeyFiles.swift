@@ -1,6 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#endif
+import SystemCalls
 import Hashing
 import TranscriptIO
 
@@ -14,14 +12,14 @@ public enum KeyFiles {
     do { key = try SigningKey.generate(name: name) } catch { throw LibraryError(.usage, error.description) }
     let keyPath = directory + "/" + name + ".key"
     let pubPath = directory + "/" + name + ".pub"
-    for path in [keyPath, pubPath] where Posix.exists(path) {
+    for path in [keyPath, pubPath] where LibraryFiles.exists(path) {
       throw LibraryError(.usage, "\(path) already exists; a key is never overwritten (for a rotation, give the new key a new name, e.g. the next number)")
     }
     try writeNew(keyPath, key.line + "\n", permissions: 0o600)
     do {
       try writeNew(pubPath, key.publicKey.line + "\n", permissions: 0o644)
     } catch {
-      unlink(keyPath)
+      try? Syscall.unlink(Array(keyPath.utf8))
       throw error
     }
     return (keyPath, pubPath)
@@ -57,47 +55,39 @@ public enum KeyFiles {
   }
 
   /// A small regular file's text; never blocks on a FIFO, never follows a symlink (``RegularFile``).
-  private static func readKeyFile(_ path: String, what: String, check: (stat) throws(LibraryError) -> Void) throws(LibraryError) -> String {
+  private static func readKeyFile(_ path: String, what: String, check: (FileStatus) throws(LibraryError) -> Void) throws(LibraryError) -> String {
     let fd: Int32
     do { fd = try RegularFile.openForReading(path) } catch {
       throw LibraryError(.usage, "\(what) file \(error.detailed)")
     }
-    defer { close(fd) }
-    var st = stat()
-    guard fstat(fd, &st) == 0 else { throw Posix.failure("fstat", path) }
+    defer { Syscall.closeQuietly(fd) }
+    let st = try sys(path) { () throws(SystemCallError) in try Syscall.fstat(fd, path: path) }
     guard st.st_size <= 1 << 20 else { throw LibraryError(.usage, "\(path): \(what) file is larger than 1 MiB") }
     try check(st)
-    var bytes = [UInt8](repeating: 0, count: Int(st.st_size))
-    var done = 0
-    while done < bytes.count {
-      let n = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress! + done, $0.count - done) }
-      if n < 0 { if errno == EINTR { continue }; throw Posix.failure("read", path) }
-      if n == 0 { break }
-      done += n
+    let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, Int(st.st_size)), alignment: 1)
+    defer { buffer.deallocate() }
+    let done = try sys(path) { () throws(SystemCallError) in
+      try Syscall.readFully(fd, into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<Int(st.st_size)]), path: path)
     }
-    guard let text = String(validating: bytes[0..<done], as: UTF8.self) else {
+    guard let text = String(validating: buffer[0..<done], as: UTF8.self) else {
       throw LibraryError(.usage, "\(path): \(what) file is not text")
     }
     return text
   }
 
-  private static func writeNew(_ path: String, _ text: String, permissions: mode_t) throws(LibraryError) {
-    let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, permissions)
-    if fd < 0 { throw Posix.failure("open", path) }
-    var ok = fchmod(fd, permissions) == 0  // the umask must not loosen or tighten it
-    let bytes = Array(text.utf8)
-    var done = 0
-    while ok && done < bytes.count {
-      let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + done, $0.count - done) }
-      if n < 0 { if errno == EINTR { continue }; ok = false; break }
-      done += n
+  private static func writeNew(_ path: String, _ text: String, permissions: FileMode) throws(LibraryError) {
+    let fd = try sys(path) { () throws(SystemCallError) in
+      try Syscall.open(path, [.writeOnly, .create, .exclusive, .noFollow], mode: permissions)
     }
-    if ok { ok = fsync(fd) == 0 }
-    let code = errno
-    close(fd)
-    if !ok {
-      unlink(path)
-      throw Posix.failure("write", path, code)
+    do {
+      try Syscall.fchmod(fd, permissions, path: path)  // the umask must not loosen or tighten it
+      try Syscall.writeAll(fd, Array(text.utf8), path: path)
+      try Syscall.fsync(fd, path: path)
+      Syscall.closeQuietly(fd)
+    } catch {
+      Syscall.closeQuietly(fd)
+      try? Syscall.unlink(Array(path.utf8))
+      throw LibraryError(error, shown: path, call: "write")
     }
   }
 }

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
+import SystemCalls
 
 /// One archive as `dsl list` shows it.
 public struct ListedArchive: Sendable {
@@ -79,8 +75,8 @@ extension DSL {
       let manifestPath = DSL.manifestPath(forArchive: path)
       do throws(LibraryError) {
         item.manifest = try readManifest(manifestPath)
-        if let bytes = try Posix.readFile(manifestPath, limit: Manifest.maxFileBytes) {
-          let signatureFile = try Posix.readFile(ManifestSignature.path(forManifest: manifestPath), limit: 4096)
+        if let bytes = try LibraryFiles.readFile(manifestPath, limit: Manifest.maxFileBytes) {
+          let signatureFile = try LibraryFiles.readFile(ManifestSignature.path(forManifest: manifestPath), limit: 4096)
           item.signature = ManifestSignature.check(manifest: bytes, signatureFile: signatureFile, trusted: trusted)
         }
       } catch {
@@ -89,8 +85,8 @@ extension DSL {
       listing.archives.append(item)
     }
     // Restricted material is not even named to someone who cannot read the area.
-    if access(protectedDirectory, R_OK | X_OK) == 0 {
-      listing.protectedEntries = try Posix.list(protectedDirectory).filter { !$0.hasPrefix(".") }
+    if Syscall.accessProblem(Array(protectedDirectory.utf8), read: true, execute: true) == nil {
+      listing.protectedEntries = try LibraryFiles.list(protectedDirectory).filter { !$0.hasPrefix(".") }
     }
     return listing
   }

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
+import SystemCalls
 import Archive
 import Hashing
 import RadmindFormat
@@ -50,10 +46,10 @@ extension DSL {
     }
     let loadset = name.fileName
     let transcriptPath = store.publishedTranscriptPath(name)
-    guard let transcriptBytes = try Posix.readFile(transcriptPath) else {
+    guard let transcriptBytes = try LibraryFiles.readFile(transcriptPath) else {
       throw LibraryError(.usage, "\(loadset): no such loadset in \(store.root)")
     }
-    let metaBytes = try Posix.readFile(store.publishedMetadataPath(name))
+    let metaBytes = try LibraryFiles.readFile(store.publishedMetadataPath(name))
     let meta = MetadataText(metaBytes ?? [])
     let digestName = meta.fields["digest"] ?? "sha1"
     let algorithm: DigestAlgorithm
@@ -65,7 +61,7 @@ extension DSL {
     if let recorded = meta.fields["transcript-checksum"], recorded != transcriptDigest {
       throw LibraryError(.corrupt, "\(loadset): transcript checksum \(transcriptDigest) differs from the recorded \(recorded); run 'loadsmith verify'")
     }
-    try Posix.makeDirectories(folder(for: name))
+    try LibraryFiles.makeDirectories(folder(for: name))
 
     var files = 0
     var bytes: Int64 = 0
@@ -95,11 +91,11 @@ extension DSL {
     }
 
     do throws(LibraryError) {
-      let (sha, size) = try Posix.sha256(ofFile: archivePath)
+      let (sha, size) = try LibraryFiles.sha256(ofFile: archivePath)
       var manifest = Manifest(
         loadset: loadset, type: name.series.type.rawValue, archive: name.stem + ".tar.gz", archiveSHA256: sha,
         archiveBytes: size, digestAlgorithm: algorithm.name, transcriptDigest: transcriptDigest, files: files,
-        bytes: bytes, sourceStore: store.root, created: Posix.timestamp(), who: Posix.who)
+        bytes: bytes, sourceStore: store.root, created: Clock.timestamp(milliseconds: false), who: Syscall.userAtHost)
       manifest.signingKey = signingKey?.name
       if name.series.type != .cfg, let current = store.pointerTarget(LoadsetName.current(name.series)), current != loadset {
         manifest.parent = current
@@ -108,18 +104,18 @@ extension DSL {
       let manifestBytes = Array(manifest.json.utf8)
       // The signature goes first: a manifest is never visible without the signature over it.
       if let signingKey {
-        try Posix.writeFileAtomically(ManifestSignature.path(forManifest: manifestPath),
+        try LibraryFiles.writeFileAtomically(ManifestSignature.path(forManifest: manifestPath),
                                       try ManifestSignature.sign(manifestBytes, with: signingKey))
       }
-      try Posix.writeFileAtomically(manifestPath, manifestBytes)
+      try LibraryFiles.writeFileAtomically(manifestPath, manifestBytes)
       let tag = tagRelease ? try recordTag("Release", for: name) : nil
       return ArchiveOutcome(manifest: manifest, archivePath: archivePath, alreadyArchived: false, tag: tag)
     } catch {
       // No manifest, no archive: a half-recorded archive must not look archived.
-      if !Posix.exists(manifestPath) || (try? readManifest(manifestPath)) == nil {
-        unlink(manifestPath)
-        unlink(ManifestSignature.path(forManifest: manifestPath))
-        unlink(archivePath)
+      if !LibraryFiles.exists(manifestPath) || (try? readManifest(manifestPath)) == nil {
+        try? Syscall.unlink(Array(manifestPath.utf8))
+        try? Syscall.unlink(Array(ManifestSignature.path(forManifest: manifestPath).utf8))
+        try? Syscall.unlink(Array(archivePath.utf8))
       }
       throw error
     }
@@ -127,7 +123,7 @@ extension DSL {
 
   /// Reads and parses the manifest at `path`.
   public func readManifest(_ path: String) throws(LibraryError) -> Manifest {
-    guard let bytes = try Posix.readFile(path, limit: Manifest.maxFileBytes) else {
+    guard let bytes = try LibraryFiles.readFile(path, limit: Manifest.maxFileBytes) else {
       throw LibraryError(.usage, "\(path): no manifest (the archive is incomplete or not from a DSL)")
     }
     return try Manifest(json: String(decoding: bytes, as: UTF8.self), path: path)
@@ -136,11 +132,9 @@ extension DSL {
   /// Adds the small file at `path` (transcript, meta), which must still hold exactly `bytes`,
   /// the bytes that were checked (loadsets are immutable; this catches a damaged store).
   static func addSmallFile(_ writer: ArchiveWriter, member: [UInt8], bytes: [UInt8], like path: String) throws {
-    let fd = Glibc.open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)  // never blocks on a FIFO
-    if fd < 0 { throw Posix.failure("open", path) }
-    defer { close(fd) }
-    var st = stat()
-    if fstat(fd, &st) != 0 { throw Posix.failure("fstat", path) }
+    let fd = try sys(path) { () throws(SystemCallError) in try Syscall.open(path, [.readOnly, .noFollow, .nonBlocking]) }  // never blocks on a FIFO
+    defer { Syscall.closeQuietly(fd) }
+    let st = try sys(path) { () throws(SystemCallError) in try Syscall.fstat(fd, path: path) }
     guard Int64(st.st_size) == Int64(bytes.count) else {
       throw LibraryError(.corrupt, "\(path) changed while being archived")
     }
@@ -153,10 +147,9 @@ extension DSL {
                        rootMember: [UInt8], to writer: ArchiveWriter, loadset: String) throws -> (Int, Int64) {
     let base = Array(fileDirectory.utf8)
     func metadata(ofDirectory relative: [UInt8]) throws -> EntryMetadata {
-      var st = stat()
       let path = relative.isEmpty ? base : base + [0x2F] + relative
-      if withCString(path, { lstat($0, &st) }) != 0 { throw Posix.failure("lstat", show(path)) }
-      guard (st.st_mode & S_IFMT) == S_IFDIR else {
+      let st = try sys(show(path)) { () throws(SystemCallError) in try Syscall.lstat(path) }
+      guard st.fileType == .directory else {
         throw LibraryError(.corrupt, "\(show(path)): not a directory in the store's file directory")
       }
       return EntryMetadata(st)
@@ -180,16 +173,15 @@ extension DSL {
                                 metadata: try metadata(ofDirectory: folder))
       }
       let path = base + [0x2F] + stored.entry.path
-      let fd = withCString(path) { Glibc.open($0, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC) }  // never blocks on a FIFO
       let shown = String(decoding: stored.entry.path, as: UTF8.self)
-      if fd < 0 {
-        if errno == ELOOP { throw LibraryError(.corrupt, "\(loadset): \(shown): stored file is a symlink, not a regular file") }
-        throw Posix.failure("open", show(path))
+      let fd: Int32
+      do { fd = try Syscall.open(path, [.readOnly, .noFollow, .nonBlocking]) } catch {  // never blocks on a FIFO
+        if error.errno == Errno.tooManyLinks { throw LibraryError(.corrupt, "\(loadset): \(shown): stored file is a symlink, not a regular file") }
+        throw LibraryError(error, shown: show(path))
       }
-      defer { close(fd) }
-      var st = stat()
-      if fstat(fd, &st) != 0 { throw Posix.failure("fstat", show(path)) }
-      guard (st.st_mode & S_IFMT) == S_IFREG else {
+      defer { Syscall.closeQuietly(fd) }
+      let st = try sys(show(path)) { () throws(SystemCallError) in try Syscall.fstat(fd, path: path) }
+      guard st.fileType == .regular else {
         throw LibraryError(.corrupt, "\(loadset): \(shown): stored file \(RegularFile.notRegular(st.st_mode))")
       }
       let expected = type == .neg ? 0 : stored.entry.size
@@ -214,12 +206,6 @@ extension DSL {
     }
     return (files, bytes)
   }
-}
-
-func withCString<R>(_ bytes: [UInt8], _ body: (UnsafePointer<CChar>) -> R) -> R {
-  var z = bytes
-  z.append(0)
-  return z.withUnsafeBufferPointer { $0.withMemoryRebound(to: CChar.self) { body($0.baseAddress!) } }
 }
 
 func show(_ bytes: [UInt8]) -> String { String(decoding: bytes, as: UTF8.self) }

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
+import SystemCalls
 import Archive
 import Store
 import TranscriptIO
@@ -59,10 +55,9 @@ extension DSL {
   static func extract(_ archivePath: String, checker: ArchiveChecker, into staged: String) throws(LibraryError) {
     let loadset = checker.loadset
     let scratch = staged + "/x"
-    if mkdir(scratch, 0o700) != 0 { throw Posix.failure("mkdir", scratch) }
-    let fd = Glibc.open(archivePath, O_RDONLY | O_CLOEXEC)
-    if fd < 0 { throw Posix.failure("open", archivePath) }
-    defer { close(fd) }
+    try sys(scratch) { () throws(SystemCallError) in try Syscall.mkdir(scratch, mode: 0o700) }
+    let fd = try sys(archivePath) { () throws(SystemCallError) in try Syscall.open(archivePath, [.readOnly]) }
+    defer { Syscall.closeQuietly(fd) }
     do throws(ArchiveError) {
       let reader = try ArchiveReader(fd: fd, path: archivePath)
       let hooks = ExtractHooks(willExtract: { (entry) throws(ArchiveError) in try checker.willExtract(entry) },
@@ -75,20 +70,20 @@ extension DSL {
     }
     try checker.finish()
     // A loadset without stored files may come without its (empty) file directory.
-    try Posix.makeDirectories("\(scratch)/file/\(loadset)")
+    try LibraryFiles.makeDirectories("\(scratch)/file/\(loadset)")
     for (from, to) in [("\(scratch)/transcript/\(loadset)", "\(staged)/transcript"),
                        ("\(scratch)/file/\(loadset)", "\(staged)/file")] {
-      if rename(from, to) != 0 { throw Posix.failure("rename", from) }
+      try sys(from) { () throws(SystemCallError) in try Syscall.rename(Array(from.utf8), Array(to.utf8)) }
     }
     let metaPath = "\(scratch)/.loadsmith/meta/\(loadset)"
-    if Posix.exists(metaPath) {
-      if rename(metaPath, "\(staged)/meta") != 0 { throw Posix.failure("rename", metaPath) }
+    if LibraryFiles.exists(metaPath) {
+      try sys(metaPath) { () throws(SystemCallError) in try Syscall.rename(Array(metaPath.utf8), Array("\(staged)/meta".utf8)) }
     } else {
       // An archive without the store's metadata: rebuild what verify and diff need from the manifest.
       // Counts from the transcript itself (checked against the manifest), as capture writes them.
       let m = checker.manifest
       let text = "name \(loadset)\ntype \(checker.type.rawValue)\ndigest \(m.digestAlgorithm)\ntranscript-checksum \(m.transcriptDigest)\nentries \(checker.transcriptEntries)\nfiles \(checker.transcriptFiles)\nbytes \(checker.transcriptBytes)\n"
-      try Posix.writeFileAtomically("\(staged)/meta", Array(text.utf8))
+      try LibraryFiles.writeFileAtomically("\(staged)/meta", Array(text.utf8))
     }
     removeTree(scratch)
   }

@@ -1,6 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#endif
+import SystemCalls
 import Hashing
 import Store
 
@@ -24,7 +22,7 @@ extension DSL {
   /// The keys this DSL trusts, plus those of `extraFile`. Several at once allow rotation.
   public func signaturePolicy(extraTrustedKeys extraFile: String?, allowUnsigned: Bool) throws(LibraryError) -> SignaturePolicy {
     var keys: [PublicKey] = []
-    if Posix.exists(trustedKeysPath) { keys += try KeyFiles.loadTrustedKeys(trustedKeysPath) }
+    if LibraryFiles.exists(trustedKeysPath) { keys += try KeyFiles.loadTrustedKeys(trustedKeysPath) }
     if let extraFile {
       for key in try KeyFiles.loadTrustedKeys(extraFile) {
         if let other = keys.first(where: { $0.name == key.name }), other.raw != key.raw {
@@ -39,8 +37,8 @@ extension DSL {
   /// The key `archive` signs with: `$LOADSMITH_SIGNING_KEY`, else the store's recorded key file,
   /// else none (the manifest is written unsigned).
   public static func signingKey(for store: LoadsetStore?) throws(LibraryError) -> SigningKey? {
-    if let env = getenv("LOADSMITH_SIGNING_KEY"), env.pointee != 0 {
-      return try KeyFiles.loadSigningKey(String(cString: env))
+    if let env = Syscall.environment("LOADSMITH_SIGNING_KEY"), !env.isEmpty {
+      return try KeyFiles.loadSigningKey(env)
     }
     guard let file = store?.signingKeyFile else { return nil }
     return try KeyFiles.loadSigningKey(file)
@@ -51,7 +49,7 @@ extension DSL {
   static func checkSignature(archivePath: String, manifestPath: String, manifestBytes: [UInt8],
                              policy: SignaturePolicy) throws(LibraryError) -> ManifestSignature.Status {
     let signaturePath = ManifestSignature.path(forManifest: manifestPath)
-    let signatureFile = try Posix.readFile(signaturePath, limit: 4096)
+    let signatureFile = try LibraryFiles.readFile(signaturePath, limit: 4096)
     let status = ManifestSignature.check(manifest: manifestBytes, signatureFile: signatureFile, trusted: policy.trusted)
     switch status {
     case .verified:

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
+import SystemCalls
 import Archive
 import Hashing
 import RadmindFormat
@@ -29,7 +25,7 @@ final class TranscriptLineSplitter {
     var start = 0
     while start < chunk.count {
       let rest = chunk.count - start
-      guard let nl = memchr(base + start, 0x0A, rest) else {
+      guard let nl = Bytes.find(0x0A, in: base + start, count: rest) else {
         if carried + rest > carry.count { throw tooLong(lineNumber + 1) }
         (carry.baseAddress! + carried).copyMemory(from: base + start, byteCount: rest)
         carried += rest
@@ -133,8 +129,7 @@ final class TranscriptCursor {
 
   init(archivePath: String, loadset: String, subject: String, algorithm: DigestAlgorithm) throws(LibraryError) {
     // Everything that can fail comes before the last property is set: deinit then never runs.
-    let fd = Glibc.open(archivePath, O_RDONLY | O_CLOEXEC)
-    if fd < 0 { throw Posix.failure("open", archivePath) }
+    let fd = try sys(archivePath) { () throws(SystemCallError) in try Syscall.open(archivePath, [.readOnly]) }
     let reader: ArchiveReader
     do throws(ArchiveError) {
       reader = try ArchiveReader(fd: fd, path: archivePath, prefetch: false)
@@ -143,7 +138,7 @@ final class TranscriptCursor {
         throw ArchiveError.rejected("\(subject): the archive changed while it was read")
       }
     } catch {
-      close(fd)
+      Syscall.closeQuietly(fd)
       if case .rejected(let message) = error { throw LibraryError(.corrupt, message) }
       throw LibraryError(error, in: archivePath)
     }
@@ -157,7 +152,7 @@ final class TranscriptCursor {
   }
 
   deinit {
-    close(fd)
+    Syscall.closeQuietly(fd)
     buffer.deallocate()
   }
 

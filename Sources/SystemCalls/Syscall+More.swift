@@ -61,15 +61,17 @@ extension Syscall {
     try result.get()
   }
 
-  /// `access(path, R_OK/W_OK)`: throws why the caller may not read or write `path`.
-  public static func checkAccess(_ path: [UInt8], read: Bool = false, write: Bool = false) throws(SystemCallError) {
-    let mode = (read ? R_OK : 0) | (write ? W_OK : 0)
+  /// `access(path, R_OK/W_OK/X_OK)`: throws why the caller may not read, write or search `path`.
+  public static func checkAccess(_ path: [UInt8], read: Bool = false, write: Bool = false,
+                                 execute: Bool = false) throws(SystemCallError) {
+    let mode = (read ? R_OK : 0) | (write ? W_OK : 0) | (execute ? X_OK : 0)
     _ = try withCString(path) { (c) throws(SystemCallError) in try retrying("access", path) { Glibc.access(c, mode) } }
   }
 
   /// What ``checkAccess(_:read:write:)`` would throw, or nil when access is granted.
-  public static func accessProblem(_ path: [UInt8], read: Bool = false, write: Bool = false) -> SystemCallError? {
-    do { try checkAccess(path, read: read, write: write) } catch { return error }
+  public static func accessProblem(_ path: [UInt8], read: Bool = false, write: Bool = false,
+                                   execute: Bool = false) -> SystemCallError? {
+    do { try checkAccess(path, read: read, write: write, execute: execute) } catch { return error }
     return nil
   }
 
@@ -108,5 +110,30 @@ extension Syscall {
   public static func isEmptyDirectory(_ path: [UInt8]) -> Bool {
     guard let stream = try? DirectoryStream(path) else { return false }
     return (try? stream.next()) == .some(nil)
+  }
+}
+
+extension Syscall {
+  /// `exit(3)`: ends the process after flushing C stdio and running atexit handlers.
+  public static func exit(_ status: Int32) -> Never { Glibc.exit(status) }
+
+  /// `execv(3)`: replaces the process with `path` run with `arguments` (argv[0] included).
+  /// Returns only on failure, with the error.
+  public static func execv(_ path: String, _ arguments: [String]) -> SystemCallError {
+    var cargs: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+    defer { for p in cargs { free(p) } }
+    _ = Glibc.execv(path, &cargs)
+    return SystemCallError("execv", path: path)
+  }
+}
+
+extension Syscall {
+  /// `pread(2)` into all of `buffer` at `offset` (retrying EINTR): the bytes read, 0 at end of
+  /// file, or -1 on an error (for readers that report a failed read in their own words).
+  public static func pread(_ fd: Int32, into buffer: inout [UInt8], at offset: Int64) -> Int {
+    let count = buffer.count
+    return buffer.withUnsafeMutableBytes { raw in
+      (try? retrying("read", []) { Glibc.pread(fd, raw.baseAddress!, count, off_t(offset)) }) ?? -1
+    }
   }
 }
