@@ -1,6 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#endif
+import SystemCalls
 import Hummingbird
 import Store
 
@@ -28,12 +26,12 @@ public enum ServeCommandLine {
 
   static func fail(_ message: String) -> Never {
     writeError("loadsmith serve: \(message)\n")
-    exit(2)
+    Syscall.exit(2)
   }
 
   static func writeError(_ text: String) {
     let bytes = Array(text.utf8)
-    _ = bytes.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+    Syscall.writeAllQuietly(2, bytes)
   }
 
   static func parse(_ arguments: [String]) -> Options {
@@ -49,7 +47,7 @@ public enum ServeCommandLine {
       switch a {
       case "-h", "--help", "help":
         print(usage, terminator: "")
-        exit(0)
+        Syscall.exit(0)
       case "--store": options.store = value(a)
       case "--bind": (options.host, options.port) = parseBind(value(a))
       default:
@@ -76,7 +74,7 @@ public enum ServeCommandLine {
   public static func main(_ arguments: [String]) async {
     let options = parse(arguments)
     var path = options.store ?? "."
-    if options.store == nil, let env = getenv("LOADSMITH_STORE"), env.pointee != 0 { path = String(cString: env) }
+    if options.store == nil, let env = Syscall.environment("LOADSMITH_STORE"), !env.isEmpty { path = env }
     let store: LoadsetStore
     do { store = try LoadsetStore(at: path) } catch { fail(error.message) }
     let host = options.host
@@ -84,7 +82,7 @@ public enum ServeCommandLine {
       let shown = host.contains(":") ? "[\(host)]" : host
       // Written at once (not buffered), so a script or test reading the port sees it now.
       let line = Array("loadsmith serve: http://\(shown):\(port)/ (store \(store.root), read-only)\n".utf8)
-      _ = line.withUnsafeBytes { write(1, $0.baseAddress, $0.count) }
+      Syscall.writeAllQuietly(1, line)
     }
     do { try await app.runService() } catch { fail("\(error)") }
   }

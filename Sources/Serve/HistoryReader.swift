@@ -1,6 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#endif
+import SystemCalls
 import Store
 import TranscriptIO
 
@@ -31,11 +29,9 @@ struct HistoryReader {
   /// `before` (nil: the end of the log). A record still being appended (no LF yet) is not shown.
   func page(before: Int64?, limit: Int, filter: Filter) throws(ServeError) -> Page {
     let path = store.historyLogPath
-    let fd = open(path, O_RDONLY | O_CLOEXEC)
-    if fd < 0 { return Page() }
-    defer { close(fd) }
-    var st = stat()
-    guard fstat(fd, &st) == 0 else { return Page() }
+    guard let fd = try? Syscall.open(path, [.readOnly]) else { return Page() }
+    defer { Syscall.closeQuietly(fd) }
+    guard let st = try? Syscall.fstat(fd, path: path) else { return Page() }
     let size = Int64(st.st_size)
     var page = Page()
     var tiers = TierMatcher(store: store, tier: filter.tier)
@@ -45,7 +41,7 @@ struct HistoryReader {
     while readFrom > 0 {
       let start = max(0, readFrom - Int64(HistoryReader.chunk))
       var buf = [UInt8](repeating: 0, count: Int(readFrom - start))
-      let n = buf.withUnsafeMutableBytes { pread(fd, $0.baseAddress!, $0.count, off_t(start)) }
+      let n = Syscall.pread(fd, into: &buf, at: start)
       if n != buf.count { throw ServeError(500, "history.log: read error at byte \(start)") }
       buf += carry
       readFrom = start

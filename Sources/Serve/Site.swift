@@ -1,6 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#endif
+import SystemCalls
 import RadmindFormat
 import Store
 
@@ -21,8 +19,7 @@ struct Site: Sendable {
   typealias Query = [String: String]
 
   static func now() -> Double {
-    var ts = timespec()
-    clock_gettime(CLOCK_REALTIME, &ts)
+    let ts = Clock.now()
     return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
   }
 

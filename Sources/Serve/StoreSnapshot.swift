@@ -1,6 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#endif
+import SystemCalls
 import Store
 import Synchronization
 
@@ -29,11 +27,9 @@ final class StoreSnapshot: Sendable {
   func stamps() -> (key: Key, recent: Bool) {
     var stamps: [Int64] = []
     var recent = false
-    var now = timespec()
-    clock_gettime(CLOCK_REALTIME, &now)
+    let now = Clock.now()
     for path in store.changeIndicatorPaths {
-      var st = stat()
-      if stat(path, &st) != 0 { stamps += [-1, -1, -1]; continue }
+      guard let st = try? Syscall.stat(path) else { stamps += [-1, -1, -1]; continue }
       if Int64(now.tv_sec) - Int64(st.st_mtim.tv_sec) < 2 { recent = true }
       stamps += [Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec), Int64(st.st_size), Int64(st.st_ino)]
     }
@@ -74,7 +70,7 @@ final class StoreSnapshot: Sendable {
       if !pending && !store.changePending && stamps().key == before { return status }
       attempt += 1
       if attempt >= 50 { return status }
-      usleep(10_000)
+      Clock.sleep(microseconds: 10_000)
     }
   }
 

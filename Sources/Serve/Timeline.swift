@@ -1,6 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#endif
+import SystemCalls
 import Store
 import TranscriptIO
 
@@ -57,12 +55,10 @@ struct Timeline {
     }
     guard let y = num(0..<4), let mo = num(5..<7), let d = num(8..<10), let h = num(11..<13),
           let mi = num(14..<16), let s = num(17..<19) else { return nil }
-    var tmv = tm()
-    tmv.tm_year = y - 1900; tmv.tm_mon = mo - 1; tmv.tm_mday = d
-    tmv.tm_hour = h; tmv.tm_min = mi; tmv.tm_sec = s
+    let civil = CivilTime(year: Int(y), month: Int(mo), day: Int(d), hour: Int(h), minute: Int(mi), second: Int(s))
     var frac = 0.0
     if u[19] == 0x2E, u.count >= 23, let ms = num(20..<23) { frac = Double(ms) / 1000 }
-    return Double(timegm(&tmv)) + frac
+    return Double(civil.utcSeconds) + frac
   }
 
   /// The label of a loadset in a bar: its version or snapshot number.
@@ -139,11 +135,7 @@ struct Timeline {
   func fmt(_ v: Double) -> String { String(Int(v.rounded())) }
 
   static func date(_ t: Double) -> String {
-    var seconds = time_t(t)
-    var tmv = tm()
-    gmtime_r(&seconds, &tmv)
-    func p(_ v: Int32, _ w: Int) -> String { let s = String(v); return String(repeating: "0", count: max(0, w - s.count)) + s }
-    return "\(p(tmv.tm_year + 1900, 4))-\(p(tmv.tm_mon + 1, 2))-\(p(tmv.tm_mday, 2)) \(p(tmv.tm_hour, 2)):\(p(tmv.tm_min, 2)):\(p(tmv.tm_sec, 2))Z"
+    CivilTime.utc(Int(t)).iso8601(separator: " ")
   }
 
   /// The periods as JSON: `[{"pointer":...,"target":...,"from":TIME,"to":TIME|null}]` (seconds).

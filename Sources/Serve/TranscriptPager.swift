@@ -1,6 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#endif
+import SystemCalls
 import RadmindFormat
 
 /// One page of a sorted transcript, found without reading the file whole: a binary search over
@@ -26,11 +24,12 @@ struct TranscriptPager {
   /// Up to `limit` lines from the first path ≥ `start` (decoded bytes), keeping only paths that
   /// begin with `prefix` (decoded bytes; the page starts at the later of the two).
   func page(start: [UInt8], prefix: [UInt8], limit: Int) throws(Damaged) -> Page {
-    let fd = open(path, O_RDONLY | O_CLOEXEC)
-    if fd < 0 { throw Damaged(message: "\(displayName): cannot open the transcript (\(String(cString: strerror(errno))))") }
-    defer { close(fd) }
-    var st = stat()
-    guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else {
+    let fd: Int32
+    do { fd = try Syscall.open(path, [.readOnly]) } catch {
+      throw Damaged(message: "\(displayName): cannot open the transcript (\(error.reason))")
+    }
+    defer { Syscall.closeQuietly(fd) }
+    guard let st = try? Syscall.fstat(fd, path: path), st.fileType == .regular else {
       throw Damaged(message: "\(displayName): the transcript is not a regular file")
     }
     let size = Int64(st.st_size)
@@ -42,7 +41,7 @@ struct TranscriptPager {
     var chunk = [UInt8](repeating: 0, count: 1 << 16)
     var previous: [UInt8]?
     while offset < size {
-      let n = chunk.withUnsafeMutableBytes { pread(fd, $0.baseAddress!, $0.count, off_t(offset)) }
+      let n = Syscall.pread(fd, into: &chunk, at: offset)
       if n <= 0 { throw Damaged(message: "\(displayName): read error at byte \(offset)") }
       guard let nl = chunk[0..<n].firstIndex(of: 0x0A) ?? (offset + Int64(n) == size ? n : nil) else {
         throw Damaged(message: "\(displayName): a line longer than \(n) bytes at byte \(offset)")
@@ -102,7 +101,7 @@ struct TranscriptPager {
     var at = offset - 1
     var buf = [UInt8](repeating: 0, count: 4096)
     while at < size {
-      let n = buf.withUnsafeMutableBytes { pread(fd, $0.baseAddress!, $0.count, off_t(at)) }
+      let n = Syscall.pread(fd, into: &buf, at: at)
       if n <= 0 { throw Damaged(message: "\(displayName): read error at byte \(at)") }
       if let nl = buf[0..<n].firstIndex(of: 0x0A) { return at + Int64(nl) + 1 }
       at += Int64(n)
@@ -115,7 +114,7 @@ struct TranscriptPager {
   func pathOfLine(at start: Int64, fd: Int32, size: Int64) throws(Damaged) -> [UInt8]? {
     var buf = [UInt8](repeating: 0, count: 4096)
     while true {
-      let n = buf.withUnsafeMutableBytes { pread(fd, $0.baseAddress!, $0.count, off_t(start)) }
+      let n = Syscall.pread(fd, into: &buf, at: start)
       if n <= 0 { return nil }
       if let nl = buf[0..<n].firstIndex(of: 0x0A) ?? (start + Int64(n) == size ? n : nil) {
         if TranscriptPager.isComment(Array(buf[0..<nl])) { return nil }
