@@ -10,6 +10,10 @@ public enum Bytes {
     memchr(start, Int32(byte), count)
   }
 
+  /// `strlen`: the bytes before the NUL of a C string.
+  @inlinable @inline(__always)
+  public static func cStringLength(_ string: UnsafePointer<CChar>) -> Int { strlen(string) }
+
   /// `memcmp`: negative, zero or positive as `a` sorts before, equal to or after `b`.
   @inlinable @inline(__always)
   public static func compare(_ a: UnsafeRawPointer, _ b: UnsafeRawPointer, count: Int) -> Int32 {

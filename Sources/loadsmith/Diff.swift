@@ -1,6 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#endif
+import SystemCalls
 import ArgumentParser
 import Loadsets
 import Store
@@ -44,7 +42,7 @@ struct Diff: ParsableCommand {
 
   /// An existing file is a file; anything else is looked up in the store.
   func resolve(_ operand: String) throws -> String {
-    if access(operand, F_OK) == 0 { return operand }
+    if Syscall.accessProblem(Array(operand.utf8)) == nil { return operand }
     let store = try storeOptions.open()
     return try reportingStoreErrors { () throws(StoreError) in try store.transcriptPath(forReference: operand) }
   }

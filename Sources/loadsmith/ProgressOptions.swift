@@ -1,6 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#endif
+import SystemCalls
 import ArgumentParser
 import TranscriptIO
 
@@ -11,7 +9,7 @@ struct ProgressOptions: ParsableArguments {
   var progress: Bool?
 
   /// Whether the line is shown: as asked, else when standard error is a terminal.
-  var enabled: Bool { progress ?? (isatty(2) == 1) }
+  var enabled: Bool { progress ?? Syscall.isTerminal(2) }
 
   /// Starts the progress line on standard error when it is enabled; the work's phases draw and clear it.
   func start() {

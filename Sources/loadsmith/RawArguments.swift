@@ -1,6 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#endif
+import SystemCalls
 
 /// The command line as bytes. Swift decodes `argv` into `String`s, replacing bytes that are not
 /// UTF-8 with U+FFFD: such an argument no longer names the file it named. This finds them, so a
@@ -11,7 +9,7 @@ enum RawArguments {
     var out: [[UInt8]] = []
     for i in 1..<Int(CommandLine.argc) {
       guard let p = CommandLine.unsafeArgv[i] else { continue }
-      let bytes = Array(UnsafeBufferPointer(start: UnsafeRawPointer(p).assumingMemoryBound(to: UInt8.self), count: strlen(p)))
+      let bytes = Array(UnsafeBufferPointer(start: UnsafeRawPointer(p).assumingMemoryBound(to: UInt8.self), count: Bytes.cStringLength(p)))
       if String(validating: bytes, as: UTF8.self) == nil { out.append(bytes) }
     }
     return out

@@ -1,6 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#endif
+import SystemCalls
 import ArgumentParser
 import TranscriptIO
 
@@ -17,16 +15,13 @@ struct ServeCommand: ParsableCommand {
   var arguments: [String] = []
 
   func run() throws {
-    var buf = [CChar](repeating: 0, count: 4097)
-    let n = readlink("/proc/self/exe", &buf, 4096)
-    let exe = n > 0 ? String(decoding: buf[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self) : CommandLine.arguments[0]
+    let link = (try? Syscall.readlink(Array("/proc/self/exe".utf8))) ?? []
+    let exe = !link.isEmpty ? String(decoding: link, as: UTF8.self) : CommandLine.arguments[0]
     let dir = exe.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
     let server = (dir.isEmpty ? "." : dir) + "/loadsmith-serve"
     let argv = [server] + arguments
-    var cargs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) }
-    cargs.append(nil)
-    execv(server, &cargs)
-    StandardStreams.writeError("loadsmith serve: cannot run \(server): \(String(cString: strerror(errno))) (build it with 'swift build --product loadsmith-serve')\n")
+    let error = Syscall.execv(server, argv)
+    StandardStreams.writeError("loadsmith serve: cannot run \(server): \(error.reason) (build it with 'swift build --product loadsmith-serve')\n")
     throw ExitCode(2)
   }
 }

@@ -1,6 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#endif
+import SystemCalls
 import ArgumentParser
 import Store
 import TranscriptIO
@@ -12,7 +10,7 @@ struct StoreOptions: ParsableArguments {
 
   var path: String {
     if let store { return store }
-    if let env = getenv("LOADSMITH_STORE"), env.pointee != 0 { return String(cString: env) }
+    if let env = Syscall.environment("LOADSMITH_STORE"), !env.isEmpty { return env }
     return "."
   }
 
@@ -22,9 +20,9 @@ struct StoreOptions: ParsableArguments {
   func open() throws -> LoadsetStore {
     let store = try reportingStoreErrors { () throws(StoreError) in try LoadsetStore(at: path) }
     var timeout = lockTimeout
-    if timeout == nil, let env = getenv("LOADSMITH_LOCK_TIMEOUT"), env.pointee != 0 {
-      guard let t = Double(String(cString: env)), t >= 0 else {
-        StandardStreams.writeError("loadsmith: $LOADSMITH_LOCK_TIMEOUT='\(String(cString: env))': expected a number of seconds\n")
+    if timeout == nil, let env = Syscall.environment("LOADSMITH_LOCK_TIMEOUT"), !env.isEmpty {
+      guard let t = Double(env), t >= 0 else {
+        StandardStreams.writeError("loadsmith: $LOADSMITH_LOCK_TIMEOUT='\(env)': expected a number of seconds\n")
         throw ExitCode(2)
       }
       timeout = t

@@ -1,6 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#endif
+import SystemCalls
 import RadmindTools
 import TranscriptIO
 
@@ -10,15 +8,15 @@ TemporaryFiles.installSignalHandlers()
 let argv = CommandLine.arguments
 let invokedAs = String(argv[0].split(separator: "/", omittingEmptySubsequences: false).last ?? "")
 if let tool = RadmindTools.all[invokedAs] {
-  exit(tool(ToolContext(program: argv[0], arguments: Array(argv.dropFirst()))))
+  Syscall.exit(tool(ToolContext(program: argv[0], arguments: Array(argv.dropFirst()))))
 }
 if argv.count > 1, let tool = RadmindTools.all[argv[1]] {
-  exit(tool(ToolContext(program: argv[1], arguments: Array(argv.dropFirst(2)))))
+  Syscall.exit(tool(ToolContext(program: argv[1], arguments: Array(argv.dropFirst(2)))))
 }
 // `--version` is answered here, not by the parser's `version:`: that would add a `--version` flag to
 // every subcommand, beside `capture --version VERSION`.
 if argv.count == 2, argv[1] == "--version" || argv[1] == "-V" {
   print(loadsmithVersion)
-  exit(0)
+  Syscall.exit(0)
 }
 LoadsmithCommand.main()
