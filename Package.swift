@@ -34,7 +34,7 @@ let package = Package(
     // The filesystem side: tree walk, command files, fsdiff comparison.
     .target(name: "Capture", dependencies: ["RadmindFormat", "TranscriptIO", "Hashing", "SystemCalls"]),
     // Loadset operations on entry streams: lmerge, diff, lcksum, twhich.
-    .target(name: "Loadsets", dependencies: ["RadmindFormat", "TranscriptIO", "Hashing", "Capture", "CLoadsetShims", "SystemCalls"]),
+    .target(name: "Loadsets", dependencies: ["RadmindFormat", "TranscriptIO", "Hashing", "Capture", "SystemCalls"]),
     // renameat2 and _exit for the crash-safe loadset publisher.
     .target(name: "CLoadsetShims"),
     // The versioned store on top of a radmind server tree.
@@ -70,7 +70,7 @@ let package = Package(
     .testTarget(name: "TranscriptIOTests", dependencies: ["TranscriptIO", "RadmindFormat", "SystemCalls", "StoreTestSupport"]),
     .testTarget(name: "RadmindToolsTests", dependencies: ["RadmindTools"]),
     .testTarget(name: "HashingTests", dependencies: ["Hashing", "StoreTestSupport"]),
-    .testTarget(name: "CaptureTests", dependencies: ["Capture", "RadmindFormat", "TranscriptIO", "StoreTestSupport"]),
+    .testTarget(name: "CaptureTests", dependencies: ["Capture", "RadmindFormat", "TranscriptIO", "SystemCalls", "StoreTestSupport"]),
     .testTarget(name: "LoadsetsTests", dependencies: ["Loadsets", "RadmindFormat", "TranscriptIO", "Hashing", "StoreTestSupport", "loadsmith"]),
     // The one test support: scratch directories, the process runner, the built `loadsmith` (CLI).
     .target(name: "StoreTestSupport", path: "Tests/StoreTestSupport"),

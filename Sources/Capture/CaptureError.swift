@@ -1,6 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#endif
+import SystemCalls
 
 /// A fatal fsdiff condition: the exact bytes radmind prints on standard error (without the
 /// final LF) and the exit status (2 for everything radmind treats as fatal, spec §7.7).
@@ -22,22 +20,14 @@ public struct CaptureError: Error, Sendable, CustomStringConvertible {
     if code == DigestError.changedWhileReading {
       return CaptureError(path + Array(": file changed while being read (its size or modification time moved); no checksum recorded, run again once it is stable".utf8))
     }
-    return CaptureError(path + Array(": ".utf8) + Array(String(cString: strerror(code)).utf8))
+    return CaptureError(path + Array(": ".utf8) + SystemCallError.reasonBytes(code))
   }
 
   public var description: String { String(decoding: message, as: UTF8.self) }
 }
 
-/// Runs `body` with `path` as a NUL-terminated C string (paths are raw bytes, never Strings).
+/// Runs ``Syscall`` calls; a failure becomes `perror(path)`'s message (``CaptureError/system(_:errno:)``).
 @inline(__always)
-func withCPath<R>(_ path: [UInt8], _ body: (UnsafePointer<CChar>) throws(CaptureError) -> R) throws(CaptureError) -> R {
-  var c = path
-  c.append(0)
-  var result: Result<R, CaptureError>!
-  c.withUnsafeBufferPointer { buf in
-    buf.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buf.count) { p in
-      do throws(CaptureError) { result = .success(try body(p)) } catch { result = .failure(error) }
-    }
-  }
-  return try result.get()
+func sys<R>(_ path: @autoclosure () -> [UInt8], _ body: () throws(SystemCallError) -> R) throws(CaptureError) -> R {
+  do { return try body() } catch { throw CaptureError.system(path(), errno: error.errno) }
 }

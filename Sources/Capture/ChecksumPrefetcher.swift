@@ -1,6 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#endif
+import SystemCalls
 
 /// Hashes files on a second core ahead of the walk, with bounded look-ahead, so that checksums
 /// are ready when the ordered comparison asks for them. Output order and error behaviour do not
@@ -37,16 +35,14 @@ final class ChecksumPrefetcher: @unchecked Sendable {
     var next = 0
   }
 
-  // Heap-allocated: C needs a stable address, which a Swift stored property does not promise.
-  private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
-  private let cond = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
+  private let monitor = Monitor(conditions: 1)
   private var lists: [List] = []
   private var byPath: [PathKey: Job] = [:]
-  /// Threads blocked in `pthread_cond_wait`: state changes wake them only when there are any.
+  /// Threads blocked in `Monitor.wait`: state changes wake them only when there are any.
   private var waiters = 0
   private var doneWaiting = 0
   private var stopping = false
-  private var thread: pthread_t?
+  private var thread: JoinableThread?
   private let digester: ContentDigester
   /// The main thread's digester for jobs it hashes while waiting (see ``take(_:)``).
   private let helperDigester: ContentDigester
@@ -59,41 +55,22 @@ final class ChecksumPrefetcher: @unchecked Sendable {
     self.digester = digester.makeCopy()
     self.helperDigester = digester.makeCopy()
     self.lookAhead = lookAhead
-    pthread_mutex_init(mutex, nil)
-    pthread_cond_init(cond, nil)
-    let box = Unmanaged.passRetained(self).toOpaque()
-    var t = pthread_t()
-    if pthread_create(&t, nil, { arg in
-      let me = Unmanaged<ChecksumPrefetcher>.fromOpaque(arg!).takeRetainedValue()
-      me.work()
-      return nil
-    }, box) == 0 {
-      thread = t
-    } else {
-      Unmanaged<ChecksumPrefetcher>.fromOpaque(box).release()
-    }
-  }
-
-  deinit {
-    pthread_cond_destroy(cond)
-    pthread_mutex_destroy(mutex)
-    cond.deallocate()
-    mutex.deallocate()
+    if case .success(let t) = JoinableThread.start({ [self] in work() }) { thread = t }
   }
 
   /// Stops the worker and waits for it. Call once, when the walk is over.
   func stop() {
-    pthread_mutex_lock(mutex)
+    monitor.lock()
     stopping = true
-    pthread_cond_broadcast(cond)
-    pthread_mutex_unlock(mutex)
-    if let thread { pthread_join(thread, nil) }
+    monitor.broadcast(0)
+    monitor.unlock()
+    thread?.join()
     thread = nil
   }
 
   /// Queues the regular files of a directory just read; returns how many lists are open.
   func push(_ paths: [[UInt8]]) {
-    pthread_mutex_lock(mutex)
+    monitor.lock()
     var jobs: [Job] = []
     jobs.reserveCapacity(paths.count)
     for p in paths where byPath[PathKey(p)] == nil {
@@ -103,12 +80,12 @@ final class ChecksumPrefetcher: @unchecked Sendable {
     }
     lists.append(List(jobs: jobs))
     wake()
-    pthread_mutex_unlock(mutex)
+    monitor.unlock()
   }
 
   /// The walk left the directory of the last pushed list: forget its files not taken.
   func pop() {
-    pthread_mutex_lock(mutex)
+    monitor.lock()
     if let list = lists.popLast() {
       for j in list.jobs where byPath[PathKey(j.path)] === j {
         byPath[PathKey(j.path)] = nil
@@ -117,7 +94,7 @@ final class ChecksumPrefetcher: @unchecked Sendable {
       }
     }
     wake()
-    pthread_mutex_unlock(mutex)
+    monitor.unlock()
   }
 
   enum Outcome {
@@ -131,8 +108,8 @@ final class ChecksumPrefetcher: @unchecked Sendable {
   /// thread does not sit idle: it hashes the next pending job itself (the same one the worker
   /// would take next), so both cores stay busy on directories with a few large files.
   func take(_ path: [UInt8]) -> Outcome {
-    pthread_mutex_lock(mutex)
-    defer { pthread_mutex_unlock(mutex) }
+    monitor.lock()
+    defer { monitor.unlock() }
     guard let j = byPath[PathKey(path)] else { return .notReady }
     byPath[PathKey(path)] = nil
     while j.state == 1 {
@@ -155,7 +132,7 @@ final class ChecksumPrefetcher: @unchecked Sendable {
   /// with the mutex held.
   private func run(_ job: Job, with digester: ContentDigester) {
     job.state = 1
-    pthread_mutex_unlock(mutex)
+    monitor.unlock()
     var result: [UInt8] = []
     var code: Int32 = 0
     var c = job.path
@@ -165,7 +142,7 @@ final class ChecksumPrefetcher: @unchecked Sendable {
         do throws(DigestError) { result = try digester.checksum(path: p) } catch { code = error.errno }
       }
     }
-    pthread_mutex_lock(mutex)
+    monitor.lock()
     job.result = result
     job.errno = code
     job.state = 2
@@ -176,13 +153,13 @@ final class ChecksumPrefetcher: @unchecked Sendable {
   /// Waits on the condition (mutex held), counted in ``waiters``.
   private func wait() {
     waiters += 1
-    pthread_cond_wait(cond, mutex)
+    monitor.wait(0)
     waiters -= 1
   }
 
   /// Wakes waiting threads, if any (mutex held).
   private func wake() {
-    if waiters > 0 { pthread_cond_broadcast(cond) }
+    if waiters > 0 { monitor.broadcast(0) }
   }
 
   private func nextJob() -> Job? {
@@ -212,7 +189,7 @@ final class ChecksumPrefetcher: @unchecked Sendable {
   }
 
   private func work() {
-    pthread_mutex_lock(mutex)
+    monitor.lock()
     while !stopping {
       guard doneWaiting < lookAhead, let job = nextJob() else {
         wait()
@@ -220,6 +197,6 @@ final class ChecksumPrefetcher: @unchecked Sendable {
       }
       run(job, with: digester)
     }
-    pthread_mutex_unlock(mutex)
+    monitor.unlock()
   }
 }

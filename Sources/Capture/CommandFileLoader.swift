@@ -1,6 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#endif
+import SystemCalls
 import RadmindFormat
 import TranscriptIO
 
@@ -74,8 +72,8 @@ public struct CommandFileLoader {
           source.listedBy = Array("special".utf8)
           listed.append(Listed(kind: .special, name: name, source: source))
         } catch { try problem(error) }
-      } else if report != nil, access(String(decoding: full, as: UTF8.self), R_OK) != 0 {
-        try problem(CaptureError.system(full, errno: errno))
+      } else if report != nil, let denied = Syscall.accessProblem(full, read: true) {
+        try problem(CaptureError.system(full, errno: denied.errno))
       }
     }
     result.transcripts = listed.reversed().compactMap { $0.source }
@@ -93,9 +91,9 @@ public struct CommandFileLoader {
 
   func read(_ kfile: [UInt8], kdir: [UInt8], included: inout Set<[UInt8]>, listed: inout [Listed],
             result: inout LoadedCommandFile) throws(CaptureError) {
-    let fd = try withCPath(kfile) { p throws(CaptureError) in Glibc.open(p, O_RDONLY | O_CLOEXEC) }
-    if fd < 0 {
-      try problem(CaptureError.system(kfile, errno: errno))
+    let fd: Int32
+    do { fd = try Syscall.open(kfile, [.readOnly]) } catch {
+      try problem(CaptureError.system(kfile, errno: error.errno))
       return
     }
     let reader = LineReader(fd: fd, name: String(decoding: kfile, as: UTF8.self), bufferSize: 1 << 14,
@@ -147,8 +145,8 @@ public struct CommandFileLoader {
             try problem(error)
           }
         } else {
-          if report != nil, access(String(decoding: full, as: UTF8.self), R_OK) != 0 {
-            try problem(CaptureError.system(full, errno: errno))
+          if report != nil, let denied = Syscall.accessProblem(full, read: true) {
+            try problem(CaptureError.system(full, errno: denied.errno))
           }
           listed.append(Listed(kind: kind, name: arg, source: nil))
         }

@@ -1,6 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#endif
+import SystemCalls
 import Hashing
 
 /// Computes radmind checksums (base64 of the digest of a file's bytes, spec §4).
@@ -44,21 +42,20 @@ final class HashingContentDigester: ContentDigester {
 
   /// `O_NOATIME` while permitted (Linux; saves an inode update per file read), as in FileHasher.
   var tryNoAtime = true
-  #if os(Linux)
-  static let noAtimeFlag: Int32 = 0o1000000
-  #else
-  static let noAtimeFlag: Int32 = 0
-  #endif
-
   func checksum(path: UnsafePointer<CChar>) throws(DigestError) -> [UInt8] {
     var fd: Int32 = -1
+    var failure: Int32 = 0
     if tryNoAtime {
-      fd = open(path, O_RDONLY | O_CLOEXEC | HashingContentDigester.noAtimeFlag)
-      if fd < 0 && errno == EPERM { tryNoAtime = false }
+      do { fd = try Syscall.open(cString: path, [.readOnly, .noAtime], shown: []) } catch {
+        failure = error.errno
+        if failure == Errno.permission { tryNoAtime = false }
+      }
     }
-    if !tryNoAtime { fd = open(path, O_RDONLY | O_CLOEXEC) }
-    if fd < 0 { throw DigestError(errno: errno) }
-    defer { close(fd) }
+    if !tryNoAtime && fd < 0 {
+      do { fd = try Syscall.open(cString: path, [.readOnly], shown: []) } catch { failure = error.errno }
+    }
+    if fd < 0 { throw DigestError(errno: failure) }
+    defer { Syscall.closeQuietly(fd) }
     switch hasher.hash(fd: fd) {
     case .success(let result): return result.checksum
     case .failure(.changedWhileReading): throw DigestError(errno: DigestError.changedWhileReading)

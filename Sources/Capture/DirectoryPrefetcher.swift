@@ -1,6 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#endif
+import SystemCalls
 import RadmindFormat
 
 /// Reads directories on a second core while fsdiff's walk compares and prints, so that listing
@@ -42,13 +40,12 @@ final class DirectoryPrefetcher: @unchecked Sendable {
     var harvestFrom = 0
   }
 
-  private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
-  private let cond = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
+  private let monitor = Monitor(conditions: 1)
   private var lists: [List] = []
   private var readObjects = 0
   private var stopping = false
   private var waiters = 0
-  private var thread: pthread_t?
+  private var thread: JoinableThread?
 
   let order: PathOrder
   let excludes: ExcludeRule
@@ -60,35 +57,16 @@ final class DirectoryPrefetcher: @unchecked Sendable {
     self.excludes = excludes
     self.specials = specials
     self.maxObjects = maxObjects
-    pthread_mutex_init(mutex, nil)
-    pthread_cond_init(cond, nil)
-    let box = Unmanaged.passRetained(self).toOpaque()
-    var t = pthread_t()
-    if pthread_create(&t, nil, { arg in
-      let me = Unmanaged<DirectoryPrefetcher>.fromOpaque(arg!).takeRetainedValue()
-      me.work()
-      return nil
-    }, box) == 0 {
-      thread = t
-    } else {
-      Unmanaged<DirectoryPrefetcher>.fromOpaque(box).release()
-    }
-  }
-
-  deinit {
-    pthread_cond_destroy(cond)
-    pthread_mutex_destroy(mutex)
-    cond.deallocate()
-    mutex.deallocate()
+    if case .success(let t) = JoinableThread.start({ [self] in work() }) { thread = t }
   }
 
   /// Stops the worker and waits for it. Call once, when the walk is over.
   func stop() {
-    pthread_mutex_lock(mutex)
+    monitor.lock()
     stopping = true
-    pthread_cond_broadcast(cond)
-    pthread_mutex_unlock(mutex)
-    if let thread { pthread_join(thread, nil) }
+    monitor.broadcast(0)
+    monitor.unlock()
+    thread?.join()
     thread = nil
   }
 
@@ -102,27 +80,27 @@ final class DirectoryPrefetcher: @unchecked Sendable {
   func push(_ children: [FilesystemObject]) {
     var jobs: [Job] = []
     for child in children where mayEnter(child) { jobs.append(Job(path: child.path)) }
-    pthread_mutex_lock(mutex)
+    monitor.lock()
     lists.append(List(jobs: jobs))
     wake()
-    pthread_mutex_unlock(mutex)
+    monitor.unlock()
   }
 
   /// The walk left the directory of the last pushed list: drop what it did not take.
   func pop() {
-    pthread_mutex_lock(mutex)
+    monitor.lock()
     if let list = lists.popLast() {
       for j in list.jobs[list.cursor...] { drop(j) }
     }
     wake()
-    pthread_mutex_unlock(mutex)
+    monitor.unlock()
   }
 
   /// The listing of directory `path` (a subdirectory of the last pushed list's directory) if the
   /// worker read it; nil: read it yourself.
   func take(_ path: [UInt8]) -> [FilesystemObject]? {
-    pthread_mutex_lock(mutex)
-    defer { pthread_mutex_unlock(mutex) }
+    monitor.lock()
+    defer { monitor.unlock() }
     guard !lists.isEmpty else { return nil }
     let k = lists.count - 1
     while lists[k].cursor < lists[k].jobs.count {
@@ -160,8 +138,8 @@ final class DirectoryPrefetcher: @unchecked Sendable {
   /// the depth of its parent in the walk (0: the root's list), searching the `levels` lowest
   /// lists deepest first. ``ChecksumPrefetcher`` hashes them when it has nothing else to do.
   func filesReadAhead(levels: Int) -> (level: Int, paths: [[UInt8]])? {
-    pthread_mutex_lock(mutex)
-    defer { pthread_mutex_unlock(mutex) }
+    monitor.lock()
+    defer { monitor.unlock() }
     var k = min(levels, lists.count) - 1
     while k >= 0 {
       var i = max(lists[k].harvestFrom, lists[k].cursor)
@@ -194,9 +172,9 @@ final class DirectoryPrefetcher: @unchecked Sendable {
   /// with the mutex held. A job dropped while it was read is forgotten at once.
   private func run(_ job: Job) {
     job.state = 1
-    pthread_mutex_unlock(mutex)
+    monitor.unlock()
     let objects = try? FilesystemObject.readDirectory(job.path, order: order)
-    pthread_mutex_lock(mutex)
+    monitor.lock()
     if job.dropped {
       job.state = 3
     } else {
@@ -212,9 +190,9 @@ final class DirectoryPrefetcher: @unchecked Sendable {
   /// a sleep and wake-up on the condition variable costs, so both threads poll briefly first.
   private func spin(until condition: () -> Bool) -> Bool {
     for _ in 0..<DirectoryPrefetcher.spins {
-      pthread_mutex_unlock(mutex)
-      sched_yield()
-      pthread_mutex_lock(mutex)
+      monitor.unlock()
+      Syscall.yieldProcessor()
+      monitor.lock()
       if condition() { return true }
     }
     return false
@@ -236,12 +214,12 @@ final class DirectoryPrefetcher: @unchecked Sendable {
 
   private func wait() {
     waiters += 1
-    pthread_cond_wait(cond, mutex)
+    monitor.wait(0)
     waiters -= 1
   }
 
   private func wake() {
-    if waiters > 0 { pthread_cond_broadcast(cond) }
+    if waiters > 0 { monitor.broadcast(0) }
   }
 
   /// The next pending directory, the walk's current one first (mutex held).
@@ -259,7 +237,7 @@ final class DirectoryPrefetcher: @unchecked Sendable {
   }
 
   private func work() {
-    pthread_mutex_lock(mutex)
+    monitor.lock()
     while !stopping {
       guard readObjects < maxObjects, let job = nextJob() else {
         if !spin(until: { stopping || (readObjects < maxObjects && hasPendingJob()) }) { wait() }
@@ -267,6 +245,6 @@ final class DirectoryPrefetcher: @unchecked Sendable {
       }
       run(job)
     }
-    pthread_mutex_unlock(mutex)
+    monitor.unlock()
   }
 }

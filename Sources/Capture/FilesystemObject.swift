@@ -1,6 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#endif
+import SystemCalls
 import RadmindFormat
 
 /// One object as `lstat` saw it (never following symlinks), with its link text for symlinks.
@@ -27,17 +25,17 @@ public struct FilesystemObject {
   public var checksum: [UInt8]?
 
   /// Classifies `st` (spec §7.2). Returns nil for a type radmind does not know.
-  init?(path: [UInt8], stat st: stat) {
+  init?(path: [UInt8], stat st: FileStatus) {
     self.path = path
-    switch st.st_mode & S_IFMT {
-    case S_IFREG: kind = .file
-    case S_IFDIR: kind = .directory
-    case S_IFLNK: kind = .symbolicLink
-    case S_IFCHR: kind = .characterDevice
-    case S_IFBLK: kind = .blockDevice
-    case S_IFIFO: kind = .pipe
-    case S_IFSOCK: kind = .socket
-    default: return nil
+    switch st.fileType {
+    case .regular: kind = .file
+    case .directory: kind = .directory
+    case .symlink: kind = .symbolicLink
+    case .characterDevice: kind = .characterDevice
+    case .blockDevice: kind = .blockDevice
+    case .fifo: kind = .pipe
+    case .socket: kind = .socket
+    case .unknown: return nil
     }
     mode = UInt32(st.st_mode)
     uid = Int32(bitPattern: st.st_uid)
@@ -81,30 +79,20 @@ public struct FilesystemObject {
   }
 
   /// `lstat`s `path` (plus `readlink` for symlinks). Other failures throw their errno.
-  public static func stat(_ path: [UInt8], dirfd: Int32 = AT_FDCWD, name: [UInt8]? = nil) -> StatResult {
-    var c = name ?? path
-    c.append(0)
-    return c.withUnsafeBufferPointer { buf in
-      buf.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buf.count) { stat(path, dirfd: dirfd, cName: $0) }
-    }
+  public static func stat(_ path: [UInt8], dirfd: Int32 = currentDirectory, name: [UInt8]? = nil) -> StatResult {
+    Syscall.withCString(name ?? path) { stat(path, dirfd: dirfd, cName: $0) }
   }
 
   /// `lstat`s `cName` (NUL-terminated, relative to `dirfd`), recording `path` as the object's path.
   static func stat(_ path: [UInt8], dirfd: Int32, cName: UnsafePointer<CChar>) -> StatResult {
-    var st = Glibc.stat()
-    if fstatat(dirfd, cName, &st, AT_SYMLINK_NOFOLLOW) != 0 {
-      let e = errno
-      return (e == ENOENT || e == ENOTDIR) ? .absent : .failed(e)
+    let st: FileStatus
+    do { st = try Syscall.lstatat(dirfd, cName: cName, shown: path) } catch {
+      let e = error.errno
+      return (e == Errno.noEntry || e == Errno.notDirectory) ? .absent : .failed(e)
     }
     guard var obj = FilesystemObject(path: path, stat: st) else { return .unknownType }
-    if obj.kind == .symbolicLink {
-      let capacity = Int(PATH_MAX) + 1
-      withUnsafeTemporaryAllocation(of: CChar.self, capacity: capacity) { b in
-        let n = readlinkat(dirfd, cName, b.baseAddress!, capacity - 1)
-        if n > 0 {
-          obj.target = Array(UnsafeRawBufferPointer(start: b.baseAddress!, count: n))
-        }
-      }
+    if obj.kind == .symbolicLink, let target = try? Syscall.readlinkat(dirfd, cName: cName, shown: path) {
+      obj.target = target
     }
     return .found(obj)
   }
@@ -118,21 +106,14 @@ public struct FilesystemObject {
   public static func readDirectory(_ path: [UInt8], order: PathOrder,
                                    expecting expected: TreeCapture.InodeKey? = nil) throws(CaptureError) -> [FilesystemObject] {
     let fd = try openDirectory(path, expecting: expected)
-    guard let dir = fdopendir(fd) else {
-      let e = errno
-      close(fd)
-      throw CaptureError.system(path, errno: e)
-    }
-    defer { closedir(dir) }
+    let dir = try sys(path) { () throws(SystemCallError) in try DirectoryStream(descriptor: fd, shown: path) }
     var arena: [UInt8] = []
     arena.reserveCapacity(4096)
     var spans: [(start: Int32, count: Int32)] = []
-    while let de = readdir(dir) {
-      withUnsafeBytes(of: &de.pointee.d_name) { raw in
-        let len = strnlen(raw.baseAddress!.assumingMemoryBound(to: CChar.self), raw.count)
-        if raw[0] == 0x2E && (len == 1 || (len == 2 && raw[1] == 0x2E)) { return }
-        spans.append((Int32(arena.count), Int32(len)))
-        arena.append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[0..<len]))
+    try sys(path) { () throws(SystemCallError) in
+      try dir.forEachName { name in
+        spans.append((Int32(arena.count), Int32(name.count)))
+        arena.append(contentsOf: name)
         arena.append(0)
       }
     }
@@ -162,7 +143,7 @@ public struct FilesystemObject {
           failure = CaptureError(full + Array(": path too long".utf8))
           return
         }
-        switch FilesystemObject.stat(full, dirfd: fd, cName: (base + Int(s.start)).assumingMemoryBound(to: CChar.self)) {
+        switch FilesystemObject.stat(full, dirfd: dir.descriptor, cName: (base + Int(s.start)).assumingMemoryBound(to: CChar.self)) {
         case .found(let o): result.append(o)
         case .absent: continue  // vanished since readdir: absent
         case .failed(let e): failure = CaptureError.system(path, errno: e); return

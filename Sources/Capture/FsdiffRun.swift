@@ -1,6 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#endif
+import SystemCalls
 import RadmindFormat
 import TranscriptIO
 
@@ -91,7 +89,7 @@ public final class FsdiffRun {
     let root: FilesystemObject
     switch FilesystemObject.stat(path) {
     case .found(let o): root = o
-    case .absent: throw CaptureError.system(path, errno: ENOENT)
+    case .absent: throw CaptureError.system(path, errno: Errno.noEntry)
     case .failed(let e): throw CaptureError.system(path, errno: e)
     case .unknownType: throw CaptureError(path + Array(" is of an unknown type".utf8))
     }
@@ -275,7 +273,7 @@ public final class FsdiffRun {
       case .notReady: break
       }
     }
-    return try withCPath(path) { p throws(CaptureError) in
+    return try Syscall.withCString(path) { p throws(CaptureError) in
       do throws(DigestError) { return try digester.checksum(path: p) } catch { throw CaptureError.system(path, errno: error.errno) }
     }
   }

@@ -1,6 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#endif
+import SystemCalls
 import RadmindFormat
 import TranscriptIO
 
@@ -44,8 +42,7 @@ public final class TranscriptSource {
     self.form = form
     self.order = order
     self.requireChecksums = checksumming && kind != .negative
-    let fd = try withCPath(fullName) { p throws(CaptureError) in open(p, O_RDONLY | O_CLOEXEC) }
-    if fd < 0 { throw CaptureError.system(fullName, errno: errno) }
+    let fd = try sys(fullName) { () throws(SystemCallError) in try Syscall.open(fullName, [.readOnly]) }
     reader = LineReader(fd: fd, name: String(decoding: fullName, as: UTF8.self), bufferSize: 1 << 16,
                         ownsDescriptor: true)
     try advance()

@@ -1,6 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#endif
+import SystemCalls
 import RadmindFormat
 
 /// Captures filesystem trees as a stream of transcript entries, in radmind order — what
@@ -93,7 +91,7 @@ public struct TreeCapture {
       links.join(&o)
       if o.kind == .file, let digester {
         let disk = diskPath(path)
-        o.checksum = try withCPath(disk) { p throws(CaptureError) in
+        o.checksum = try Syscall.withCString(disk) { p throws(CaptureError) in
           do throws(DigestError) { return try digester.checksum(path: p) } catch {
             throw CaptureError.system(disk, errno: error.errno)
           }
@@ -107,7 +105,7 @@ public struct TreeCapture {
       let disk = diskPath(path)
       switch FilesystemObject.stat(disk) {
       case .found(let o): return o
-      case .absent: throw CaptureError.system(disk, errno: ENOENT)
+      case .absent: throw CaptureError.system(disk, errno: Errno.noEntry)
       case .failed(let e): throw CaptureError.system(disk, errno: e)
       case .unknownType: throw CaptureError(disk + Array(" is of an unknown type".utf8))
       }

@@ -28,6 +28,9 @@ public final class DirectoryStream {
 
   deinit { closedir(dir) }
 
+  var dirPointer: OpaquePointer { dir }
+  var shownPath: [UInt8] { shown }
+
   /// The descriptor, for `*at` calls on the names.
   public var descriptor: Int32 { dirfd(dir) }
 

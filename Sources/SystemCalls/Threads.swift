@@ -67,3 +67,8 @@ extension Syscall {
   /// The number of online CPUs (at least 1).
   public static var onlineCPUs: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
 }
+
+extension Syscall {
+  /// `sched_yield(2)`: lets another thread run on this core before going on.
+  public static func yieldProcessor() { _ = sched_yield() }
+}

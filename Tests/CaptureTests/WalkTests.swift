@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import StoreTestSupport
+import SystemCalls
 import Testing
 @testable import Capture
 @testable import RadmindFormat
@@ -110,7 +111,7 @@ struct WalkTests {
     let text = try creatable(s.path + "/t", digester: digester)
     #expect(text.contains(" 9XLTlvrpIGYocU+yzgD3LpTyJY8=\n"))
     #expect(throws: CaptureError.self) {
-      _ = try withCPath(Array((s.path + "/t/missing").utf8)) { p throws(CaptureError) in
+      _ = try Syscall.withCString(Array((s.path + "/t/missing").utf8)) { p throws(CaptureError) in
         do throws(DigestError) { return try digester.checksum(path: p) } catch {
           throw CaptureError.system([], errno: error.errno)
         }
