@@ -77,9 +77,11 @@ extension LoadsetStore {
       let staging = try makeStagingDirectory("adopt")
       var context = AdoptContext()
       var staged: [(name: String, checksum: String)] = []
+      // One listing of meta/ instead of a lookup per loadset.
+      let known = Set(try FileSystem.listRaw(metaDirectory).map { String(decoding: $0, as: UTF8.self) })
       for candidate in candidates {
         let name = candidate.name
-        if FileSystem.exists(metaPath(name)) {
+        if known.contains(name) {
           report.known += 1
           if verify { try verifyAdopted(name, threads: threads, into: &report) }
           continue
@@ -270,8 +272,8 @@ extension Array where Element == UInt8 {
 /// What every adopted loadset's metadata shares, looked up once per run.
 struct AdoptContext {
   let time = FileSystem.timestamp()
-  let user = FileSystem.userName
-  let host = FileSystem.hostName
+  let user = ProcessIdentity.user
+  let host = ProcessIdentity.host
   var algorithms: [String: DigestAlgorithm] = [:]
 
   mutating func algorithm(_ name: String) -> DigestAlgorithm? {
