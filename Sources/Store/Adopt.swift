@@ -233,9 +233,8 @@ extension LoadsetStore {
 
   /// Hand-written command files stay as they are; what they name that does not exist is reported.
   func noteCommandFiles(into report: inout AdoptReport) {
-    for k in ((try? FileSystem.list(commandDirectory)) ?? []).sorted() where k.hasSuffix(".K") && !k.hasPrefix(".") {
+    for k in commandFilePaths() {
       let path = commandDirectory + "/" + k
-      guard FileSystem.kind(path) == .file else { continue }
       if !isWrittenByLoadsmith(commandFile: k) {
         report.notes.append("command/\(k): hand-written, kept as it is ('command write' will not overwrite it without --force)")
       }
