@@ -52,16 +52,20 @@ final class ArchiveChecker {
     self.subject = subject
     self.collectMismatches = collectMismatches
     loadset = manifest.loadset
-    let name: LoadsetName
-    do { name = try LoadsetName(parsing: manifest.loadset) } catch {
-      throw LibraryError(.corrupt, "\(subject): manifest names '\(manifest.loadset)', not a loadset (\(error.reason))")
-    }
-    guard name.fileName == manifest.loadset, !name.isPointer else {
-      throw LibraryError(.corrupt, "\(subject): manifest names '\(manifest.loadset)', not an immutable loadset")
-    }
-    type = name.series.type
-    guard type.rawValue == manifest.type else {
-      throw LibraryError(.corrupt, "\(subject): manifest says type \(manifest.type), the name says \(type.rawValue)")
+    if let foreignType = try ArchiveChecker.foreignType(manifest, subject: subject) {
+      type = foreignType
+    } else {
+      let name: LoadsetName
+      do { name = try LoadsetName(parsing: manifest.loadset) } catch {
+        throw LibraryError(.corrupt, "\(subject): manifest names '\(manifest.loadset)', not a loadset (\(error.reason))")
+      }
+      guard name.fileName == manifest.loadset, !name.isPointer else {
+        throw LibraryError(.corrupt, "\(subject): manifest names '\(manifest.loadset)', not an immutable loadset")
+      }
+      type = name.series.type
+      guard type.rawValue == manifest.type else {
+        throw LibraryError(.corrupt, "\(subject): manifest says type \(manifest.type), the name says \(type.rawValue)")
+      }
     }
     do { algorithm = try DigestAlgorithm(named: manifest.digestAlgorithm) } catch {
       throw LibraryError(.corrupt, "\(subject): manifest digest \(manifest.digestAlgorithm) is not supported")
@@ -73,6 +77,19 @@ final class ArchiveChecker {
     transcriptMember = ArchiveLayout.transcriptMember(loadset)
     metaMember = ArchiveLayout.metaMember(loadset)
     rootMember = ArchiveLayout.fileRootMember(loadset)
+  }
+
+  /// The type of a foreign loadset's archive (in `DSL/foreign-loadsets/`, its manifest naming a
+  /// non-Loadsmith name); nil for any other archive.
+  static func foreignType(_ manifest: Manifest, subject: String) throws(LibraryError) -> LoadsetType? {
+    guard DSL.isForeignArchivePath(subject), (try? LoadsetName(parsing: manifest.loadset)) == nil else { return nil }
+    if let why = LoadsetStore.foreignNameProblem(manifest.loadset) {
+      throw LibraryError(.corrupt, "\(subject): manifest names '\(manifest.loadset)': \(why)")
+    }
+    guard let type = LoadsetType(rawValue: manifest.type), type != .cfg else {
+      throw LibraryError(.corrupt, "\(subject): manifest says type \(manifest.type); a foreign loadset is bin or neg")
+    }
+    return type
   }
 
   private func reject(_ entry: TarEntry, _ reason: String) -> ArchiveError {
@@ -319,6 +336,10 @@ extension DSL {
   public func archives() throws(LibraryError) -> [String] {
     var out: [String] = []
     for family in try LibraryFiles.list(root) where family != "protected" && !family.hasPrefix(".") {
+      if family == DSL.foreignFolderName {
+        out += try LibraryFiles.list(foreignFolder).filter { $0.hasSuffix(".tar.gz") && !$0.hasPrefix(".") }.map { foreignFolder + "/" + $0 }
+        continue
+      }
       for component in try LibraryFiles.list(root + "/" + family) where !component.hasPrefix(".") {
         for type in try LibraryFiles.list("\(root)/\(family)/\(component)") where !type.hasPrefix(".") {
           let folder = "\(root)/\(family)/\(component)/\(type)"

@@ -44,12 +44,48 @@ extension DSL {
       let manifest = try readManifest(manifestPath)
       return ArchiveOutcome(manifest: manifest, archivePath: archivePath, alreadyArchived: true, tag: nil)
     }
-    let loadset = name.fileName
-    let transcriptPath = store.publishedTranscriptPath(name)
+    let parent = name.series.type != .cfg ? store.pointerTarget(LoadsetName.current(name.series)) : nil
+    let outcome = try archiveStored(ArchivedParts(
+      loadset: name.fileName, type: name.series.type, transcriptPath: store.publishedTranscriptPath(name),
+      metaPath: store.publishedMetadataPath(name), fileDirectory: store.publishedFileDirectory(name),
+      folder: folder(for: name), archivePath: archivePath, manifestPath: manifestPath, archiveName: name.stem + ".tar.gz",
+      parent: parent), from: store, threads: threads, level: level, signingKey: signingKey)
+    guard tagRelease else { return outcome }
+    do throws(LibraryError) {
+      var tagged = outcome
+      tagged.tag = try recordTag("Release", for: name)
+      return tagged
+    } catch {
+      removeHalfRecorded(archivePath: archivePath, manifestPath: manifestPath)
+      throw error
+    }
+  }
+
+  /// Where one loadset comes from in the store and goes in the DSL.
+  struct ArchivedParts {
+    var loadset: String
+    var type: LoadsetType
+    var transcriptPath: String
+    var metaPath: String
+    var fileDirectory: String
+    var folder: String
+    var archivePath: String
+    var manifestPath: String
+    var archiveName: String
+    /// The loadset the series' current pointer names, if another (recorded in the manifest).
+    var parent: String?
+  }
+
+  /// Writes the archive and its manifest (signature first) of `parts`; the caller holds the
+  /// folder's lock and has checked that it is not archived yet.
+  func archiveStored(_ parts: ArchivedParts, from store: LoadsetStore, threads: Int, level: Int,
+                     signingKey: SigningKey?) throws(LibraryError) -> ArchiveOutcome {
+    let loadset = parts.loadset, archivePath = parts.archivePath, manifestPath = parts.manifestPath
+    let transcriptPath = parts.transcriptPath
     guard let transcriptBytes = try LibraryFiles.readFile(transcriptPath) else {
       throw LibraryError(.usage, "\(loadset): no such loadset in \(store.root)")
     }
-    let metaBytes = try LibraryFiles.readFile(store.publishedMetadataPath(name))
+    let metaBytes = try LibraryFiles.readFile(parts.metaPath)
     let meta = MetadataText(metaBytes ?? [])
     let digestName = meta.fields["digest"] ?? "sha1"
     let algorithm: DigestAlgorithm
@@ -61,12 +97,12 @@ extension DSL {
     if let recorded = meta.fields["transcript-checksum"], recorded != transcriptDigest {
       throw LibraryError(.corrupt, "\(loadset): transcript checksum \(transcriptDigest) differs from the recorded \(recorded); run 'loadsmith verify'")
     }
-    try LibraryFiles.makeDirectories(folder(for: name))
+    try LibraryFiles.makeDirectories(parts.folder)
 
     var files = 0
     var bytes: Int64 = 0
-    let fileDirectory = store.publishedFileDirectory(name)
-    WorkProgress.begin("archive \(loadset)", files: index.files.count, bytes: name.series.type == .neg ? 0 : index.files.reduce(0) { $0 + $1.entry.size })
+    let fileDirectory = parts.fileDirectory
+    WorkProgress.begin("archive \(loadset)", files: index.files.count, bytes: parts.type == .neg ? 0 : index.files.reduce(0) { $0 + $1.entry.size })
     defer { WorkProgress.end() }
     do {
       try writeAtomically(at: Array(archivePath.utf8), permissions: 0o644) { fd in
@@ -75,9 +111,9 @@ extension DSL {
                              like: transcriptPath)
         if let metaBytes {
           try DSL.addSmallFile(writer, member: ArchiveLayout.metaMember(loadset), bytes: metaBytes,
-                               like: store.publishedMetadataPath(name))
+                               like: parts.metaPath)
         }
-        let counts = try DSL.addFiles(index, type: name.series.type, algorithm: algorithm, from: fileDirectory,
+        let counts = try DSL.addFiles(index, type: parts.type, algorithm: algorithm, from: fileDirectory,
                                       rootMember: ArchiveLayout.fileRootMember(loadset), to: writer, loadset: loadset)
         (files, bytes) = counts
         try writer.finish()
@@ -93,13 +129,11 @@ extension DSL {
     do throws(LibraryError) {
       let (sha, size) = try LibraryFiles.sha256(ofFile: archivePath)
       var manifest = Manifest(
-        loadset: loadset, type: name.series.type.rawValue, archive: name.stem + ".tar.gz", archiveSHA256: sha,
+        loadset: loadset, type: parts.type.rawValue, archive: parts.archiveName, archiveSHA256: sha,
         archiveBytes: size, digestAlgorithm: algorithm.name, transcriptDigest: transcriptDigest, files: files,
         bytes: bytes, sourceStore: store.root, created: Clock.timestamp(milliseconds: false), who: Syscall.userAtHost)
       manifest.signingKey = signingKey?.name
-      if name.series.type != .cfg, let current = store.pointerTarget(LoadsetName.current(name.series)), current != loadset {
-        manifest.parent = current
-      }
+      if let current = parts.parent, current != loadset { manifest.parent = current }
       do throws(StoreError) { manifest.historyHead = try store.historyHead() } catch { throw LibraryError(error) }
       let manifestBytes = Array(manifest.json.utf8)
       // The signature goes first: a manifest is never visible without the signature over it.
@@ -108,18 +142,22 @@ extension DSL {
                                       try ManifestSignature.sign(manifestBytes, with: signingKey))
       }
       try LibraryFiles.writeFileAtomically(manifestPath, manifestBytes)
-      let tag = tagRelease ? try recordTag("Release", for: name) : nil
-      return ArchiveOutcome(manifest: manifest, archivePath: archivePath, alreadyArchived: false, tag: tag)
+      return ArchiveOutcome(manifest: manifest, archivePath: archivePath, alreadyArchived: false, tag: nil)
     } catch {
-      // No manifest, no archive: a half-recorded archive must not look archived.
-      if !LibraryFiles.exists(manifestPath) || (try? readManifest(manifestPath)) == nil {
-        try? Syscall.unlink(Array(manifestPath.utf8))
-        try? Syscall.unlink(Array(ManifestSignature.path(forManifest: manifestPath).utf8))
-        try? Syscall.unlink(Array(archivePath.utf8))
-      }
+      removeHalfRecorded(archivePath: archivePath, manifestPath: manifestPath)
       throw error
     }
   }
+
+  /// No manifest, no archive: a half-recorded archive must not look archived.
+  func removeHalfRecorded(archivePath: String, manifestPath: String) {
+    if !LibraryFiles.exists(manifestPath) || (try? readManifest(manifestPath)) == nil {
+      try? Syscall.unlink(Array(manifestPath.utf8))
+      try? Syscall.unlink(Array(ManifestSignature.path(forManifest: manifestPath).utf8))
+      try? Syscall.unlink(Array(archivePath.utf8))
+    }
+  }
+
 
   /// Reads and parses the manifest at `path`.
   public func readManifest(_ path: String) throws(LibraryError) -> Manifest {

@@ -10,6 +10,8 @@ public struct RestoreOutcome: Sendable {
   public var files: Int
   public var bytes: Int64
   public var signature: ManifestSignature.Status
+  /// True when the store had this foreign loadset already, with the same transcript: nothing changed.
+  public var unchanged = false
 }
 
 extension DSL {
@@ -26,6 +28,9 @@ extension DSL {
   public static func restore(archive archivePath: String, into store: LoadsetStore,
                              policy: SignaturePolicy) throws(LibraryError) -> RestoreOutcome {
     let (manifest, signature) = try checkManifest(archivePath: archivePath, policy: policy)
+    if try ArchiveChecker.foreignType(manifest, subject: archivePath) != nil {
+      return try restoreForeign(archive: archivePath, manifest: manifest, signature: signature, into: store)
+    }
     let name: LoadsetName
     do { name = try LoadsetName(parsing: manifest.loadset) } catch {
       throw LibraryError(.corrupt, "\(archivePath): manifest names '\(manifest.loadset)' (\(error.reason))")
@@ -48,6 +53,33 @@ extension DSL {
     }
     return RestoreOutcome(loadset: manifest.loadset, store: store.root, files: checker.files, bytes: checker.bytes,
                           signature: signature)
+  }
+
+  /// `restore` of a foreign loadset's archive: put back under its own name, byte for byte, as a
+  /// foreign loadset; an identical one in the store is left as it is, a different one refused.
+  static func restoreForeign(archive archivePath: String, manifest: Manifest, signature: ManifestSignature.Status,
+                             into store: LoadsetStore) throws(LibraryError) -> RestoreOutcome {
+    let checker = try ArchiveChecker(manifest: manifest, subject: archivePath, collectMismatches: false)
+    WorkProgress.begin("restore \(manifest.loadset)", files: manifest.files, bytes: manifest.bytes)
+    defer { WorkProgress.end() }
+    var failure: LibraryError?
+    let published: Bool
+    do throws(StoreError) {
+      published = try store.publishRestoredForeign(manifest.loadset) { (staged) throws(StoreError) in
+        do throws(LibraryError) {
+          try extract(archivePath, checker: checker, into: staged)
+        } catch {
+          failure = error
+          throw StoreError(.usage, error.message)
+        }
+      }
+    } catch {
+      throw failure ?? LibraryError(error)
+    }
+    var outcome = RestoreOutcome(loadset: manifest.loadset, store: store.root, files: checker.files, bytes: checker.bytes,
+                                 signature: signature)
+    outcome.unchanged = !published
+    return outcome
   }
 
   /// Extracts into `staged/x`, checking every member, then arranges the store's staging layout:

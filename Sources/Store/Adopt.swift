@@ -77,9 +77,11 @@ extension LoadsetStore {
       let staging = try makeStagingDirectory("adopt")
       var context = AdoptContext()
       var staged: [(name: String, checksum: String)] = []
+      // One listing of meta/ instead of a lookup per loadset.
+      let known = Set(try FileSystem.listRaw(metaDirectory).map { String(decoding: $0, as: UTF8.self) })
       for candidate in candidates {
         let name = candidate.name
-        if FileSystem.exists(metaPath(name)) {
+        if known.contains(name) {
           report.known += 1
           if verify { try verifyAdopted(name, threads: threads, into: &report) }
           continue
@@ -231,9 +233,8 @@ extension LoadsetStore {
 
   /// Hand-written command files stay as they are; what they name that does not exist is reported.
   func noteCommandFiles(into report: inout AdoptReport) {
-    for k in ((try? FileSystem.list(commandDirectory)) ?? []).sorted() where k.hasSuffix(".K") && !k.hasPrefix(".") {
+    for k in commandFilePaths() {
       let path = commandDirectory + "/" + k
-      guard FileSystem.kind(path) == .file else { continue }
       if !isWrittenByLoadsmith(commandFile: k) {
         report.notes.append("command/\(k): hand-written, kept as it is ('command write' will not overwrite it without --force)")
       }
@@ -270,8 +271,8 @@ extension Array where Element == UInt8 {
 /// What every adopted loadset's metadata shares, looked up once per run.
 struct AdoptContext {
   let time = FileSystem.timestamp()
-  let user = FileSystem.userName
-  let host = FileSystem.hostName
+  let user = ProcessIdentity.user
+  let host = ProcessIdentity.host
   var algorithms: [String: DigestAlgorithm] = [:]
 
   mutating func algorithm(_ name: String) -> DigestAlgorithm? {

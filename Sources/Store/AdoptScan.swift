@@ -41,8 +41,9 @@ struct AdoptScan {
     let reader: LineReader
     do { reader = try LineReader(regularFile: transcriptPath, bufferSize: 1 << 16) } catch { throw .system(error) }
     var check = PublishedLineCheck(name: name)
-    let root = Array(fileRoot.utf8) + [0x2F]
-    let hasFileRoot = FileSystem.kind(fileRoot) == .directory
+    var stored = statFiles ? StoredFileStatter(root: fileRoot) : nil
+    defer { stored?.release() }
+    let hasFileRoot = stored?.isOpen ?? (FileSystem.kind(fileRoot) == .directory)
     var checksumLengths: Set<Int> = []
     do {
       while let line = try reader.next() {
@@ -62,7 +63,7 @@ struct AdoptScan {
         if entry.hasChecksum { checksumLengths.insert(entry.checksum.count) }
         if entry.size > 0 { sizedEntries += 1 }
         eachFile?(entry)
-        if statFiles && hasFileRoot { statStoredFile(root + entry.path, entry, name: name) }
+        if stored?.isOpen == true { statStoredFile(&stored!, entry, name: name) }
       }
     } catch let error as SystemError {
       throw .system(error)
@@ -85,10 +86,10 @@ struct AdoptScan {
     }
   }
 
-  mutating func statStoredFile(_ path: [UInt8], _ entry: Entry, name: String) {
+  mutating func statStoredFile(_ stored: inout StoredFileStatter, _ entry: Entry, name: String) {
     var st = stat()
     let shown = String(decoding: entry.path, as: UTF8.self)
-    if FileSystem.withCString(path, { lstat($0, &st) }) != 0 {
+    if !stored.lstat(entry.path, &st) {
       problems.append("\(name): \(shown): stored file missing")
     } else if (st.st_mode & S_IFMT) != S_IFREG {
       problems.append("\(name): \(shown): stored file \(RegularFile.notRegular(st.st_mode))")

@@ -20,7 +20,8 @@ extension LoadsetStore {
   /// True when the command file at `path` needs radmind's full semantics: it lists transcripts
   /// (`p`, `n`, through includes too) or special files. A file of `x` lines only is an exclude list.
   static func commandFileListsBase(_ path: String) throws(StoreError) -> Bool {
-    let loader = CommandFileLoader(form: nil, order: .caseSensitive, checksumming: false)
+    var loader = CommandFileLoader(form: nil, order: .caseSensitive, checksumming: false)
+    loader.serverDirectory = serverDirectory(forCommandFile: path)
     do {
       let loaded = try loader.load(path: Array(path.utf8))
       return !loaded.transcripts.isEmpty || !loaded.specials.isEmpty
@@ -203,6 +204,7 @@ enum BaseDifference {
       do throws(CaptureError) {
         var loader = CommandFileLoader(form: .relative, order: .caseSensitive, checksumming: true)
         loader.report = nil
+        loader.serverDirectory = LoadsetStore.serverDirectory(forCommandFile: kfile)
         var loaded = try loader.load(path: Array(kfile.utf8))
         if let excluding { loaded.excludes.append(excluding) }
         var options = FsdiffOptions()

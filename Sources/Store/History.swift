@@ -32,6 +32,7 @@ public struct HistoryRecord: Sendable, Equatable {
   }
 
   static func clean(_ s: String) -> String {
+    if !s.isEmpty && !s.utf8.contains(where: { $0 == 0x09 || $0 == 0x0A }) { return s }
     let c = String(s.map { $0 == "\t" || $0 == "\n" ? " " : $0 })
     return c.isEmpty ? "-" : c
   }
@@ -45,8 +46,8 @@ public struct HistoryRecord: Sendable, Equatable {
 
   init(event: String, name: String, from: String, to: String, checksum: String, intent: String) {
     time = FileSystem.timestamp()
-    user = FileSystem.userName
-    host = FileSystem.hostName
+    user = ProcessIdentity.user
+    host = ProcessIdentity.host
     (self.event, self.name, self.from, self.to, self.checksum, self.intent) = (event, name, from, to, checksum, intent)
   }
 

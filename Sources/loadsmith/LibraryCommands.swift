@@ -60,6 +60,8 @@ struct ArchiveCommand: ParsableCommand {
     discussion: """
       NAME is a store reference: was-apache-bin-rhel5@001.001, was-apache-cfg@0002, a loadset name, or a \
       pointer (was-apache-bin-rhel5-current, was-apache-cfg-stable), archived as the loadset it names. \
+      A foreign loadset (a name outside Loadsmith's scheme, from adopt or import) is archived by its name \
+      into DSL/foreign-loadsets/NAME.tar.gz, without a tag. \
       Every stored file is checked against the transcript on the way. An archived loadset is left as it is.
       """)
   @OptionGroup var options: StoreOptions
@@ -77,15 +79,26 @@ struct ArchiveCommand: ParsableCommand {
     display.start()
     let store = try options.open()
     let dsl = try dslOptions.open(store: store)
+    if let foreign = store.foreignLoadsetPaths(name) {
+      let outcome = try reportingLibraryErrors { () throws(LibraryError) in
+        try dsl.archiveForeign(foreign.name, from: store, threads: max(1, threads), level: level, signingKey: try DSL.signingKey(for: store))
+      }
+      printArchived(foreign.name, outcome)
+      return
+    }
     let loadset = try reportingStoreErrors { () throws(StoreError) in try store.loadsetName(forReference: name) }
     let outcome = try reportingLibraryErrors { () throws(LibraryError) in
       try dsl.archive(loadset, from: store, threads: max(1, threads), level: level, signingKey: try DSL.signingKey(for: store))
     }
+    printArchived(loadset.fileName, outcome)
+  }
+
+  func printArchived(_ loadset: String, _ outcome: ArchiveOutcome) {
     if outcome.alreadyArchived {
-      print("\(loadset.fileName) is already archived: \(outcome.archivePath)")
+      print("\(loadset) is already archived: \(outcome.archivePath)")
     } else {
       let m = outcome.manifest
-      print("archived \(loadset.fileName): \(outcome.archivePath) (\(m.files) files, \(m.bytes) bytes -> \(m.archiveBytes) bytes, sha256 \(m.archiveSHA256))")
+      print("archived \(loadset): \(outcome.archivePath) (\(m.files) files, \(m.bytes) bytes -> \(m.archiveBytes) bytes, sha256 \(m.archiveSHA256))")
       if let key = m.signingKey { print("signed by \(key)") }
       if let tag = outcome.tag { print("tag \(tag)") }
     }
@@ -97,17 +110,28 @@ struct RestoreCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "restore",
     abstract: "Put an archived loadset back into a store, atomically, verifying every file first.",
-    discussion: "A store directory that does not exist yet (or is empty) is initialized first.")
+    discussion: """
+      A store directory that does not exist yet (or is empty) is initialized first. A foreign loadset is \
+      restored by its name (its archive DSL/foreign-loadsets/NAME.tar.gz, in --dsl or the store's DSL), under \
+      that name, byte for byte; a store holding it already with the same transcript is left as it is, one \
+      with a different transcript refuses.
+      """)
   @OptionGroup var options: StoreOptions
   @OptionGroup var display: ProgressOptions
   @OptionGroup var trust: TrustOptions
-  @Argument(help: "The archive, DSL/FAMILY/COMPONENT/TYPE/NAME-VERSION.tar.gz (its manifest beside it).")
+  @OptionGroup var dslOptions: DSLOptions
+  @Argument(help: "The archive, DSL/FAMILY/COMPONENT/TYPE/NAME-VERSION.tar.gz (its manifest beside it), or a foreign loadset's name.")
   var archive: String
 
   func run() throws {
     display.start()
     let path = options.path
     let store = try reportingStoreErrors { () throws(StoreError) in try LoadsetStore.openOrInitialize(at: path) }
+    var archive = self.archive
+    if !archive.contains("/"),
+       let found = dslOptions.resolve(store: store).flatMap({ DSL(at: $0).foreignArchive(named: archive) }) {
+      archive = found
+    }
     let policy = try trust.policy(for: dslContaining(archive: archive))
     let outcome: RestoreOutcome
     do {
@@ -117,7 +141,11 @@ struct RestoreCommand: ParsableCommand {
       throw ExitCode(error.message.contains(": refused: ") ? 1 : 2)
     }
     print(outcome.signature == .unsigned ? "note: \(archive) is unsigned; restored because --allow-unsigned was given" : "signature: \(outcome.signature)")
-    print("restored \(outcome.loadset) into \(outcome.store) (\(outcome.files) files, \(outcome.bytes) bytes, all verified)")
+    if outcome.unchanged {
+      print("\(outcome.loadset) is in \(outcome.store) already, with the same transcript: nothing changed (all \(outcome.files) archived files verified)")
+    } else {
+      print("restored \(outcome.loadset) into \(outcome.store) (\(outcome.files) files, \(outcome.bytes) bytes, all verified)")
+    }
   }
 }
 

@@ -191,4 +191,22 @@ import Testing
     let again = try CLI.run(["adopt", s])
     #expect(again.status == 1 && again.out.contains("0 adopted"), "\(again.out)")
   }
+
+  @Test("adopt reads command files in subfolders of command/ (k names from command/, p and n from transcript/), reporting what they name that is missing")
+  func adoptCommandSubfolders() throws {
+    let t = try Self.radmindTree("adopt-ksub")
+    defer { CLI.remove(t.dir) }
+    try CLI.shell("mkdir -p '\(t.server)/command/site/deep' && printf 'k web.K\\np base.T\\n' > '\(t.server)/command/site/web2.K' && printf 'p missing-2018.T\\n' > '\(t.server)/command/site/deep/old.K'")
+    let before = try Self.radmindPart(t.server)
+    let r = try CLI.run(["adopt", t.server])
+    #expect(r.out.contains("command/site/web2.K: hand-written, kept"), "\(r.out)")
+    #expect(r.out.contains("command/site/deep/old.K: hand-written, kept"), "\(r.out)")
+    #expect(r.out.contains("problem: command/site/deep/old.K:") && r.out.contains("missing-2018.T"), "\(r.out)")
+    // `k web.K` is command/web.K (radmind's server lookup), which exists: no problem named for web2.K.
+    #expect(!r.out.contains("problem: command/site/web2.K"), "\(r.out)")
+    #expect(r.status == 1)
+    var after = try Self.radmindPart(t.server)
+    after = after.filter { !$0.key.hasSuffix("-current.T") && !$0.key.hasSuffix("-stable.T") }
+    #expect(after == before.filter { !$0.key.hasSuffix("-current.T") && !$0.key.hasSuffix("-stable.T") })
+  }
 }

@@ -95,6 +95,22 @@ import Testing
     #expect(try CLI.fullSnapshot(store) == before)
   }
 
+  @Test("capture --base STORE/command/sub/K finds K's transcripts in STORE/transcript/, as the radmind server does")
+  func captureBaseWithStoreCommandFile() throws {
+    let dir = try Self.editedTree("staging-apache", edits: Self.edits["staging-apache"]!, label: "base-store-k")
+    defer { CLI.remove(dir) }
+    let expected = try CLI.sh("cd '\(dir)/root' && '\(CLI.binary)' fsdiff -C -K ../command.K -c sha1 .")
+    #expect(expected.status == 0, "\(expected.err)")
+    let store = dir + "/store"
+    try CLI.ok(["init", store], store: store)
+    // The base loadsets in the store's transcript/, the command file in a subfolder of command/
+    // (nothing named base.T or neg.T beside it).
+    try CLI.shell("cp '\(dir)/base.T' '\(dir)/neg.T' '\(store)/transcript/' && mkdir -p '\(store)/command/site' && cp '\(dir)/command.K' '\(store)/command/site/web.K'")
+    let r = try CLI.run(["capture", dir + "/root", "--loadset", "was-apache-bin-rhel5", "--node", "/", "--base", store + "/command/site/web.K", "--relative"], store: store)
+    #expect(r.status == 0, "\(r.err)")
+    #expect(FileManager.default.contents(atPath: store + "/transcript/was-apache-bin-rhel5-001.001-node1.T") == Data(expected.out.utf8))
+  }
+
   static func entries(_ data: Data) throws -> [Entry] {
     var parser = TranscriptLineParser()
     var out: [Entry] = []

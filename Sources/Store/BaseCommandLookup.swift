@@ -1,0 +1,25 @@
+/// Where the transcripts of a `capture --base K` command file are: next to K (radmind's client
+/// side, `fsdiff -K`), unless K is a command file of a store or server tree
+/// (`STORE/command/K`, `STORE/command/sub/K`), whose `p`/`n` names are in `STORE/transcript/`
+/// and `k` names in `STORE/command/`, as the radmind server resolves them.
+extension LoadsetStore {
+  /// The store (as bytes, for ``CommandFileLoader/serverDirectory``) whose `command/` folder
+  /// holds `kfile`, or nil. The nearest `command` folder above K counts, when the folder beside
+  /// it is a store (`.loadsmith/`) with a `transcript/` folder.
+  static func serverDirectory(forCommandFile kfile: String) -> [UInt8]? {
+    guard var dir = realPath(kfile).map({ String($0[..<($0.lastIndex(of: "/") ?? $0.startIndex)]) }) else { return nil }
+    while !dir.isEmpty {
+      let slash = dir.lastIndex(of: "/") ?? dir.startIndex
+      let parent = String(dir[..<slash])
+      if dir[dir.index(after: slash)...] == "command" {
+        let store = parent.isEmpty ? "/" : parent
+        if FileSystem.kind(store + "/.loadsmith") == .directory && FileSystem.kind(store + "/transcript") == .directory {
+          return Array(store.utf8)
+        }
+        return nil
+      }
+      dir = parent
+    }
+    return nil
+  }
+}

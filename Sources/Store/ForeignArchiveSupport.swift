@@ -1,0 +1,79 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import TranscriptIO
+
+/// What the Library needs to archive and restore foreign loadsets by name: their paths, and
+/// publishing one that a restore staged.
+extension LoadsetStore {
+  /// The published foreign loadset `reference` names (with or without `.T`), and its parts.
+  public func foreignLoadsetPaths(_ reference: String) -> (name: String, transcript: String, files: String, meta: String)? {
+    guard let path = foreignTranscriptPath(reference) else { return nil }
+    let name = String(path.split(separator: "/").last!)
+    return (name, path, fileRoot(name), metaPath(name))
+  }
+
+  /// Publishes the foreign loadset `name` that `stage` writes into a fresh staging directory
+  /// (`DIR/transcript`, `DIR/file`, `DIR/meta`), as ``publishRestored(_:stage:)`` does. When the
+  /// store has a loadset of that name already: one with the same transcript, byte for byte, is
+  /// left as it is (returns false); any other is refused (nothing is ever replaced).
+  public func publishRestoredForeign(_ name: String, stage: (String) throws(StoreError) -> Void) throws(StoreError) -> Bool {
+    if let why = LoadsetStore.foreignNameProblem(name) { throw StoreError(.usage, "\(name): \(why)") }
+    if (try? LoadsetName(parsing: name)) != nil { throw StoreError(.usage, "\(name): a Loadsmith name, not a foreign loadset") }
+    return try write { () throws(StoreError) -> Bool in
+      let exists = FileSystem.kind(transcriptPath(name)) != .missing
+      let staged = try makeStagingDirectory("restore")
+      do throws(StoreError) {
+        try stage(staged)
+        for part in ["transcript", "file", "meta"] where !FileSystem.exists(staged + "/" + part) {
+          throw StoreError(.store, "restore of \(name) staged no \(part)")
+        }
+        if exists {
+          guard try LoadsetStore.sameBytes(staged + "/transcript", transcriptPath(name)) else {
+            throw StoreError(.usage, "\(name) exists in \(root) with a different transcript; a foreign loadset is never replaced (restore into another store, or move transcript/\(name) and file/\(name) away first)")
+          }
+          try? FileSystem.removeTree(staged)
+          return false
+        }
+      } catch {
+        try? FileSystem.removeTree(staged)
+        throw error
+      }
+      var intent = Intent(operation: "restore \(name)")
+      intent.actions.append(.publish(staged: String(staged.split(separator: "/").last!), name: name))
+      let meta = (try? FileSystem.readSmallFile(staged + "/meta")).flatMap { $0 }.map { Metadata(text: $0) }
+      let checksum = meta.flatMap { m in m["transcript-checksum"].map { "\(m.digest):\($0)" } } ?? "-"
+      intent.actions.append(.log(event: "restore", name: name, from: "-", to: "-", checksum: checksum))
+      try commit(intent)
+      return true
+    }
+  }
+
+  /// True when both regular files hold the same bytes (read in blocks: transcripts can be large).
+  static func sameBytes(_ a: String, _ b: String) throws(StoreError) -> Bool {
+    let fa: Int32, fb: Int32
+    do { fa = try RegularFile.openForReading(a) } catch { throw .system(error) }
+    defer { close(fa) }
+    do { fb = try RegularFile.openForReading(b) } catch { return false }  // not a regular file: different
+    defer { close(fb) }
+    var x = [UInt8](repeating: 0, count: 1 << 16), y = [UInt8](repeating: 0, count: 1 << 16)
+    while true {
+      let n = try readFully(fa, &x, a), m = try readFully(fb, &y, b)
+      if n != m || x[0..<n] != y[0..<m] { return false }
+      if n == 0 { return true }
+    }
+  }
+
+  private static func readFully(_ fd: Int32, _ buffer: inout [UInt8], _ path: String) throws(StoreError) -> Int {
+    var total = 0
+    while total < buffer.count {
+      let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress! + total, $0.count - total) }
+      if n < 0 { if errno == EINTR { continue }; throw .system(SystemError("read", path: path)) }
+      if n == 0 { break }
+      total += n
+    }
+    return total
+  }
+}
