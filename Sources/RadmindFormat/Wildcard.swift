@@ -28,7 +28,7 @@ public enum Wildcard {
   public static func matches(_ pattern: [UInt8], _ path: [UInt8], caseInsensitive: Bool = false) -> Bool {
     pattern.withUnsafeBytes { w in
       path.withUnsafeBytes { p in
-        var state = Backtracking(memo: nil, steps: 0)
+        var state = Backtracking(memo: nil, steps: 0, limit: Backtracking.budget(w.count, p.count))
         if let answer = match(w, 0, p, 0, caseInsensitive, &state) { return answer }
         // Over budget: again, remembering failed pairs.
         return withMemo(patternCount: w.count, pathCount: p.count) { memo in
@@ -69,8 +69,11 @@ public enum Wildcard {
   struct Backtracking {
     var memo: Memo?
     var steps: Int
-    /// Backtracking steps allowed before the memo table is worth its allocation.
-    static let budget = 20_000
+    var limit = 20_000
+    /// Backtracking steps allowed before the memo table is worth its allocation: a few per byte
+    /// (an ordinary pattern takes about one step per path byte and star; a fuzzing build pays
+    /// dearly for each step, and with the table no step is repeated).
+    static func budget(_ patternCount: Int, _ pathCount: Int) -> Int { 64 + 4 * (patternCount + pathCount) }
   }
 
   @inline(__always)
@@ -99,7 +102,7 @@ public enum Wildcard {
       return answer
     }
     state.steps += 1
-    if state.steps > Backtracking.budget { return nil }
+    if state.steps > state.limit { return nil }
     return matchOnce(w, wi0, p, pi0, ci, &state)
   }
 
@@ -114,7 +117,8 @@ public enum Wildcard {
         wi += 1
         if wi == wn { return true }
         // Every try from `known` on already failed (a true answer ends the whole match).
-        let known = state.memo.map { min($0.starFailsFrom[wi], pn) } ?? pn
+        var known = pn
+        if let memo = state.memo { known = min(memo.starFailsFrom[wi], pn) }
         var k = pi
         while k < known {
           guard let answer = match(w, wi, p, k, ci, &state) else { return nil }
