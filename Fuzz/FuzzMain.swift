@@ -73,9 +73,9 @@ enum FuzzTargets {
     }
   }
 
-  static func check(_ condition: Bool, _ what: String) {
+  static func check(_ condition: Bool, _ what: @autoclosure () -> String) {
     if !condition {
-      print("fuzz invariant failed: \(what)")
+      print("fuzz invariant failed: \(what())")
       abort()
     }
   }

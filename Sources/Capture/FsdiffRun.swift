@@ -57,6 +57,8 @@ public final class FsdiffRun {
   var lineCapacity = 1 << 15
   var prefetcher: ChecksumPrefetcher?
   var directoryPrefetcher: DirectoryPrefetcher?
+  /// Off: the sequential walk even where ``SubtreeLister`` applies (tests compare the two).
+  var subtreeListing = true
 
   enum Enter { case file, directory, negativeDirectory }
   enum Move { case filesystem, transcript, both }
@@ -93,6 +95,10 @@ public final class FsdiffRun {
     case .failed(let e): throw CaptureError.system(path, errno: e)
     case .unknownType: throw CaptureError(path + Array(" is of an unknown type".utf8))
     }
+    if listsOnTwoCores(root) {
+      try SubtreeLister(order: order, excludes: excludes).run(root, links: &hardLinks, out: out)
+      return
+    }
     if root.kind == .directory && !options.single {
       directoryPrefetcher = DirectoryPrefetcher(order: order, excludes: excludes, specials: specials)
     }
@@ -111,6 +117,14 @@ public final class FsdiffRun {
     }
     // The filesystem is exhausted: what remains in the transcripts is missing on disk.
     _ = try check(nil, nil, parentMinus: false)
+  }
+
+  /// Whether every object is a plain filesystem line (no transcripts, specials, checksums,
+  /// warnings or progress), so ``SubtreeLister`` can list the tree on two cores.
+  func listsOnTwoCores(_ root: FilesystemObject) -> Bool {
+    subtreeListing && root.kind == .directory && transcripts.isEmpty && specials.isEmpty
+      && options.mode == .creatable && options.digester == nil && !options.single
+      && !options.progress && !options.warnExcludes && !isExcluded(root.path)
   }
 
   /// `fsdiff -1 -`: one line per path in input order. A missing path is a warning on stderr.
