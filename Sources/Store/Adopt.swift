@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
+import SystemCalls
 import Capture
 import Hashing
 import RadmindFormat
@@ -257,9 +253,8 @@ extension LoadsetStore {
   }
 
   static func realPath(_ path: String) -> String? {
-    var buf = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-    guard realpath(path, &buf) != nil else { return nil }
-    return String(cString: buf)
+    guard let resolved = try? Syscall.realpath(Array(path.utf8)) else { return nil }
+    return String(decoding: resolved, as: UTF8.self)
   }
 }
 

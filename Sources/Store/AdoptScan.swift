@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
+import SystemCalls
 import Hashing
 import RadmindFormat
 import TranscriptIO
@@ -87,11 +83,12 @@ struct AdoptScan {
   }
 
   mutating func statStoredFile(_ stored: inout StoredFileStatter, _ entry: Entry, name: String) {
-    var st = stat()
+    let found = stored.lstat(entry.path)
+    let st = found ?? FileStatus()
     let shown = String(decoding: entry.path, as: UTF8.self)
-    if !stored.lstat(entry.path, &st) {
+    if found == nil {
       problems.append("\(name): \(shown): stored file missing")
-    } else if (st.st_mode & S_IFMT) != S_IFREG {
+    } else if FileType(mode: st.st_mode) != .regular {
       problems.append("\(name): \(shown): stored file \(RegularFile.notRegular(st.st_mode))")
     } else if st.st_size != entry.size {
       if st.st_size == 0 { emptyStoredFiles += 1 } else {
@@ -115,14 +112,14 @@ extension AdoptScan {
   static func transcriptChecksum(_ path: String, algorithm: DigestAlgorithm) throws(StoreError) -> String {
     let fd: Int32
     do { fd = try RegularFile.openForReading(path) } catch { throw .system(error) }
-    defer { close(fd) }
+    defer { Syscall.closeQuietly(fd) }
     let digester = algorithm.makeDigester()
     digester.reset()
     let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 16)
     defer { buffer.deallocate() }
     while true {
-      let n = read(fd, buffer.baseAddress, buffer.count)
-      if n < 0 { if errno == EINTR { continue }; throw .system(SystemError("read", path: path)) }
+      let n: Int
+      do { n = try Syscall.read(fd, into: buffer, path: path) } catch { throw .system(error) }
       if n == 0 { break }
       digester.update(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
     }
@@ -131,15 +128,7 @@ extension AdoptScan {
 
   /// An ISO-8601 UTC timestamp (as ``FileSystem/timestamp()``) of a file's mtime.
   static func modificationTime(_ path: String) -> String? {
-    var st = stat()
-    guard lstat(path, &st) == 0 else { return nil }
-    var t = st.st_mtim.tv_sec
-    var tmv = tm()
-    gmtime_r(&t, &tmv)
-    func p(_ v: Int, _ w: Int) -> String {
-      let s = String(v)
-      return String(repeating: "0", count: max(0, w - s.count)) + s
-    }
-    return "\(p(Int(tmv.tm_year) + 1900, 4))-\(p(Int(tmv.tm_mon) + 1, 2))-\(p(Int(tmv.tm_mday), 2))T\(p(Int(tmv.tm_hour), 2)):\(p(Int(tmv.tm_min), 2)):\(p(Int(tmv.tm_sec), 2)).\(p(st.st_mtim.tv_nsec / 1_000_000, 3))Z"
+    guard let st = Syscall.lstatIfPresent(path) else { return nil }
+    return CivilTime.utc(st.st_mtim.tv_sec).iso8601(milliseconds: st.st_mtim.tv_nsec / 1_000_000)
   }
 }

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
+import SystemCalls
 import Capture
 import Hashing
 import RadmindFormat
@@ -106,9 +102,9 @@ extension LoadsetStore {
     // Its lines, in the capture's form, with the files of changed and added objects.
     let reader: LineReader
     do { reader = try LineReader(regularFile: raw) } catch { throw .system(error) }
-    let out = open(staged + "/transcript", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-    if out < 0 { throw .system(SystemError("open", path: staged + "/transcript")) }
-    defer { close(out) }
+    let out: Int32
+    do { out = try Syscall.open(staged + "/transcript", [.writeOnly, .create, .exclusive], mode: 0o644) } catch { throw .system(error) }
+    defer { Syscall.closeQuietly(out) }
     let buffer = OutputBuffer(fd: out, name: staged + "/transcript")
     var parser = TranscriptLineParser()
     var copies = CheckedCopies(sourceRoot: stagingRoot, destinationRoot: Array((staged + "/file").utf8))
@@ -143,7 +139,7 @@ extension LoadsetStore {
     } catch {
       throw StoreError(.system, "\(raw): \(error)")
     }
-    unlink(raw)
+    try? Syscall.unlink(Array(raw.utf8))
     let problems = try copies.run(algorithm: algorithm, threads: request.threads)
     if !problems.isEmpty {
       throw StoreError(.system, "capture of \(node.shownPath): \(problems.count) file(s) changed while they were captured: \(problems.prefix(10).joined(separator: "; ")); nothing published (capture again once the staging tree is quiet)")
@@ -196,11 +192,11 @@ enum BaseDifference {
     }
 
     func work() {
-      if loadsmith_unshare(0x0000_0200) != 0 { failure = "unshare(CLONE_FS): \(String(cString: strerror(errno)))"; return }
-      if chdir(directory) != 0 { failure = "\(directory): \(String(cString: strerror(errno)))"; return }
-      let fd = open(output, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-      if fd < 0 { failure = "\(output): \(String(cString: strerror(errno)))"; return }
-      defer { close(fd) }
+      do { try Syscall.unshareFilesystemContext() } catch { failure = "unshare(CLONE_FS): \(error.reason)"; return }
+      do { try Syscall.chdir(directory) } catch { failure = "\(directory): \(error.reason)"; return }
+      let fd: Int32
+      do { fd = try Syscall.open(output, [.writeOnly, .create, .exclusive], mode: 0o644) } catch { failure = "\(output): \(error.reason)"; return }
+      defer { Syscall.closeQuietly(fd) }
       do throws(CaptureError) {
         var loader = CommandFileLoader(form: .relative, order: .caseSensitive, checksumming: true)
         loader.report = nil
@@ -225,21 +221,10 @@ enum BaseDifference {
     // The command file is named as given, relative to the caller's directory: made absolute first.
     let absoluteK = kfile.hasPrefix("/") ? kfile : LoadsetStore.absolute(kfile)
     let job = Job(kfile: absoluteK, path: path, excluding: excluding, digester: digester, directory: directory, output: output)
-    let box = Unmanaged.passRetained(job).toOpaque()
-    var thread = pthread_t()
-    guard pthread_create(&thread, nil, { arg in
-      let job = Unmanaged<Job>.fromOpaque(arg!).takeRetainedValue()
-      job.work()
-      return nil
-    }, box) == 0 else {
-      Unmanaged<Job>.fromOpaque(box).release()
-      throw StoreError(.system, "pthread_create: \(String(cString: strerror(errno)))")
+    switch JoinableThread.start({ job.work() }) {
+    case .success(let thread): thread.join()
+    case .failure(let error): throw StoreError(.system, "pthread_create: \(error.reason)")
     }
-    pthread_join(thread, nil)
     if let failure = job.failure { throw StoreError(.usage, "capture --base: \(failure)") }
   }
 }
-
-/// Linux `unshare(2)`; Glibc declares it only under _GNU_SOURCE.
-@_silgen_name("unshare")
-func loadsmith_unshare(_ flags: Int32) -> Int32

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
+import SystemCalls
 import Capture
 import Dispatch
 import Hashing
@@ -135,8 +131,7 @@ struct SignatureFreeWriter {
   var buffer: [UInt8] = []
   init(path: String) throws(StoreError) {
     self.path = path
-    fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-    if fd < 0 { throw .system(SystemError("open", path: path)) }
+    do { fd = try Syscall.open(path, [.writeOnly, .create, .exclusive], mode: 0o644) } catch { throw .system(error) }
   }
   mutating func write(_ bytes: [UInt8]) throws(StoreError) {
     buffer += bytes
@@ -145,7 +140,7 @@ struct SignatureFreeWriter {
   mutating func finish() throws(StoreError) {
     try FileSystem.writeAll(fd: fd, buffer, path: path)
     buffer = []
-    close(fd)
+    Syscall.closeQuietly(fd)
   }
 }
 
@@ -163,16 +158,16 @@ final class FileCopier {
 
   enum Outcome { case success([UInt8]), failure(String) }
 
-  static let storedMode: mode_t = 0o444
+  static let storedMode: FileMode = 0o444
 
   /// Stores one file: links the stored copy of a reused checksum; else reads it (hashing first
   /// when content of its size is stored, so a hit is linked without writing); else copies it
   /// while hashing. `hash` false (neg loadsets): a zero-length file.
   func place(_ job: PlaceJob, hash: Bool, share: ContentShare?) -> Outcome {
     guard hash else {
-      let out = FileSystem.withCString(job.destination) { open($0, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, FileCopier.storedMode) }
-      if out < 0 { return failure("open", job.destination) }
-      close(out)
+      do { Syscall.closeQuietly(try Syscall.open(job.destination, [.writeOnly, .create, .exclusive], mode: FileCopier.storedMode)) } catch {
+        return failure("open", job.destination, error)
+      }
       return .success(Entry.noChecksum)
     }
     if let share, let checksum = job.reuse,
@@ -184,8 +179,8 @@ final class FileCopier {
     case .success(let fd): input = fd
     case .failure(let message): return .failure(message)
     }
-    defer { close(input) }
-    if job.size >= 1 << 20 { _ = posix_fadvise(input, 0, 0, POSIX_FADV_SEQUENTIAL) }
+    defer { Syscall.closeQuietly(input) }
+    if job.size >= 1 << 20 { Syscall.adviseSequential(input) }
     var first: [UInt8]?
     if let share, share.mayHave(size: job.size) {
       switch copy(input, job, to: nil) {
@@ -194,13 +189,15 @@ final class FileCopier {
           return .success(checksum)
         }
         first = checksum
-        if lseek(input, 0, SEEK_SET) != 0 { return failure("lseek", job.source) }
+        do { try Syscall.rewind(input, path: "") } catch { return failure("lseek", job.source, error) }
       case .failure(let message): return .failure(message)
       }
     }
-    let out = FileSystem.withCString(job.destination) { open($0, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, FileCopier.storedMode) }
-    if out < 0 { return failure("open", job.destination) }
-    defer { close(out) }
+    let out: Int32
+    do { out = try Syscall.open(job.destination, [.writeOnly, .create, .exclusive], mode: FileCopier.storedMode) } catch {
+      return failure("open", job.destination, error)
+    }
+    defer { Syscall.closeQuietly(out) }
     switch copy(input, job, to: out) {
     case .success(let checksum):
       if let first, first != checksum { return changed(job.source, "its content changed between two reads") }
@@ -212,22 +209,22 @@ final class FileCopier {
       case .duplicate:
         // Another thread stored equal content first: link to it (keeping this copy if it cannot).
         let aside = share.asidePath()
-        let moved = FileSystem.withCString(job.destination) { d in FileSystem.withCString(aside) { rename(d, $0) } } == 0
+        let moved = (try? Syscall.rename(job.destination, aside)) != nil
         if moved && share.link(key, to: job.destination) {
-          _ = FileSystem.withCString(aside) { unlink($0) }
+          try? Syscall.unlink(aside)
         } else if moved {
-          _ = FileSystem.withCString(aside) { a in FileSystem.withCString(job.destination) { rename(a, $0) } }
+          try? Syscall.rename(aside, job.destination)
         }
         return .success(checksum)
       case .failed:
-        return .failure("\(String(decoding: job.destination, as: UTF8.self)): write of the content index failed: \(String(cString: strerror(errno)))")
+        return .failure("\(String(decoding: job.destination, as: UTF8.self)): write of the content index failed: \(SystemCallError.reason(Syscall.errno))")
       }
     case .failure(let message): return .failure(message)
     }
   }
 
-  private func failure(_ call: String, _ path: [UInt8]) -> Outcome {
-    .failure("\(String(decoding: path, as: UTF8.self)): \(call): \(String(cString: strerror(errno)))")
+  private func failure(_ call: String, _ path: [UInt8], _ error: SystemCallError) -> Outcome {
+    .failure("\(String(decoding: path, as: UTF8.self)): \(call): \(error.reason)")
   }
 
   private func changed(_ source: [UInt8], _ why: String) -> Outcome {
@@ -239,16 +236,13 @@ final class FileCopier {
     digester.reset()
     var total: Int64 = 0
     while true {
-      let n = read(input, buffer.baseAddress, buffer.count)
-      if n < 0 { if errno == EINTR { continue }; return failure("read", job.source) }
+      let n: Int
+      do { n = try Syscall.read(input, into: buffer, path: job.source) } catch { return failure("read", job.source, error) }
       if n == 0 { break }
       digester.update(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
       if let out {
-        var done = 0
-        while done < n {
-          let w = write(out, buffer.baseAddress! + done, n - done)
-          if w < 0 { if errno == EINTR { continue }; return failure("write", job.destination) }
-          done += w
+        do { try Syscall.writeAll(out, UnsafeRawBufferPointer(rebasing: buffer[0..<n]), path: "") } catch {
+          return failure("write", job.destination, error)
         }
       }
       total += Int64(n)
@@ -256,8 +250,7 @@ final class FileCopier {
     if total != job.size {
       return changed(job.source, "size \(job.size) when listed, \(total) bytes read")
     }
-    var st = stat()
-    if fstat(input, &st) == 0, Int64(st.st_mtim.tv_sec) &* 1_000_000_000 &+ Int64(st.st_mtim.tv_nsec) != job.mtime {
+    if let st = try? Syscall.fstat(input, path: job.source), Int64(st.st_mtim.tv_sec) &* 1_000_000_000 &+ Int64(st.st_mtim.tv_nsec) != job.mtime {
       return changed(job.source, "its modification time moved while it was read")
     }
     return .success(digester.finalizeBase64())

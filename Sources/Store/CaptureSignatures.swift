@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
+import SystemCalls
 import Capture
 import RadmindFormat
 import TranscriptIO
@@ -115,8 +111,7 @@ struct SignatureRecordWriter {
 
   init(path: String, root: [UInt8], node: [UInt8], digest: String, started: Int64) throws(StoreError) {
     self.path = path
-    fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-    if fd < 0 { throw .system(SystemError("open", path: path)) }
+    do { fd = try Syscall.open(path, [.writeOnly, .create, .exclusive], mode: 0o644) } catch { throw .system(error) }
     buffer = Array("loadsmith-signatures 1\nroot\t".utf8)
     PathCodec.encode(root, into: &buffer)
     buffer += Array("\nnode\t".utf8)
@@ -139,7 +134,7 @@ struct SignatureRecordWriter {
 
   mutating func finish() throws(StoreError) {
     try flush()
-    close(fd)
+    Syscall.closeQuietly(fd)
   }
 }
 
@@ -158,8 +153,7 @@ extension LoadsetStore {
   }
 
   static var nowNanoseconds: Int64 {
-    var ts = timespec()
-    clock_gettime(CLOCK_REALTIME_COARSE, &ts)  // the clock file timestamps come from
+    let ts = Clock.nowCoarse()  // the clock file timestamps come from
     return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
   }
 }

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
+import SystemCalls
 import Capture
 import Synchronization
 
@@ -19,24 +15,22 @@ enum CaptureSource {
   static func open(_ source: [UInt8], identity: TreeCapture.InodeKey) -> Opened {
     let shown = String(decoding: source, as: UTF8.self)
     let moved = "\(shown): is no longer the file that was listed (it or a directory above it was replaced or moved while it was captured); nothing outside the node is stored: capture again once the staging tree is quiet"
-    let fd = FileSystem.withCString(source) { Glibc.open($0, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC) }
-    if fd < 0 {
-      let e = errno
-      if e == ELOOP || e == ENOTDIR || e == ENXIO { return .failure(moved) }
-      return .failure("\(shown): open: \(String(cString: strerror(e)))")
+    let fd: Int32
+    do { fd = try Syscall.open(source, [.readOnly, .noFollow, .nonBlocking]) } catch {
+      let e = error.errno
+      if e == Errno.tooManyLinks || e == Errno.notDirectory || e == Errno.noDeviceOrAddress { return .failure(moved) }
+      return .failure("\(shown): open: \(error.reason)")
     }
-    var st = stat()
-    guard fstat(fd, &st) == 0 else {
-      let e = errno
-      close(fd)
-      return .failure("\(shown): fstat: \(String(cString: strerror(e)))")
+    let st: FileStatus
+    do { st = try Syscall.fstat(fd, path: source) } catch {
+      Syscall.closeQuietly(fd)
+      return .failure("\(shown): fstat: \(error.reason)")
     }
-    guard (st.st_mode & S_IFMT) == S_IFREG, UInt64(st.st_dev) == identity.device, UInt64(st.st_ino) == identity.inode else {
-      close(fd)
+    guard FileType(mode: st.st_mode) == .regular, UInt64(st.st_dev) == identity.device, UInt64(st.st_ino) == identity.inode else {
+      Syscall.closeQuietly(fd)
       return .failure(moved)
     }
-    let flags = fcntl(fd, F_GETFL)
-    if flags >= 0 { _ = fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) }
+    Syscall.clearNonBlocking(fd)
     return .success(fd)
   }
 }
@@ -62,8 +56,7 @@ extension LoadsetStore {
   func storeDirectoryIdentities() -> Set<TreeCapture.InodeKey> {
     var keys = Set<TreeCapture.InodeKey>()
     for path in [root, stateDirectory] {
-      var st = stat()
-      if stat(path, &st) == 0 { keys.insert(TreeCapture.InodeKey(device: UInt64(st.st_dev), inode: UInt64(st.st_ino))) }
+      if let st = try? Syscall.stat(path) { keys.insert(TreeCapture.InodeKey(device: UInt64(st.st_dev), inode: UInt64(st.st_ino))) }
     }
     return keys
   }

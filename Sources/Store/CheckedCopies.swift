@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
+import SystemCalls
 import Dispatch
 import Hashing
 import RadmindFormat
@@ -73,28 +69,27 @@ final class CheckedCopier {
   func copy(_ job: CheckedCopies.Job, from sourceRoot: [UInt8], to destinationRoot: [UInt8]) -> String? {
     let shown = job.path.shownPath
     let destination = destinationRoot + [0x2F] + job.path
-    let out = FileSystem.withCString(destination) { open($0, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644) }
-    if out < 0 { return "\(shown): cannot store: \(String(cString: strerror(errno)))" }
-    defer { close(out) }
+    let out: Int32
+    do { out = try Syscall.open(destination, [.writeOnly, .create, .exclusive], mode: 0o644) } catch {
+      return "\(shown): cannot store: \(error.reason)"
+    }
+    defer { Syscall.closeQuietly(out) }
     guard let expected = job.checksum else { return nil }
     let input: Int32
     switch CheckedCopier.openBeneath(sourceRoot, job.path) {
     case .success(let fd): input = fd
     case .failure(let why): return "\(shown): \(why)"
     }
-    defer { close(input) }
+    defer { Syscall.closeQuietly(input) }
     digester.reset()
     var total: Int64 = 0
     while true {
-      let n = read(input, buffer.baseAddress, buffer.count)
-      if n < 0 { if errno == EINTR { continue }; return "\(shown): read: \(String(cString: strerror(errno)))" }
+      let n: Int
+      do { n = try Syscall.read(input, into: buffer, path: destination) } catch { return "\(shown): read: \(error.reason)" }
       if n == 0 { break }
       digester.update(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
-      var done = 0
-      while done < n {
-        let w = write(out, buffer.baseAddress! + done, n - done)
-        if w < 0 { if errno == EINTR { continue }; return "\(shown): cannot store: \(String(cString: strerror(errno)))" }
-        done += w
+      do { try Syscall.writeAll(out, UnsafeRawBufferPointer(rebasing: buffer[0..<n]), path: "") } catch {
+        return "\(shown): cannot store: \(error.reason)"
       }
       total += Int64(n)
     }
@@ -112,26 +107,28 @@ final class CheckedCopier {
     guard let last = components.last, !components.contains(where: { $0 == [0x2E, 0x2E] }) else {
       return .failure("not a path below the tree")
     }
-    var dirfd = FileSystem.withCString(root.isEmpty ? [0x2F] : root) { open($0, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
-    if dirfd < 0 { return .failure("\(String(decoding: root, as: UTF8.self)): \(String(cString: strerror(errno)))") }
-    defer { close(dirfd) }
+    var dirfd: Int32
+    do { dirfd = try Syscall.open(root.isEmpty ? [0x2F] : root, [.readOnly, .directory]) } catch {
+      return .failure("\(String(decoding: root, as: UTF8.self)): \(error.reason)")
+    }
+    defer { Syscall.closeQuietly(dirfd) }
     for component in components.dropLast() where component != [0x2E] {
-      let next = FileSystem.withCString(component) { openat(dirfd, $0, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) }
-      if next < 0 {
-        let e = errno
-        return .failure(e == ELOOP || e == ENOTDIR ? "a directory on its way is a symlink or not a directory: not followed" : "\(String(cString: strerror(e)))")
+      let next: Int32
+      do { next = try Syscall.openat(dirfd, component, [.readOnly, .directory, .noFollow]) } catch {
+        let e = error.errno
+        return .failure(e == Errno.tooManyLinks || e == Errno.notDirectory ? "a directory on its way is a symlink or not a directory: not followed" : error.reason)
       }
-      close(dirfd)
+      Syscall.closeQuietly(dirfd)
       dirfd = next
     }
-    let fd = FileSystem.withCString(last) { openat(dirfd, $0, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC) }
-    if fd < 0 {
-      let e = errno
-      return .failure(e == ELOOP ? "is a symlink, not a regular file" : e == ENOENT ? "file missing" : String(cString: strerror(e)))
+    let fd: Int32
+    do { fd = try Syscall.openat(dirfd, last, [.readOnly, .noFollow, .nonBlocking]) } catch {
+      let e = error.errno
+      return .failure(e == Errno.tooManyLinks ? "is a symlink, not a regular file" : e == Errno.noEntry ? "file missing" : error.reason)
     }
-    var st = stat()
-    if fstat(fd, &st) != 0 || (st.st_mode & S_IFMT) != S_IFREG {
-      close(fd)
+    let st = (try? Syscall.fstat(fd, path: last)) ?? FileStatus()
+    if FileType(mode: st.st_mode) != .regular {
+      Syscall.closeQuietly(fd)
       return .failure(RegularFile.notRegular(st.st_mode))
     }
     return .success(fd)

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
+import SystemCalls
 import Hashing
 import RadmindFormat
 import Synchronization
@@ -76,9 +72,9 @@ enum ContentIndexFormat {
 }
 
 /// The injectable link limit: `LOADSMITH_LINK_LIMIT=N` makes a stored file with N links count as
-/// full (as `EMLINK` would), so tests reach the copy fallback without 65,000 links.
+/// full (as `Errno.linkLimit` would), so tests reach the copy fallback without 65,000 links.
 enum LinkLimit {
-  static let fromEnvironment: UInt64? = getenv("LOADSMITH_LINK_LIMIT").flatMap { UInt64(String(cString: $0)) }
+  static let fromEnvironment: UInt64? = Syscall.environment("LOADSMITH_LINK_LIMIT").flatMap { UInt64($0) }
   static let override = Mutex<UInt64?>(nil)
   static var current: UInt64? { override.withLock { $0 } ?? fromEnvironment }
 }
@@ -135,8 +131,7 @@ extension LoadsetStore {
         let key = ContentKey(algorithm: algorithm.name, size: e.size, checksum: e.checksum)
         if seen.contains(key) { continue }
         let path = root + [0x2F] + e.path
-        var st = stat()
-        guard FileSystem.withCString(path, { lstat($0, &st) }) == 0, (st.st_mode & S_IFMT) == S_IFREG,
+        guard let st = Syscall.lstatIfPresent(path), FileType(mode: st.st_mode) == .regular,
               Int64(st.st_size) == e.size, !inodes.contains(UInt64(st.st_ino)) else { continue }
         inodes.insert(UInt64(st.st_ino))
         guard case .success(let d) = hasher.hash(path: path), d.checksum == e.checksum, d.size == e.size else { continue }
@@ -166,7 +161,7 @@ extension LoadsetStore {
   /// Drops the index segment of a loadset being removed.
   func removeContentSegment(_ name: String) throws(StoreError) {
     let path = contentDirectory + "/" + name
-    if unlink(path) != 0 && errno != ENOENT { throw .system(SystemError("unlink", path: path)) }
+    do { try Syscall.unlink(Array(path.utf8)) } catch { if error.errno != Errno.noEntry { throw .system(error) } }
     FileSystem.syncDirectory(contentDirectory)
   }
 
@@ -184,26 +179,24 @@ extension LoadsetStore {
 
 enum ContentIndexIO {
   static func read(_ path: String) -> [UInt8]? {
-    let fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
-    guard fd >= 0 else { return nil }
-    defer { close(fd) }
-    var st = stat()
-    guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { return nil }
+    guard let fd = try? Syscall.open(path, [.readOnly, .noFollow, .nonBlocking]) else { return nil }
+    defer { Syscall.closeQuietly(fd) }
+    guard let st = try? Syscall.fstat(fd, path: path), FileType(mode: st.st_mode) == .regular else { return nil }
     var out: [UInt8] = []
-    var buffer = [UInt8](repeating: 0, count: 1 << 16)
+    let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 1)
+    defer { buffer.deallocate() }
     while true {
-      let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-      if n < 0 { if errno == EINTR { continue }; return nil }
+      guard let n = try? Syscall.read(fd, into: buffer, path: path) else { return nil }
       if n == 0 { return out }
       out += buffer[0..<n]
     }
   }
 
   static func writeDurably(_ path: String, _ bytes: [UInt8]) throws(StoreError) {
-    let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-    if fd < 0 { throw .system(SystemError("open", path: path)) }
-    defer { close(fd) }
+    let fd: Int32
+    do { fd = try Syscall.open(path, [.writeOnly, .create, .truncate], mode: 0o644) } catch { throw .system(error) }
+    defer { Syscall.closeQuietly(fd) }
     try FileSystem.writeAll(fd: fd, bytes, path: path)
-    if fsync(fd) != 0 { throw .system(SystemError("fsync", path: path)) }
+    do { try Syscall.fsync(fd, path: path) } catch { throw .system(error) }
   }
 }

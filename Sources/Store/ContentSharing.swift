@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
+import SystemCalls
 import Synchronization
 import TranscriptIO
 
@@ -37,15 +33,7 @@ final class ContentShare: @unchecked Sendable {
     }
     mutating func flush() -> Bool {
       defer { buffer.removeAll(keepingCapacity: true) }
-      return buffer.withUnsafeBytes { raw in
-        var done = 0
-        while done < raw.count {
-          let n = write(fd, raw.baseAddress! + done, raw.count - done)
-          if n < 0 { if errno == EINTR { continue }; return false }
-          done += n
-        }
-        return true
-      }
+      return (try? Syscall.writeAll(fd, buffer, path: path)) != nil
     }
   }
 
@@ -60,8 +48,8 @@ final class ContentShare: @unchecked Sendable {
     for key in index.keys where key.algorithm == algorithm { sizes.insert(key.size) }
     indexedSizes = sizes
     if let segmentPath {
-      let fd = open(segmentPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-      if fd < 0 { throw .system(SystemError("open", path: segmentPath)) }
+      let fd: Int32
+      do { fd = try Syscall.open(segmentPath, [.writeOnly, .create, .exclusive], mode: 0o644) } catch { throw .system(error) }
       var w = SegmentWriter(fd: fd, path: segmentPath)
       _ = w.append(Array(ContentIndexFormat.header.utf8))
       segment = Mutex(w)
@@ -70,7 +58,7 @@ final class ContentShare: @unchecked Sendable {
     }
   }
 
-  deinit { segment.withLock { if let w = $0 { close(w.fd) } } }
+  deinit { segment.withLock { if let w = $0 { Syscall.closeQuietly(w.fd) } } }
 
   /// Flushes the staged segment (called once every copy is done).
   func finish() throws(StoreError) {
@@ -95,13 +83,11 @@ final class ContentShare: @unchecked Sendable {
     if let mine = staged.withLock({ $0[key] }) { candidates.insert(mine, at: 0) }
     let limit = LinkLimit.current
     for c in candidates {
-      var st = stat()
-      guard FileSystem.withCString(c.path, { lstat($0, &st) }) == 0, (st.st_mode & S_IFMT) == S_IFREG,
+      guard let st = Syscall.lstatIfPresent(c.path), FileType(mode: st.st_mode) == .regular,
             UInt64(st.st_dev) == storeDevice, Int64(st.st_size) == key.size,
             Int64(st.st_mtim.tv_sec) &* 1_000_000_000 &+ Int64(st.st_mtim.tv_nsec) == c.mtimeNanoseconds else { continue }
       if let limit, UInt64(st.st_nlink) >= limit { continue }
-      let r = FileSystem.withCString(c.path) { s in FileSystem.withCString(destination) { Glibc.link(s, $0) } }
-      if r == 0 { return true }
+      if (try? Syscall.link(c.path, destination)) != nil { return true }
     }
     return false
   }
@@ -114,8 +100,7 @@ final class ContentShare: @unchecked Sendable {
   func stored(_ key: ContentKey, at destination: [UInt8], fd: Int32) -> Recorded {
     guard key.size > 0 else { return .recorded }
     stagedSizes.withLock { _ = $0.insert(key.size) }
-    var st = stat()
-    guard fstat(fd, &st) == 0 else { return .recorded }
+    guard let st = try? Syscall.fstat(fd, path: destination) else { return .recorded }
     let location = ContentLocation(path: destination, inode: UInt64(st.st_ino),
                                    mtimeNanoseconds: Int64(st.st_mtim.tv_sec) &* 1_000_000_000 &+ Int64(st.st_mtim.tv_nsec))
     let fresh = staged.withLock { map -> Bool in

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
+import SystemCalls
 import TranscriptIO
 
 /// The DSL's archive and tag layout, as far as the store's intents need it: a release's
@@ -80,7 +76,9 @@ public enum DSLTags {
     let e = entry(dsl: dsl, tag: tag, name)
     try FileSystem.makeDirectories(Array(e.directory.utf8))
     if FileSystem.readLink(e.link) == e.target { return }
-    if symlink(e.target, e.link) != 0 && errno != EEXIST { throw .system(SystemError("symlink", path: e.link)) }
+    do { try Syscall.symlink(Array(e.target.utf8), at: Array(e.link.utf8)) } catch {
+      if error.errno != Errno.exists { throw .system(error) }
+    }
     FileSystem.syncDirectory(e.directory)
     FileSystem.syncDirectory(folder(dsl: dsl, name) + "/tags")
   }
@@ -89,22 +87,15 @@ public enum DSLTags {
   static func remove(dsl: String, tag: String, _ name: LoadsetName) throws(StoreError) {
     let e = entry(dsl: dsl, tag: tag, name)
     guard FileSystem.readLink(e.link) == e.target else { return }
-    if unlink(e.link) != 0 && errno != ENOENT { throw .system(SystemError("unlink", path: e.link)) }
-    rmdir(e.directory)
+    do { try Syscall.unlink(Array(e.link.utf8)) } catch { if error.errno != Errno.noEntry { throw .system(error) } }
+    try? Syscall.rmdir(Array(e.directory.utf8))
     FileSystem.syncDirectory(folder(dsl: dsl, name) + "/tags")
   }
 
   /// Today's local date, `yyyymmdd`: the tags' date (fixed in the intent, so a replay writes the
   /// same tag on another day).
   public static func today() -> String {
-    var t = time(nil)
-    var tmv = tm()
-    localtime_r(&t, &tmv)
-    func pad(_ v: Int32, _ w: Int) -> String {
-      let s = String(v)
-      return String(repeating: "0", count: max(0, w - s.count)) + s
-    }
-    return pad(tmv.tm_year + 1900, 4) + pad(tmv.tm_mon + 1, 2) + pad(tmv.tm_mday, 2)
+    Clock.today()
   }
 }
 

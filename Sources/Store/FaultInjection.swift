@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
+import SystemCalls
 import Synchronization
 
 /// The crash-test hook. Every step boundary of a store change calls ``checkpoint(_:)`` with a
@@ -19,8 +15,8 @@ import Synchronization
 public enum FaultInjection {
   public static let exitStatus: Int32 = 86
   static let state = Mutex<[String: Int]>([:])
-  static let target: String? = getenv("LOADSMITH_FAULT").map { String(cString: $0) }
-  static let trace: String? = getenv("LOADSMITH_FAULT_TRACE").map { String(cString: $0) }
+  static let target: String? = Syscall.environment("LOADSMITH_FAULT")
+  static let trace: String? = Syscall.environment("LOADSMITH_FAULT_TRACE")
 
   public static func checkpoint(_ step: String) {
     guard target != nil || trace != nil else { return }
@@ -30,15 +26,13 @@ public enum FaultInjection {
     }
     let numbered = "\(step)#\(n)"
     if let trace {
-      let fd = open(trace, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
-      if fd >= 0 {
-        let line = Array((numbered + "\n").utf8)
-        _ = line.withUnsafeBytes { write(fd, $0.baseAddress!, $0.count) }
-        close(fd)
+      if let fd = try? Syscall.open(trace, [.writeOnly, .append, .create], mode: 0o644) {
+        Syscall.writeAllQuietly(fd, Array((numbered + "\n").utf8))
+        Syscall.closeQuietly(fd)
       }
     }
     if let target, target == numbered || (n == 1 && target == step) {
-      _exit(exitStatus)
+      Syscall.exitNow(exitStatus)
     }
   }
 }

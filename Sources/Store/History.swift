@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
+import SystemCalls
 import TranscriptIO
 
 /// One record of the history log: a publish, a pointer move, a last-known-good change or a
@@ -80,38 +76,38 @@ extension LoadsetStore {
       previous = Array(line.utf8)
     }
     // O_NONBLOCK | O_NOFOLLOW, then a regular file only: a FIFO or a link here must not block or redirect a writer.
-    let fd = open(historyPath, O_WRONLY | O_APPEND | O_CREAT | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC, 0o644)
-    if fd < 0 {
+    let fd: Int32
+    do { fd = try Syscall.open(historyPath, [.writeOnly, .append, .create, .nonBlocking, .noFollow], mode: 0o644) } catch {
       if let kind = FileSystem.typeIfNotRegular(historyPath) { throw StoreError(.store, "\(historyPath) is \(kind), not a regular file") }
-      throw .system(SystemError("open", path: historyPath))
+      throw .system(error)
     }
-    defer { close(fd) }
-    var st = stat()
-    if fstat(fd, &st) == 0, (st.st_mode & S_IFMT) != S_IFREG {
+    defer { Syscall.closeQuietly(fd) }
+    if let st = try? Syscall.fstat(fd, path: historyPath), FileType(mode: st.st_mode) != .regular {
       throw StoreError(.store, "\(historyPath) \(RegularFile.notRegular(st.st_mode))")
     }
     // A record cut short by a power loss must not swallow the next one.
-    if fstat(fd, &st) == 0, st.st_size > 0 {
-      let rfd = open(historyPath, O_RDONLY | O_CLOEXEC)
-      var last: UInt8 = 0x0A
-      if rfd >= 0 { _ = pread(rfd, &last, 1, st.st_size - 1); close(rfd) }
-      if last != 0x0A { text = "\n" + text }
+    if let st = try? Syscall.fstat(fd, path: historyPath), st.st_size > 0 {
+      var last: [UInt8] = [0x0A]
+      if let rfd = try? Syscall.open(historyPath, [.readOnly]) {
+        _ = Syscall.pread(rfd, into: &last, at: Int64(st.st_size - 1))
+        Syscall.closeQuietly(rfd)
+      }
+      if last[0] != 0x0A { text = "\n" + text }
     }
     let bytes = Array(text.utf8)
     try FileSystem.writeAll(fd: fd, bytes, path: historyPath)
-    if fsync(fd) != 0 { throw .system(SystemError("fsync", path: historyPath)) }
+    do { try Syscall.fsync(fd, path: historyPath) } catch { throw .system(error) }
   }
 
   /// True when the log already holds records of intent `id` (they are always at its end, because
   /// only the lock holder appends and it applies one intent at a time).
   func historyContains(intentID id: String) throws(StoreError) -> Bool {
     guard let fd = try? RegularFile.openForReading(historyPath) else { return false }
-    defer { close(fd) }
-    var st = stat()
-    fstat(fd, &st)
+    defer { Syscall.closeQuietly(fd) }
+    let st = (try? Syscall.fstat(fd, path: historyPath)) ?? FileStatus()
     let tail = min(Int(st.st_size), 1 << 16)
     var buf = [UInt8](repeating: 0, count: tail)
-    let n = buf.withUnsafeMutableBytes { pread(fd, $0.baseAddress!, tail, off_t(Int(st.st_size) - tail)) }
+    let n = Syscall.pread(fd, into: &buf, at: Int64(Int(st.st_size) - tail))
     guard n > 0 else { return false }
     let tailText = String(decoding: buf[0..<n], as: UTF8.self)
     return tailText.contains("\t" + id + "\n") || tailText.contains("\t" + id + "\t")
@@ -128,7 +124,7 @@ extension LoadsetStore {
   public func forEachHistoryRecord(_ body: (HistoryRecord) throws(StoreError) -> Void) throws(StoreError) {
     let fd: Int32
     do { fd = try RegularFile.openForReading(historyPath) } catch {
-      if error.errno == ENOENT { return }  // no log yet
+      if error.errno == Errno.noEntry { return }  // no log yet
       throw .system(error)
     }
     let reader = LineReader(fd: fd, name: historyPath, ownsDescriptor: true)

@@ -1,6 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#endif
+import SystemCalls
 import Hashing
 import TranscriptIO
 
@@ -35,15 +33,14 @@ extension LoadsetStore {
   /// The last line of the history log (bytes, without its LF), or nil when the log is empty.
   func lastHistoryLine() throws(StoreError) -> [UInt8]? {
     guard let fd = try? RegularFile.openForReading(historyPath) else { return nil }
-    defer { close(fd) }
-    var st = stat()
-    guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG, st.st_size > 0 else { return nil }
+    defer { Syscall.closeQuietly(fd) }
+    guard let st = try? Syscall.fstat(fd, path: historyPath), FileType(mode: st.st_mode) == .regular, st.st_size > 0 else { return nil }
     var window = 4096
     while true {
       let size = Int(st.st_size)
       let take = min(size, window)
       var buf = [UInt8](repeating: 0, count: take)
-      let n = buf.withUnsafeMutableBytes { pread(fd, $0.baseAddress!, take, off_t(size - take)) }
+      let n = Syscall.pread(fd, into: &buf, at: Int64(size - take))
       if n != take { throw .system(SystemError("read", path: historyPath)) }
       var end = take
       if buf[end - 1] == 0x0A { end -= 1 }
@@ -64,7 +61,7 @@ extension LoadsetStore {
     var report = HistoryChain.Report()
     let fd: Int32
     do { fd = try RegularFile.openForReading(historyPath) } catch {
-      if error.errno == ENOENT { return report }  // no log yet
+      if error.errno == Errno.noEntry { return report }  // no log yet
       throw .system(error)
     }
     let reader = LineReader(fd: fd, name: historyPath, ownsDescriptor: true)

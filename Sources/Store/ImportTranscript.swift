@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
+import SystemCalls
 import Hashing
 import RadmindFormat
 import TranscriptIO
@@ -119,14 +115,15 @@ extension LoadsetStore {
   static func copyFile(_ source: String, to destination: String) throws(StoreError) {
     let fd: Int32
     do { fd = try RegularFile.openForReading(source) } catch { throw .system(error) }
-    defer { close(fd) }
-    let out = open(destination, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-    if out < 0 { throw .system(SystemError("open", path: destination)) }
-    defer { close(out) }
-    var buffer = [UInt8](repeating: 0, count: 1 << 16)
+    defer { Syscall.closeQuietly(fd) }
+    let out: Int32
+    do { out = try Syscall.open(destination, [.writeOnly, .create, .exclusive], mode: 0o644) } catch { throw .system(error) }
+    defer { Syscall.closeQuietly(out) }
+    let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 1)
+    defer { buffer.deallocate() }
     while true {
-      let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-      if n < 0 { if errno == EINTR { continue }; throw .system(SystemError("read", path: source)) }
+      let n: Int
+      do { n = try Syscall.read(fd, into: buffer, path: source) } catch { throw .system(error) }
       if n == 0 { return }
       try FileSystem.writeAll(fd: out, Array(buffer[0..<n]), path: destination)
     }

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
+import SystemCalls
 import TranscriptIO
 
 /// A store change written down before it is made, so that a crash in the middle is finished by the
@@ -194,7 +190,7 @@ extension LoadsetStore {
       }
     }
     FaultInjection.checkpoint("intent.applied")
-    if unlink(intentPath) != 0 && errno != ENOENT { throw .system(SystemError("unlink", path: intentPath)) }
+    do { try Syscall.unlink(Array(intentPath.utf8)) } catch { if error.errno != Errno.noEntry { throw .system(error) } }
     FileSystem.syncDirectory(stateDirectory)
     FaultInjection.checkpoint("intent.removed")
   }
@@ -235,8 +231,8 @@ extension LoadsetStore {
       let path = dir + "/" + pointer
       if FileSystem.readLink(path) != target {
         let temp = dir + "/." + pointer + ".ptr"
-        unlink(temp)
-        if symlink(target, temp) != 0 { throw .system(SystemError("symlink", path: temp)) }
+        try? Syscall.unlink(Array(temp.utf8))
+        do { try Syscall.symlink(Array(target.utf8), at: Array(temp.utf8)) } catch { throw .system(error) }
         try FileSystem.rename(temp, path)
         FileSystem.syncDirectory(dir)
       }

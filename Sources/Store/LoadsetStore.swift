@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
+import SystemCalls
 import TranscriptIO
 
 /// A radmind server tree with Loadsmith's versioning on top.
@@ -86,12 +82,10 @@ public final class LoadsetStore: @unchecked Sendable {
     if !FileSystem.exists(state + "/tiers") {
       try FileSystem.writeAtomically(state + "/tiers", TierMap.defaultText)
     }
-    let fd = open(state + "/history.log", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
-    if fd < 0 { throw .system(SystemError("open", path: state + "/history.log")) }
-    close(fd)
-    let lfd = open(state + "/lock", O_WRONLY | O_CREAT | O_CLOEXEC, 0o644)
-    if lfd < 0 { throw .system(SystemError("open", path: state + "/lock")) }
-    close(lfd)
+    do {
+      Syscall.closeQuietly(try Syscall.open(state + "/history.log", [.writeOnly, .create, .append], mode: 0o644))
+      Syscall.closeQuietly(try Syscall.open(state + "/lock", [.writeOnly, .create], mode: 0o644))
+    } catch { throw .system(error) }
     if !FileSystem.exists(state + "/format") {
       try FileSystem.writeAtomically(state + "/format", formatLine + "\n")
     }
@@ -101,8 +95,7 @@ public final class LoadsetStore: @unchecked Sendable {
   static func absolute(_ path: String) -> String {
     var p = path
     if !p.hasPrefix("/") {
-      var buf = [CChar](repeating: 0, count: 4097)
-      let cwd = getcwd(&buf, 4096).map { _ in String(cString: buf) } ?? "."
+      let cwd = Syscall.workingDirectory().map { String(decoding: $0, as: UTF8.self) } ?? "."
       p = p == "." ? cwd : cwd + "/" + p
     }
     while p.count > 1 && p.hasSuffix("/") { p.removeLast() }
@@ -133,25 +126,24 @@ public final class LoadsetStore: @unchecked Sendable {
 
   func lock() throws(StoreError) {
     guard lockDescriptor < 0 else { return }
-    let fd = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-    if fd < 0 { throw .system(SystemError("open", path: lockPath)) }
-    do { try acquireLock(fd) } catch { close(fd); throw error }
+    let fd: Int32
+    do { fd = try Syscall.open(lockPath, [.readWrite, .create], mode: 0o644) } catch { throw .system(error) }
+    do { try acquireLock(fd) } catch { Syscall.closeQuietly(fd); throw error }
     lockDescriptor = fd
   }
 
   /// Takes the writer lock only if nobody holds it; true when taken.
   func tryLock() -> Bool {
     guard lockDescriptor < 0 else { return true }
-    let fd = open(lockPath, O_RDWR | O_CLOEXEC)
-    if fd < 0 { return false }
-    if flock(fd, LOCK_EX | LOCK_NB) != 0 { close(fd); return false }
+    guard let fd = try? Syscall.open(lockPath, [.readWrite]) else { return false }
+    if (try? Syscall.flock(fd, exclusive: true, nonBlocking: true, path: lockPath)) == nil { Syscall.closeQuietly(fd); return false }
     lockDescriptor = fd
     return true
   }
 
   func unlock() {
     if lockDescriptor >= 0 {
-      close(lockDescriptor)  // releases the flock
+      Syscall.closeQuietly(lockDescriptor)  // releases the flock
       lockDescriptor = -1
     }
   }
@@ -165,7 +157,7 @@ public final class LoadsetStore: @unchecked Sendable {
   /// True when the loadset's transcript is published (a pointer counts only if it resolves).
   public func isPublished(_ name: LoadsetName) -> Bool {
     let path = transcriptPath(name.fileName)
-    return name.isPointer ? FileSystem.kind(path) == .symlink && access(path, F_OK) == 0
+    return name.isPointer ? FileSystem.kind(path) == .symlink && Syscall.accessProblem(Array(path.utf8)) == nil
                           : FileSystem.kind(path) == .file
   }
 

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
+import SystemCalls
 import TranscriptIO
 
 /// A writer that finds the store locked says so (once, after a short moment) and gives up after
@@ -27,29 +23,28 @@ extension LoadsetStore {
         lockWaitNotice?("waiting for the store lock (held by \(lockHolder(fd)))\(limit)")
         if lockTimeout == nil {
           // Told once; from here the kernel wakes us when the holder is done.
-          while flock(fd, LOCK_EX) != 0 {
-            if errno != EINTR { throw .system(SystemError("flock", path: lockPath)) }
-          }
+          do { try Syscall.flock(fd, exclusive: true, path: lockPath) } catch { throw .system(error) }
           return
         }
       }
-      usleep(20_000)
+      Clock.sleep(microseconds: 20_000)
       if try attemptLock(fd) { return }
     }
   }
 
   private func attemptLock(_ fd: Int32) throws(StoreError) -> Bool {
-    if flock(fd, LOCK_EX | LOCK_NB) == 0 { return true }
-    if errno == EWOULDBLOCK || errno == EINTR { return false }
-    throw .system(SystemError("flock", path: lockPath))
+    do { try Syscall.flock(fd, exclusive: true, nonBlocking: true, path: lockPath) } catch {
+      if error.errno == Errno.wouldBlock { return false }
+      throw .system(error)
+    }
+    return true
   }
 
   /// Who holds the lock on the file open as `fd`: the process `/proc/locks` names for its inode,
   /// with its command line; "another process" when that cannot be told.
   func lockHolder(_ fd: Int32) -> String {
-    var st = stat()
-    guard fstat(fd, &st) == 0, let text = try? FileSystem.readSmallFile("/proc/locks") else { return "another process" }
-    let me = getpid()
+    guard let st = try? Syscall.fstat(fd, path: lockPath), let text = try? FileSystem.readSmallFile("/proc/locks") else { return "another process" }
+    let me = Syscall.processID
     for line in text.split(separator: "\n") {
       let f = line.split(separator: " ", omittingEmptySubsequences: true)
       // "1: FLOCK  ADVISORY  WRITE 11183 fe:00:16222050 0 EOF"
@@ -70,9 +65,7 @@ extension LoadsetStore {
   static func minor(_ dev: UInt64) -> UInt64 { (dev & 0xff) | ((dev >> 12) & ~0xff) }
 
   static func monotonicSeconds() -> Double {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    Syscall.monotonicSeconds()
   }
 
   static func seconds(_ s: Double) -> String {

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
+import SystemCalls
 
 extension LoadsetStore {
   /// Opens the store at `path`, or initializes one there when `path` does not exist or is an

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
+import SystemCalls
 import TranscriptIO
 
 /// Tier pins: `.loadsmith/pins/SERIES@TIER` holds one line, the immutable loadset (a build of a
@@ -76,7 +72,7 @@ extension LoadsetStore {
     try FileSystem.makeDirectory(pinDirectory)
     let path = pinDirectory + "/" + key
     if target == "-" {
-      if unlink(path) != 0 && errno != ENOENT { throw .system(SystemError("unlink", path: path)) }
+      do { try Syscall.unlink(Array(path.utf8)) } catch { if error.errno != Errno.noEntry { throw .system(error) } }
       FileSystem.syncDirectory(pinDirectory)
     } else if try FileSystem.readSmallFile(path) != target + "\n" {
       try FileSystem.writeAtomically(path, target + "\n")

@@ -110,7 +110,7 @@ extension LoadsetStore {
     return try write { () throws(StoreError) -> PointerMove in
       if series.type == .cfg {
         let stable = LoadsetName.configurationPointer(series, .stable)
-        guard let stale = try checkedPointerTarget(.configurationPointer(series, .stale)) else {
+    guard let stale = try checkedPointerTarget(.configurationPointer(series, .stale)) else {
           throw StoreError(.usage, "\(series): nothing to roll back to (no stale cfg; promote twice first)")
         }
         let old = pointerTarget(stable)

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
+import SystemCalls
 import TranscriptIO
 
 /// An intent is written only when it can be finished, and a pending one that still cannot be
@@ -183,7 +179,9 @@ extension LoadsetStore {
           report.append("\(pointer) back to \(before)")
         } else if before == "-" {
           for dir in [fileDirectory, transcriptDirectory] where FileSystem.readLink(dir + "/" + pointer) == target {
-            if unlink(dir + "/" + pointer) != 0 && errno != ENOENT { throw .system(SystemError("unlink", path: dir + "/" + pointer)) }
+            do { try Syscall.unlink(Array((dir + "/" + pointer).utf8)) } catch {
+              if error.errno != Errno.noEntry { throw .system(error) }
+            }
             FileSystem.syncDirectory(dir)
           }
           report.append("\(pointer) unset again")
@@ -201,7 +199,7 @@ extension LoadsetStore {
           try FileSystem.writeAtomically(path, before + "\n")
           report.append("last-known-good of \(series) back to \(before)")
         } else {
-          if unlink(path) != 0 && errno != ENOENT { throw .system(SystemError("unlink", path: path)) }
+          do { try Syscall.unlink(Array(path.utf8)) } catch { if error.errno != Errno.noEntry { throw .system(error) } }
           report.append("last-known-good of \(series) unset")
         }
       case .commands(let product):
@@ -242,7 +240,7 @@ extension LoadsetStore {
     record.actions = [.log(event: "undo", name: intent.operation, from: "-", to: "-", checksum: "-")]
     if try !historyContains(intentID: record.id) { try appendHistory(record) }
     FaultInjection.checkpoint("undo.logged")
-    if unlink(intentPath) != 0 && errno != ENOENT { throw .system(SystemError("unlink", path: intentPath)) }
+    do { try Syscall.unlink(Array(intentPath.utf8)) } catch { if error.errno != Errno.noEntry { throw .system(error) } }
     FileSystem.syncDirectory(stateDirectory)
     return report
   }

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
+import SystemCalls
 import Hashing
 import RadmindFormat
 import TranscriptIO
@@ -16,8 +12,7 @@ extension LoadsetStore {
     guard name.series.type != .neg else { return }
     let digest = Metadata(text: (try FileSystem.readSmallFile(staged + "/meta")) ?? "").digest
     let index = try contentIndexForCapture()
-    var st = stat()
-    _ = stat(root, &st)
+    let st = (try? Syscall.stat(root)) ?? FileStatus()
     let fileTree = Array((staged + "/file").utf8)
     let share = try ContentShare(algorithm: digest, index: index, storeDevice: UInt64(st.st_dev),
                                  fileTree: fileTree, segmentPath: staged + "/content")
@@ -34,17 +29,14 @@ extension LoadsetStore {
       let path = fileTree + [0x2F] + e.path
       let key = ContentKey(algorithm: digest, size: e.size, checksum: e.checksum)
       let temporary = Array((staged + "/share.tmp").utf8)  // outside the file tree: no loadset path
-      unlink(staged + "/share.tmp")
+      try? Syscall.unlink(Array((staged + "/share.tmp").utf8))
       if e.size > 0, share.link(key, to: temporary) {
-        if FileSystem.withCString(temporary, { t in FileSystem.withCString(path) { rename(t, $0) } }) != 0 {
-          throw .system(SystemError("rename", path: String(decoding: path, as: UTF8.self)))
-        }
+        do { try Syscall.rename(temporary, path) } catch { throw .system(error) }
         continue
       }
-      let fd = FileSystem.withCString(path) { open($0, O_RDONLY | O_NOFOLLOW | O_CLOEXEC) }
-      guard fd >= 0 else { continue }  // verify reports a missing file; the checker already did
-      defer { close(fd) }
-      _ = fchmod(fd, 0o444)
+      guard let fd = try? Syscall.open(path, [.readOnly, .noFollow]) else { continue }  // verify reports a missing file; the checker already did
+      defer { Syscall.closeQuietly(fd) }
+      try? Syscall.fchmod(fd, 0o444, path: "")
       if share.stored(key, at: path, fd: fd) == .failed { throw StoreError(.system, "\(staged)/content: write failed") }
     }
     try share.finish()

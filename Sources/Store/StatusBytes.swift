@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
+import SystemCalls
 
 /// Byte accounting with shared content: apparent bytes count every stored path, stored bytes
 /// count each inode once (a version linking unchanged files costs only what changed).
@@ -22,14 +18,13 @@ struct StoredInodes {
   var apparent: Int64 = 0
 
   mutating func add(tree path: [UInt8]) {
-    var st = stat()
-    guard FileSystem.withCString(path, { lstat($0, &st) }) == 0 else { return }
-    switch st.st_mode & S_IFMT {
-    case S_IFREG:
+    guard let st = Syscall.lstatIfPresent(path) else { return }
+    switch FileType(mode: st.st_mode) {
+    case .regular:
       apparent += Int64(st.st_size)
       let key = Key(device: UInt64(st.st_dev), inode: UInt64(st.st_ino))
       inodes[key, default: Info(size: Int64(st.st_size), nlink: UInt64(st.st_nlink), paths: 0)].paths += 1
-    case S_IFDIR:
+    case .directory:
       for entry in (try? FileSystem.listRaw(bytes: path)) ?? [] { add(tree: path + [0x2F] + entry) }
     default:
       break

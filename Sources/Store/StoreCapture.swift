@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
+import SystemCalls
 import Capture
 import Dispatch
 import Hashing
@@ -151,11 +147,10 @@ extension LoadsetStore {
 
   /// The staging root, absolute and resolved; it must be an existing directory.
   static func checkStagingRoot(_ text: String) throws(StoreError) -> [UInt8] {
-    var buf = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-    guard realpath(text, &buf) != nil else {
-      throw StoreError(.usage, "staging root \(text): \(String(cString: strerror(errno)))")
+    let resolved: String
+    do { resolved = String(decoding: try Syscall.realpath(Array(text.utf8)), as: UTF8.self) } catch {
+      throw StoreError(.usage, "staging root \(text): \(error.reason)")
     }
-    let resolved = String(cString: buf)
     guard FileSystem.kind(resolved) == .directory else {
       throw StoreError(.usage, "staging root \(text) is not a directory")
     }
@@ -181,12 +176,12 @@ extension LoadsetStore {
     let components = node.split(separator: 0x2F)
     for (i, component) in components.enumerated() {
       path += [0x2F] + component
-      var st = stat()
-      guard FileSystem.withCString(path, { lstat($0, &st) }) == 0 else {
-        throw StoreError(.usage, "node \(text) does not exist in the staging root (\(String(decoding: path, as: UTF8.self)): \(String(cString: strerror(errno))))")
+      let st: FileStatus
+      do { st = try Syscall.lstat(path) } catch {
+        throw StoreError(.usage, "node \(text) does not exist in the staging root (\(String(decoding: path, as: UTF8.self)): \(error.reason))")
       }
-      if i < components.count - 1 && (st.st_mode & S_IFMT) != S_IFDIR {
-        let kind = (st.st_mode & S_IFMT) == S_IFLNK ? "a symlink" : "not a directory"
+      if i < components.count - 1 && FileType(mode: st.st_mode) != .directory {
+        let kind = FileType(mode: st.st_mode) == .symlink ? "a symlink" : "not a directory"
         throw StoreError(.usage, "node \(text) lies outside the staging root: \(String(decoding: path, as: UTF8.self)) is \(kind)")
       }
     }
@@ -223,8 +218,7 @@ extension LoadsetStore {
     var previous: SignatureRecordReader?
     var record: SignatureRecordWriter?
     if hash {
-      var st = stat()
-      _ = stat(root, &st)
+      let st = (try? Syscall.stat(root)) ?? FileStatus()
       share = try ContentShare(algorithm: algorithm.name, index: contentIndex, storeDevice: UInt64(st.st_dev),
                                fileTree: fileTree, segmentPath: staged + "/content")
       if !request.rehash {
@@ -261,9 +255,11 @@ extension LoadsetStore {
         let stored = fileTree + [0x2F] + entry.path
         switch entry.kind {
         case .directory:
-          if FileSystem.withCString(stored, { mkdir($0, 0o755) }) != 0 && errno != EEXIST {
-            failure = .system(SystemError("mkdir", path: String(decoding: stored, as: UTF8.self)))
-            throw failure!
+          do throws(SystemCallError) { try Syscall.mkdir(stored, mode: 0o755) } catch {
+            if error.errno != Errno.exists {
+              failure = .system(error)
+              throw failure!
+            }
           }
           batch.signatures.append(nil)
         case .file:
@@ -321,9 +317,9 @@ extension LoadsetStore {
 
   /// Writes a new file (no fsync: staging is made durable with one `syncfs` before publishing).
   static func writeFile(_ path: String, _ bytes: [UInt8]) throws(StoreError) {
-    let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-    if fd < 0 { throw .system(SystemError("open", path: path)) }
-    defer { close(fd) }
+    let fd: Int32
+    do { fd = try Syscall.open(path, [.writeOnly, .create, .truncate], mode: 0o644) } catch { throw .system(error) }
+    defer { Syscall.closeQuietly(fd) }
     try FileSystem.writeAll(fd: fd, bytes, path: path)
   }
 }

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
+import SystemCalls
 import TranscriptIO
 
 // What the store checks before it uses one of its own files: that it is what it claims to be.
@@ -13,8 +9,7 @@ extension FileSystem {
   /// `a FIFO`, `a symlink`, ... when something that is not a regular file is at `path`; nil when
   /// a regular file or nothing is there.
   static func typeIfNotRegular(_ path: String) -> String? {
-    var st = stat()
-    guard lstat(path, &st) == 0, (st.st_mode & S_IFMT) != S_IFREG else { return nil }
+    guard let st = Syscall.lstatIfPresent(path), FileType(mode: st.st_mode) != .regular else { return nil }
     return RegularFile.typeName(st.st_mode)
   }
 }

@@ -1,5 +1,5 @@
 /// The longest names the store creates, so that a name that cannot be stored is refused when it is
-/// parsed, before any intent is written (a rename that fails with ENAMETOOLONG after the intent
+/// parsed, before any intent is written (a rename that fails with Errno.nameTooLong after the intent
 /// exists would leave a change no writer can finish).
 ///
 /// For a series `S` the store makes, in one directory each:

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
+import SystemCalls
 
 /// `lstat` of a loadset's stored files relative to an open directory: the file root is opened
 /// once, and the directory of the last file is kept open, so each file costs one `fstatat` of its
@@ -15,35 +11,33 @@ struct StoredFileStatter {
 
   /// Opens `root` (a directory, not a symlink); `isOpen` is false when it is not one.
   init(root: String) {
-    rootFD = open(root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+    rootFD = (try? Syscall.open(root, [.readOnly, .directory, .noFollow])) ?? -1
   }
 
   var isOpen: Bool { rootFD >= 0 }
 
-  /// `lstat` of the stored file at transcript path `path` (`./a/b`, or `/a/b`); false when it
+  /// `lstat` of the stored file at transcript path `path` (`./a/b`, or `/a/b`); nil when it
   /// cannot be reached (missing, or a component is not a directory).
-  mutating func lstat(_ path: [UInt8], _ st: inout stat) -> Bool {
-    guard rootFD >= 0 else { return false }
+  mutating func lstat(_ path: [UInt8]) -> FileStatus? {
+    guard rootFD >= 0 else { return nil }
     let slash = path.lastIndex(of: 0x2F)
     let directory = slash.map { path[..<$0] } ?? []
     let base = slash.map { Array(path[($0 + 1)...]) } ?? path
     if parentFD < 0 || directory != parent {
-      if parentFD >= 0 { _ = closeDescriptor(parentFD) }
+      if parentFD >= 0 { Syscall.closeQuietly(parentFD) }
       parent = directory
       let relative = directory.drop(while: { $0 == 0x2F })
-      parentFD = relative.isEmpty ? dup(rootFD)
-        : FileSystem.withCString(Array(relative), { openat(rootFD, $0, O_RDONLY | O_DIRECTORY | O_CLOEXEC) })
+      parentFD = relative.isEmpty ? ((try? Syscall.dup(rootFD, path: [])) ?? -1)
+        : ((try? Syscall.openat(rootFD, Array(relative), [.readOnly, .directory])) ?? -1)
     }
-    guard parentFD >= 0, !base.isEmpty else { return false }
-    return FileSystem.withCString(base, { fstatat(parentFD, $0, &st, AT_SYMLINK_NOFOLLOW) }) == 0
+    guard parentFD >= 0, !base.isEmpty else { return nil }
+    return try? Syscall.fstatat(parentFD, base)
   }
 
   mutating func release() {
-    if parentFD >= 0 { _ = closeDescriptor(parentFD) }
-    if rootFD >= 0 { _ = closeDescriptor(rootFD) }
+    if parentFD >= 0 { Syscall.closeQuietly(parentFD) }
+    if rootFD >= 0 { Syscall.closeQuietly(rootFD) }
     parentFD = -1
     rootFD = -1
   }
 }
-
-private func closeDescriptor(_ fd: Int32) -> Int32 { close(fd) }

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
+import SystemCalls
 
 /// Where every product stands on every tier, for `loadsmith status`: what each tier's command
 /// file names (as it is on disk, what clients fetch), and for each series whether the tier is

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
+import SystemCalls
 import Hashing
 import RadmindFormat
 import TranscriptIO
@@ -170,10 +166,11 @@ extension LoadsetStore {
         WorkProgress.advance(files: 1)
         let e = loaded.entries[i]
         let path = root + [0x2F] + e.path
-        var st = stat()
-        if FileSystem.withCString(path, { lstat($0, &st) }) != 0 {
+        let found = Syscall.lstatIfPresent(path)
+        let st = found ?? FileStatus()
+        if found == nil {
           report.problems.append("\(name): \(String(decoding: e.path, as: UTF8.self)): stored file missing")
-        } else if (st.st_mode & S_IFMT) != S_IFREG {
+        } else if FileType(mode: st.st_mode) != .regular {
           report.problems.append("\(name): \(String(decoding: e.path, as: UTF8.self)): stored file \(RegularFile.notRegular(st.st_mode))")
         } else if st.st_size != 0 {
           report.problems.append("\(name): \(String(decoding: e.path, as: UTF8.self)): neg loadsets store zero-length files (found \(st.st_size) bytes)")

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
+import SystemCalls
 import Hashing
 import RadmindFormat
 
@@ -18,8 +14,7 @@ struct VerifiedInodes: Sendable {
   var damaged: [Key: String] = [:]
 
   static func key(_ path: [UInt8]) -> (Key, nlink: UInt64)? {
-    var st = stat()
-    guard FileSystem.withCString(path, { lstat($0, &st) }) == 0, (st.st_mode & S_IFMT) == S_IFREG else { return nil }
+    guard let st = Syscall.lstatIfPresent(path), FileType(mode: st.st_mode) == .regular else { return nil }
     return (Key(device: UInt64(st.st_dev), inode: UInt64(st.st_ino)), UInt64(st.st_nlink))
   }
 

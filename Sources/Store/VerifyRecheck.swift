@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
+import SystemCalls
 import Hashing
 
 extension LoadsetStore {
@@ -68,22 +64,19 @@ extension LoadsetStore {
   /// user who may only read the store locks through a read-only descriptor.
   func lockForRecheck(waitingAtMost seconds: Double) -> RecheckLock {
     var canWrite = true
-    var fd = open(lockPath, O_RDWR | O_CLOEXEC)
-    if fd < 0 {
+    let fd: Int32
+    if let writable = try? Syscall.open(lockPath, [.readWrite]) { fd = writable } else {
       canWrite = false
-      fd = open(lockPath, O_RDONLY | O_CLOEXEC)
-      if fd < 0 { return .unavailable }
+      guard let readable = try? Syscall.open(lockPath, [.readOnly]) else { return .unavailable }
+      fd = readable
     }
-    var start = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &start)
-    while flock(fd, LOCK_EX | LOCK_NB) != 0 {
-      var now = timespec()
-      clock_gettime(CLOCK_MONOTONIC, &now)
-      if Double(now.tv_sec - start.tv_sec) + Double(now.tv_nsec - start.tv_nsec) / 1e9 >= seconds {
-        close(fd)
+    let start = Syscall.monotonicSeconds()
+    while (try? Syscall.flock(fd, exclusive: true, nonBlocking: true, path: lockPath)) == nil {
+      if Syscall.monotonicSeconds() - start >= seconds {
+        Syscall.closeQuietly(fd)
         return .busy
       }
-      usleep(5_000)
+      Clock.sleep(microseconds: 5_000)
     }
     lockDescriptor = fd
     return .locked(canWrite: canWrite)

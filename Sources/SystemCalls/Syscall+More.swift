@@ -137,3 +137,20 @@ extension Syscall {
     }
   }
 }
+
+extension Syscall {
+  /// Linux `unshare(CLONE_FS)`: from here on the calling thread has its own working directory
+  /// (a `chdir` in it leaves the process's, and other threads', as they are).
+  public static func unshareFilesystemContext() throws(SystemCallError) {
+    _ = try retrying("unshare(CLONE_FS)", []) { loadsmith_unshare(0x0000_0200) }
+  }
+
+  /// `chdir(2)`.
+  public static func chdir(_ path: String) throws(SystemCallError) {
+    _ = try retrying("chdir", path) { Glibc.chdir(path) }
+  }
+}
+
+/// Linux `unshare(2)`; Glibc declares it only under _GNU_SOURCE.
+@_silgen_name("unshare")
+func loadsmith_unshare(_ flags: Int32) -> Int32

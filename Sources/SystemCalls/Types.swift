@@ -92,6 +92,7 @@ public enum Errno {
   public static let readOnlyFS = EROFS
   public static let tryAgain = EAGAIN
   public static let noSystemCall = ENOSYS
+  public static let noDeviceOrAddress = ENXIO
   public static let linkLimit = EMLINK
   public static let notSupported = EOPNOTSUPP
 }
