@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
+import SystemCalls
 import TranscriptIO
 
 /// What the Library needs to archive and restore foreign loadsets by name: their paths, and
@@ -55,9 +51,9 @@ extension LoadsetStore {
   static func sameBytes(_ a: String, _ b: String) throws(StoreError) -> Bool {
     let fa: Int32, fb: Int32
     do { fa = try RegularFile.openForReading(a) } catch { throw .system(error) }
-    defer { close(fa) }
+    defer { Syscall.closeQuietly(fa) }
     do { fb = try RegularFile.openForReading(b) } catch { return false }  // not a regular file: different
-    defer { close(fb) }
+    defer { Syscall.closeQuietly(fb) }
     var x = [UInt8](repeating: 0, count: 1 << 16), y = [UInt8](repeating: 0, count: 1 << 16)
     while true {
       let n = try readFully(fa, &x, a), m = try readFully(fb, &y, b)
@@ -69,8 +65,12 @@ extension LoadsetStore {
   private static func readFully(_ fd: Int32, _ buffer: inout [UInt8], _ path: String) throws(StoreError) -> Int {
     var total = 0
     while total < buffer.count {
-      let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress! + total, $0.count - total) }
-      if n < 0 { if errno == EINTR { continue }; throw .system(SystemError("read", path: path)) }
+      let n: Int
+      do {
+        n = try buffer.withUnsafeMutableBytes { (raw) throws(SystemCallError) -> Int in
+          try Syscall.read(fd, into: UnsafeMutableRawBufferPointer(rebasing: raw[total...]), path: Array(path.utf8))
+        }
+      } catch { throw .system(error) }
       if n == 0 { break }
       total += n
     }
