@@ -65,12 +65,16 @@ extension LoadsetStore {
   private static func readFully(_ fd: Int32, _ buffer: inout [UInt8], _ path: String) throws(StoreError) -> Int {
     var total = 0
     while total < buffer.count {
-      let n: Int
-      do {
-        n = try buffer.withUnsafeMutableBytes { (raw) throws(SystemCallError) -> Int in
+      let read = buffer.withUnsafeMutableBytes { raw in
+        Result { () throws(SystemCallError) -> Int in
           try Syscall.read(fd, into: UnsafeMutableRawBufferPointer(rebasing: raw[total...]), path: Array(path.utf8))
         }
-      } catch { throw .system(error) }
+      }
+      let n: Int
+      switch read {
+      case .success(let count): n = count
+      case .failure(let error): throw .system(error)
+      }
       if n == 0 { break }
       total += n
     }
