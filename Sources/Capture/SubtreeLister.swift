@@ -1,6 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#endif
+import SystemCalls
 import RadmindFormat
 import TranscriptIO
 
@@ -53,15 +51,14 @@ final class SubtreeLister: @unchecked Sendable {
   let maxBuffered: Int
   /// Tests: hand off at every directory with nothing pending, idle thread or not.
   var eagerHandOff = false
-  private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
-  private let cond = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
-  // Shared, under the mutex.
+  private let monitor = Monitor(conditions: 1)
+  // Shared, under the monitor.
   private var pending: [Unit] = []
   private var pendingHead = 0
   private var idle = 0
   private var buffered = 0
   private var stopping = false
-  private var thread: pthread_t?
+  private var thread: JoinableThread?
   // The calling thread's only.
   private var stack: [(unit: Unit, next: Int)] = []
   private var links = HardLinkGroups()
@@ -76,15 +73,6 @@ final class SubtreeLister: @unchecked Sendable {
     self.order = order
     self.excludes = excludes
     self.maxBuffered = maxBuffered
-    pthread_mutex_init(mutex, nil)
-    pthread_cond_init(cond, nil)
-  }
-
-  deinit {
-    pthread_cond_destroy(cond)
-    pthread_mutex_destroy(mutex)
-    cond.deallocate()
-    mutex.deallocate()
   }
 
   /// Writes the lines of `top` (already `lstat`ed, not excluded) and everything below it to
@@ -104,17 +92,17 @@ final class SubtreeLister: @unchecked Sendable {
     walkUnit(root, caller: true)
     drain()
     while !stack.isEmpty && writeError == nil {
-      pthread_mutex_lock(mutex)
+      monitor.lock()
       if let unit = takePending() {
-        pthread_mutex_unlock(mutex)
+        monitor.unlock()
         walkUnit(unit, caller: true)
       } else {
         if !canAdvance() {
           idle += 1
-          pthread_cond_wait(cond, mutex)
+          monitor.wait(0)
           idle -= 1
         }
-        pthread_mutex_unlock(mutex)
+        monitor.unlock()
       }
       drain()
     }
@@ -136,10 +124,10 @@ final class SubtreeLister: @unchecked Sendable {
       flush(&sink)
       append(.failure(error), to: unit)
     }
-    pthread_mutex_lock(mutex)
+    monitor.lock()
     unit.state = .done
-    pthread_cond_broadcast(cond)
-    pthread_mutex_unlock(mutex)
+    monitor.broadcast(0)
+    monitor.unlock()
   }
 
   private func walk(_ object: FilesystemObject, into sink: inout Sink, caller: Bool) throws(CaptureError) {
@@ -163,10 +151,10 @@ final class SubtreeLister: @unchecked Sendable {
       if k < handed.count, handed[k].top.path == child.path {
         let unit = handed[k]
         k += 1
-        pthread_mutex_lock(mutex)
+        monitor.lock()
         let mine = unit.state == .pending
         if mine { unit.state = .inline }
-        pthread_mutex_unlock(mutex)
+        monitor.unlock()
         if !mine {
           flush(&sink)
           append(.unit(unit), to: sink.unit)
@@ -180,9 +168,9 @@ final class SubtreeLister: @unchecked Sendable {
   /// When the other thread waits with nothing pending: every subdirectory of `children` but the
   /// first, as pending units (in order). Otherwise none.
   private func handOff(_ children: [FilesystemObject]) -> [Unit] {
-    pthread_mutex_lock(mutex)
+    monitor.lock()
     let wanted = (idle > 0 || eagerHandOff) && pendingHead == pending.count
-    pthread_mutex_unlock(mutex)
+    monitor.unlock()
     guard wanted else { return [] }
     var units: [Unit] = []
     var first = true
@@ -191,18 +179,18 @@ final class SubtreeLister: @unchecked Sendable {
       units.append(Unit(top: child))
     }
     guard !units.isEmpty else { return [] }
-    pthread_mutex_lock(mutex)
+    monitor.lock()
     if pendingHead == pending.count {
       pending.removeAll(keepingCapacity: true)
       pendingHead = 0
     }
     pending.append(contentsOf: units)
-    pthread_cond_broadcast(cond)
-    pthread_mutex_unlock(mutex)
+    monitor.broadcast(0)
+    monitor.unlock()
     return units
   }
 
-  /// The first unit still pending, marked running (mutex held).
+  /// The first unit still pending, marked running (monitor held).
   private func takePending() -> Unit? {
     while pendingHead < pending.count {
       let unit = pending[pendingHead]
@@ -224,22 +212,22 @@ final class SubtreeLister: @unchecked Sendable {
   }
 
   private func append(_ segment: Segment, to unit: Unit) {
-    pthread_mutex_lock(mutex)
+    monitor.lock()
     if case .bytes(let b) = segment { buffered += b.count }
     unit.segments.append(segment)
-    pthread_cond_broadcast(cond)
-    pthread_mutex_unlock(mutex)
+    monitor.broadcast(0)
+    monitor.unlock()
   }
 
   private func isStopping() -> Bool {
-    pthread_mutex_lock(mutex)
-    defer { pthread_mutex_unlock(mutex) }
+    monitor.lock()
+    defer { monitor.unlock() }
     return stopping
   }
 
   // MARK: Writing in order (calling thread)
 
-  /// Whether the writer can take a segment or leave a finished unit (mutex held).
+  /// Whether the writer can take a segment or leave a finished unit (monitor held).
   private func canAdvance() -> Bool {
     guard let (unit, next) = stack.last else { return true }
     return next < unit.segments.count || unit.state == .done
@@ -250,16 +238,16 @@ final class SubtreeLister: @unchecked Sendable {
   private func drain() {
     guard writeError == nil, let out else { return }
     while let (unit, next) = stack.last {
-      pthread_mutex_lock(mutex)
+      monitor.lock()
       var segment: Segment?
       if next < unit.segments.count {
         segment = unit.segments[next]
         unit.segments[next] = .bytes([])
         if case .bytes(let b) = segment! { buffered -= b.count }
-        pthread_cond_broadcast(cond)
+        monitor.broadcast(0)
       }
       let done = unit.state == .done
-      pthread_mutex_unlock(mutex)
+      monitor.unlock()
       guard let segment else {
         if done { stack.removeLast(); continue }
         return
@@ -284,10 +272,10 @@ final class SubtreeLister: @unchecked Sendable {
         }
       } catch {
         writeError = error
-        pthread_mutex_lock(mutex)
+        monitor.lock()
         stopping = true
-        pthread_cond_broadcast(cond)
-        pthread_mutex_unlock(mutex)
+        monitor.broadcast(0)
+        monitor.unlock()
         return
       }
     }
@@ -302,42 +290,33 @@ final class SubtreeLister: @unchecked Sendable {
   // MARK: The worker
 
   private func startWorker() {
-    let box = Unmanaged.passRetained(self).toOpaque()
-    var t = pthread_t()
-    if pthread_create(&t, nil, { arg in
-      let me = Unmanaged<SubtreeLister>.fromOpaque(arg!).takeRetainedValue()
-      me.work()
-      return nil
-    }, box) == 0 {
-      thread = t
-    } else {
-      Unmanaged<SubtreeLister>.fromOpaque(box).release()
-    }
+    // When no thread can be made, the calling thread walks every unit itself.
+    if case .success(let t) = JoinableThread.start({ [self] in work() }) { thread = t }
   }
 
   private func stopWorker() {
-    pthread_mutex_lock(mutex)
+    monitor.lock()
     stopping = true
-    pthread_cond_broadcast(cond)
-    pthread_mutex_unlock(mutex)
-    if let thread { pthread_join(thread, nil) }
+    monitor.broadcast(0)
+    monitor.unlock()
+    thread?.join()
     thread = nil
   }
 
   private func work() {
-    pthread_mutex_lock(mutex)
+    monitor.lock()
     while !stopping {
       if buffered <= maxBuffered, let unit = takePending() {
-        pthread_mutex_unlock(mutex)
+        monitor.unlock()
         walkUnit(unit, caller: false)
-        pthread_mutex_lock(mutex)
+        monitor.lock()
         continue
       }
       idle += 1
-      pthread_cond_wait(cond, mutex)
+      monitor.wait(0)
       idle -= 1
     }
-    pthread_mutex_unlock(mutex)
+    monitor.unlock()
   }
 
   // MARK: Lines
