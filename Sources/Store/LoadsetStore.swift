@@ -225,7 +225,8 @@ public final class LoadsetStore: @unchecked Sendable {
       if let s = try? LoadsetSeries(parsing: entry), let lkg = try lastKnownGood(of: s) { out.insert(lkg) }
     }
     for pin in allPins() { out.insert(pin.target) }
-    for k in (try? FileSystem.list(commandDirectory)) ?? [] where k.hasSuffix(".K") {
+    // Every command file the server reads, subfolders included (radmind's `k sub/x.K`).
+    for k in commandFilePaths() {
       for line in (try FileSystem.readSmallFile(commandDirectory + "/" + k) ?? "").split(separator: "\n") {
         let f = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
         if f.count == 2, f[0] == "p" || f[0] == "n" { out.insert(String(f[1])) }

@@ -79,3 +79,20 @@ import Testing
     #expect(try CLI.run(["verify"], store: r.store).status == 0)
   }
 }
+
+@Suite(.serialized) struct PruneCommandSubfolderTests {
+  @Test("prune keeps a build named only by a command file in a subfolder of command/")
+  func subfolderCommandFileProtects() throws {
+    let bin = Released.bin
+    let r = try Released("prune-subfolder")  // 001.001 released (archived)
+    defer { r.cleanup() }
+    try r.nextVersion("001.002", release: true)
+    try r.nextVersion("001.003", release: true)
+    try FileManager.default.createDirectory(atPath: r.store + "/command/site", withIntermediateDirectories: true)
+    try "p \(bin)-001.001.T\n".write(toFile: r.store + "/command/site/old.K", atomically: false, encoding: .utf8)
+    let out = try CLI.ok(["prune", bin, "--keep", "1"], store: r.store)
+    #expect(out.contains("keep   \(bin)-001.001.T: named by a command file"), "\(out)")
+    #expect(PruneTests.exists(r, "001.001"))
+    #expect(try CLI.run(["verify"], store: r.store).status == 0)
+  }
+}
