@@ -85,6 +85,11 @@ final class ContentShare: @unchecked Sendable {
     size > 0 && (indexedSizes.contains(size) || stagedSizes.withLock { $0.contains(size) })
   }
 
+  /// Content of this size is in the published index (not only stored by this capture).
+  func mayHaveIndexed(size: Int64) -> Bool {
+    size > 0 && indexedSizes.contains(size)
+  }
+
   /// Hard-links stored content equal to `key` at `destination`. False when there is none usable:
   /// none indexed, every copy gone, edited (other size or modification time; not the inode, so a
   /// store copied with `cp -a` keeps sharing), full (`EMLINK` or
