@@ -93,7 +93,10 @@ final class CapturePipeline: @unchecked Sendable {
     let count = batch.jobs.count
     // Direct writes wait for the device: twice the copy threads keep the CPUs hashing meanwhile
     // (dispatch's concurrentPerform never runs more threads than CPUs, so these are threads of their own).
-    let workers = max(1, min(DirectWrite.enabled ? threads * 2 : threads, count))
+    // A batch of small files gets no more threads than CPUs: creating files in one directory is
+    // serialized by its lock, and extra threads would only spin on it.
+    let direct = DirectWrite.enabled && batch.jobs.contains { $0.size >= DirectWrite.threshold && $0.reuse == nil }
+    let workers = max(1, min(direct ? threads * 2 : threads, count))
     let (algorithm, hash, share) = (self.algorithm, self.hash, self.share)
     let jobs = batch.jobs
     let work: @Sendable () -> Void = {

@@ -1,0 +1,78 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import Hashing
+
+/// `capture --base` and `import` share content as the plain capture does: a checked file whose
+/// content the store already holds (its transcript's checksum and size, the source read and found
+/// to match first) is hard-linked to the stored copy; any other is copied, checked, and entered
+/// in the staged index segment (equal files of one run then share too). Neg loadsets share nothing.
+extension LoadsetStore {
+  func checkedCopyShare(staged: String, algorithm: DigestAlgorithm, type: LoadsetType) throws(StoreError) -> ContentShare? {
+    guard type != .neg else { return nil }
+    let index = try contentIndexForCapture()
+    var st = stat()
+    _ = stat(root, &st)
+    return try ContentShare(algorithm: algorithm.name, index: index, storeDevice: UInt64(st.st_dev),
+                            fileTree: Array((staged + "/file").utf8), segmentPath: staged + "/content")
+  }
+}
+
+extension CheckedCopier {
+  /// ``copy(_:from:to:)`` through the content index; nil when stored (linked or copied) and matching.
+  func copySharing(_ job: CheckedCopies.Job, from sourceRoot: [UInt8], to destinationRoot: [UInt8], share: ContentShare) -> String? {
+    guard let expected = job.checksum, job.size > 0 else { return copy(job, from: sourceRoot, to: destinationRoot) }
+    let destination = destinationRoot + [0x2F] + job.path
+    let key = ContentKey(algorithm: share.algorithm, size: job.size, checksum: expected)
+    if share.mayHave(size: job.size) {
+      // Read and check the source first: a hit is then linked without writing anything.
+      if let problem = check(job, from: sourceRoot) { return problem }
+      if share.link(key, to: destination) { return nil }
+    }
+    if let problem = copy(job, from: sourceRoot, to: destinationRoot) { return problem }
+    let fd = FileSystem.withCString(destination) { open($0, O_RDONLY | O_NOFOLLOW | O_CLOEXEC) }
+    if fd < 0 { return "\(job.path.shownPath): cannot store: \(String(cString: strerror(errno)))" }
+    defer { close(fd) }
+    switch share.stored(key, at: destination, fd: fd) {
+    case .recorded:
+      return nil
+    case .duplicate:
+      // Equal content another thread stored first: link to it (keeping this copy if it cannot).
+      let aside = share.asidePath()
+      let moved = FileSystem.withCString(destination) { d in FileSystem.withCString(aside) { rename(d, $0) } } == 0
+      if moved && share.link(key, to: destination) {
+        _ = FileSystem.withCString(aside) { unlink($0) }
+      } else if moved {
+        _ = FileSystem.withCString(aside) { a in FileSystem.withCString(destination) { rename(a, $0) } }
+      }
+      return nil
+    case .failed:
+      return "\(job.path.shownPath): write of the content index failed: \(String(cString: strerror(errno)))"
+    }
+  }
+
+  /// Reads the source of `job` and checks its size and checksum against the transcript line.
+  private func check(_ job: CheckedCopies.Job, from sourceRoot: [UInt8]) -> String? {
+    let shown = job.path.shownPath
+    let input: Int32
+    switch CheckedCopier.openBeneath(sourceRoot, job.path) {
+    case .success(let fd): input = fd
+    case .failure(let why): return "\(shown): \(why)"
+    }
+    defer { close(input) }
+    digester.reset()
+    var total: Int64 = 0
+    while true {
+      let n = read(input, buffer.baseAddress, buffer.count)
+      if n < 0 { if errno == EINTR { continue }; return "\(shown): read: \(String(cString: strerror(errno)))" }
+      if n == 0 { break }
+      digester.update(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
+      total += Int64(n)
+    }
+    if total != job.size { return "\(shown): size wrong (transcript \(job.size), file \(total))" }
+    if digester.finalizeBase64() != job.checksum { return "\(shown): checksum wrong (\(digester.algorithm.name))" }
+    return nil
+  }
+}
