@@ -106,6 +106,15 @@ final class ContentShare: @unchecked Sendable {
             Int64(st.st_mtim.tv_sec) &* 1_000_000_000 &+ Int64(st.st_mtim.tv_nsec) == c.mtimeNanoseconds else { continue }
       if let limit, UInt64(st.st_nlink) >= limit { continue }
       let r = FileSystem.withCString(c.path) { s in FileSystem.withCString(destination) { Glibc.link(s, $0) } }
+      if r == 0, let limit {
+        // The injected limit is checked before linking, so two threads could both pass it; the
+        // kernel's EMLINK cannot be raced. Over the limit after the link: undo it and go on.
+        var after = stat()
+        if FileSystem.withCString(destination, { lstat($0, &after) }) == 0, UInt64(after.st_nlink) > limit {
+          _ = FileSystem.withCString(destination) { unlink($0) }
+          continue
+        }
+      }
       if r == 0 { return true }
     }
     return false
