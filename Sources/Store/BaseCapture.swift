@@ -108,6 +108,7 @@ extension LoadsetStore {
     let buffer = OutputBuffer(fd: out, name: staged + "/transcript")
     var parser = TranscriptLineParser()
     var copies = CheckedCopies(sourceRoot: stagingRoot, destinationRoot: Array((staged + "/file").utf8))
+    copies.share = try checkedCopyShare(staged: staged, algorithm: algorithm, type: type)
     try FileSystem.makeDirectory(staged + "/file")
     var first: [UInt8]?
     do {

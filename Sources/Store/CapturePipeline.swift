@@ -4,6 +4,7 @@ import Dispatch
 import Hashing
 import RadmindFormat
 import Synchronization
+import SystemCalls
 import TranscriptIO
 
 /// One regular file a capture stores.
@@ -86,20 +87,32 @@ final class CapturePipeline: @unchecked Sendable {
     let problem = Mutex<String?>(nil)
     let next = Atomic<Int>(0)
     let count = batch.jobs.count
-    let workers = max(1, min(threads, count))
+    // Direct writes wait for the device: twice the copy threads keep the CPUs hashing meanwhile
+    // (dispatch's concurrentPerform never runs more threads than CPUs, so these are threads of their own).
+    // A batch of small files gets no more threads than CPUs: creating files in one directory is
+    // serialized by its lock, and extra threads would only spin on it.
+    let direct = DirectWrite.enabled && batch.jobs.contains { $0.size >= DirectWrite.threshold && $0.reuse == nil }
+    let workers = max(1, min(direct ? threads * 2 : threads, count))
     let (algorithm, hash, share) = (self.algorithm, self.hash, self.share)
-    if count > 0 {
-      DispatchQueue.concurrentPerform(iterations: workers) { _ in
-        let copier = FileCopier(algorithm: algorithm)
-        while true {
-          let i = next.add(1, ordering: .relaxed).oldValue
-          if i >= count || problem.withLock({ $0 != nil }) { return }
-          switch copier.place(batch.jobs[i], hash: hash, share: share) {
-          case .success(let checksum): outcomes.withLock { $0[i] = checksum }
-          case .failure(let message): problem.withLock { if $0 == nil { $0 = message } }
-          }
+    let jobs = batch.jobs
+    let work: @Sendable () -> Void = {
+      let copier = FileCopier(algorithm: algorithm)
+      while true {
+        let i = next.add(1, ordering: .relaxed).oldValue
+        if i >= count || problem.withLock({ $0 != nil }) { return }
+        switch copier.place(jobs[i], hash: hash, share: share) {
+        case .success(let checksum): outcomes.withLock { $0[i] = checksum }
+        case .failure(let message): problem.withLock { if $0 == nil { $0 = message } }
         }
       }
+    }
+    if count > 0 {
+      var started: [JoinableThread] = []
+      for _ in 1..<workers {
+        if case .success(let thread) = JoinableThread.start(work) { started.append(thread) }
+      }
+      work()  // this thread is one of the workers (and the only one if no thread could start)
+      for thread in started { thread.join() }
     }
     if let message = problem.withLock({ $0 }) { throw StoreError(.system, message) }
     let checksums = outcomes.withLock { $0 }
@@ -160,9 +173,10 @@ final class FileCopier {
 
   static let storedMode: FileMode = 0o444
 
-  /// Stores one file: links the stored copy of a reused checksum; else reads it (hashing first
-  /// when content of its size is stored, so a hit is linked without writing); else copies it
-  /// while hashing. `hash` false (neg loadsets): a zero-length file.
+  /// Stores one file: links the stored copy of a reused checksum; else reads it once (a file that
+  /// fits the buffer is hashed there, linked on a hit, else written from the same bytes; a larger
+  /// one is hashed first only when the published index holds its size) or copies it while
+  /// hashing. `hash` false (neg loadsets): a zero-length file.
   func place(_ job: PlaceJob, hash: Bool, share: ContentShare?) -> Outcome {
     guard hash else {
       do { Syscall.closeQuietly(try Syscall.open(job.destination, [.writeOnly, .create, .exclusive], mode: FileCopier.storedMode)) } catch {
@@ -181,8 +195,29 @@ final class FileCopier {
     }
     defer { Syscall.closeQuietly(input) }
     if job.size >= 1 << 20 { Syscall.adviseSequential(input) }
+    if let share, job.size <= Int64(buffer.count), share.mayHave(size: job.size) {
+      // The whole file fits the buffer: one read, hashed; linked on a hit, else the same bytes written.
+      switch copy(input, job, to: nil) {
+      case .success(let checksum):
+        let key = ContentKey(algorithm: share.algorithm, size: job.size, checksum: checksum)
+        if share.link(key, to: job.destination) { return .success(checksum) }
+        let out: Int32
+        do { out = try Syscall.open(job.destination, [.writeOnly, .create, .exclusive], mode: FileCopier.storedMode) } catch {
+          return failure("open", job.destination, error)
+        }
+        defer { Syscall.closeQuietly(out) }
+        var writer = DirectWrite(fd: out, size: job.size)
+        do { try writer.write(UnsafeRawPointer(buffer.baseAddress!), Int(job.size), path: job.destination) } catch {
+          return failure("write", job.destination, error)
+        }
+        return record(checksum, job, out: out, share: share)
+      case .failure(let message): return .failure(message)
+      }
+    }
     var first: [UInt8]?
-    if let share, share.mayHave(size: job.size) {
+    // A large file is hashed first only when the published index holds its size (a hit then writes
+    // nothing); one equal to a file of this capture is copied while hashed and then linked.
+    if let share, share.mayHaveIndexed(size: job.size) {
       switch copy(input, job, to: nil) {
       case .success(let checksum):
         if share.link(ContentKey(algorithm: share.algorithm, size: job.size, checksum: checksum), to: job.destination) {
@@ -202,24 +237,29 @@ final class FileCopier {
     case .success(let checksum):
       if let first, first != checksum { return changed(job.source, "its content changed between two reads") }
       guard let share else { return .success(checksum) }
-      let key = ContentKey(algorithm: share.algorithm, size: job.size, checksum: checksum)
-      switch share.stored(key, at: job.destination, fd: out) {
-      case .recorded:
-        return .success(checksum)
-      case .duplicate:
-        // Another thread stored equal content first: link to it (keeping this copy if it cannot).
-        let aside = share.asidePath()
-        let moved = (try? Syscall.rename(job.destination, aside)) != nil
-        if moved && share.link(key, to: job.destination) {
-          try? Syscall.unlink(aside)
-        } else if moved {
-          try? Syscall.rename(aside, job.destination)
-        }
-        return .success(checksum)
-      case .failed:
-        return .failure("\(String(decoding: job.destination, as: UTF8.self)): write of the content index failed: \(SystemCallError.reason(Syscall.errno))")
-      }
+      return record(checksum, job, out: out, share: share)
     case .failure(let message): return .failure(message)
+    }
+  }
+
+  /// Enters a copy just stored in the capture's share; equal content another thread stored
+  /// first is linked instead (this copy kept if the link cannot be made).
+  private func record(_ checksum: [UInt8], _ job: PlaceJob, out: Int32, share: ContentShare) -> Outcome {
+    let key = ContentKey(algorithm: share.algorithm, size: job.size, checksum: checksum)
+    switch share.stored(key, at: job.destination, fd: out) {
+    case .recorded:
+      return .success(checksum)
+    case .duplicate:
+      let aside = share.asidePath()
+      let moved = (try? Syscall.rename(job.destination, aside)) != nil
+      if moved && share.link(key, to: job.destination) {
+        try? Syscall.unlink(aside)
+      } else if moved {
+        try? Syscall.rename(aside, job.destination)
+      }
+      return .success(checksum)
+    case .failed:
+      return .failure("\(String(decoding: job.destination, as: UTF8.self)): write of the content index failed: \(SystemCallError.reason(Syscall.errno))")
     }
   }
 
@@ -231,17 +271,28 @@ final class FileCopier {
     .failure("\(String(decoding: source, as: UTF8.self)): changed while it was captured (\(why)); capture again once the staging tree is quiet")
   }
 
-  /// Reads `input` to its end, hashing, and writes it to `out` when given.
+  /// Reads `input` to its end, hashing, and writes it to `out` when given (large files past the
+  /// page cache, ``DirectWrite``). Each pass fills the buffer, so a file that fits it is left whole
+  /// in the buffer.
   private func copy(_ input: Int32, _ job: PlaceJob, to out: Int32?) -> Outcome {
     digester.reset()
     var total: Int64 = 0
-    while true {
-      let n: Int
-      do { n = try Syscall.read(input, into: buffer, path: job.source) } catch { return failure("read", job.source, error) }
+    var writer = out.map { DirectWrite(fd: $0, size: job.size) }
+    var ended = false
+    while !ended {
+      var n = 0
+      while n < buffer.count {
+        let r: Int
+        do { r = try Syscall.read(input, into: UnsafeMutableRawBufferPointer(rebasing: buffer[n...]), path: job.source) } catch {
+          return failure("read", job.source, error)
+        }
+        if r == 0 { ended = true; break }
+        n += r
+      }
       if n == 0 { break }
       digester.update(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
-      if let out {
-        do { try Syscall.writeAll(out, UnsafeRawBufferPointer(rebasing: buffer[0..<n]), path: "") } catch {
+      if writer != nil {
+        do { try writer!.write(UnsafeRawPointer(buffer.baseAddress!), n, path: job.destination) } catch {
           return failure("write", job.destination, error)
         }
       }

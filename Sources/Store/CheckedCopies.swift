@@ -22,6 +22,8 @@ struct CheckedCopies {
   var sourceRoot: [UInt8]
   var destinationRoot: [UInt8]
   var jobs: [Job] = []
+  /// Content sharing (``LoadsetStore/checkedCopyShare(staged:algorithm:type:)``); nil: plain copies.
+  var share: ContentShare?
 
   /// Copies every job on `threads` threads; returns one problem per file that is missing, not a
   /// regular file, or of another size or checksum (the copies made stay in staging, which the
@@ -36,7 +38,7 @@ struct CheckedCopies {
     }
     let problems = Mutex<[(Int, String)]>([])
     let next = Atomic<Int>(0)
-    let jobs = self.jobs, sourceRoot = self.sourceRoot, destinationRoot = self.destinationRoot
+    let jobs = self.jobs, sourceRoot = self.sourceRoot, destinationRoot = self.destinationRoot, share = self.share
     let workers = max(1, min(threads, jobs.count))
     if !jobs.isEmpty {
       DispatchQueue.concurrentPerform(iterations: workers) { _ in
@@ -44,12 +46,15 @@ struct CheckedCopies {
         while true {
           let i = next.add(1, ordering: .relaxed).oldValue
           if i >= jobs.count { return }
-          if let problem = copier.copy(jobs[i], from: sourceRoot, to: destinationRoot) {
+          let problem = share.map { copier.copySharing(jobs[i], from: sourceRoot, to: destinationRoot, share: $0) }
+            ?? copier.copy(jobs[i], from: sourceRoot, to: destinationRoot)
+          if let problem {
             problems.withLock { $0.append((i, problem)) }
           }
         }
       }
     }
+    try share?.finish()
     return problems.withLock { $0 }.sorted { $0.0 < $1.0 }.map(\.1)
   }
 }
@@ -70,7 +75,7 @@ final class CheckedCopier {
     let shown = job.path.shownPath
     let destination = destinationRoot + [0x2F] + job.path
     let out: Int32
-    do { out = try Syscall.open(destination, [.writeOnly, .create, .exclusive], mode: 0o644) } catch {
+    do { out = try Syscall.open(destination, [.writeOnly, .create, .exclusive], mode: FileCopier.storedMode) } catch {
       return "\(shown): cannot store: \(error.reason)"
     }
     defer { Syscall.closeQuietly(out) }

@@ -73,6 +73,11 @@ final class ContentShare: @unchecked Sendable {
     size > 0 && (indexedSizes.contains(size) || stagedSizes.withLock { $0.contains(size) })
   }
 
+  /// Content of this size is in the published index (not only stored by this capture).
+  func mayHaveIndexed(size: Int64) -> Bool {
+    size > 0 && indexedSizes.contains(size)
+  }
+
   /// Hard-links stored content equal to `key` at `destination`. False when there is none usable:
   /// none indexed, every copy gone, edited (other size or modification time; not the inode, so a
   /// store copied with `cp -a` keeps sharing), full (`EMLINK` or
@@ -87,7 +92,15 @@ final class ContentShare: @unchecked Sendable {
             UInt64(st.st_dev) == storeDevice, Int64(st.st_size) == key.size,
             Int64(st.st_mtim.tv_sec) &* 1_000_000_000 &+ Int64(st.st_mtim.tv_nsec) == c.mtimeNanoseconds else { continue }
       if let limit, UInt64(st.st_nlink) >= limit { continue }
-      if (try? Syscall.link(c.path, destination)) != nil { return true }
+      if (try? Syscall.link(c.path, destination)) != nil {
+        // The injected limit is checked before linking, so two threads could both pass it; the
+        // kernel's EMLINK cannot be raced. Over the limit after the link: undo it and go on.
+        if let limit, let after = Syscall.lstatIfPresent(destination), UInt64(after.st_nlink) > limit {
+          try? Syscall.unlink(destination)
+          continue
+        }
+        return true
+      }
     }
     return false
   }

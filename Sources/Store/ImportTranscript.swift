@@ -74,6 +74,7 @@ extension LoadsetStore {
       if let missing = copies.jobs.first(where: { $0.checksum == Entry.noChecksum }) {
         throw StoreError(.usage, "\(request.transcript): \(missing.path.shownPath) has no checksum: its file cannot be checked; nothing imported")
       }
+      copies.share = try checkedCopyShare(staged: staged, algorithm: algorithm, type: type)
       let problems = try copies.run(algorithm: algorithm, threads: request.threads)
       if !problems.isEmpty {
         let shown = problems.prefix(20).joined(separator: "; ") + (problems.count > 20 ? "; and \(problems.count - 20) more" : "")

@@ -74,6 +74,7 @@ extension LoadsetStore {
   /// it), then its files and meta, each renamed into `.loadsmith/tmp/` and removed there. Every
   /// step is idempotent; a crash leaves at most staging leftovers that the next writer removes.
   func unpublish(_ name: String, intentID: String) throws(StoreError) {
+    try keepSharedContentIndexed(removing: name)  // entries a kept loadset still links move to it
     try removeContentSegment(name)  // first: the index never names content being removed
     let trash = temporaryDirectory + "/" + intentID + "-removed-" + name
     try FileSystem.makeDirectory(trash, mode: 0o700)

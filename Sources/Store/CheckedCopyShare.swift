@@ -1,0 +1,75 @@
+import SystemCalls
+import Hashing
+
+/// `capture --base` and `import` share content as the plain capture does: a checked file whose
+/// content the store already holds (its transcript's checksum and size, the source read and found
+/// to match first) is hard-linked to the stored copy; any other is copied, checked, and entered
+/// in the staged index segment (equal files of one run then share too). Neg loadsets share nothing.
+extension LoadsetStore {
+  func checkedCopyShare(staged: String, algorithm: DigestAlgorithm, type: LoadsetType) throws(StoreError) -> ContentShare? {
+    guard type != .neg else { return nil }
+    let index = try contentIndexForCapture()
+    let device = (try? Syscall.stat(root)).map { UInt64($0.st_dev) } ?? 0
+    return try ContentShare(algorithm: algorithm.name, index: index, storeDevice: device,
+                            fileTree: Array((staged + "/file").utf8), segmentPath: staged + "/content")
+  }
+}
+
+extension CheckedCopier {
+  /// ``copy(_:from:to:)`` through the content index; nil when stored (linked or copied) and matching.
+  func copySharing(_ job: CheckedCopies.Job, from sourceRoot: [UInt8], to destinationRoot: [UInt8], share: ContentShare) -> String? {
+    guard let expected = job.checksum, job.size > 0 else { return copy(job, from: sourceRoot, to: destinationRoot) }
+    let destination = destinationRoot + [0x2F] + job.path
+    let key = ContentKey(algorithm: share.algorithm, size: job.size, checksum: expected)
+    if share.mayHave(size: job.size) {
+      // Read and check the source first: a hit is then linked without writing anything.
+      if let problem = check(job, from: sourceRoot) { return problem }
+      if share.link(key, to: destination) { return nil }
+    }
+    if let problem = copy(job, from: sourceRoot, to: destinationRoot) { return problem }
+    let fd: Int32
+    do { fd = try Syscall.open(destination, [.readOnly, .noFollow]) } catch {
+      return "\(job.path.shownPath): cannot store: \(error.reason)"
+    }
+    defer { Syscall.closeQuietly(fd) }
+    switch share.stored(key, at: destination, fd: fd) {
+    case .recorded:
+      return nil
+    case .duplicate:
+      // Equal content another thread stored first: link to it (keeping this copy if it cannot).
+      let aside = share.asidePath()
+      let moved = (try? Syscall.rename(destination, aside)) != nil
+      if moved && share.link(key, to: destination) {
+        try? Syscall.unlink(aside)
+      } else if moved {
+        try? Syscall.rename(aside, destination)
+      }
+      return nil
+    case .failed:
+      return "\(job.path.shownPath): write of the content index failed: \(SystemCallError.reason(Syscall.errno))"
+    }
+  }
+
+  /// Reads the source of `job` and checks its size and checksum against the transcript line.
+  private func check(_ job: CheckedCopies.Job, from sourceRoot: [UInt8]) -> String? {
+    let shown = job.path.shownPath
+    let input: Int32
+    switch CheckedCopier.openBeneath(sourceRoot, job.path) {
+    case .success(let fd): input = fd
+    case .failure(let why): return "\(shown): \(why)"
+    }
+    defer { Syscall.closeQuietly(input) }
+    digester.reset()
+    var total: Int64 = 0
+    while true {
+      let n: Int
+      do { n = try Syscall.read(input, into: buffer, path: job.path) } catch { return "\(shown): read: \(error.reason)" }
+      if n == 0 { break }
+      digester.update(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
+      total += Int64(n)
+    }
+    if total != job.size { return "\(shown): size wrong (transcript \(job.size), file \(total))" }
+    if digester.finalizeBase64() != job.checksum { return "\(shown): checksum wrong (\(digester.algorithm.name))" }
+    return nil
+  }
+}
