@@ -10,7 +10,9 @@ import SystemCalls
 ///     try writer.finish()              // everything written (not fsynced: the caller's fsync does that)
 ///
 /// Memory is fixed: `buffers` buffers of `bufferSize` bytes. The first write error is thrown by
-/// the next ``append(_:)`` or by ``finish()``; nothing after it is written.
+/// the next ``append(_:)`` or by ``finish()``; nothing after it is written. Every writer must end
+/// with ``finish()`` or, on an error path, ``stopQuietly()`` (a `defer`): the thread holds the
+/// writer until then, and the caller may close the descriptor only after.
 public final class BackgroundWriter: @unchecked Sendable {
   // @unchecked: the producer owns `current`/`count`; everything else is guarded by `monitor`.
   public let fd: Int32
