@@ -121,8 +121,8 @@ public enum Lmerge {
                     publisher: LoadsetPublisher, out: ([UInt8]) -> Void, err: ([UInt8]) -> Void) throws(LmergeFailure) {
     let k = inputs.count
     var removedDirectories: [[UInt8]] = []  // -f: encoded paths of matched "- d" lines, newest first
-    // The transcript is written from a second thread, its writeback started as it grows, so the
-    // publisher's fsync finds little left (see ``LmergeTranscriptWriter``).
+    // The transcript is written from a second thread, overlapping the merge
+    // (see ``LmergeTranscriptWriter``).
     let output = try LmergeTranscriptWriter(publisher.transcript)
     defer { output.stop() }
 

@@ -1,8 +1,8 @@
 import TranscriptIO
 
 /// The merged transcript's writer: lines go through a ``BackgroundWriter`` on the publisher's
-/// temporary transcript, so the merge, the copy into the kernel and the disk's writeback overlap
-/// and ``LoadsetPublisher/commit()``'s fsync has only the last megabytes left to wait for.
+/// temporary transcript, so the merge and the copy into the kernel overlap on two cores; the
+/// publisher's commit then fsyncs and publishes as before.
 /// Errors are worded as the rest of lmerge words a failed write (`PATH: reason`).
 final class LmergeTranscriptWriter {
   private let writer: BackgroundWriter

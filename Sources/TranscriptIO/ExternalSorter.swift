@@ -214,7 +214,7 @@ public struct ExternalSorter: ~Copyable {
     }
   }
 
-  /// Writes every line, sorted, to `output`'s descriptor (written, not fsynced).
+  /// Writes every line, sorted, to `output` (not flushed).
   public mutating func finish(into output: OutputBuffer) throws(SystemError) {
     // Wait for the last background spill.
     spills.inFlight.wait()
@@ -272,20 +272,15 @@ public struct ExternalSorter: ~Copyable {
       }
     }
     for i in stride(from: heap.count / 2 - 1, through: 0, by: -1) { siftDown(i) }
-    // The sorted lines go out from a second thread (see ``BackgroundWriter``), after anything
-    // the caller had already buffered.
-    try output.flush()
-    let writer = BackgroundWriter(fd: output.fd, name: output.name)
-    defer { writer.stopQuietly() }
     while let top = heap.first {
-      try writer.append(top.line)
+      output.bytes.append(contentsOf: top.line)
+      try output.flushIfFull()
       if try !top.advance() {
         heap.swapAt(0, heap.count - 1)
         heap.removeLast()
       }
       siftDown(0)
     }
-    try writer.finish()
     chunk.free()
     chunk = Chunk()
   }
