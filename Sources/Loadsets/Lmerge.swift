@@ -116,15 +116,14 @@ public enum Lmerge {
   static func merge(_ inputs: [MergeInput], options o: LmergeOptions, destination: LoadsetLocation,
                     publisher: LoadsetPublisher, out: ([UInt8]) -> Void, err: ([UInt8]) -> Void) throws(LmergeFailure) {
     let k = inputs.count
-    let output = publisher.transcript
     var removedDirectories: [[UInt8]] = []  // -f: encoded paths of matched "- d" lines, newest first
+    // The transcript is written from a second thread, overlapping the merge
+    // (see ``LmergeTranscriptWriter``).
+    let output = try LmergeTranscriptWriter(publisher.transcript)
+    defer { output.stop() }
 
-    func write(_ input: MergeInput) throws(LmergeFailure) {
-      output.bytes.append(contentsOf: input.line)
-      output.bytes.append(0x0A)
-      do { try output.flushIfFull() } catch {
-        throw LmergeFailure(Array(error.description.utf8))
-      }
+    @inline(__always) func write(_ input: MergeInput) throws(LmergeFailure) {
+      try output.write(line: input.line)
     }
 
     for i in 0..<k {
@@ -153,6 +152,7 @@ public enum Lmerge {
       }
     }
 
+    try output.finish()
     if o.force {
       try removeMatchedDirectories(removedDirectories, destination: destination, publisher: publisher,
                                    verbose: o.verbose, out: out, err: err)

@@ -9,6 +9,12 @@ func tokenEnd(_ raw: UnsafeRawBufferPointer, from start: Int) -> Int {
   let n = raw.count
   var j = start
   if let base = raw.baseAddress {
+    // Sixteen bytes at a time while none is below 0x21, then eight to find the first that is.
+    while j + 16 <= n {
+      let v = base.loadUnaligned(fromByteOffset: j, as: SIMD16<UInt8>.self)
+      if any(v .< SIMD16<UInt8>(repeating: 0x21)) { break }
+      j += 16
+    }
     while j + 8 <= n {
       let w = base.loadUnaligned(fromByteOffset: j, as: UInt64.self)
       // High bit set in the lowest byte of w that is < 0x21 (exact for the lowest such byte).

@@ -92,6 +92,14 @@ public struct PathOrder: Sendable, Hashable {
     guard n > 0 else { return 0 }
     let pa = a.baseAddress!, pb = b.baseAddress!
     var i = 0
+    // Sixteen bytes at a time while they agree (transcript neighbours share long prefixes),
+    // then eight to find where they differ.
+    while i + 16 <= n {
+      let x = pa.loadUnaligned(fromByteOffset: i, as: SIMD16<UInt8>.self)
+      let y = pb.loadUnaligned(fromByteOffset: i, as: SIMD16<UInt8>.self)
+      if any(x .!= y) { break }
+      i += 16
+    }
     while i + 8 <= n {
       let x = pa.loadUnaligned(fromByteOffset: i, as: UInt64.self)
       let y = pb.loadUnaligned(fromByteOffset: i, as: UInt64.self)

@@ -56,8 +56,7 @@ struct PrefixCachingSort {
       insertionSort(items, depth: depth)
       return
     }
-    var items = items  // the buffer's address, not its elements: sort() is declared mutating
-    items.sort { $0.prefix < $1.prefix }
+    PrefixCachingSort.sortByPrefix(items)
     var start = 0
     while start < items.count {
       let p = items[start].prefix
@@ -75,6 +74,49 @@ struct PrefixCachingSort {
       }
       start = end
     }
+  }
+
+  /// Orders items by their cached prefix alone (the order among equal prefixes is left to the
+  /// caller): a least-significant-byte-first radix sort for large groups, skipping the bytes
+  /// every item shares (eight passes at most, no comparisons), a comparison sort for small ones.
+  static func sortByPrefix(_ items: UnsafeMutableBufferPointer<Item>) {
+    let n = items.count
+    guard n >= 256, let start = items.baseAddress else {
+      var items = items  // the buffer's address, not its elements: sort() is declared mutating
+      items.sort { $0.prefix < $1.prefix }
+      return
+    }
+    let counts = UnsafeMutablePointer<Int>.allocate(capacity: 8 * 256)
+    counts.initialize(repeating: 0, count: 8 * 256)
+    defer { counts.deallocate() }
+    for k in 0 ..< n {
+      var p = start[k].prefix
+      for b in 0 ..< 8 {
+        counts[b &* 256 &+ Int(p & 0xFF)] &+= 1
+        p >>= 8
+      }
+    }
+    let scratch = UnsafeMutablePointer<Item>.allocate(capacity: n)
+    defer { scratch.deallocate() }
+    var source = start, target = scratch
+    for b in 0 ..< 8 {
+      let shift = UInt64(8 * b), table = counts + b * 256
+      if table[Int((start[0].prefix >> shift) & 0xFF)] == n { continue }  // one value: nothing to do
+      var offset = 0
+      for v in 0 ..< 256 {
+        let c = table[v]
+        table[v] = offset
+        offset += c
+      }
+      for k in 0 ..< n {
+        let item = source[k]
+        let v = Int((item.prefix >> shift) & 0xFF)
+        target[table[v]] = item
+        table[v] &+= 1
+      }
+      swap(&source, &target)
+    }
+    if source != start { start.update(from: source, count: n) }
   }
 
   private func insertionSort(_ items: UnsafeMutableBufferPointer<Item>, depth: Int) {

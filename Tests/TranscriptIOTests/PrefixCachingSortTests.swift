@@ -68,4 +68,22 @@ import Testing
       #expect(word.withUnsafeBufferPointer { order.keyPrefix($0.baseAddress!, 8) } == expected)
     }
   }
+
+  @Test("the radix pass orders items by prefix and keeps every item (bytes shared, bytes varying, sizes around its cut-off)")
+  func radixByPrefix() {
+    var state: UInt64 = 99
+    func next() -> UInt64 {
+      state = state &* 6364136223846793005 &+ 1442695040888963407
+      return state
+    }
+    for count in [255, 256, 257, 5000] {
+      // High bytes mostly shared, some bytes constant, low bytes random: every pass kind runs.
+      var items = (0 ..< count).map { k in
+        PrefixCachingSort.Item(prefix: 0x2F75_7300_0000_0000 | (next() >> 40) & 0xFF00_FF0F, index: k)
+      }
+      items.withUnsafeMutableBufferPointer { PrefixCachingSort.sortByPrefix($0) }
+      #expect(zip(items, items.dropFirst()).allSatisfy { $0.prefix <= $1.prefix })
+      #expect(Set(items.map(\.index)) == Set(0 ..< count))
+    }
+  }
 }
