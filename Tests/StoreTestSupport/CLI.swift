@@ -58,6 +58,7 @@ public enum CLI {
     let o = out.fileHandleForReading.readDataToEndOfFile()
     let e = err.fileHandleForReading.readDataToEndOfFile()
     p.waitUntilExit()
+    closePipes(out, err)
     // timeout(1) exits 124 when it had to stop the command; a signal that ended timeout itself
     // (the SIGKILL stage) is a hang too.
     let status = timeout != nil && p.terminationReason == .uncaughtSignal ? hung : p.terminationStatus
@@ -143,6 +144,7 @@ public enum CLI {
     let o = out.fileHandleForReading.readDataToEndOfFile()
     let e = err.fileHandleForReading.readDataToEndOfFile()
     p.waitUntilExit()
+    closePipes(out, err)
     return Result(status: p.terminationStatus, out: String(decoding: o, as: UTF8.self), err: String(decoding: e, as: UTF8.self))
   }
 

@@ -89,6 +89,7 @@ public enum Processes {
     done.wait()
     let e = errorText.data
     p.waitUntilExit()
+    closePipes(out, err)
     let status = p.terminationReason == .uncaughtSignal ? 128 + p.terminationStatus : p.terminationStatus
     return Outcome(status: status, out: String(decoding: o, as: UTF8.self), err: String(decoding: e, as: UTF8.self))
   }
@@ -99,3 +100,10 @@ public enum Processes {
 
 /// Standard error, read on another thread while standard output is read here.
 private final class ErrorText: @unchecked Sendable { var data = Data() }
+
+/// Closes both read ends now, on this thread, instead of when the handles are deallocated:
+/// Foundation's `Process` on Linux can otherwise race a deallocation-time close against another
+/// test's `Process.run` (swiftlang/swift#57827: "Bad file descriptor" in `synchronizeFile`).
+public func closePipes(_ pipes: Pipe...) {
+  for pipe in pipes { try? pipe.fileHandleForReading.close() }
+}
