@@ -1,4 +1,5 @@
 import Store
+import TranscriptIO
 
 /// What the DSL records beside each archive (`NAME-VERSION.manifest.json`): enough to check the
 /// archive without the store it came from.

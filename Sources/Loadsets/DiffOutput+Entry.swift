@@ -11,7 +11,4 @@ extension DiffOutput {
     out.append(0x7B)
     out += one[lead.count ..< one.count - 1]
   }
-
-  /// A JSON string literal of `bytes` (radmind-encoded paths stay ASCII; other bytes as UTF-8 or `\u00XX`).
-  public static func appendJSONString(_ bytes: [UInt8], to out: inout [UInt8]) { string(bytes, &out) }
 }

@@ -1,4 +1,5 @@
 import RadmindFormat
+import TranscriptIO
 
 /// The three renderings of a ``DiffChange``: an applicable radmind transcript line, a JSON
 /// object, and the human summary.
@@ -40,11 +41,11 @@ public enum DiffOutput {
     case .removed(let e): object("removed", e, &out)
     case .typeChanged(let old, let new):
       out += Array("{\"change\":\"type\",\"path\":".utf8)
-      string(PathCodec.encode(new.path), &out)
+      JSONText.append(PathCodec.encode(new.path), to: &out)
       out += Array(",\"from\":\"\(typeName(old))\",\"to\":\"\(typeName(new))\"}\n".utf8)
     case .changed(let old, let new, let fields):
       out += Array("{\"change\":\"changed\",\"path\":".utf8)
-      string(PathCodec.encode(new.path), &out)
+      JSONText.append(PathCodec.encode(new.path), to: &out)
       out += Array(",\"type\":\"\(typeName(new))\",\"fields\":{".utf8)
       for (k, f) in fields.enumerated() {
         if k > 0 { out.append(0x2C) }
@@ -106,15 +107,15 @@ public enum DiffOutput {
     case .gid: out += Array(String(e.gid).utf8)
     case .mtime: out += Array(String(e.mtime).utf8)
     case .size: out += Array(String(e.size).utf8)
-    case .checksum: string(e.checksum, &out)
-    case .target: string(PathCodec.encode(e.target), &out)
+    case .checksum: JSONText.append(e.checksum, to: &out)
+    case .target: JSONText.append(PathCodec.encode(e.target), to: &out)
     case .device: out += Array("[\(e.major),\(e.minor)]".utf8)
     }
   }
 
   static func object(_ change: String, _ e: Entry, _ out: inout [UInt8]) {
     out += Array("{\"change\":\"\(change)\",\"path\":".utf8)
-    string(PathCodec.encode(e.path), &out)
+    JSONText.append(PathCodec.encode(e.path), to: &out)
     out += Array(",\"type\":\"\(typeName(e))\"".utf8)
     if e.kind != .hardLink {
       out += Array(",\"mode\":".utf8); value(.mode, e, &out)
@@ -123,45 +124,14 @@ public enum DiffOutput {
     switch e.kind {
     case .file, .appleFile:
       out += Array(",\"mtime\":\(e.mtime),\"size\":\(e.size),\"checksum\":".utf8)
-      string(e.checksum, &out)
+      JSONText.append(e.checksum, to: &out)
     case .symbolicLink, .hardLink:
       out += Array(",\"target\":".utf8)
-      string(PathCodec.encode(e.target), &out)
+      JSONText.append(PathCodec.encode(e.target), to: &out)
     case .blockDevice, .characterDevice:
       out += Array(",\"major\":\(e.major),\"minor\":\(e.minor)".utf8)
     default: break
     }
     out += Array("}\n".utf8)
-  }
-
-  /// A JSON string literal of `bytes`.
-  static func string(_ bytes: [UInt8], _ out: inout [UInt8]) {
-    out.append(0x22)
-    var i = 0
-    while i < bytes.count {
-      let b = bytes[i]
-      switch b {
-      case 0x22: out += [0x5C, 0x22]
-      case 0x5C: out += [0x5C, 0x5C]
-      case 0x00..<0x20, 0x7F: out += Array(hexEscape(b).utf8)
-      case 0x20..<0x7F: out.append(b)
-      default:
-        let len = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : b >= 0xC2 ? 2 : 0
-        if len > 0, i + len <= bytes.count,
-           String(validating: bytes[i ..< i + len], as: UTF8.self) != nil {
-          out += bytes[i ..< i + len]
-          i += len
-          continue
-        }
-        out += Array(hexEscape(b).utf8)
-      }
-      i += 1
-    }
-    out.append(0x22)
-  }
-
-  static func hexEscape(_ b: UInt8) -> String {
-    let digits = Array("0123456789abcdef")
-    return "\\u00" + String(digits[Int(b >> 4)]) + String(digits[Int(b & 15)])
   }
 }

@@ -1,6 +1,7 @@
 import Loadsets
 import RadmindFormat
 import Store
+import TranscriptIO
 
 /// `/diff?a=REF&b=REF`: what `loadsmith diff A B` reports, from the same engine: the counts,
 /// then one page of changes. The engine streams both transcripts (memory does not grow with

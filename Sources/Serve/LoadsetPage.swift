@@ -1,6 +1,7 @@
 import Loadsets
 import RadmindFormat
 import Store
+import TranscriptIO
 
 /// `/loadset/REF`: the transcript as a table, a page at a time, from a path on, under a prefix.
 enum LoadsetPage {
@@ -80,7 +81,7 @@ enum LoadsetPage {
       DiffOutput.appendEntryJSON(e, to: &out)
     }
     out += Array("],\"next\":".utf8)
-    if let next = page.next { DiffOutput.appendJSONString(PathCodec.encode(next), to: &out) } else { out += Array("null".utf8) }
+    if let next = page.next { JSONText.append(PathCodec.encode(next), to: &out) } else { out += Array("null".utf8) }
     out += Array("}\n".utf8)
     return String(decoding: out, as: UTF8.self)
   }

@@ -1,4 +1,5 @@
 import Store
+import TranscriptIO
 
 /// A request that cannot be answered: the status and a message that names what was asked.
 struct ServeError: Error, Sendable {

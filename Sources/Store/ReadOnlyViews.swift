@@ -1,3 +1,5 @@
+import TranscriptIO
+
 /// What read-only views of the store (`loadsmith serve`) need beyond the CLI's readers: the
 /// history log's path to stream it, one record parsed from a line, a record as JSON, and a
 /// product's tier map. None of these take the lock or write.

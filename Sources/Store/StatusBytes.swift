@@ -1,4 +1,5 @@
 import SystemCalls
+import TranscriptIO
 
 /// Byte accounting with shared content: apparent bytes count every stored path, stored bytes
 /// count each inode once (a version linking unchanged files costs only what changed).

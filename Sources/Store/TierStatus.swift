@@ -1,4 +1,5 @@
 import SystemCalls
+import TranscriptIO
 
 /// Where every product stands on every tier, for `loadsmith status`: what each tier's command
 /// file names (as it is on disk, what clients fetch), and for each series whether the tier is
