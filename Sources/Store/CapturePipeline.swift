@@ -242,25 +242,13 @@ final class FileCopier {
     }
   }
 
-  /// Enters a copy just stored in the capture's share; equal content another thread stored
-  /// first is linked instead (this copy kept if the link cannot be made).
+  /// Enters a copy just stored in the capture's share (``ContentShare/enter(_:at:fd:)``).
   private func record(_ checksum: [UInt8], _ job: PlaceJob, out: Int32, share: ContentShare) -> Outcome {
     let key = ContentKey(algorithm: share.algorithm, size: job.size, checksum: checksum)
-    switch share.stored(key, at: job.destination, fd: out) {
-    case .recorded:
-      return .success(checksum)
-    case .duplicate:
-      let aside = share.asidePath()
-      let moved = (try? Syscall.rename(job.destination, aside)) != nil
-      if moved && share.link(key, to: job.destination) {
-        try? Syscall.unlink(aside)
-      } else if moved {
-        try? Syscall.rename(aside, job.destination)
-      }
-      return .success(checksum)
-    case .failed:
-      return .failure("\(String(decoding: job.destination, as: UTF8.self)): write of the content index failed: \(SystemCallError.reason(Syscall.errno))")
+    if let problem = share.enter(key, at: job.destination, fd: out) {
+      return .failure("\(String(decoding: job.destination, as: UTF8.self)): \(problem)")
     }
+    return .success(checksum)
   }
 
   private func failure(_ call: String, _ path: [UInt8], _ error: SystemCallError) -> Outcome {

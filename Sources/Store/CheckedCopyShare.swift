@@ -32,22 +32,7 @@ extension CheckedCopier {
       return "\(job.path.shownPath): cannot store: \(error.reason)"
     }
     defer { Syscall.closeQuietly(fd) }
-    switch share.stored(key, at: destination, fd: fd) {
-    case .recorded:
-      return nil
-    case .duplicate:
-      // Equal content another thread stored first: link to it (keeping this copy if it cannot).
-      let aside = share.asidePath()
-      let moved = (try? Syscall.rename(destination, aside)) != nil
-      if moved && share.link(key, to: destination) {
-        try? Syscall.unlink(aside)
-      } else if moved {
-        try? Syscall.rename(aside, destination)
-      }
-      return nil
-    case .failed:
-      return "\(job.path.shownPath): write of the content index failed: \(SystemCallError.reason(Syscall.errno))"
-    }
+    return share.enter(key, at: destination, fd: fd).map { "\(job.path.shownPath): \($0)" }
   }
 
   /// Reads the source of `job` and checks its size and checksum against the transcript line.

@@ -127,4 +127,25 @@ final class ContentShare: @unchecked Sendable {
     let line = ContentIndexFormat.line(key, inode: location.inode, mtime: location.mtimeNanoseconds, path: relative)
     return segment.withLock { w in w == nil || w!.append(line) } ? .recorded : .failed
   }
+
+  /// ``stored(_:at:fd:)`` for a copy just written at `destination`, with its outcome carried out:
+  /// equal content another thread stored first is linked to instead (this copy kept if the link
+  /// cannot be made). Nil when done; else why the content index could not be written.
+  func enter(_ key: ContentKey, at destination: [UInt8], fd: Int32) -> String? {
+    switch stored(key, at: destination, fd: fd) {
+    case .recorded:
+      return nil
+    case .duplicate:
+      let aside = asidePath()
+      let moved = (try? Syscall.rename(destination, aside)) != nil
+      if moved && link(key, to: destination) {
+        try? Syscall.unlink(aside)
+      } else if moved {
+        try? Syscall.rename(aside, destination)
+      }
+      return nil
+    case .failed:
+      return "write of the content index failed: \(SystemCallError.reason(Syscall.errno))"
+    }
+  }
 }
