@@ -4,7 +4,7 @@ import SystemCalls
 ///
 /// Each case prints as one sentence that names what failed: the system call and path,
 /// the zlib call, or the byte offset in the decompressed tar stream.
-public enum ArchiveError: Error, Equatable, CustomStringConvertible, Sendable {
+package enum ArchiveError: Error, Equatable, CustomStringConvertible, Sendable {
   /// A system call failed; `path` names the file when one is known (may be empty).
   case systemCall(call: String, path: String, errno: CInt)
   /// zlib returned an unexpected code from `call`.
@@ -38,7 +38,7 @@ public enum ArchiveError: Error, Equatable, CustomStringConvertible, Sendable {
   /// A caller's check refused the archive's contents (the message says why).
   case rejected(String)
 
-  public var description: String {
+  package var description: String {
     switch self {
     case let .systemCall(call, path, code):
       let message = SystemCallError.reason(code)

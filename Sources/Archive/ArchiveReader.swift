@@ -13,13 +13,13 @@ import SystemCalls
 /// never just ends early. With `checkingPaths` (the default) every entry passes
 /// ``PathSafety/check(_:)`` first. Inflating runs on a background thread (`prefetch`).
 /// The caller owns `fd`.
-public final class ArchiveReader {
+package final class ArchiveReader {
   private let tar: TarReader
   private let checkingPaths: Bool
 
   /// `chunkSize` is how much is inflated (and read) at a time; small ones suit small inputs
   /// (the fuzzer's).
-  public init(fd: CInt, path: String = "", compressed: Bool = true, checkingPaths: Bool = true,
+  package init(fd: CInt, path: String = "", compressed: Bool = true, checkingPaths: Bool = true,
               prefetch: Bool = true, chunkSize: Int = 1 << 20) throws(ArchiveError) {
     let chunkSize = max(chunkSize, 512)
     let filler: BufferFiller = compressed ? try GzipDecoder(fd: fd, path: path, inputBufferSize: min(chunkSize, 256 << 10))
@@ -35,20 +35,20 @@ public final class ArchiveReader {
   }
 
   /// The next entry, or nil at the verified end of the archive.
-  public func next() throws(ArchiveError) -> TarEntry? {
+  package func next() throws(ArchiveError) -> TarEntry? {
     guard let entry = try tar.next() else { return nil }
     if checkingPaths { try PathSafety.check(entry) }
     return entry
   }
 
   /// Copies up to `buffer.count` bytes of the current entry's data; 0 once all is read.
-  public func readData(into buffer: UnsafeMutableRawBufferPointer) throws(ArchiveError) -> Int {
+  package func readData(into buffer: UnsafeMutableRawBufferPointer) throws(ArchiveError) -> Int {
     try tar.readData(into: buffer)
   }
 
   /// Lends the rest of the current entry's data without copying; each chunk is valid
   /// only during the call.
-  public func forEachDataChunk(_ body: (UnsafeRawBufferPointer) throws(ArchiveError) -> Void) throws(ArchiveError) {
+  package func forEachDataChunk(_ body: (UnsafeRawBufferPointer) throws(ArchiveError) -> Void) throws(ArchiveError) {
     try tar.forEachDataChunk(body)
   }
 }

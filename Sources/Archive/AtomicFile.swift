@@ -9,7 +9,7 @@ import TranscriptIO
 ///   - permissions: mode of the new file (before the umask).
 ///   - body: writes through the descriptor; must not close it.
 /// - Important: One writer per `path`.
-public func writeAtomically(at path: [UInt8], permissions: FileMode = 0o644,
+package func writeAtomically(at path: [UInt8], permissions: FileMode = 0o644,
                             _ body: (CInt) throws -> Void) throws {
   guard let last = path.last, last != 0x2F else {
     throw ArchiveError.invalidEntry(path: path, reason: "the destination has no file name")

@@ -1,13 +1,13 @@
 import SystemCalls
 
 /// What extraction restores besides names and data.
-public struct ExtractOptions: Sendable {
+package struct ExtractOptions: Sendable {
   /// chown to the archived uid/gid (default: only when running as root).
-  public var restoreOwnership: Bool
-  public var restorePermissions: Bool
-  public var restoreTimes: Bool
+  package var restoreOwnership: Bool
+  package var restorePermissions: Bool
+  package var restoreTimes: Bool
 
-  public init(restoreOwnership: Bool = Syscall.effectiveUserID == 0, restorePermissions: Bool = true, restoreTimes: Bool = true) {
+  package init(restoreOwnership: Bool = Syscall.effectiveUserID == 0, restorePermissions: Bool = true, restoreTimes: Bool = true) {
     self.restoreOwnership = restoreOwnership
     self.restorePermissions = restorePermissions
     self.restoreTimes = restoreTimes
@@ -16,15 +16,15 @@ public struct ExtractOptions: Sendable {
 
 /// Checks a caller runs while entries are extracted (the DSL verifies every file this way
 /// before a restored loadset becomes visible). Each may throw to stop the extraction.
-public struct ExtractHooks {
+package struct ExtractHooks {
   /// Before anything of `entry` is written.
-  public var willExtract: ((TarEntry) throws(ArchiveError) -> Void)?
+  package var willExtract: ((TarEntry) throws(ArchiveError) -> Void)?
   /// Every chunk of a regular file's data, in order, as it is written.
-  public var observeData: ((UnsafeRawBufferPointer) -> Void)?
+  package var observeData: ((UnsafeRawBufferPointer) -> Void)?
   /// After `entry` (and all its data) is written.
-  public var didExtract: ((TarEntry) throws(ArchiveError) -> Void)?
+  package var didExtract: ((TarEntry) throws(ArchiveError) -> Void)?
 
-  public init(willExtract: ((TarEntry) throws(ArchiveError) -> Void)? = nil,
+  package init(willExtract: ((TarEntry) throws(ArchiveError) -> Void)? = nil,
               observeData: ((UnsafeRawBufferPointer) -> Void)? = nil,
               didExtract: ((TarEntry) throws(ArchiveError) -> Void)? = nil) {
     self.willExtract = willExtract
@@ -41,7 +41,7 @@ extension ArchiveReader {
   /// component at a time with `O_NOFOLLOW`, so nothing is ever written through a symlink,
   /// and new files are created with `O_EXCL | O_NOFOLLOW` (an existing one is replaced).
   /// Directory modes and times are applied at the end, deepest first.
-  public func extractAll(into root: [UInt8], options: ExtractOptions = ExtractOptions(),
+  package func extractAll(into root: [UInt8], options: ExtractOptions = ExtractOptions(),
                          hooks: ExtractHooks = ExtractHooks()) throws(ArchiveError) -> Int {
     let extractor = try Extractor(root: root, options: options)
     extractor.observeData = hooks.observeData

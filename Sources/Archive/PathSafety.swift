@@ -9,8 +9,8 @@
 ///   component (a `..` after a component that is itself a symlink could climb out).
 ///
 ///     try PathSafety.check(entry)  // throws ArchiveError.unsafePath for "../../etc/x"
-public enum PathSafety {
-  public static func check(_ entry: TarEntry) throws(ArchiveError) {
+package enum PathSafety {
+  package static func check(_ entry: TarEntry) throws(ArchiveError) {
     try checkName(entry.path, of: entry.path)
     switch entry.kind {
     case .hardLink:

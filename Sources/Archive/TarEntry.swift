@@ -2,8 +2,8 @@
 ///
 /// `path` and `linkTarget` are bytes exactly as archived (pax `path` / `linkpath` win over
 /// the ustar fields); nothing assumes UTF-8. Read the data with ``ArchiveReader/readData(into:)``.
-public struct TarEntry: Equatable, Sendable {
-  public enum Kind: Equatable, Sendable {
+package struct TarEntry: Equatable, Sendable {
+  package enum Kind: Equatable, Sendable {
     case regular, directory, symbolicLink, hardLink
     /// Any other type flag (devices, FIFOs, vendor types), kept as the raw byte.
     case other(UInt8)
@@ -28,22 +28,22 @@ public struct TarEntry: Equatable, Sendable {
     }
   }
 
-  public var path: [UInt8]
-  public var kind: Kind
+  package var path: [UInt8]
+  package var kind: Kind
   /// Bytes of data that follow the header (0 for directories, links).
-  public var size: Int64
+  package var size: Int64
   /// Permission bits, including setuid/setgid/sticky (`& 0o7777`).
-  public var mode: UInt32
-  public var uid: UInt32
-  public var gid: UInt32
+  package var mode: UInt32
+  package var uid: UInt32
+  package var gid: UInt32
   /// Modification time in whole seconds since the epoch; may be negative.
-  public var mtime: Int64
+  package var mtime: Int64
   /// Symlink target, or for a hard link the archived path it links to.
-  public var linkTarget: [UInt8]
-  public var userName: [UInt8]
-  public var groupName: [UInt8]
+  package var linkTarget: [UInt8]
+  package var userName: [UInt8]
+  package var groupName: [UInt8]
 
-  public init(path: [UInt8], kind: Kind, size: Int64 = 0, mode: UInt32, uid: UInt32, gid: UInt32,
+  package init(path: [UInt8], kind: Kind, size: Int64 = 0, mode: UInt32, uid: UInt32, gid: UInt32,
               mtime: Int64, linkTarget: [UInt8] = [], userName: [UInt8] = [], groupName: [UInt8] = []) {
     self.path = path
     self.kind = kind
@@ -59,16 +59,16 @@ public struct TarEntry: Equatable, Sendable {
 }
 
 /// The ownership, mode and time an archived object gets; `size` is used for regular files.
-public struct EntryMetadata: Equatable, Sendable {
-  public var mode: UInt32
-  public var uid: UInt32
-  public var gid: UInt32
-  public var mtime: Int64
-  public var size: Int64
-  public var userName: [UInt8]
-  public var groupName: [UInt8]
+package struct EntryMetadata: Equatable, Sendable {
+  package var mode: UInt32
+  package var uid: UInt32
+  package var gid: UInt32
+  package var mtime: Int64
+  package var size: Int64
+  package var userName: [UInt8]
+  package var groupName: [UInt8]
 
-  public init(mode: UInt32, uid: UInt32, gid: UInt32, mtime: Int64, size: Int64 = 0,
+  package init(mode: UInt32, uid: UInt32, gid: UInt32, mtime: Int64, size: Int64 = 0,
               userName: [UInt8] = [], groupName: [UInt8] = []) {
     self.mode = mode & 0o7777
     self.uid = uid

@@ -7,7 +7,7 @@ extension ArchiveWriter {
   /// written as a hard link to its first name. Sockets, FIFOs and devices are skipped.
   /// Returns the number of entries written.
   @discardableResult
-  public func addTree(at root: [UInt8], prefix: [UInt8] = []) throws(ArchiveError) -> Int {
+  package func addTree(at root: [UInt8], prefix: [UInt8] = []) throws(ArchiveError) -> Int {
     let rootFD = try sys { () throws(SystemCallError) in try Syscall.open(root, [.readOnly, .directory]) }
     var walker = TreeWalker(writer: self)
     defer { Syscall.closeQuietly(rootFD) }

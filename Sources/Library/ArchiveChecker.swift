@@ -261,14 +261,14 @@ final class ArchiveChecker {
 }
 
 /// The result of checking one archive.
-public struct ArchiveVerification: Sendable {
-  public var archive: String
-  public var loadset: String
-  public var files = 0
-  public var bytes: Int64 = 0
-  public var problems: [String] = []
+package struct ArchiveVerification: Sendable {
+  package var archive: String
+  package var loadset: String
+  package var files = 0
+  package var bytes: Int64 = 0
+  package var problems: [String] = []
   /// What the signature check found (nil when it was refused before: see `problems`).
-  public var signature: ManifestSignature.Status?
+  package var signature: ManifestSignature.Status?
 }
 
 extension DSL {
@@ -300,7 +300,7 @@ extension DSL {
   /// `dsl verify ARCHIVE`: manifest, sha256, gzip CRC and length, tar structure, and every file
   /// against the transcript inside (its recorded digest; neg: presence and zero length).
   /// Damage is reported in `problems`; only an unreadable archive path throws.
-  public static func verify(archive archivePath: String, policy: SignaturePolicy) -> ArchiveVerification {
+  package static func verify(archive archivePath: String, policy: SignaturePolicy) -> ArchiveVerification {
     var result = ArchiveVerification(archive: archivePath, loadset: "?")
     do throws(LibraryError) {
       let (manifest, signature) = try checkManifest(archivePath: archivePath, policy: policy)
@@ -333,7 +333,7 @@ extension DSL {
   }
 
   /// Every archive in the DSL (`FAMILY/COMPONENT/TYPE/*.tar.gz`), sorted.
-  public func archives() throws(LibraryError) -> [String] {
+  package func archives() throws(LibraryError) -> [String] {
     var out: [String] = []
     for family in try LibraryFiles.list(root) where family != "protected" && !family.hasPrefix(".") {
       if family == DSL.foreignFolderName {
@@ -354,7 +354,7 @@ extension DSL {
 
   /// `prune`'s question: nil when `name`'s archive exists, matches its manifest and verifies
   /// completely; otherwise why not.
-  public func archivedAndVerified(_ name: LoadsetName) -> String? {
+  package func archivedAndVerified(_ name: LoadsetName) -> String? {
     guard LibraryFiles.exists(archivePath(for: name)) else { return "no archive in \(root)" }
     // Unsigned archives from before signing count; a signature that does not verify does not.
     let policy: SignaturePolicy

@@ -57,7 +57,7 @@ final class ArchiveFolderLock {
 extension DSL {
   /// Temporaries that crashed archives left (full paths), in every folder no archive is writing
   /// to right now; the next archive into the folder removes them.
-  public func leftoverTemporaries() throws(LibraryError) -> [String] {
+  package func leftoverTemporaries() throws(LibraryError) -> [String] {
     var out: [String] = []
     for family in try LibraryFiles.list(root) where family != "protected" && !family.hasPrefix(".") {
       for component in try LibraryFiles.list(root + "/" + family) where !component.hasPrefix(".") {

@@ -13,11 +13,11 @@ import Store
 /// first, then the manifest. A tag is a folder in the loadset's own `tags/`, holding one symlink
 /// per archive it names (the bin loadsets of several OSes can share a version); tags are only
 /// ever added to, never changed.
-public struct DSL: Sendable {
+package struct DSL: Sendable {
   /// Absolute path of the DSL directory.
-  public let root: String
+  package let root: String
 
-  public init(at path: String) {
+  package init(at path: String) {
     var p = path
     if !p.hasPrefix("/") {
       if let cwd = Syscall.workingDirectory() { p = String(decoding: cwd, as: UTF8.self) + "/" + p }
@@ -28,7 +28,7 @@ public struct DSL: Sendable {
 
   /// Creates the DSL directory and its protected area (idempotent; fixes the area's mode).
   @discardableResult
-  public static func create(at path: String) throws(LibraryError) -> DSL {
+  package static func create(at path: String) throws(LibraryError) -> DSL {
     let dsl = DSL(at: path)
     try LibraryFiles.makeDirectories(dsl.root)
     try dsl.makeProtectedArea()
@@ -36,7 +36,7 @@ public struct DSL: Sendable {
   }
 
   /// Opens an existing DSL.
-  public static func open(at path: String) throws(LibraryError) -> DSL {
+  package static func open(at path: String) throws(LibraryError) -> DSL {
     let dsl = DSL(at: path)
     guard LibraryFiles.isDirectory(dsl.root) else {
       throw LibraryError(.usage, "\(dsl.root): no such DSL directory (create it with 'loadsmith init --dsl \(path)')")
@@ -44,7 +44,7 @@ public struct DSL: Sendable {
     return dsl
   }
 
-  public var protectedDirectory: String { root + "/protected" }
+  package var protectedDirectory: String { root + "/protected" }
 
   func makeProtectedArea() throws(LibraryError) {
     let path = Array(protectedDirectory.utf8)
@@ -55,21 +55,21 @@ public struct DSL: Sendable {
   }
 
   /// `DSL/FAMILY/COMPONENT/TYPE`.
-  public func folder(for name: LoadsetName) -> String {
+  package func folder(for name: LoadsetName) -> String {
     let s = name.series
     return "\(root)/\(s.family)/\(s.component)/\(s.type.rawValue)"
   }
 
-  public func archivePath(for name: LoadsetName) -> String { folder(for: name) + "/" + name.stem + ".tar.gz" }
-  public func manifestPath(for name: LoadsetName) -> String { folder(for: name) + "/" + name.stem + ".manifest.json" }
+  package func archivePath(for name: LoadsetName) -> String { folder(for: name) + "/" + name.stem + ".tar.gz" }
+  package func manifestPath(for name: LoadsetName) -> String { folder(for: name) + "/" + name.stem + ".manifest.json" }
 
   /// The manifest beside an archive path (`X.tar.gz` -> `X.manifest.json`).
-  public static func manifestPath(forArchive path: String) -> String {
+  package static func manifestPath(forArchive path: String) -> String {
     (path.hasSuffix(".tar.gz") ? String(path.dropLast(7)) : path) + ".manifest.json"
   }
 
   /// True when the loadset's archive and manifest are both in place (not a full check).
-  public func isArchived(_ name: LoadsetName) -> Bool {
+  package func isArchived(_ name: LoadsetName) -> Bool {
     LibraryFiles.exists(archivePath(for: name)) && LibraryFiles.exists(manifestPath(for: name))
   }
 
@@ -80,7 +80,7 @@ public struct DSL: Sendable {
   /// and returns its name. Idempotent; an existing tag entry is never replaced. The layout and
   /// the write are the store's (``DSLTags``), which writes a release's tags inside its intent.
   @discardableResult
-  public func recordTag(_ kind: String, for name: LoadsetName, date: String? = nil) throws(LibraryError) -> String {
+  package func recordTag(_ kind: String, for name: LoadsetName, date: String? = nil) throws(LibraryError) -> String {
     guard isArchived(name) else {
       throw LibraryError(.usage, "\(name.fileName) is not archived in \(root); cannot tag it")
     }
@@ -98,7 +98,7 @@ public struct DSL: Sendable {
 
   /// Copies `file` into the protected area (mode 0600), refusing to replace an existing entry.
   /// Returns the stored path.
-  public func addProtected(_ file: String) throws(LibraryError) -> String {
+  package func addProtected(_ file: String) throws(LibraryError) -> String {
     try makeProtectedArea()
     let base = String(file.split(separator: "/").last ?? "")
     guard !base.isEmpty, base != ".", base != ".." else { throw LibraryError(.usage, "\(file): not a file name") }

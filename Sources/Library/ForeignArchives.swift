@@ -11,11 +11,11 @@ import Store
 /// `foreign-loadsets` can never be a family (a family holds no `-`). An archive is written once
 /// and never replaced, as every archive.
 extension DSL {
-  public static let foreignFolderName = "foreign-loadsets"
+  package static let foreignFolderName = "foreign-loadsets"
 
-  public var foreignFolder: String { root + "/" + DSL.foreignFolderName }
-  public func foreignArchivePath(_ loadset: String) -> String { foreignFolder + "/" + loadset + ".tar.gz" }
-  public func foreignManifestPath(_ loadset: String) -> String { foreignFolder + "/" + loadset + ".manifest.json" }
+  package var foreignFolder: String { root + "/" + DSL.foreignFolderName }
+  package func foreignArchivePath(_ loadset: String) -> String { foreignFolder + "/" + loadset + ".tar.gz" }
+  package func foreignManifestPath(_ loadset: String) -> String { foreignFolder + "/" + loadset + ".manifest.json" }
 
   /// True when `archivePath` lies in a DSL's foreign folder (its manifest may name a foreign loadset).
   static func isForeignArchivePath(_ archivePath: String) -> Bool {
@@ -24,7 +24,7 @@ extension DSL {
   }
 
   /// The archive of a foreign loadset: `reference` (with or without `.T`) as the DSL holds it.
-  public func foreignArchive(named reference: String) -> String? {
+  package func foreignArchive(named reference: String) -> String? {
     guard !reference.contains("/"), !reference.hasPrefix(".") else { return nil }
     return [reference, reference + ".T"].map(foreignArchivePath).first { LibraryFiles.exists($0) && LibraryFiles.exists(DSL.manifestPath(forArchive: $0)) }
   }
@@ -32,7 +32,7 @@ extension DSL {
   /// `archive NAME` of a foreign loadset of `store` into `DSL/foreign-loadsets/NAME.tar.gz`, its
   /// stored files checked against the transcript on the way (as any archive). An already
   /// archived one is left as it is.
-  public func archiveForeign(_ loadset: String, from store: LoadsetStore, threads: Int = 2, level: Int = 5,
+  package func archiveForeign(_ loadset: String, from store: LoadsetStore, threads: Int = 2, level: Int = 5,
                              signingKey: SigningKey? = nil) throws(LibraryError) -> ArchiveOutcome {
     guard let paths = store.foreignLoadsetPaths(loadset) else {
       throw LibraryError(.usage, "\(loadset): no such foreign loadset in \(store.root)")

@@ -5,9 +5,9 @@ import TranscriptIO
 /// Key files on disk: `NAME.key` (the private key, one line `NAME:BASE64`, mode 0600) and
 /// `NAME.pub` (the public key, one line `NAME:BASE64`), and the trusted-keys lists that name the
 /// public keys a DSL accepts.
-public enum KeyFiles {
+package enum KeyFiles {
   /// Writes a new key pair into `directory`; refuses to overwrite either file.
-  public static func generate(name: String, directory: String) throws(LibraryError) -> (key: String, pub: String) {
+  package static func generate(name: String, directory: String) throws(LibraryError) -> (key: String, pub: String) {
     let key: SigningKey
     do { key = try SigningKey.generate(name: name) } catch { throw LibraryError(.usage, error.description) }
     let keyPath = directory + "/" + name + ".key"
@@ -26,7 +26,7 @@ public enum KeyFiles {
   }
 
   /// Reads a private key file, refusing one that anyone but its owner can read or write.
-  public static func loadSigningKey(_ path: String) throws(LibraryError) -> SigningKey {
+  package static func loadSigningKey(_ path: String) throws(LibraryError) -> SigningKey {
     let text = try readKeyFile(path, what: "private key") { st throws(LibraryError) in
       if st.st_mode & 0o077 != 0 {
         throw LibraryError(.usage, "\(path): private key is accessible by others (mode \(String(st.st_mode & 0o777, radix: 8))); run chmod 600 \(path)")
@@ -37,7 +37,7 @@ public enum KeyFiles {
 
   /// Reads a trusted-keys list: one `NAME:BASE64` per line; blank lines and `#` comments are
   /// skipped. A name given twice with different keys is refused (which one would be trusted?).
-  public static func loadTrustedKeys(_ path: String) throws(LibraryError) -> [PublicKey] {
+  package static func loadTrustedKeys(_ path: String) throws(LibraryError) -> [PublicKey] {
     let text = try readKeyFile(path, what: "trusted keys") { _ throws(LibraryError) in }
     var keys: [PublicKey] = []
     for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {

@@ -4,8 +4,8 @@ import Store
 /// Why a DSL operation refused or failed: one sentence naming the archive, loadset or path.
 /// The CLI prints it as `loadsmith: MESSAGE` and exits 2. An operation that throws leaves no
 /// partial archive in the DSL and restores nothing.
-public struct LibraryError: Error, Sendable, CustomStringConvertible {
-  public enum Code: Sendable {
+package struct LibraryError: Error, Sendable, CustomStringConvertible {
+  package enum Code: Sendable {
     /// Bad input: a malformed name, a missing archive, an existing archive or loadset.
     case usage
     /// An archive, manifest or loadset is damaged or does not match.
@@ -13,15 +13,15 @@ public struct LibraryError: Error, Sendable, CustomStringConvertible {
     /// A system call failed (ENOSPC included).
     case system
   }
-  public var code: Code
-  public var message: String
+  package var code: Code
+  package var message: String
 
-  public init(_ code: Code, _ message: String) {
+  package init(_ code: Code, _ message: String) {
     self.code = code
     self.message = message
   }
 
-  public var description: String { message }
+  package var description: String { message }
 
   init(_ error: StoreError) {
     self.init(error.code == .usage ? .usage : error.code == .store ? .corrupt : .system, error.message)

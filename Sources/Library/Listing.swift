@@ -1,24 +1,24 @@
 import SystemCalls
 
 /// One archive as `dsl list` shows it.
-public struct ListedArchive: Sendable {
+package struct ListedArchive: Sendable {
   /// `FAMILY/COMPONENT/TYPE/NAME-VERSION.tar.gz`, relative to the DSL.
-  public var path: String
+  package var path: String
   /// nil when the manifest is missing or unreadable (`problem` says which).
-  public var manifest: Manifest?
-  public var problem: String?
-  public var tags: [String]
+  package var manifest: Manifest?
+  package var problem: String?
+  package var tags: [String]
   /// The signature check against the DSL's trusted keys (nil: no manifest to check).
-  public var signature: ManifestSignature.Status? = nil
+  package var signature: ManifestSignature.Status? = nil
 }
 
 /// What `dsl list` shows.
-public struct DSLListing: Sendable {
-  public var archives: [ListedArchive] = []
+package struct DSLListing: Sendable {
+  package var archives: [ListedArchive] = []
   /// Entries of `protected/`; nil when the caller cannot read it (it is then not mentioned at all).
-  public var protectedEntries: [String]?
+  package var protectedEntries: [String]?
 
-  public var text: String {
+  package var text: String {
     var out = ""
     for a in archives {
       if let m = a.manifest {
@@ -36,7 +36,7 @@ public struct DSLListing: Sendable {
     return out
   }
 
-  public var json: String {
+  package var json: String {
     var items: [String] = []
     for a in archives {
       var fields = ["\"path\": " + JSON.quote(a.path)]
@@ -63,7 +63,7 @@ public struct DSLListing: Sendable {
 
 extension DSL {
   /// Every archive with its manifest and tags, and the protected area if the caller may read it.
-  public func list() throws(LibraryError) -> DSLListing {
+  package func list() throws(LibraryError) -> DSLListing {
     var listing = DSLListing()
     let trusted = (try? signaturePolicy(extraTrustedKeys: nil, allowUnsigned: false))?.trusted ?? []
     for path in try archives() {

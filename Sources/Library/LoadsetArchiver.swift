@@ -6,13 +6,13 @@ import Store
 import TranscriptIO
 
 /// What `archive` did.
-public struct ArchiveOutcome: Sendable {
-  public var manifest: Manifest
-  public var archivePath: String
+package struct ArchiveOutcome: Sendable {
+  package var manifest: Manifest
+  package var archivePath: String
   /// True when the loadset was archived before (nothing was written).
-  public var alreadyArchived: Bool
+  package var alreadyArchived: Bool
   /// The Release tag recorded (nil when already archived).
-  public var tag: String?
+  package var tag: String?
 }
 
 extension DSL {
@@ -33,7 +33,7 @@ extension DSL {
   ///   `tar -czf`), well inside the 3% the DSL allows; pass 6 for gzip's own trade-off.
   ///
   /// - Parameter tagRelease: false when a release archives the build: its intent writes the tag.
-  public func archive(_ name: LoadsetName, from store: LoadsetStore, threads: Int = 2,
+  package func archive(_ name: LoadsetName, from store: LoadsetStore, threads: Int = 2,
                       level: Int = 5, signingKey: SigningKey? = nil, tagRelease: Bool = true) throws(LibraryError) -> ArchiveOutcome {
     guard !name.isPointer else { throw LibraryError(.usage, "\(name.fileName) is a pointer; archive what it names") }
     let archivePath = archivePath(for: name), manifestPath = manifestPath(for: name)
@@ -160,7 +160,7 @@ extension DSL {
 
 
   /// Reads and parses the manifest at `path`.
-  public func readManifest(_ path: String) throws(LibraryError) -> Manifest {
+  package func readManifest(_ path: String) throws(LibraryError) -> Manifest {
     guard let bytes = try LibraryFiles.readFile(path, limit: Manifest.maxFileBytes) else {
       throw LibraryError(.usage, "\(path): no manifest (the archive is incomplete or not from a DSL)")
     }

@@ -7,41 +7,41 @@ import TranscriptIO
 ///     {"format": "loadsmith-dsl-manifest 1", "loadset": "was-apache-bin-rhel5-001.001.T", ...}
 ///
 /// Written and read by hand (no Foundation): a flat JSON object of strings and integers.
-public struct Manifest: Sendable, Equatable {
-  public static let format = "loadsmith-dsl-manifest 1"
+package struct Manifest: Sendable, Equatable {
+  package static let format = "loadsmith-dsl-manifest 1"
   /// Largest manifest file read (real ones are under 1 KB): a huge file is refused, not loaded.
   static let maxFileBytes = 1 << 20
 
   /// The loadset's transcript name, `NAME-VERSION.T`.
-  public var loadset: String
+  package var loadset: String
   /// bin, neg or cfg.
-  public var type: String
+  package var type: String
   /// The archive's file name, beside the manifest.
-  public var archive: String
+  package var archive: String
   /// sha256 of the whole `.tar.gz`, lowercase hex.
-  public var archiveSHA256: String
-  public var archiveBytes: Int64
+  package var archiveSHA256: String
+  package var archiveBytes: Int64
   /// The loadset's digest (radmind name, e.g. sha1): files and transcript are checked with it.
-  public var digestAlgorithm: String
+  package var digestAlgorithm: String
   /// The transcript's checksum in `digestAlgorithm`, base64 (as the store's meta records it).
-  public var transcriptDigest: String
+  package var transcriptDigest: String
   /// Stored files (`f` lines) and the sum of their archived sizes.
-  public var files: Int
-  public var bytes: Int64
+  package var files: Int
+  package var bytes: Int64
   /// The store the loadset was archived from (absolute path).
-  public var sourceStore: String
+  package var sourceStore: String
   /// ISO-8601 UTC.
-  public var created: String
+  package var created: String
   /// `user@host` that archived it.
-  public var who: String
+  package var who: String
   /// The key that signed the manifest (its detached `.sig` beside it), when signed.
-  public var signingKey: String?
+  package var signingKey: String?
   /// The build this one replaced as `current` when it was archived (bin/neg), if any.
-  public var parent: String?
+  package var parent: String?
   /// The store's history head when it was archived: a signed manifest vouches for the history before it.
-  public var historyHead: String?
+  package var historyHead: String?
 
-  public init(loadset: String, type: String, archive: String, archiveSHA256: String, archiveBytes: Int64,
+  package init(loadset: String, type: String, archive: String, archiveSHA256: String, archiveBytes: Int64,
               digestAlgorithm: String, transcriptDigest: String, files: Int, bytes: Int64,
               sourceStore: String, created: String, who: String) {
     self.loadset = loadset
@@ -71,12 +71,12 @@ public struct Manifest: Sendable, Equatable {
   }
 
   /// Pretty JSON, one field per line, ending in a newline.
-  public var json: String {
+  package var json: String {
     "{\n" + fields.map { "  " + JSON.quote($0.0) + ": " + $0.1.json }.joined(separator: ",\n") + "\n}\n"
   }
 
   /// Parses a manifest; a missing field or a foreign format is a ``LibraryError/Code/corrupt``.
-  public init(json text: String, path: String) throws(LibraryError) {
+  package init(json text: String, path: String) throws(LibraryError) {
     let object: [String: JSONValue]
     do { object = try JSON.parseFlatObject(Array(text.utf8)) } catch {
       throw LibraryError(.corrupt, "\(path): not a DSL manifest (\(error.reason))")

@@ -5,35 +5,35 @@ import Hashing
 ///
 /// The manifest names the archive's sha256, the transcript's digest and the history head, so a
 /// valid signature vouches for the archive's every byte and for the store's history up to then.
-public enum ManifestSignature {
-  public static func path(forManifest manifestPath: String) -> String { manifestPath + ".sig" }
+package enum ManifestSignature {
+  package static func path(forManifest manifestPath: String) -> String { manifestPath + ".sig" }
 
   /// The signature file's bytes for `manifest`.
-  public static func sign(_ manifest: [UInt8], with key: SigningKey) throws(LibraryError) -> [UInt8] {
+  package static func sign(_ manifest: [UInt8], with key: SigningKey) throws(LibraryError) -> [UInt8] {
     let signature: [UInt8]
     do { signature = try key.sign(manifest) } catch { throw LibraryError(.system, "signing with '\(key.name)': \(error.description)") }
     return Array((key.name + ":").utf8) + Base64.encode(signature) + [0x0A]
   }
 
   /// What a signature check found.
-  public enum Status: Sendable, Equatable, CustomStringConvertible {
+  package enum Status: Sendable, Equatable, CustomStringConvertible {
     case verified(key: String)
     case unsigned
     case untrusted(key: String)
     case mismatch(key: String)
     case malformed(String)
 
-    public var isVerified: Bool { if case .verified = self { return true } else { return false } }
+    package var isVerified: Bool { if case .verified = self { return true } else { return false } }
 
     /// The signer's name, when the signature file names one.
-    public var signer: String? {
+    package var signer: String? {
       switch self {
       case .verified(let key), .untrusted(let key), .mismatch(let key): return key
       case .unsigned, .malformed: return nil
       }
     }
 
-    public var description: String {
+    package var description: String {
       switch self {
       case .verified(let key): return "signed by \(key), verified"
       case .unsigned: return "unsigned (no .sig beside the manifest)"
@@ -45,7 +45,7 @@ public enum ManifestSignature {
   }
 
   /// Checks `signatureFile` (nil: absent) over `manifest` against the trusted keys.
-  public static func check(manifest: [UInt8], signatureFile: [UInt8]?, trusted: [PublicKey]) -> Status {
+  package static func check(manifest: [UInt8], signatureFile: [UInt8]?, trusted: [PublicKey]) -> Status {
     guard let signatureFile else { return .unsigned }
     var text = signatureFile[...]
     if text.last == 0x0A { text = text.dropLast() }

@@ -2,19 +2,19 @@ import Store
 
 /// The Library's half of "a store with a DSL releases only archived builds": the store calls
 /// this under its writer lock before a release's intent; the tags are the intent's steps.
-public struct DSLReleaseArchiver: ReleaseArchiver {
-  public var threads: Int
-  public var level: Int
+package struct DSLReleaseArchiver: ReleaseArchiver {
+  package var threads: Int
+  package var level: Int
   /// Called with the archive's path when a build was archived now (for the command line's output).
-  public var archived: (@Sendable (LoadsetName, String) -> Void)?
+  package var archived: (@Sendable (LoadsetName, String) -> Void)?
 
-  public init(threads: Int = 2, level: Int = 5, archived: (@Sendable (LoadsetName, String) -> Void)? = nil) {
+  package init(threads: Int = 2, level: Int = 5, archived: (@Sendable (LoadsetName, String) -> Void)? = nil) {
     self.threads = threads
     self.level = level
     self.archived = archived
   }
 
-  public func ensureArchived(_ build: LoadsetName, from store: LoadsetStore, dsl: String) throws(StoreError) {
+  package func ensureArchived(_ build: LoadsetName, from store: LoadsetStore, dsl: String) throws(StoreError) {
     do throws(LibraryError) {
       let library = try DSL.open(at: dsl)
       if library.isArchived(build) { return }
@@ -30,7 +30,7 @@ public struct DSLReleaseArchiver: ReleaseArchiver {
 extension LoadsetStore {
   /// `release` as the command line runs it: in a store with a DSL the build is archived first
   /// (``DSLReleaseArchiver``); the store writes the tags inside the release's intent.
-  public func releaseArchiving(_ series: String, version: String,
+  package func releaseArchiving(_ series: String, version: String,
                                archived: (@Sendable (LoadsetName, String) -> Void)? = nil) throws(StoreError) -> (move: PointerMove?, lastKnownGood: String?) {
     try release(series, version: version, archiver: DSLReleaseArchiver(archived: archived))
   }

@@ -4,14 +4,14 @@ import Store
 import TranscriptIO
 
 /// What `restore` put back.
-public struct RestoreOutcome: Sendable {
-  public var loadset: String
-  public var store: String
-  public var files: Int
-  public var bytes: Int64
-  public var signature: ManifestSignature.Status
+package struct RestoreOutcome: Sendable {
+  package var loadset: String
+  package var store: String
+  package var files: Int
+  package var bytes: Int64
+  package var signature: ManifestSignature.Status
   /// True when the store had this foreign loadset already, with the same transcript: nothing changed.
-  public var unchanged = false
+  package var unchanged = false
 }
 
 extension DSL {
@@ -25,7 +25,7 @@ extension DSL {
   /// capture is: under the store's lock, through an intent record, transcript last. On any
   /// failure the staging is removed and the store is unchanged. A loadset the store already has
   /// is refused (published loadsets are immutable).
-  public static func restore(archive archivePath: String, into store: LoadsetStore,
+  package static func restore(archive archivePath: String, into store: LoadsetStore,
                              policy: SignaturePolicy) throws(LibraryError) -> RestoreOutcome {
     let (manifest, signature) = try checkManifest(archivePath: archivePath, policy: policy)
     if try ArchiveChecker.foreignType(manifest, subject: archivePath) != nil {

@@ -5,11 +5,11 @@ import Store
 /// Which signatures `restore` and `dsl verify` accept: the trusted public keys (the DSL's
 /// `trusted-keys` file plus any `--trusted-keys FILE`) and whether an unsigned archive from
 /// before signing may pass (`--allow-unsigned`, said out loud).
-public struct SignaturePolicy: Sendable {
-  public var trusted: [PublicKey]
-  public var allowUnsigned: Bool
+package struct SignaturePolicy: Sendable {
+  package var trusted: [PublicKey]
+  package var allowUnsigned: Bool
 
-  public init(trusted: [PublicKey], allowUnsigned: Bool) {
+  package init(trusted: [PublicKey], allowUnsigned: Bool) {
     self.trusted = trusted
     self.allowUnsigned = allowUnsigned
   }
@@ -17,10 +17,10 @@ public struct SignaturePolicy: Sendable {
 
 extension DSL {
   /// `DSL/trusted-keys`: one `NAME:BASE64` per line; removing a line revokes that key.
-  public var trustedKeysPath: String { root + "/trusted-keys" }
+  package var trustedKeysPath: String { root + "/trusted-keys" }
 
   /// The keys this DSL trusts, plus those of `extraFile`. Several at once allow rotation.
-  public func signaturePolicy(extraTrustedKeys extraFile: String?, allowUnsigned: Bool) throws(LibraryError) -> SignaturePolicy {
+  package func signaturePolicy(extraTrustedKeys extraFile: String?, allowUnsigned: Bool) throws(LibraryError) -> SignaturePolicy {
     var keys: [PublicKey] = []
     if LibraryFiles.exists(trustedKeysPath) { keys += try KeyFiles.loadTrustedKeys(trustedKeysPath) }
     if let extraFile {
@@ -36,7 +36,7 @@ extension DSL {
 
   /// The key `archive` signs with: `$LOADSMITH_SIGNING_KEY`, else the store's recorded key file,
   /// else none (the manifest is written unsigned).
-  public static func signingKey(for store: LoadsetStore?) throws(LibraryError) -> SigningKey? {
+  package static func signingKey(for store: LoadsetStore?) throws(LibraryError) -> SigningKey? {
     if let env = Syscall.environment("LOADSMITH_SIGNING_KEY"), !env.isEmpty {
       return try KeyFiles.loadSigningKey(env)
     }

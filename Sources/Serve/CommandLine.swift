@@ -4,8 +4,8 @@ import Store
 
 /// `loadsmith serve [--store DIR] [--bind HOST:PORT]` (run as `loadsmith-serve`, which
 /// `loadsmith serve` execs): options, then the server until SIGINT or SIGTERM.
-public enum ServeCommandLine {
-  public static let usage = """
+package enum ServeCommandLine {
+  package static let usage = """
     usage: loadsmith serve [--store DIR] [--bind HOST:PORT]
 
     A read-only web view and JSON API of the store: overview, series (with a timeline of its
@@ -71,7 +71,7 @@ public enum ServeCommandLine {
   }
 
   /// Runs the server; returns when it stops.
-  public static func main(_ arguments: [String]) async {
+  package static func main(_ arguments: [String]) async {
     let options = parse(arguments)
     var path = options.store ?? "."
     if options.store == nil, let env = Syscall.environment("LOADSMITH_STORE"), !env.isEmpty { path = env }

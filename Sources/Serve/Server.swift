@@ -4,9 +4,9 @@ import Store
 
 /// The HTTP side: routes, the read-only rule (GET and HEAD only, anything else 405), and
 /// errors as HTML pages or, under `/api/v1/`, as JSON.
-public enum Server {
+package enum Server {
   /// Builds the application over `store`; `onListening` gets the bound port (for `--bind HOST:0`).
-  public static func application(store: LoadsetStore, host: String, port: Int,
+  package static func application(store: LoadsetStore, host: String, port: Int,
                                  onListening: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
     let site = Site(store: store)
     let router = Router(options: .autoGenerateHeadEndpoints)

@@ -6,29 +6,29 @@ import TranscriptIO
 
 /// What `loadsmith adopt` did, one list per outcome; every line names the loadset, pointer or
 /// file it is about.
-public struct AdoptReport: Sendable {
+package struct AdoptReport: Sendable {
   /// Loadsets indexed by this run (Loadsmith names and foreign ones).
-  public var adopted: [String] = []
+  package var adopted: [String] = []
   /// Of those, the ones whose names are not Loadsmith's (never moved, pinned or pruned).
-  public var foreign: [String] = []
+  package var foreign: [String] = []
   /// Loadsets that already had metadata (captured here, or adopted before): left as they are.
-  public var known = 0
+  package var known = 0
   /// Pointer symlinks taken over (`file/` twin added, target made a bare name).
-  public var pointers: [String] = []
+  package var pointers: [String] = []
   /// What was not adopted, and why (nothing of it was changed).
-  public var refused: [String] = []
+  package var refused: [String] = []
   /// What was adopted but does not match (a stored file missing, a size or checksum wrong...).
-  public var problems: [String] = []
+  package var problems: [String] = []
   /// Everything else worth knowing (hand-written command files kept, orphan file directories).
-  public var notes: [String] = []
-  public var files = 0
-  public var bytes: Int64 = 0
+  package var notes: [String] = []
+  package var files = 0
+  package var bytes: Int64 = 0
 }
 
 extension LoadsetStore {
   /// `loadsmith adopt [STORE]`: turns an existing radmind server tree into a store (creating only
   /// `.loadsmith/` and radmind's empty folders) and indexes every loadset in it.
-  public static func adopt(at path: String, verify: Bool = false,
+  package static func adopt(at path: String, verify: Bool = false,
                            threads: Int = OrderedHashPool.availableCPUs) throws(StoreError) -> (LoadsetStore, AdoptReport) {
     let root = absolute(path)
     guard FileSystem.kind(root) == .directory else {
@@ -47,7 +47,7 @@ extension LoadsetStore {
   /// over pointer symlinks that point inside the folder, and logs one `adopt` record per loadset.
   /// Idempotent: a second run finds everything known and changes nothing. With `verify`, every
   /// stored file is hashed too (as `verify` does), including those of known loadsets.
-  public func adopt(verify: Bool, threads: Int = OrderedHashPool.availableCPUs) throws(StoreError) -> AdoptReport {
+  package func adopt(verify: Bool, threads: Int = OrderedHashPool.availableCPUs) throws(StoreError) -> AdoptReport {
     try write { () throws(StoreError) -> AdoptReport in
       var report = AdoptReport()
       var symlinks: [String] = []

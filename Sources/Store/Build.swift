@@ -3,16 +3,16 @@ import Loadsets
 import TranscriptIO
 
 /// What `build` produced.
-public struct BuildResult: Sendable {
-  public var loadset: String
-  public var nodes: [String]
-  public var entries = 0
-  public var files = 0
-  public var bytes: Int64 = 0
+package struct BuildResult: Sendable {
+  package var loadset: String
+  package var nodes: [String]
+  package var entries = 0
+  package var files = 0
+  package var bytes: Int64 = 0
   /// Paths listed identically by several nodes (kept once).
-  public var shared = 0
+  package var shared = 0
   /// Paths that differed between nodes and were settled by `precedence`.
-  public var resolved: [String] = []
+  package var resolved: [String] = []
 }
 
 extension LoadsetStore {
@@ -22,7 +22,7 @@ extension LoadsetStore {
   /// by two nodes with different attributes is a conflict, refused unless `precedence` (node
   /// numbers, highest first) names every node involved. The build is staged under
   /// `.loadsmith/tmp/` and published by the store's intent, as a capture is.
-  public func build(_ seriesName: String, version: String, precedence: [Int] = []) throws(StoreError) -> BuildResult {
+  package func build(_ seriesName: String, version: String, precedence: [Int] = []) throws(StoreError) -> BuildResult {
     let series = try LoadsetStore.binSeries(seriesName)
     let v: LoadsetVersion
     do { v = try LoadsetVersion(parsing: version) } catch { throw .name(error) }

@@ -37,11 +37,11 @@ enum CaptureSource {
 
 /// A test's way in between listing a node and copying its files (to change the staging tree
 /// there, deterministically). Unset, it costs one lock.
-public enum CaptureHooks {
+package enum CaptureHooks {
   static let afterListing = Mutex<(@Sendable ([UInt8]) -> Void)?>(nil)
 
   /// Sets (or with nil clears) what runs after each node is listed, with the node's path.
-  public static func setAfterListing(_ body: (@Sendable (_ node: [UInt8]) -> Void)?) {
+  package static func setAfterListing(_ body: (@Sendable (_ node: [UInt8]) -> Void)?) {
     afterListing.withLock { $0 = body }
   }
 

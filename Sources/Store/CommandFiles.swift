@@ -7,16 +7,16 @@
 ///
 /// BIN and NEG take `newest` (the highest built version), `current`, a version `001.002`, or
 /// `none`; CFG takes `dev`, `stable`, `stale`, a snapshot number `0003`, or `none`.
-public struct TierMap: Sendable, Equatable {
-  public struct Tier: Sendable, Equatable {
-    public var name: String
-    public var bin: String
-    public var cfg: String
-    public var neg: String
+package struct TierMap: Sendable, Equatable {
+  package struct Tier: Sendable, Equatable {
+    package var name: String
+    package var bin: String
+    package var cfg: String
+    package var neg: String
   }
-  public var tiers: [Tier]
+  package var tiers: [Tier]
 
-  public static let defaultText = """
+  package static let defaultText = """
     # Tier map for `loadsmith command write` (edit freely; one tier per line).
     # BIN and NEG: newest | current | VERSION (001.002) | none
     # CFG:         dev | stable | stale | SNAPSHOT (0003) | none
@@ -28,7 +28,7 @@ public struct TierMap: Sendable, Equatable {
 
     """
 
-  public init(text: String, source: String) throws(StoreError) {
+  package init(text: String, source: String) throws(StoreError) {
     tiers = []
     var number = 0
     var firstLine: [String: Int] = [:]
@@ -60,17 +60,17 @@ public struct TierMap: Sendable, Equatable {
 }
 
 /// What one tier's command file lists, and the file's text.
-public struct TierCommandFile: Sendable, Equatable {
-  public var tier: String
+package struct TierCommandFile: Sendable, Equatable {
+  package var tier: String
   /// `command/NAME`.
-  public var fileName: String
+  package var fileName: String
   /// (`p` or `n`, immutable transcript name), lowest precedence first.
-  public var lines: [(String, String)]
-  public var text: String {
+  package var lines: [(String, String)]
+  package var text: String {
     "# \(fileName): tier \(tier), written by loadsmith from the pointers; do not edit (see .loadsmith/tiers)\n"
       + lines.map { "\($0.0) \($0.1)\n" }.joined()
   }
-  public static func == (a: TierCommandFile, b: TierCommandFile) -> Bool {
+  package static func == (a: TierCommandFile, b: TierCommandFile) -> Bool {
     a.tier == b.tier && a.fileName == b.fileName && a.text == b.text
   }
 }
@@ -87,7 +87,7 @@ extension LoadsetStore {
   /// (`PRODUCT-TIER.K` when it has one OS, `PRODUCT-OS-TIER.K` when it has several).
   /// Every line names an immutable transcript, never a pointer: a client that fetched the
   /// command file keeps consistent transcripts and files even if a pointer moves meanwhile.
-  public func commandFiles(product: String) throws(StoreError) -> [TierCommandFile] {
+  package func commandFiles(product: String) throws(StoreError) -> [TierCommandFile] {
     let names = try publishedNames().names.filter { $0.series.product == product }
     let binOSes = Set(names.compactMap { $0.series.type == .bin ? $0.series.os : nil }).sorted()
     let negOSes = Set(names.compactMap { $0.series.type == .neg ? $0.series.os : nil }).sorted()
@@ -163,7 +163,7 @@ extension LoadsetStore {
 
   /// `loadsmith command write PRODUCT`: rewrites the tier command files; returns them. A command
   /// file Loadsmith did not write is refused unless `force` takes it over.
-  public func writeCommands(product: String, force: Bool = false) throws(StoreError) -> [TierCommandFile] {
+  package func writeCommands(product: String, force: Bool = false) throws(StoreError) -> [TierCommandFile] {
     try write { () throws(StoreError) -> [TierCommandFile] in
       let files = try commandFiles(product: product)
       if files.allSatisfy({ $0.lines.isEmpty }) {

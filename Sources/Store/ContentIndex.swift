@@ -105,7 +105,7 @@ extension LoadsetStore {
   }
 
   /// `loadsmith reindex`: rebuilds `.loadsmith/content` from the published loadsets alone.
-  public func reindex() throws(StoreError) -> (loadsets: Int, entries: Int) {
+  package func reindex() throws(StoreError) -> (loadsets: Int, entries: Int) {
     try write { () throws(StoreError) -> (loadsets: Int, entries: Int) in try rebuildContentIndex() }
   }
 

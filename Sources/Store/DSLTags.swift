@@ -9,28 +9,28 @@ import TranscriptIO
 ///
 ///     DSL/FAMILY/COMPONENT/TYPE/NAME-VERSION.tar.gz (+ .manifest.json)
 ///     DSL/FAMILY/COMPONENT/TYPE/tags/KIND-VERSION-yyyymmdd/NAME-VERSION.tar.gz -> ../../NAME-VERSION.tar.gz
-public enum DSLTags {
-  public static func folder(dsl: String, _ name: LoadsetName) -> String {
+package enum DSLTags {
+  package static func folder(dsl: String, _ name: LoadsetName) -> String {
     let s = name.series
     return "\(dsl)/\(s.family)/\(s.component)/\(s.type.rawValue)"
   }
 
-  public static func archivePath(dsl: String, _ name: LoadsetName) -> String { folder(dsl: dsl, name) + "/" + name.stem + ".tar.gz" }
-  public static func manifestPath(dsl: String, _ name: LoadsetName) -> String { folder(dsl: dsl, name) + "/" + name.stem + ".manifest.json" }
+  package static func archivePath(dsl: String, _ name: LoadsetName) -> String { folder(dsl: dsl, name) + "/" + name.stem + ".tar.gz" }
+  package static func manifestPath(dsl: String, _ name: LoadsetName) -> String { folder(dsl: dsl, name) + "/" + name.stem + ".manifest.json" }
 
   /// Archive and manifest both in place (the manifest is written last, so it marks completion).
-  public static func isArchived(dsl: String, _ name: LoadsetName) -> Bool {
+  package static func isArchived(dsl: String, _ name: LoadsetName) -> Bool {
     FileSystem.exists(archivePath(dsl: dsl, name)) && FileSystem.exists(manifestPath(dsl: dsl, name))
   }
 
   /// The version part of a tag: `001.001` for a build, `0002` for a cfg snapshot.
-  public static func tagVersion(_ name: LoadsetName) -> String {
+  package static func tagVersion(_ name: LoadsetName) -> String {
     let stem = name.stem, series = name.series.description
     return stem.hasPrefix(series + "-") ? String(stem.dropFirst(series.count + 1)) : stem
   }
 
   /// `KIND-VERSION-DATE`.
-  public static func tagName(_ kind: String, _ name: LoadsetName, date: String) -> String {
+  package static func tagName(_ kind: String, _ name: LoadsetName, date: String) -> String {
     "\(kind)-\(tagVersion(name))-\(date)"
   }
 
@@ -41,7 +41,7 @@ public enum DSLTags {
   }
 
   /// True when some `KIND-…` tag of any date names the archive of `name`.
-  public static func hasTag(_ kind: String, dsl: String, _ name: LoadsetName) -> Bool {
+  package static func hasTag(_ kind: String, dsl: String, _ name: LoadsetName) -> Bool {
     let tags = folder(dsl: dsl, name) + "/tags"
     let prefix = "\(kind)-\(tagVersion(name))-"
     for entry in (try? FileSystem.list(tags)) ?? [] where entry.hasPrefix(prefix) {
@@ -51,14 +51,14 @@ public enum DSLTags {
   }
 
   /// True when the tag `tag` already names the archive of `name`.
-  public static func exists(dsl: String, tag: String, _ name: LoadsetName) -> Bool {
+  package static func exists(dsl: String, tag: String, _ name: LoadsetName) -> Bool {
     let e = entry(dsl: dsl, tag: tag, name)
     return FileSystem.readLink(e.link) == e.target
   }
 
   /// Why the tag could not be written, or nil: the archive must exist and the entry, if
   /// present, must already name it (tags are never replaced).
-  public static func problem(dsl: String, tag: String, _ name: LoadsetName) -> String? {
+  package static func problem(dsl: String, tag: String, _ name: LoadsetName) -> String? {
     guard isArchived(dsl: dsl, name) else { return "\(name.fileName) is not archived in \(dsl); cannot tag it \(tag)" }
     let e = entry(dsl: dsl, tag: tag, name)
     switch FileSystem.kind(e.link) {
@@ -71,7 +71,7 @@ public enum DSLTags {
   }
 
   /// Writes the tag entry (idempotent; an existing entry naming another archive is refused).
-  public static func write(dsl: String, tag: String, _ name: LoadsetName) throws(StoreError) {
+  package static func write(dsl: String, tag: String, _ name: LoadsetName) throws(StoreError) {
     if let problem = problem(dsl: dsl, tag: tag, name) { throw StoreError(.store, problem) }
     let e = entry(dsl: dsl, tag: tag, name)
     try FileSystem.makeDirectories(Array(e.directory.utf8))
@@ -94,7 +94,7 @@ public enum DSLTags {
 
   /// Today's local date, `yyyymmdd`: the tags' date (fixed in the intent, so a replay writes the
   /// same tag on another day).
-  public static func today() -> String {
+  package static func today() -> String {
     Clock.today()
   }
 }
@@ -102,7 +102,7 @@ public enum DSLTags {
 /// How a store with a DSL gets a build archived before it is released: the Library supplies it
 /// (archiving is its job); the store calls it under the writer lock, after the release's checks
 /// and before its intent, and refuses the release if the build is not archived afterwards.
-public protocol ReleaseArchiver {
+package protocol ReleaseArchiver {
   /// Archives `build` from `store` into `dsl` unless it is archived already, without tagging it
   /// (the tags are steps of the release's intent). Throws to refuse the release.
   func ensureArchived(_ build: LoadsetName, from store: LoadsetStore, dsl: String) throws(StoreError)

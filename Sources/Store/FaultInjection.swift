@@ -12,13 +12,13 @@ import Synchronization
 ///   test can first learn a command's boundaries and then kill it at each one.
 ///
 /// With neither variable set a checkpoint costs one dictionary-free integer increment.
-public enum FaultInjection {
-  public static let exitStatus: Int32 = 86
+package enum FaultInjection {
+  package static let exitStatus: Int32 = 86
   static let state = Mutex<[String: Int]>([:])
   static let target: String? = Syscall.environment("LOADSMITH_FAULT")
   static let trace: String? = Syscall.environment("LOADSMITH_FAULT_TRACE")
 
-  public static func checkpoint(_ step: String) {
+  package static func checkpoint(_ step: String) {
     guard target != nil || trace != nil else { return }
     let n = state.withLock { counts -> Int in
       counts[step, default: 0] += 1

@@ -5,7 +5,7 @@ import TranscriptIO
 /// publishing one that a restore staged.
 extension LoadsetStore {
   /// The published foreign loadset `reference` names (with or without `.T`), and its parts.
-  public func foreignLoadsetPaths(_ reference: String) -> (name: String, transcript: String, files: String, meta: String)? {
+  package func foreignLoadsetPaths(_ reference: String) -> (name: String, transcript: String, files: String, meta: String)? {
     guard let path = foreignTranscriptPath(reference) else { return nil }
     let name = String(path.split(separator: "/").last!)
     return (name, path, fileRoot(name), metaPath(name))
@@ -15,7 +15,7 @@ extension LoadsetStore {
   /// (`DIR/transcript`, `DIR/file`, `DIR/meta`), as ``publishRestored(_:stage:)`` does. When the
   /// store has a loadset of that name already: one with the same transcript, byte for byte, is
   /// left as it is (returns false); any other is refused (nothing is ever replaced).
-  public func publishRestoredForeign(_ name: String, stage: (String) throws(StoreError) -> Void) throws(StoreError) -> Bool {
+  package func publishRestoredForeign(_ name: String, stage: (String) throws(StoreError) -> Void) throws(StoreError) -> Bool {
     if let why = LoadsetStore.foreignNameProblem(name) { throw StoreError(.usage, "\(name): \(why)") }
     if (try? LoadsetName(parsing: name)) != nil { throw StoreError(.usage, "\(name): a Loadsmith name, not a foreign loadset") }
     return try write { () throws(StoreError) -> Bool in

@@ -81,7 +81,7 @@ extension LoadsetStore {
   /// Why `name` cannot be a foreign loadset's file name, or nil: it must be a plain file name
   /// (no `/`, not hidden), UTF-8 without control characters, short enough for its temporaries,
   /// and not a Loadsmith pointer's name.
-  public static func foreignNameProblem(_ name: String) -> String? {
+  package static func foreignNameProblem(_ name: String) -> String? {
     if name.isEmpty || name.contains("/") || name.hasPrefix(".") {
       return "not a plain file name (no '/', not starting with '.')"
     }

@@ -3,22 +3,22 @@ import TranscriptIO
 
 /// One record of the history log: a publish, a pointer move, a last-known-good change or a
 /// command-file rewrite.
-public struct HistoryRecord: Sendable, Equatable {
-  public var time: String
-  public var user: String
-  public var host: String
+package struct HistoryRecord: Sendable, Equatable {
+  package var time: String
+  package var user: String
+  package var host: String
   /// `publish`, `move`, `lkg`, `commands`, `deploy` and `tier-rollback` (name `SERIES@TIER`), `tag`.
-  public var event: String
+  package var event: String
   /// The loadset, pointer, series or product concerned.
-  public var name: String
-  public var from: String
-  public var to: String
+  package var name: String
+  package var from: String
+  package var to: String
   /// The transcript's checksum (`DIGEST:BASE64`) of the loadset published or pointed to.
-  public var checksum: String
+  package var checksum: String
   /// The intent the record belongs to: records with one id were one logical step.
-  public var intent: String
+  package var intent: String
   /// SHA-256 of the line before this record (``HistoryChain``); nil in records written before chaining.
-  public var link: String?
+  package var link: String?
 
   /// The record's line without its LF.
   var fieldsLine: String {
@@ -49,10 +49,10 @@ public struct HistoryRecord: Sendable, Equatable {
 
   /// True when the record was written at or after `date` (`YYYY-MM-DD` or a longer ISO-8601 UTC
   /// prefix such as `2026-11-29T21:00`): records carry ISO-8601 UTC times, which sort as text.
-  public func isAtOrAfter(_ date: String) -> Bool { time >= date }
+  package func isAtOrAfter(_ date: String) -> Bool { time >= date }
 
   /// True when the record concerns `filter` (a loadset, pointer, series or product name).
-  public func concerns(_ filter: String) -> Bool {
+  package func concerns(_ filter: String) -> Bool {
     let f = filter.hasSuffix(".T") ? String(filter.dropLast(2)) : filter
     return [name, from, to].contains { v in
       let s = v.hasSuffix(".T") ? String(v.dropLast(2)) : v
@@ -114,14 +114,14 @@ extension LoadsetStore {
   }
 
   /// Every history record, oldest first (lines that do not parse are skipped).
-  public func history() throws(StoreError) -> [HistoryRecord] {
+  package func history() throws(StoreError) -> [HistoryRecord] {
     var records: [HistoryRecord] = []
     try forEachHistoryRecord { records.append($0) }
     return records
   }
 
   /// Streams the history log oldest first, one record at a time: memory does not grow with the log.
-  public func forEachHistoryRecord(_ body: (HistoryRecord) throws(StoreError) -> Void) throws(StoreError) {
+  package func forEachHistoryRecord(_ body: (HistoryRecord) throws(StoreError) -> Void) throws(StoreError) {
     let fd: Int32
     do { fd = try RegularFile.openForReading(historyPath) } catch {
       if error.errno == Errno.noEntry { return }  // no log yet

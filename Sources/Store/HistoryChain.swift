@@ -10,8 +10,8 @@ import TranscriptIO
 ///
 /// A store made before chaining has 9-field records; they are kept as they are, and chaining
 /// starts with the next record (whose link covers the last unchained line).
-public enum HistoryChain {
-  public static let seed = "loadsmith history chain v1"
+package enum HistoryChain {
+  package static let seed = "loadsmith history chain v1"
   static var seedHash: String { Hex.sha256(Array(seed.utf8)) }
 
   /// The link a record written after `previousLine` carries (nil: the log is empty).
@@ -20,12 +20,12 @@ public enum HistoryChain {
   }
 
   /// What ``LoadsetStore/verifyHistoryChain()`` found.
-  public struct Report: Sendable, Equatable {
+  package struct Report: Sendable, Equatable {
     /// Records before chaining started (kept as they are).
-    public var unchained = 0
-    public var chained = 0
+    package var unchained = 0
+    package var chained = 0
     /// The first broken link, as `history.log line N: ...`.
-    public var problem: String?
+    package var problem: String?
   }
 }
 
@@ -52,12 +52,12 @@ extension LoadsetStore {
 
   /// The hash of the newest record: what the next record will link to (for an empty log, the
   /// seed's hash).
-  public func historyHead() throws(StoreError) -> String {
+  package func historyHead() throws(StoreError) -> String {
     HistoryChain.link(after: try lastHistoryLine())
   }
 
   /// Walks the log once, streaming, and checks every link.
-  public func verifyHistoryChain() throws(StoreError) -> HistoryChain.Report {
+  package func verifyHistoryChain() throws(StoreError) -> HistoryChain.Report {
     var report = HistoryChain.Report()
     let fd: Int32
     do { fd = try RegularFile.openForReading(historyPath) } catch {

@@ -4,29 +4,29 @@ import RadmindFormat
 import TranscriptIO
 
 /// What `loadsmith import` was asked to do.
-public struct ImportRequest: Sendable {
+package struct ImportRequest: Sendable {
   /// A transcript made elsewhere (radmind's `fsdiff`, an `lcreate` upload left in `tmp/`).
-  public var transcript: String
+  package var transcript: String
   /// Where its files are, laid out as `file/NAME/` is (DIR + transcript path).
-  public var files: String
+  package var files: String
   /// A Loadsmith loadset name (`was-apache-bin-rhel5-001.001.T`) or a foreign one (`base.T`).
-  public var name: String
-  public var threads = OrderedHashPool.availableCPUs
+  package var name: String
+  package var threads = OrderedHashPool.availableCPUs
 
-  public init(transcript: String, files: String, name: String) {
+  package init(transcript: String, files: String, name: String) {
     self.transcript = transcript
     self.files = files
     self.name = name
   }
 }
 
-public struct ImportResult: Sendable {
-  public var name = ""
-  public var foreign = false
-  public var digest = ""
-  public var entries = 0
-  public var files = 0
-  public var bytes: Int64 = 0
+package struct ImportResult: Sendable {
+  package var name = ""
+  package var foreign = false
+  package var digest = ""
+  package var entries = 0
+  package var files = 0
+  package var bytes: Int64 = 0
 }
 
 extension LoadsetStore {
@@ -35,7 +35,7 @@ extension LoadsetStore {
   /// and checksum are checked, and only when all match is the loadset published (one intent, as
   /// a capture). A neg loadset stores zero-length files, as `lcreate -N`. Nothing is published
   /// on any problem, and the store is as it was.
-  public func importTranscript(_ request: ImportRequest) throws(StoreError) -> ImportResult {
+  package func importTranscript(_ request: ImportRequest) throws(StoreError) -> ImportResult {
     var result = ImportResult()
     let parsed = try? LoadsetName(parsing: request.name)
     if let parsed {

@@ -10,14 +10,14 @@ extension LoadsetStore {
   var dslSettingPath: String { stateDirectory + "/dsl" }
 
   /// The DSL recorded with `loadsmith init --dsl DIR`, if any (absolute).
-  public var dslDirectory: String? {
+  package var dslDirectory: String? {
     guard let text = try? FileSystem.readSmallFile(dslSettingPath) else { return nil }
     let line = text.split(separator: "\n").first.map(String.init) ?? ""
     return line.isEmpty ? nil : line
   }
 
   /// Records `path` (made absolute) as the store's DSL.
-  public func recordDSL(_ path: String) throws(StoreError) {
+  package func recordDSL(_ path: String) throws(StoreError) {
     try write { () throws(StoreError) in
       try FileSystem.writeAtomically(dslSettingPath, LoadsetStore.absolute(path) + "\n")
     }
@@ -25,24 +25,24 @@ extension LoadsetStore {
 
   /// The immutable loadset a reference names (`SERIES@VERSION`, `SERIES@NNNN`, a loadset name or a
   /// pointer name, resolved once), checked to be published.
-  public func loadsetName(forReference reference: String) throws(StoreError) -> LoadsetName {
+  package func loadsetName(forReference reference: String) throws(StoreError) -> LoadsetName {
     let path = try transcriptPath(forReference: reference)
     let file = String(path.split(separator: "/").last ?? "")
     do { return try LoadsetName(parsing: file) } catch { throw .name(error) }
   }
 
   /// `STORE/transcript/NAME.T`.
-  public func publishedTranscriptPath(_ name: LoadsetName) -> String { transcriptPath(name.fileName) }
+  package func publishedTranscriptPath(_ name: LoadsetName) -> String { transcriptPath(name.fileName) }
   /// `STORE/file/NAME.T`, the loadset's file directory.
-  public func publishedFileDirectory(_ name: LoadsetName) -> String { fileRoot(name.fileName) }
+  package func publishedFileDirectory(_ name: LoadsetName) -> String { fileRoot(name.fileName) }
   /// `STORE/.loadsmith/meta/NAME.T`.
-  public func publishedMetadataPath(_ name: LoadsetName) -> String { metaPath(name.fileName) }
+  package func publishedMetadataPath(_ name: LoadsetName) -> String { metaPath(name.fileName) }
 
   /// Publishes a loadset that `stage` writes into a fresh staging directory (`DIR/transcript`,
   /// `DIR/file/...`, `DIR/meta`), as `capture` publishes: under the writer lock, through an intent
   /// record, transcript last. If `stage` throws, nothing is published and the staging is removed.
   /// Refuses a name that is already published (loadsets are immutable).
-  public func publishRestored(_ name: LoadsetName, stage: (String) throws(StoreError) -> Void) throws(StoreError) {
+  package func publishRestored(_ name: LoadsetName, stage: (String) throws(StoreError) -> Void) throws(StoreError) {
     guard !name.isPointer else { throw StoreError(.usage, "\(name.fileName) is a pointer, not a loadset") }
     try write { () throws(StoreError) in
       if FileSystem.exists(transcriptPath(name.fileName)) {
@@ -95,13 +95,13 @@ extension LoadsetStore {
 }
 
 /// What prune decided for one loadset.
-public struct PruneDecision: Sendable, Equatable, CustomStringConvertible {
-  public var loadset: String
+package struct PruneDecision: Sendable, Equatable, CustomStringConvertible {
+  package var loadset: String
   /// nil: removed (or to be removed with `--dry-run`); otherwise why it is kept.
-  public var keptBecause: String?
+  package var keptBecause: String?
   /// Node loadsets removed along with a removed build.
-  public var nodes: [String] = []
-  public var description: String {
+  package var nodes: [String] = []
+  package var description: String {
     if let keptBecause { return "keep   \(loadset): \(keptBecause)" }
     return "remove \(loadset)" + (nodes.isEmpty ? "" : " (and nodes \(nodes.joined(separator: ", ")))")
   }
@@ -117,7 +117,7 @@ extension LoadsetStore {
   /// The whole decision and the deletion run under the writer lock, so a capture, build or
   /// release that arrives meanwhile waits and is seen whole or not at all. The removal is one
   /// intent record: a crash finishes it on the next run.
-  public func prune(_ seriesName: String, keep: Int, dryRun: Bool,
+  package func prune(_ seriesName: String, keep: Int, dryRun: Bool,
                     archived: (LoadsetName) -> String?) throws(StoreError) -> [PruneDecision] {
     let series: LoadsetSeries
     do { series = try LoadsetSeries(parsing: seriesName) } catch { throw .name(error) }
@@ -177,14 +177,14 @@ extension LoadsetStore {
   var signingKeySettingPath: String { stateDirectory + "/signing-key" }
 
   /// The private key file recorded with `loadsmith init --signing-key FILE`, if any (absolute).
-  public var signingKeyFile: String? {
+  package var signingKeyFile: String? {
     guard let text = try? FileSystem.readSmallFile(signingKeySettingPath) else { return nil }
     let line = text.split(separator: "\n").first.map(String.init) ?? ""
     return line.isEmpty ? nil : line
   }
 
   /// Records `path` (made absolute) as the key `archive` and `release` sign manifests with.
-  public func recordSigningKey(_ path: String) throws(StoreError) {
+  package func recordSigningKey(_ path: String) throws(StoreError) {
     try write { () throws(StoreError) in
       try FileSystem.writeAtomically(signingKeySettingPath, LoadsetStore.absolute(path) + "\n")
     }

@@ -1,5 +1,5 @@
 /// The three kinds of loadset, always read from the name (never from an option).
-public enum LoadsetType: String, Sendable, CaseIterable {
+package enum LoadsetType: String, Sendable, CaseIterable {
   /// Positive transcript of installed software (`p` in a command file).
   case bin
   /// Negative transcript: objects whose contents change legitimately, such as logs (`n`).
@@ -14,20 +14,20 @@ public enum LoadsetType: String, Sendable, CaseIterable {
 ///     let v = try LoadsetVersion(parsing: "001.009")
 ///     v.nextMinor   // 001.010
 ///     v.nextMajor   // 002.001
-public struct LoadsetVersion: Sendable, Hashable, Comparable, CustomStringConvertible {
-  public var major: Int
-  public var minor: Int
+package struct LoadsetVersion: Sendable, Hashable, Comparable, CustomStringConvertible {
+  package var major: Int
+  package var minor: Int
 
-  public static let first = LoadsetVersion(major: 1, minor: 1)
+  package static let first = LoadsetVersion(major: 1, minor: 1)
 
-  public init(major: Int, minor: Int) {
+  package init(major: Int, minor: Int) {
     precondition((0...999).contains(major) && (0...999).contains(minor), "version out of range")
     self.major = major
     self.minor = minor
   }
 
   /// Parses `NNN.NNN`; anything else is a ``LoadsetNameError``.
-  public init(parsing text: String) throws(LoadsetNameError) {
+  package init(parsing text: String) throws(LoadsetNameError) {
     let parts = text.split(separator: ".", omittingEmptySubsequences: false)
     guard parts.count == 2, parts.allSatisfy({ $0.count == 3 && $0.allSatisfy(\.isASCIIDigit) }),
           let major = Int(parts[0]), let minor = Int(parts[1]) else {
@@ -36,21 +36,21 @@ public struct LoadsetVersion: Sendable, Hashable, Comparable, CustomStringConver
     self.init(major: major, minor: minor)
   }
 
-  public var description: String { LoadsetVersion.pad3(major) + "." + LoadsetVersion.pad3(minor) }
+  package var description: String { LoadsetVersion.pad3(major) + "." + LoadsetVersion.pad3(minor) }
 
   /// The next minor version (same prototype, changed install).
-  public func nextMinor() throws(LoadsetNameError) -> LoadsetVersion {
+  package func nextMinor() throws(LoadsetNameError) -> LoadsetVersion {
     guard minor < 999 else { throw LoadsetNameError(description, "minor version 999 has no successor; use --next-major") }
     return LoadsetVersion(major: major, minor: minor + 1)
   }
 
   /// The next major version (rebuilt prototype); its minor restarts at 001.
-  public func nextMajor() throws(LoadsetNameError) -> LoadsetVersion {
+  package func nextMajor() throws(LoadsetNameError) -> LoadsetVersion {
     guard major < 999 else { throw LoadsetNameError(description, "major version 999 has no successor") }
     return LoadsetVersion(major: major + 1, minor: 1)
   }
 
-  public static func < (a: LoadsetVersion, b: LoadsetVersion) -> Bool {
+  package static func < (a: LoadsetVersion, b: LoadsetVersion) -> Bool {
     (a.major, a.minor) < (b.major, b.minor)
   }
 
@@ -62,14 +62,14 @@ public struct LoadsetVersion: Sendable, Hashable, Comparable, CustomStringConver
 
 /// A family of loadsets sharing everything but version and node: `was-apache-bin-rhel5`
 /// (bin and neg, with an OS) or `was-apache-cfg` (cfg, no OS).
-public struct LoadsetSeries: Sendable, Hashable, Comparable, CustomStringConvertible {
-  public var family: String
-  public var component: String
-  public var type: LoadsetType
+package struct LoadsetSeries: Sendable, Hashable, Comparable, CustomStringConvertible {
+  package var family: String
+  package var component: String
+  package var type: LoadsetType
   /// nil for cfg, which has no OS.
-  public var os: String?
+  package var os: String?
 
-  public init(family: String, component: String, type: LoadsetType, os: String?) {
+  package init(family: String, component: String, type: LoadsetType, os: String?) {
     self.family = family
     self.component = component
     self.type = type
@@ -77,14 +77,14 @@ public struct LoadsetSeries: Sendable, Hashable, Comparable, CustomStringConvert
   }
 
   /// `FAMILY-COMPONENT`, the stem that command files are named after.
-  public var product: String { family + "-" + component }
-  public var description: String {
+  package var product: String { family + "-" + component }
+  package var description: String {
     if let os { return "\(product)-\(type.rawValue)-\(os)" }
     return "\(product)-\(type.rawValue)"
   }
 
   /// Parses a series stem (`was-apache-bin-rhel5`, `was-apache-cfg`); a trailing `.T` is refused.
-  public init(parsing text: String) throws(LoadsetNameError) {
+  package init(parsing text: String) throws(LoadsetNameError) {
     if text.utf8.count > StoreNameLimits.maximumSeriesLength {
       throw LoadsetNameError(text, "a series is at most \(StoreNameLimits.maximumSeriesLength) bytes (this one is \(text.utf8.count)): with the version, node and temporary names the store adds, a longer one exceeds NAME_MAX (\(StoreNameLimits.nameMax))")
     }
@@ -112,11 +112,11 @@ public struct LoadsetSeries: Sendable, Hashable, Comparable, CustomStringConvert
     }
   }
 
-  public static func < (a: LoadsetSeries, b: LoadsetSeries) -> Bool { a.description < b.description }
+  package static func < (a: LoadsetSeries, b: LoadsetSeries) -> Bool { a.description < b.description }
 }
 
 /// The pointers of a cfg series: dev (newest capture), stable (production), stale (the one before).
-public enum ConfigurationPointer: String, Sendable, CaseIterable {
+package enum ConfigurationPointer: String, Sendable, CaseIterable {
   case dev, stable, stale
 }
 
@@ -129,14 +129,14 @@ public enum ConfigurationPointer: String, Sendable, CaseIterable {
 ///     was-apache-cfg-stable.T                .configurationPointer
 ///
 /// FAMILY, COMPONENT and OS are lowercase ASCII letters and digits, no hyphens.
-public enum LoadsetName: Sendable, Hashable, CustomStringConvertible {
+package enum LoadsetName: Sendable, Hashable, CustomStringConvertible {
   case node(LoadsetSeries, LoadsetVersion, Int)
   case build(LoadsetSeries, LoadsetVersion)
   case current(LoadsetSeries)
   case snapshot(LoadsetSeries, Int)
   case configurationPointer(LoadsetSeries, ConfigurationPointer)
 
-  public var series: LoadsetSeries {
+  package var series: LoadsetSeries {
     switch self {
     case .node(let s, _, _), .build(let s, _), .current(let s), .snapshot(let s, _),
          .configurationPointer(let s, _):
@@ -145,7 +145,7 @@ public enum LoadsetName: Sendable, Hashable, CustomStringConvertible {
   }
 
   /// True for names that are symlinks in the store (current, dev, stable, stale).
-  public var isPointer: Bool {
+  package var isPointer: Bool {
     switch self {
     case .current, .configurationPointer: return true
     default: return false
@@ -153,7 +153,7 @@ public enum LoadsetName: Sendable, Hashable, CustomStringConvertible {
   }
 
   /// The name without `.T`.
-  public var stem: String {
+  package var stem: String {
     switch self {
     case .node(let s, let v, let n): return "\(s)-\(v)-node\(n)"
     case .build(let s, let v): return "\(s)-\(v)"
@@ -164,11 +164,11 @@ public enum LoadsetName: Sendable, Hashable, CustomStringConvertible {
   }
 
   /// The transcript name, `STEM.T`: the file in `transcript/` and the folder in `file/`.
-  public var fileName: String { stem + ".T" }
-  public var description: String { fileName }
+  package var fileName: String { stem + ".T" }
+  package var description: String { fileName }
 
   /// Parses a loadset name, with or without its `.T`.
-  public init(parsing text: String) throws(LoadsetNameError) {
+  package init(parsing text: String) throws(LoadsetNameError) {
     var body = text
     if body.hasSuffix(".T") { body.removeLast(2) }
     if body.isEmpty { throw LoadsetNameError(text, "empty name") }
@@ -233,7 +233,7 @@ public enum LoadsetName: Sendable, Hashable, CustomStringConvertible {
   }
 
   /// What each part of the name means, one `label: value` per line, for `loadsmith name --explain`.
-  public var explanation: [(String, String)] {
+  package var explanation: [(String, String)] {
     let s = series
     var lines: [(String, String)] = [("name", fileName)]
     switch self {
@@ -276,14 +276,14 @@ public enum LoadsetName: Sendable, Hashable, CustomStringConvertible {
 }
 
 /// A name that does not follow the naming scheme; the message says which part and why.
-public struct LoadsetNameError: Error, Sendable, Equatable, CustomStringConvertible {
-  public var name: String
-  public var reason: String
-  public init(_ name: String, _ reason: String) {
+package struct LoadsetNameError: Error, Sendable, Equatable, CustomStringConvertible {
+  package var name: String
+  package var reason: String
+  package init(_ name: String, _ reason: String) {
     self.name = name
     self.reason = reason
   }
-  public var description: String { "'\(name)': \(reason)" }
+  package var description: String { "'\(name)': \(reason)" }
 }
 
 extension Character {

@@ -17,27 +17,27 @@ import TranscriptIO
 /// - Important: Published loadsets are immutable. Nothing in this type deletes a loadset; a
 ///   future prune must keep every loadset a pointer, a command file or last-known-good names
 ///   (``protectedLoadsets()``).
-public final class LoadsetStore: @unchecked Sendable {
+package final class LoadsetStore: @unchecked Sendable {
   /// The store's root, absolute.
-  public let root: String
+  package let root: String
   var lockDescriptor: Int32 = -1
   var currentIntentID: String?
   /// What the last operation wants a person to know without failing (printed by the CLI).
-  public internal(set) var warnings: [String] = []
+  package internal(set) var warnings: [String] = []
   /// The DSL tags the last operation's intent wrote (`Release-…`, `PROD-…`).
-  public internal(set) var lastTags: [String] = []
+  package internal(set) var lastTags: [String] = []
   /// How long a writer waits for the store lock (nil: for ever) and where it says that it waits.
-  public var lockTimeout: Double?
-  public var lockWaitNotice: (@Sendable (String) -> Void)?
+  package var lockTimeout: Double?
+  package var lockWaitNotice: (@Sendable (String) -> Void)?
   /// What the last `prune` freed (or with `--dry-run` would free): bytes of inodes no kept
   /// loadset links.
-  public internal(set) var lastPruneBytesFreed: Int64 = 0
+  package internal(set) var lastPruneBytesFreed: Int64 = 0
   /// Transcript checksums of the loadsets staged by the running operation, by name.
   var stagedChecksums: [String: String] = [:]
   /// Hand-written command files `command write --force` may replace in the running operation.
   var commandFileTakeover: Set<String> = []
 
-  public static let formatLine = "loadsmith-store 1"
+  package static let formatLine = "loadsmith-store 1"
 
   var transcriptDirectory: String { root + "/transcript" }
   var fileDirectory: String { root + "/file" }
@@ -52,7 +52,7 @@ public final class LoadsetStore: @unchecked Sendable {
   var tierMapPath: String { stateDirectory + "/tiers" }
 
   /// Opens an existing store (one that `loadsmith init` made).
-  public init(at path: String) throws(StoreError) {
+  package init(at path: String) throws(StoreError) {
     root = LoadsetStore.absolute(path)
     guard FileSystem.kind(root) == .directory else {
       throw StoreError(.store, "\(root): no such store directory (run 'loadsmith init \(path)')")
@@ -70,7 +70,7 @@ public final class LoadsetStore: @unchecked Sendable {
   /// Creates the store layout at `path` (which may exist, holding a radmind tree) and returns the
   /// store. Idempotent: existing folders and state are kept.
   @discardableResult
-  public static func initialize(at path: String) throws(StoreError) -> LoadsetStore {
+  package static func initialize(at path: String) throws(StoreError) -> LoadsetStore {
     let root = absolute(path)
     try FileSystem.makeDirectories(Array(root.utf8))
     // The folders radmind's daemon creates on start-up (§11.1), and ours.
@@ -155,14 +155,14 @@ public final class LoadsetStore: @unchecked Sendable {
   func metaPath(_ name: String) -> String { metaDirectory + "/" + name }
 
   /// True when the loadset's transcript is published (a pointer counts only if it resolves).
-  public func isPublished(_ name: LoadsetName) -> Bool {
+  package func isPublished(_ name: LoadsetName) -> Bool {
     let path = transcriptPath(name.fileName)
     return name.isPointer ? FileSystem.kind(path) == .symlink && Syscall.accessProblem(Array(path.utf8)) == nil
                           : FileSystem.kind(path) == .file
   }
 
   /// What the pointer `name` resolves to (the immutable loadset's file name), or nil if unset.
-  public func pointerTarget(_ name: LoadsetName) -> String? {
+  package func pointerTarget(_ name: LoadsetName) -> String? {
     FileSystem.readLink(transcriptPath(name.fileName))
   }
 
@@ -182,7 +182,7 @@ public final class LoadsetStore: @unchecked Sendable {
   }
 
   /// The builds of `series`, oldest first.
-  public func builds(of series: LoadsetSeries) throws(StoreError) -> [LoadsetVersion] {
+  package func builds(of series: LoadsetSeries) throws(StoreError) -> [LoadsetVersion] {
     var versions: [LoadsetVersion] = []
     for name in try publishedNames().names {
       if case .build(let s, let v) = name, s == series { versions.append(v) }
@@ -200,7 +200,7 @@ public final class LoadsetStore: @unchecked Sendable {
   }
 
   /// The cfg snapshots of `series`, oldest first.
-  public func snapshots(of series: LoadsetSeries) throws(StoreError) -> [Int] {
+  package func snapshots(of series: LoadsetSeries) throws(StoreError) -> [Int] {
     var numbers: [Int] = []
     for name in try publishedNames().names {
       if case .snapshot(let s, let n) = name, s == series { numbers.append(n) }
@@ -209,14 +209,14 @@ public final class LoadsetStore: @unchecked Sendable {
   }
 
   /// The build that `current` pointed at before the latest release, if any.
-  public func lastKnownGood(of series: LoadsetSeries) throws(StoreError) -> String? {
+  package func lastKnownGood(of series: LoadsetSeries) throws(StoreError) -> String? {
     try FileSystem.readSmallFile(lastKnownGoodDirectory + "/" + series.description)?
       .split(separator: "\n").first.map(String.init)
   }
 
   /// Loadsets nothing may delete: every pointer's target, every last-known-good, every tier pin,
   /// and every transcript a command file names.
-  public func protectedLoadsets() throws(StoreError) -> Set<String> {
+  package func protectedLoadsets() throws(StoreError) -> Set<String> {
     var out: Set<String> = []
     for name in try publishedNames().names where name.isPointer {
       if let t = pointerTarget(name) { out.insert(t) }
@@ -238,17 +238,17 @@ public final class LoadsetStore: @unchecked Sendable {
   // MARK: Metadata
 
   /// What the store records about one published loadset (`.loadsmith/meta/NAME.T`).
-  public struct Metadata: Sendable {
-    public var fields: [(String, String)] = []
-    public subscript(key: String) -> String? {
+  package struct Metadata: Sendable {
+    package var fields: [(String, String)] = []
+    package subscript(key: String) -> String? {
       get { fields.first { $0.0 == key }?.1 }
       set {
         fields.removeAll { $0.0 == key }
         if let newValue { fields.append((key, newValue)) }
       }
     }
-    public var digest: String { self["digest"] ?? "sha1" }
-    public var text: String { fields.map { "\($0.0) \($0.1)\n" }.joined() }
+    package var digest: String { self["digest"] ?? "sha1" }
+    package var text: String { fields.map { "\($0.0) \($0.1)\n" }.joined() }
     init() {}
     init(text: String) {
       for line in text.split(separator: "\n") {
@@ -258,7 +258,7 @@ public final class LoadsetStore: @unchecked Sendable {
     }
   }
 
-  public func metadata(of name: String) -> Metadata? {
+  package func metadata(of name: String) -> Metadata? {
     guard let text = try? FileSystem.readSmallFile(metaPath(name)) else { return nil }
     return Metadata(text: text)
   }

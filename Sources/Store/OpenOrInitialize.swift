@@ -4,7 +4,7 @@ extension LoadsetStore {
   /// Opens the store at `path`, or initializes one there when `path` does not exist or is an
   /// empty directory (what `restore` into a new store needs). Anything else that is not a store
   /// is refused with the opening error: a restore never turns a populated directory into a store.
-  public static func openOrInitialize(at path: String) throws(StoreError) -> LoadsetStore {
+  package static func openOrInitialize(at path: String) throws(StoreError) -> LoadsetStore {
     do { return try LoadsetStore(at: path) } catch {
       let root = absolute(path)
       let empty: Bool

@@ -9,14 +9,14 @@ import TranscriptIO
 ///
 /// PROD is never pinned: it follows `current` and `stable`, which `release`, `promote` and
 /// `rollback` move.
-public struct PinChange: Sendable, Equatable, CustomStringConvertible {
-  public var series: String
-  public var tier: String
+package struct PinChange: Sendable, Equatable, CustomStringConvertible {
+  package var series: String
+  package var tier: String
   /// The pinned loadset before and after; nil: following the tier map.
-  public var from: String?
-  public var to: String?
-  public var changed: Bool { from != to }
-  public var description: String {
+  package var from: String?
+  package var to: String?
+  package var changed: Bool { from != to }
+  package var description: String {
     "\(series) on \(tier): \(from ?? "(tier map)") -> \(to ?? "(tier map)")"
   }
 }
@@ -25,7 +25,7 @@ extension LoadsetStore {
   var pinDirectory: String { stateDirectory + "/pins" }
 
   /// The tier that only `release`, `promote` and `rollback` move.
-  public static let productionTier = "PROD"
+  package static let productionTier = "PROD"
 
   /// The pin's key, also its file name and the history record's name: `SERIES@TIER`.
   static func pinKey(_ series: LoadsetSeries, tier: String) -> String { "\(series)@\(tier)" }
@@ -37,7 +37,7 @@ extension LoadsetStore {
   /// The loadset `series` is pinned to on `tier`, nil when the tier follows the map. A pin file
   /// that is not one line naming a published loadset of the series is a damaged record: a clear
   /// error, so nothing is written from it.
-  public func pin(of series: LoadsetSeries, tier: String) throws(StoreError) -> String? {
+  package func pin(of series: LoadsetSeries, tier: String) throws(StoreError) -> String? {
     let path = pinPath(series, tier: tier)
     if let kind = FileSystem.typeIfNotRegular(path) {
       throw StoreError(.store, "\(path): damaged pin record: it is \(kind), not a regular file; nothing changed (remove it to hand \(tier) back to the tier map)")
@@ -114,7 +114,7 @@ extension LoadsetStore {
   /// SNAPSHOT|dev|stable|stale --tier TIER` (cfg; a pointer is resolved once, to the snapshot it
   /// names now), or with `what` nil (`--unpin`) the tier back to its tier map. One intent: the
   /// pin, the product's command files, a `deploy` history record.
-  public func deploy(_ seriesName: String, _ what: String?, tier: String) throws(StoreError) -> PinChange {
+  package func deploy(_ seriesName: String, _ what: String?, tier: String) throws(StoreError) -> PinChange {
     let series: LoadsetSeries
     do { series = try LoadsetSeries(parsing: seriesName) } catch { throw .name(error) }
     if tier == LoadsetStore.productionTier {
@@ -135,7 +135,7 @@ extension LoadsetStore {
   /// `rollback SERIES --tier TIER`: the tier back to the pin it had before its latest deploy (or
   /// to the tier map, if it followed the map then). Deploys and tier rollbacks of one series and
   /// tier form a stack in the history: a deploy pushes, a rollback pops.
-  public func rollback(_ seriesName: String, tier: String) throws(StoreError) -> PinChange {
+  package func rollback(_ seriesName: String, tier: String) throws(StoreError) -> PinChange {
     let series: LoadsetSeries
     do { series = try LoadsetSeries(parsing: seriesName) } catch { throw .name(error) }
     if tier == LoadsetStore.productionTier {

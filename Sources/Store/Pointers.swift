@@ -2,11 +2,11 @@
 /// last-known-good, command files, history), so it completes as one logical step even across a
 /// crash, and its cost does not depend on the size of the loadsets (it touches symlinks and a few
 /// small files, never a transcript's contents).
-public struct PointerMove: Sendable, Equatable, CustomStringConvertible {
-  public var pointer: String
-  public var from: String?
-  public var to: String
-  public var description: String { "\(pointer): \(from ?? "(unset)") -> \(to)" }
+package struct PointerMove: Sendable, Equatable, CustomStringConvertible {
+  package var pointer: String
+  package var from: String?
+  package var to: String
+  package var description: String { "\(pointer): \(from ?? "(unset)") -> \(to)" }
 }
 
 extension LoadsetStore {
@@ -53,7 +53,7 @@ extension LoadsetStore {
   /// anything changes; without one, or if the build is still not archived afterwards, the release
   /// is refused and `current` stays. The `Release-…` and `PROD-…` tags are then steps of the
   /// release's intent, after the pointer move: a crash leaves neither or both.
-  public func release(_ seriesName: String, version: String,
+  package func release(_ seriesName: String, version: String,
                       archiver: ReleaseArchiver? = nil) throws(StoreError) -> (move: PointerMove?, lastKnownGood: String?) {
     let series = try LoadsetStore.binSeries(seriesName)
     let v: LoadsetVersion
@@ -99,7 +99,7 @@ extension LoadsetStore {
 
   /// `rollback SERIES [--to VERSION]`: `current` back to last-known-good (or the named build).
   /// `rollback FAMILY-COMPONENT-cfg`: `stable` back to `stale`.
-  public func rollback(_ seriesName: String, to version: String? = nil) throws(StoreError) -> PointerMove {
+  package func rollback(_ seriesName: String, to version: String? = nil) throws(StoreError) -> PointerMove {
     let series: LoadsetSeries
     do { series = try LoadsetSeries(parsing: seriesName) } catch { throw .name(error) }
     let v: LoadsetVersion?
@@ -151,7 +151,7 @@ extension LoadsetStore {
 
   /// `promote FAMILY-COMPONENT-cfg` (or `FAMILY-COMPONENT`): stale ← stable, stable ← dev, as one
   /// intent (both pointer pairs, then command files, then history).
-  public func promote(_ name: String) throws(StoreError) -> [PointerMove] {
+  package func promote(_ name: String) throws(StoreError) -> [PointerMove] {
     let seriesText = name.hasSuffix("-cfg") ? name : name + "-cfg"
     let series: LoadsetSeries
     do { series = try LoadsetSeries(parsing: seriesText) } catch { throw .name(error) }

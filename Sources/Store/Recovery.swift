@@ -113,7 +113,7 @@ extension LoadsetStore {
   /// back to what its log records say they were, command files rewritten); then removes staging
   /// leftovers. Returns what it did, one line each. Throws, leaving the record, when a step fails
   /// (the reason is in the message; run it again once the cause is fixed).
-  public func recoverPending() throws(StoreError) -> [String] {
+  package func recoverPending() throws(StoreError) -> [String] {
     try lock()
     defer { unlock() }
     var report: [String] = []

@@ -2,43 +2,43 @@ import TranscriptIO
 
 /// A snapshot of the store for `loadsmith status`: read without the lock (each pointer read is a
 /// single `readlink`, each metadata file is replaced atomically), so it never waits for a writer.
-public struct StoreStatus: Sendable {
-  public struct Loadset: Sendable {
-    public var name: String
-    public var version: String?
-    public var node: String?
-    public var nodes: [String] = []
-    public var files: Int?
-    public var bytes: Int64?
-    public var digest: String?
-    public var created: String?
+package struct StoreStatus: Sendable {
+  package struct Loadset: Sendable {
+    package var name: String
+    package var version: String?
+    package var node: String?
+    package var nodes: [String] = []
+    package var files: Int?
+    package var bytes: Int64?
+    package var digest: String?
+    package var created: String?
   }
-  public struct Pointer: Sendable {
-    public var name: String
-    public var target: String?
+  package struct Pointer: Sendable {
+    package var name: String
+    package var target: String?
   }
-  public struct Series: Sendable {
-    public var name: String
-    public var type: String
-    public var os: String?
-    public var builds: [Loadset] = []
-    public var nodeLoadsets: [Loadset] = []
-    public var snapshots: [Loadset] = []
-    public var pointers: [Pointer] = []
-    public var lastKnownGood: String?
+  package struct Series: Sendable {
+    package var name: String
+    package var type: String
+    package var os: String?
+    package var builds: [Loadset] = []
+    package var nodeLoadsets: [Loadset] = []
+    package var snapshots: [Loadset] = []
+    package var pointers: [Pointer] = []
+    package var lastKnownGood: String?
   }
-  public var root: String
-  public var series: [Series] = []
-  public var commandFiles: [(String, [String])] = []
+  package var root: String
+  package var series: [Series] = []
+  package var commandFiles: [(String, [String])] = []
   /// Every product on every tier: what its command file names, pinned or following the map.
-  public var tiers: TierStatus?
+  package var tiers: TierStatus?
   /// Apparent and stored bytes per series name, and for the whole store (unfiltered status).
-  public var bytes: [String: ByteAccount] = [:]
-  public var storeBytes: ByteAccount?
+  package var bytes: [String: ByteAccount] = [:]
+  package var storeBytes: ByteAccount?
   /// Foreign loadsets (names outside Loadsmith's scheme); `node` holds their type.
-  public var foreign: [Loadset] = []
+  package var foreign: [Loadset] = []
 
-  public var text: String {
+  package var text: String {
     var out = "store \(root)\n"
     for s in series {
       out += "\n\(s.name)  (\(s.type)\(s.os.map { ", os \($0)" } ?? ""))\n"
@@ -64,7 +64,7 @@ public struct StoreStatus: Sendable {
 
   static func size(_ bytes: Int64) -> String { ByteSize.text(bytes) }
 
-  public var json: String {
+  package var json: String {
     func q(_ s: String?) -> String { s.map(JSONText.quote) ?? "null" }
     func n<T: BinaryInteger>(_ v: T?) -> String { v.map { String($0) } ?? "null" }
     func loadset(_ l: Loadset) -> String {
@@ -88,7 +88,7 @@ public struct StoreStatus: Sendable {
 extension LoadsetStore {
   /// Every series (or those concerning `filter`: a series, product or loadset name), its
   /// loadsets, pointers, last-known-good, and what each command file names.
-  public func status(_ filter: String? = nil) throws(StoreError) -> StoreStatus {
+  package func status(_ filter: String? = nil) throws(StoreError) -> StoreStatus {
     var out = StoreStatus(root: root)
     let names = try publishedNames().names
     func wanted(_ s: String) -> Bool {
@@ -148,7 +148,7 @@ extension LoadsetStore {
   /// `@NNNN`, a snapshot), `SERIES@VERSION-nodeN`, or any loadset or pointer name (with or without
   /// `.T`). A pointer is resolved once, to the immutable transcript it names now, so a move while
   /// the caller reads it changes nothing.
-  public func transcriptPath(forReference reference: String) throws(StoreError) -> String {
+  package func transcriptPath(forReference reference: String) throws(StoreError) -> String {
     var name: LoadsetName
     if let at = reference.firstIndex(of: "@") {
       let seriesText = String(reference[..<at])

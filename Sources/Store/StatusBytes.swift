@@ -3,10 +3,10 @@ import TranscriptIO
 
 /// Byte accounting with shared content: apparent bytes count every stored path, stored bytes
 /// count each inode once (a version linking unchanged files costs only what changed).
-public struct ByteAccount: Sendable, Equatable {
-  public var apparent: Int64 = 0
-  public var stored: Int64 = 0
-  public init() {}
+package struct ByteAccount: Sendable, Equatable {
+  package var apparent: Int64 = 0
+  package var stored: Int64 = 0
+  package init() {}
   var json: String { "{\"apparent\":\(apparent),\"stored\":\(stored)}" }
   var text: String { "\(StoreStatus.size(apparent)) apparent, \(StoreStatus.size(stored)) stored" }
 }

@@ -7,7 +7,7 @@ import Synchronization
 import TranscriptIO
 
 /// Which version a bin or neg capture gets.
-public enum VersionChoice: Sendable, Equatable {
+package enum VersionChoice: Sendable, Equatable {
   /// `001.001` for the first capture, else the next minor version.
   case automatic
   case explicit(String)
@@ -16,24 +16,24 @@ public enum VersionChoice: Sendable, Equatable {
 }
 
 /// What `loadsmith capture` was asked to do.
-public struct CaptureRequest: Sendable {
-  public var stagingRoot: String
+package struct CaptureRequest: Sendable {
+  package var stagingRoot: String
   /// The series stem: `was-apache-bin-rhel5`, `was-apache-neg-rhel5` or `was-apache-cfg`.
-  public var loadset: String
+  package var loadset: String
   /// Node paths in the staging tree, as they will be on the client (`/usr/local/apache`).
-  public var nodes: [String]
-  public var version: VersionChoice = .automatic
+  package var nodes: [String]
+  package var version: VersionChoice = .automatic
   /// A command file whose `x` lines exclude paths from the capture.
-  public var commandFile: String?
-  public var digest: String = "sha1"
+  package var commandFile: String?
+  package var digest: String = "sha1"
   /// Write `./usr/...` instead of `/usr/...`.
-  public var relative = false
+  package var relative = false
   /// Copy threads (default: online CPUs).
-  public var threads = OrderedHashPool.availableCPUs
+  package var threads = OrderedHashPool.availableCPUs
   /// Read every file again (ignore the signatures of the previous capture).
-  public var rehash = false
+  package var rehash = false
 
-  public init(stagingRoot: String, loadset: String, nodes: [String]) {
+  package init(stagingRoot: String, loadset: String, nodes: [String]) {
     self.stagingRoot = stagingRoot
     self.loadset = loadset
     self.nodes = nodes
@@ -41,14 +41,14 @@ public struct CaptureRequest: Sendable {
 }
 
 /// What a capture published.
-public struct CaptureResult: Sendable {
-  public var loadsets: [String] = []
-  public var moves: [PointerMove] = []
-  public var files = 0
-  public var bytes: Int64 = 0
-  public var entries = 0
+package struct CaptureResult: Sendable {
+  package var loadsets: [String] = []
+  package var moves: [PointerMove] = []
+  package var files = 0
+  package var bytes: Int64 = 0
+  package var entries = 0
   /// What the capture chose not to do and why (`skipped /srv/stage/store: the store itself ...`).
-  public var notes: [String] = []
+  package var notes: [String] = []
 }
 
 extension LoadsetStore {
@@ -61,7 +61,7 @@ extension LoadsetStore {
   ///
   /// Every check of the request happens before anything is written: on bad input the store is
   /// unchanged.
-  public func capture(_ request: CaptureRequest) throws(StoreError) -> CaptureResult {
+  package func capture(_ request: CaptureRequest) throws(StoreError) -> CaptureResult {
     // A command file listing base loadsets (not only x lines): radmind's capture of a difference.
     if let k = request.commandFile, try LoadsetStore.commandFileListsBase(k) { return try captureAgainstBase(request) }
     let checked = try LoadsetStore.checkCaptureRequest(request, nodeExample: "--node /usr/local/apache")

@@ -4,8 +4,8 @@ import TranscriptIO
 /// path or pointer concerned; the CLI prints it as `loadsmith: MESSAGE` and exits non-zero.
 /// An operation that throws one of these before it has written its intent record leaves the
 /// store unchanged.
-public struct StoreError: Error, Sendable, CustomStringConvertible {
-  public enum Code: Sendable {
+package struct StoreError: Error, Sendable, CustomStringConvertible {
+  package enum Code: Sendable {
     /// Bad input: a malformed name, a missing version, an existing version, ...
     case usage
     /// The store itself is missing or damaged.
@@ -13,15 +13,15 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
     /// A system call failed.
     case system
   }
-  public var code: Code
-  public var message: String
+  package var code: Code
+  package var message: String
 
-  public init(_ code: Code = .usage, _ message: String) {
+  package init(_ code: Code = .usage, _ message: String) {
     self.code = code
     self.message = message
   }
 
-  public var description: String { message }
+  package var description: String { message }
 
   static func system(_ error: SystemError) -> StoreError {
     StoreError(.system, error.detailed)

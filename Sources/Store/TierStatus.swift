@@ -4,36 +4,36 @@ import TranscriptIO
 /// Where every product stands on every tier, for `loadsmith status`: what each tier's command
 /// file names (as it is on disk, what clients fetch), and for each series whether the tier is
 /// pinned (to what, since when) or follows the tier map. Read without the lock, like status.
-public struct TierStatus: Sendable {
-  public struct Series: Sendable {
-    public var series: String
+package struct TierStatus: Sendable {
+  package struct Series: Sendable {
+    package var series: String
     /// The pinned loadset, or nil when the tier follows the map for this series.
-    public var pinned: String?
+    package var pinned: String?
     /// When the pin was set (its latest deploy or tier rollback in the history).
-    public var pinnedSince: String?
+    package var pinnedSince: String?
     /// What the tier map names for this series on the tier (`newest`, `current`, `stable`, ...).
-    public var follows: String
+    package var follows: String
   }
-  public struct CommandFile: Sendable {
-    public var name: String
+  package struct CommandFile: Sendable {
+    package var name: String
     /// The `p`/`n` lines as written, or nil when the file does not exist yet.
-    public var lines: [String]?
+    package var lines: [String]?
   }
-  public struct Tier: Sendable {
-    public var product: String
-    public var tier: String
+  package struct Tier: Sendable {
+    package var product: String
+    package var tier: String
     /// The time of the newest history record that changed what the tier names for the product
     /// (a deploy, a move or build it follows, a command write): since when it stands as it is.
     /// Not the command file's mtime, which the ktcheck rule may set a few seconds ahead.
-    public var since: String?
-    public var commandFiles: [CommandFile] = []
-    public var series: [Series] = []
+    package var since: String?
+    package var commandFiles: [CommandFile] = []
+    package var series: [Series] = []
   }
-  public var tiers: [Tier] = []
+  package var tiers: [Tier] = []
   /// Products whose tier map or pins cannot be read, with the reason.
-  public var problems: [String] = []
+  package var problems: [String] = []
 
-  public var text: String {
+  package var text: String {
     if tiers.isEmpty && problems.isEmpty { return "" }
     var out = "\ntiers\n"
     for t in tiers {
@@ -54,7 +54,7 @@ public struct TierStatus: Sendable {
     return out
   }
 
-  public var json: String {
+  package var json: String {
     "{\"tiers\":\(tiersArrayJSON),\"problems\":[\(problems.map(JSONText.quote).joined(separator: ","))]}"
   }
 
@@ -74,7 +74,7 @@ public struct TierStatus: Sendable {
   }
 
   /// `status --json`'s object with this one's `tiers` and `tierProblems` added as its last keys.
-  public func adding(toStatusJSON status: String) -> String {
+  package func adding(toStatusJSON status: String) -> String {
     var s = Substring(status)
     while s.last == "\n" { s = s.dropLast() }
     guard s.last == "}" else { return status }
@@ -84,7 +84,7 @@ public struct TierStatus: Sendable {
 
 extension LoadsetStore {
   /// Every product (or those concerning `filter`) on every tier of its tier map.
-  public func tierStatus(_ filter: String? = nil) throws(StoreError) -> TierStatus {
+  package func tierStatus(_ filter: String? = nil) throws(StoreError) -> TierStatus {
     var out = TierStatus()
     let names = try publishedNames().names
     var seriesByProduct: [String: Set<LoadsetSeries>] = [:]
@@ -141,14 +141,14 @@ extension LoadsetStore {
 }
 
 /// `log --tier TIER`: which history records changed what a tier's command files name.
-public final class TierLogFilter {
+package final class TierLogFilter {
   let store: LoadsetStore
   let tier: String
   var maps: [String: TierMap.Tier?] = [:]
   /// Pins of this tier as the records seen so far left them (records come oldest first).
   var pinned: Set<String> = []
 
-  public init(store: LoadsetStore, tier: String) {
+  package init(store: LoadsetStore, tier: String) {
     self.store = store
     self.tier = tier
   }
@@ -166,7 +166,7 @@ public final class TierLogFilter {
   /// `newest`; command-file rewrites that wrote its files; tags named after it (`PROD-…`).
   /// Moves and builds of a series pinned on the tier at the time did not change it. Feed it every
   /// record, oldest first.
-  public func concerns(_ r: HistoryRecord) -> Bool {
+  package func concerns(_ r: HistoryRecord) -> Bool {
     func follows(_ s: LoadsetSeries) -> Bool { !pinned.contains(LoadsetStore.pinKey(s, tier: tier)) }
     switch r.event {
     case "deploy", "tier-rollback":

@@ -3,7 +3,7 @@ import TranscriptIO
 extension LoadsetStore {
   /// Removes a tree below the store's staging (for the Library's restore scratch): names as bytes,
   /// symlinks never followed (``DirectoryTree``).
-  public static func removeTree(_ path: String) throws(StoreError) {
+  package static func removeTree(_ path: String) throws(StoreError) {
     try FileSystem.removeTree(bytes: Array(path.utf8))
   }
 }

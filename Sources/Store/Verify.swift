@@ -4,12 +4,12 @@ import RadmindFormat
 import TranscriptIO
 
 /// What `verify` found. `problems` empty means the store (or the part asked for) is sound.
-public struct VerifyReport: Sendable {
-  public var problems: [String] = []
-  public var notes: [String] = []
-  public var loadsets = 0
-  public var files = 0
-  public var bytes: Int64 = 0
+package struct VerifyReport: Sendable {
+  package var problems: [String] = []
+  package var notes: [String] = []
+  package var loadsets = 0
+  package var files = 0
+  package var bytes: Int64 = 0
   /// What each problem is about (a loadset, pointer, `file/` entry, series or command file name,
   /// or ``LoadsetStore/stagingSubject``): what a re-check under the lock looks at again.
   var suspects: Set<String> = []

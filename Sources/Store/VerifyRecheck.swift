@@ -19,7 +19,7 @@ extension LoadsetStore {
   /// What is gone by then was a writer in progress and becomes a note; what remains is a problem.
   /// If writers hold the lock for longer than ``recheckWait`` seconds, the suspicions are reported
   /// as unconfirmed notes.
-  public func verify(_ filter: String? = nil, threads: Int = OrderedHashPool.availableCPUs) throws(StoreError) -> VerifyReport {
+  package func verify(_ filter: String? = nil, threads: Int = OrderedHashPool.availableCPUs) throws(StoreError) -> VerifyReport {
     var inProgress = false
     if tryLock() {
       defer { unlock() }

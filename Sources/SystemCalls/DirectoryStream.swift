@@ -5,18 +5,18 @@ import Glibc
 /// The names in one directory, as the bytes `readdir` gives (never `.` or `..`). The one readdir loop.
 ///
 ///     for name in try Syscall.names(in: path) { ... }
-public final class DirectoryStream {
+package final class DirectoryStream {
   private let dir: OpaquePointer
   private let shown: [UInt8]
 
   /// Opens the directory at `path`.
-  public convenience init(_ path: [UInt8]) throws(SystemCallError) {
+  package convenience init(_ path: [UInt8]) throws(SystemCallError) {
     let fd = try Syscall.open(path, [.readOnly, .directory])
     try self.init(descriptor: fd, shown: path)
   }
 
   /// Takes ownership of `fd` (an open directory); it is closed with the stream.
-  public init(descriptor fd: Int32, shown: [UInt8]) throws(SystemCallError) {
+  package init(descriptor fd: Int32, shown: [UInt8]) throws(SystemCallError) {
     guard let dir = fdopendir(fd) else {
       let error = SystemCallError("fdopendir", pathBytes: shown)
       Glibc.close(fd)
@@ -32,10 +32,10 @@ public final class DirectoryStream {
   var shownPath: [UInt8] { shown }
 
   /// The descriptor, for `*at` calls on the names.
-  public var descriptor: Int32 { dirfd(dir) }
+  package var descriptor: Int32 { dirfd(dir) }
 
   /// The next name, or nil at the end.
-  public func next() throws(SystemCallError) -> [UInt8]? {
+  package func next() throws(SystemCallError) -> [UInt8]? {
     while true {
       Glibc.errno = 0
       guard let ent = readdir(dir) else {
@@ -51,7 +51,7 @@ public final class DirectoryStream {
   }
 
   /// Every remaining name, unsorted.
-  public func all() throws(SystemCallError) -> [[UInt8]] {
+  package func all() throws(SystemCallError) -> [[UInt8]] {
     var names: [[UInt8]] = []
     while let name = try next() { names.append(name) }
     return names
@@ -60,7 +60,7 @@ public final class DirectoryStream {
 
 extension Syscall {
   /// The names in the directory at `path` (not `.`/`..`), unsorted.
-  public static func names(in path: [UInt8]) throws(SystemCallError) -> [[UInt8]] {
+  package static func names(in path: [UInt8]) throws(SystemCallError) -> [[UInt8]] {
     try DirectoryStream(path).all()
   }
 }

@@ -6,13 +6,13 @@ import Glibc
 /// no copy per call. `shown` is built only when the call fails.
 extension Syscall {
   /// `open(2)` of a C string.
-  public static func open(cString path: UnsafePointer<CChar>, _ flags: OpenFlags, mode: FileMode = 0o666,
+  package static func open(cString path: UnsafePointer<CChar>, _ flags: OpenFlags, mode: FileMode = 0o666,
                           shown: @autoclosure () -> [UInt8]) throws(SystemCallError) -> Int32 {
     try retrying("open", shown()) { Glibc.open(path, flags.rawValue | O_CLOEXEC, mode) }
   }
 
   /// `fstatat(dirfd, name, AT_SYMLINK_NOFOLLOW)` of a C string.
-  public static func lstatat(_ dirfd: Int32, cName: UnsafePointer<CChar>,
+  package static func lstatat(_ dirfd: Int32, cName: UnsafePointer<CChar>,
                              shown: @autoclosure () -> [UInt8]) throws(SystemCallError) -> FileStatus {
     var st = FileStatus()
     _ = try retrying("lstat", shown()) { Glibc.fstatat(dirfd, cName, &st, AT_SYMLINK_NOFOLLOW) }
@@ -21,7 +21,7 @@ extension Syscall {
 
   /// `readlinkat(dirfd, name)` of a C string, into a buffer of `capacity` bytes on the stack
   /// (a longer target is cut at `capacity`, as a fixed PATH_MAX buffer would).
-  public static func readlinkat(_ dirfd: Int32, cName: UnsafePointer<CChar>, capacity: Int = 4096,
+  package static func readlinkat(_ dirfd: Int32, cName: UnsafePointer<CChar>, capacity: Int = 4096,
                                 shown: @autoclosure () -> [UInt8]) throws(SystemCallError) -> [UInt8] {
     let result: Result<[UInt8], SystemCallError> = withUnsafeTemporaryAllocation(of: CChar.self, capacity: capacity) { b in
       do throws(SystemCallError) {
@@ -36,7 +36,7 @@ extension Syscall {
 extension DirectoryStream {
   /// Calls `body` with each remaining name's bytes (not `.`/`..`), valid only during the call:
   /// no allocation per name.
-  public func forEachName(_ body: (UnsafeRawBufferPointer) -> Void) throws(SystemCallError) {
+  package func forEachName(_ body: (UnsafeRawBufferPointer) -> Void) throws(SystemCallError) {
     while true {
       Glibc.errno = 0
       guard let ent = readdir(dirPointer) else {

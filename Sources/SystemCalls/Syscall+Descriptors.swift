@@ -5,18 +5,18 @@ import CLoadsetShims
 
 /// Calls on open descriptors. `path` names the file in an error message only.
 extension Syscall {
-  public static func open(_ path: [UInt8], _ flags: OpenFlags, mode: FileMode = 0o666) throws(SystemCallError) -> Int32 {
+  package static func open(_ path: [UInt8], _ flags: OpenFlags, mode: FileMode = 0o666) throws(SystemCallError) -> Int32 {
     try withCString(path) { (c) throws(SystemCallError) in
       try retrying("open", path) { Glibc.open(c, flags.rawValue | O_CLOEXEC, mode) }
     }
   }
 
-  public static func open(_ path: String, _ flags: OpenFlags, mode: FileMode = 0o666) throws(SystemCallError) -> Int32 {
+  package static func open(_ path: String, _ flags: OpenFlags, mode: FileMode = 0o666) throws(SystemCallError) -> Int32 {
     try open(Array(path.utf8), flags, mode: mode)
   }
 
   /// `openat(dirfd, name, ...)`; `shown` is the full path for messages.
-  public static func openat(_ dirfd: Int32, _ name: [UInt8], _ flags: OpenFlags, mode: FileMode = 0o666,
+  package static func openat(_ dirfd: Int32, _ name: [UInt8], _ flags: OpenFlags, mode: FileMode = 0o666,
                             shown: [UInt8]? = nil) throws(SystemCallError) -> Int32 {
     try withCString(name) { (c) throws(SystemCallError) in
       try retrying("open", shown ?? name) { Glibc.openat(dirfd, c, flags.rawValue | O_CLOEXEC, mode) }
@@ -25,36 +25,36 @@ extension Syscall {
 
   /// `close(2)`: an error here can be the first report of a full disk, so it is thrown. No retry
   /// on EINTR (Linux has closed the descriptor already).
-  public static func close(_ fd: Int32, path: [UInt8]) throws(SystemCallError) {
+  package static func close(_ fd: Int32, path: [UInt8]) throws(SystemCallError) {
     if Glibc.close(fd) != 0 { throw SystemCallError("close", pathBytes: path) }
   }
 
-  public static func close(_ fd: Int32, path: String) throws(SystemCallError) {
+  package static func close(_ fd: Int32, path: String) throws(SystemCallError) {
     try close(fd, path: Array(path.utf8))
   }
 
   /// `close(2)` where nothing was written (or the error is already being reported).
-  public static func closeQuietly(_ fd: Int32) { _ = Glibc.close(fd) }
+  package static func closeQuietly(_ fd: Int32) { _ = Glibc.close(fd) }
 
   /// Reads up to `buffer.count` bytes; 0 only at end of file.
-  public static func read(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer, path: [UInt8]) throws(SystemCallError) -> Int {
+  package static func read(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer, path: [UInt8]) throws(SystemCallError) -> Int {
     guard let base = buffer.baseAddress, buffer.count > 0 else { return 0 }
     return try retrying("read", path) { Glibc.read(fd, base, buffer.count) }
   }
 
-  public static func read(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer, path: String) throws(SystemCallError) -> Int {
+  package static func read(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer, path: String) throws(SystemCallError) -> Int {
     guard let base = buffer.baseAddress, buffer.count > 0 else { return 0 }
     return try retrying("read", path) { Glibc.read(fd, base, buffer.count) }
   }
 
   /// `pread(2)` at `offset` (its error names the call `read`, as the reads it stands for).
-  public static func pread(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer, at offset: Int64, path: String) throws(SystemCallError) -> Int {
+  package static func pread(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer, at offset: Int64, path: String) throws(SystemCallError) -> Int {
     guard let base = buffer.baseAddress, buffer.count > 0 else { return 0 }
     return try retrying("read", path) { Glibc.pread(fd, base, buffer.count, off_t(offset)) }
   }
 
   /// Reads until `buffer` is full or end of file; returns the bytes read.
-  public static func readFully(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer, path: String) throws(SystemCallError) -> Int {
+  package static func readFully(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer, path: String) throws(SystemCallError) -> Int {
     var total = 0
     while total < buffer.count {
       let n = try read(fd, into: UnsafeMutableRawBufferPointer(rebasing: buffer[total...]), path: path)
@@ -65,13 +65,13 @@ extension Syscall {
   }
 
   /// One `write(2)`; may be short.
-  public static func write(_ fd: Int32, _ buffer: UnsafeRawBufferPointer, path: String) throws(SystemCallError) -> Int {
+  package static func write(_ fd: Int32, _ buffer: UnsafeRawBufferPointer, path: String) throws(SystemCallError) -> Int {
     guard let base = buffer.baseAddress, buffer.count > 0 else { return 0 }
     return try retrying("write", path) { Glibc.write(fd, base, buffer.count) }
   }
 
   /// Writes every byte of `buffer`, looping over short writes and EINTR.
-  public static func writeAll(_ fd: Int32, _ buffer: UnsafeRawBufferPointer, path: String) throws(SystemCallError) {
+  package static func writeAll(_ fd: Int32, _ buffer: UnsafeRawBufferPointer, path: String) throws(SystemCallError) {
     guard var base = buffer.baseAddress else { return }
     var left = buffer.count
     while left > 0 {
@@ -82,56 +82,56 @@ extension Syscall {
     }
   }
 
-  public static func writeAll(_ fd: Int32, _ bytes: [UInt8], path: String) throws(SystemCallError) {
+  package static func writeAll(_ fd: Int32, _ bytes: [UInt8], path: String) throws(SystemCallError) {
     let result: Result<Void, SystemCallError> = bytes.withUnsafeBytes { raw in
       do throws(SystemCallError) { try writeAll(fd, raw, path: path); return .success(()) } catch { return .failure(error) }
     }
     try result.get()
   }
 
-  public static func fsync(_ fd: Int32, path: String) throws(SystemCallError) {
+  package static func fsync(_ fd: Int32, path: String) throws(SystemCallError) {
     _ = try retrying("fsync", path) { Glibc.fsync(fd) }
   }
 
-  public static func fsync(_ fd: Int32, path: [UInt8]) throws(SystemCallError) {
+  package static func fsync(_ fd: Int32, path: [UInt8]) throws(SystemCallError) {
     _ = try retrying("fsync", path) { Glibc.fsync(fd) }
   }
 
   /// Linux `syncfs(2)`: flushes the whole filesystem holding `fd`.
-  public static func syncfs(_ fd: Int32, path: String) throws(SystemCallError) {
+  package static func syncfs(_ fd: Int32, path: String) throws(SystemCallError) {
     _ = try retrying("syncfs", path) { loadsmith_syncfs(fd) }
   }
 
-  public static func fstat(_ fd: Int32, path: String) throws(SystemCallError) -> FileStatus {
+  package static func fstat(_ fd: Int32, path: String) throws(SystemCallError) -> FileStatus {
     var st = FileStatus()
     _ = try retrying("fstat", path) { Glibc.fstat(fd, &st) }
     return st
   }
 
-  public static func fstat(_ fd: Int32, path: [UInt8]) throws(SystemCallError) -> FileStatus {
+  package static func fstat(_ fd: Int32, path: [UInt8]) throws(SystemCallError) -> FileStatus {
     var st = FileStatus()
     _ = try retrying("fstat", path) { Glibc.fstat(fd, &st) }
     return st
   }
 
   /// `flock(2)`; `nonBlocking` makes a held lock fail with EWOULDBLOCK instead of waiting.
-  public static func flock(_ fd: Int32, exclusive: Bool, nonBlocking: Bool = false, path: String) throws(SystemCallError) {
+  package static func flock(_ fd: Int32, exclusive: Bool, nonBlocking: Bool = false, path: String) throws(SystemCallError) {
     let op = (exclusive ? LOCK_EX : LOCK_SH) | (nonBlocking ? LOCK_NB : 0)
     _ = try retrying("flock", path) { cFlock(fd, op) }
   }
 
-  public static func unlock(_ fd: Int32) { _ = cFlock(fd, LOCK_UN) }
+  package static func unlock(_ fd: Int32) { _ = cFlock(fd, LOCK_UN) }
 
-  public static func fchmod(_ fd: Int32, _ mode: FileMode, path: String) throws(SystemCallError) {
+  package static func fchmod(_ fd: Int32, _ mode: FileMode, path: String) throws(SystemCallError) {
     _ = try retrying("fchmod", path) { Glibc.fchmod(fd, mode) }
   }
 
-  public static func fchown(_ fd: Int32, uid: UInt32, gid: UInt32, path: String) throws(SystemCallError) {
+  package static func fchown(_ fd: Int32, uid: UInt32, gid: UInt32, path: String) throws(SystemCallError) {
     _ = try retrying("fchown", path) { Glibc.fchown(fd, uid, gid) }
   }
 
   /// Sets access and modification times of an open file (`futimens`).
-  public static func futimens(_ fd: Int32, access: TimeSpec, modification: TimeSpec, path: String) throws(SystemCallError) {
+  package static func futimens(_ fd: Int32, access: TimeSpec, modification: TimeSpec, path: String) throws(SystemCallError) {
     var times = (access, modification)
     _ = try withUnsafePointer(to: &times) { (p) throws(SystemCallError) in
       try p.withMemoryRebound(to: TimeSpec.self, capacity: 2) { (t) throws(SystemCallError) in
@@ -140,25 +140,25 @@ extension Syscall {
     }
   }
 
-  public static func ftruncate(_ fd: Int32, _ length: Int64, path: String) throws(SystemCallError) {
+  package static func ftruncate(_ fd: Int32, _ length: Int64, path: String) throws(SystemCallError) {
     _ = try retrying("ftruncate", path) { Glibc.ftruncate(fd, off_t(length)) }
   }
 
   /// Clears `O_NONBLOCK` (after an open that used it to avoid blocking on a FIFO).
-  public static func clearNonBlocking(_ fd: Int32) {
+  package static func clearNonBlocking(_ fd: Int32) {
     let flags = fcntl(fd, F_GETFL)
     if flags >= 0 { _ = fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) }
   }
 
   /// `dup2(2)`.
-  public static func dup2(_ fd: Int32, _ target: Int32) throws(SystemCallError) {
+  package static func dup2(_ fd: Int32, _ target: Int32) throws(SystemCallError) {
     _ = try retrying("dup2", "") { Glibc.dup2(fd, target) }
   }
 
-  public static func isTerminal(_ fd: Int32) -> Bool { isatty(fd) == 1 }
+  package static func isTerminal(_ fd: Int32) -> Bool { isatty(fd) == 1 }
 
   /// `posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL)`: a hint only, so its result is ignored.
-  public static func adviseSequential(_ fd: Int32) { _ = posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL) }
+  package static func adviseSequential(_ fd: Int32) { _ = posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL) }
 }
 
 /// Linux `syncfs(2)`; Glibc declares it only under _GNU_SOURCE.
@@ -167,12 +167,12 @@ func loadsmith_syncfs(_ fd: Int32) -> Int32
 
 extension Syscall {
   /// Moves `fd`'s offset back to the start (`lseek(fd, 0, SEEK_SET)`).
-  public static func rewind(_ fd: Int32, path: String) throws(SystemCallError) {
+  package static func rewind(_ fd: Int32, path: String) throws(SystemCallError) {
     _ = try retrying("lseek", path) { Glibc.lseek(fd, 0, SEEK_SET) }
   }
 
   /// The environment variable `name`, if set.
-  public static func environment(_ name: String) -> String? {
+  package static func environment(_ name: String) -> String? {
     getenv(name).map { String(cString: $0) }
   }
 }

@@ -3,15 +3,15 @@ import Glibc
 extension Syscall {
   /// `O_DIRECT`, whose value differs by architecture (Glibc's Swift module does not export it).
   #if arch(x86_64) || arch(i386)
-  public static let directIOFlag: Int32 = 0o40000
+  package static let directIOFlag: Int32 = 0o40000
   #elseif arch(arm64) || arch(arm)
-  public static let directIOFlag: Int32 = 0o200000
+  package static let directIOFlag: Int32 = 0o200000
   #else
-  public static let directIOFlag: Int32 = 0
+  package static let directIOFlag: Int32 = 0
   #endif
 
   /// Turns `O_DIRECT` on or off for `fd` (`fcntl F_SETFL`); false when the file system refuses.
-  public static func setDirectIO(_ fd: Int32, _ on: Bool) -> Bool {
+  package static func setDirectIO(_ fd: Int32, _ on: Bool) -> Bool {
     guard directIOFlag != 0 else { return false }
     let flags = fcntl(fd, F_GETFL)
     guard flags >= 0 else { return false }

@@ -7,29 +7,29 @@ import CLoadsetShims
 /// in its error; the `*at` forms take a directory descriptor and a name in it (`shown` is the full
 /// path for the message).
 extension Syscall {
-  public static func lstat(_ path: [UInt8]) throws(SystemCallError) -> FileStatus {
+  package static func lstat(_ path: [UInt8]) throws(SystemCallError) -> FileStatus {
     var st = FileStatus()
     _ = try withCString(path) { (c) throws(SystemCallError) in try retrying("lstat", path) { Glibc.lstat(c, &st) } }
     return st
   }
 
-  public static func lstat(_ path: String) throws(SystemCallError) -> FileStatus { try lstat(Array(path.utf8)) }
+  package static func lstat(_ path: String) throws(SystemCallError) -> FileStatus { try lstat(Array(path.utf8)) }
 
   /// `stat(2)`, following symlinks.
-  public static func stat(_ path: [UInt8]) throws(SystemCallError) -> FileStatus {
+  package static func stat(_ path: [UInt8]) throws(SystemCallError) -> FileStatus {
     var st = FileStatus()
     _ = try withCString(path) { (c) throws(SystemCallError) in try retrying("stat", path) { cStat(c, &st) } }
     return st
   }
 
-  public static func stat(_ path: String) throws(SystemCallError) -> FileStatus { try stat(Array(path.utf8)) }
+  package static func stat(_ path: String) throws(SystemCallError) -> FileStatus { try stat(Array(path.utf8)) }
 
   /// `lstat`, or nil when nothing is there (any error counts as nothing).
-  public static func lstatIfPresent(_ path: [UInt8]) -> FileStatus? { try? lstat(path) }
-  public static func lstatIfPresent(_ path: String) -> FileStatus? { try? lstat(Array(path.utf8)) }
+  package static func lstatIfPresent(_ path: [UInt8]) -> FileStatus? { try? lstat(path) }
+  package static func lstatIfPresent(_ path: String) -> FileStatus? { try? lstat(Array(path.utf8)) }
 
   /// `fstatat(dirfd, name)`, not following a final symlink unless `followLinks`.
-  public static func fstatat(_ dirfd: Int32, _ name: [UInt8], followLinks: Bool = false,
+  package static func fstatat(_ dirfd: Int32, _ name: [UInt8], followLinks: Bool = false,
                              shown: [UInt8]? = nil) throws(SystemCallError) -> FileStatus {
     var st = FileStatus()
     let flags = followLinks ? 0 : AT_SYMLINK_NOFOLLOW
@@ -40,14 +40,14 @@ extension Syscall {
   }
 
   /// One `mkdir(2)`; throws EEXIST like any other error.
-  public static func mkdir(_ path: [UInt8], mode: FileMode = 0o777) throws(SystemCallError) {
+  package static func mkdir(_ path: [UInt8], mode: FileMode = 0o777) throws(SystemCallError) {
     _ = try withCString(path) { (c) throws(SystemCallError) in try retrying("mkdir", path) { Glibc.mkdir(c, mode) } }
   }
 
-  public static func mkdir(_ path: String, mode: FileMode = 0o777) throws(SystemCallError) { try mkdir(Array(path.utf8), mode: mode) }
+  package static func mkdir(_ path: String, mode: FileMode = 0o777) throws(SystemCallError) { try mkdir(Array(path.utf8), mode: mode) }
 
   /// `mkdirat(dirfd, name)`.
-  public static func mkdirat(_ dirfd: Int32, _ name: [UInt8], mode: FileMode, shown: [UInt8]? = nil) throws(SystemCallError) {
+  package static func mkdirat(_ dirfd: Int32, _ name: [UInt8], mode: FileMode, shown: [UInt8]? = nil) throws(SystemCallError) {
     _ = try withCString(name) { (c) throws(SystemCallError) in
       try retrying("mkdir", shown ?? name) { Glibc.mkdirat(dirfd, c, mode) }
     }
@@ -55,7 +55,7 @@ extension Syscall {
 
   /// `mkdir -p`: creates `path` and its missing parents; an existing directory is fine. Calls
   /// `created` for each directory it made, parents first.
-  public static func makeDirectories(_ path: [UInt8], mode: FileMode = 0o755,
+  package static func makeDirectories(_ path: [UInt8], mode: FileMode = 0o755,
                                      created: ([UInt8]) -> Void = { _ in }) throws(SystemCallError) {
     var p = path
     while p.count > 1 && p.last == 0x2F { p.removeLast() }
@@ -77,23 +77,23 @@ extension Syscall {
     }
   }
 
-  public static func rename(_ from: [UInt8], _ to: [UInt8]) throws(SystemCallError) {
+  package static func rename(_ from: [UInt8], _ to: [UInt8]) throws(SystemCallError) {
     _ = try withCString(from) { (f) throws(SystemCallError) in
       try withCString(to) { (t) throws(SystemCallError) in try retrying("rename", to) { Glibc.rename(f, t) } }
     }
   }
 
   /// `renameat2(2)` flags.
-  public struct RenameFlags: OptionSet, Sendable {
-    public var rawValue: UInt32
-    public init(rawValue: UInt32) { self.rawValue = rawValue }
-    public static let noReplace = RenameFlags(rawValue: 1)
-    public static let exchange = RenameFlags(rawValue: 2)
+  package struct RenameFlags: OptionSet, Sendable {
+    package var rawValue: UInt32
+    package init(rawValue: UInt32) { self.rawValue = rawValue }
+    package static let noReplace = RenameFlags(rawValue: 1)
+    package static let exchange = RenameFlags(rawValue: 2)
   }
 
   /// `renameat2(AT_FDCWD, from, AT_FDCWD, to, flags)`: the publish step's atomic no-replace and
   /// exchange renames. The error names `to`.
-  public static func renameat2(_ from: [UInt8], _ to: [UInt8], flags: RenameFlags) throws(SystemCallError) {
+  package static func renameat2(_ from: [UInt8], _ to: [UInt8], flags: RenameFlags) throws(SystemCallError) {
     _ = try withCString(from) { (f) throws(SystemCallError) in
       try withCString(to) { (t) throws(SystemCallError) in
         try retrying("renameat2", to) { loadsmith_renameat2(AT_FDCWD, f, AT_FDCWD, t, flags.rawValue) }
@@ -102,11 +102,11 @@ extension Syscall {
   }
 
   /// `link(2)`: a new name `to` for the file `from`. The error names `to`.
-  public static func link(_ from: [UInt8], _ to: [UInt8]) throws(SystemCallError) {
+  package static func link(_ from: [UInt8], _ to: [UInt8]) throws(SystemCallError) {
     try linkat(AT_FDCWD, from, AT_FDCWD, to)
   }
 
-  public static func linkat(_ fromDir: Int32, _ from: [UInt8], _ toDir: Int32, _ to: [UInt8],
+  package static func linkat(_ fromDir: Int32, _ from: [UInt8], _ toDir: Int32, _ to: [UInt8],
                             shown: [UInt8]? = nil) throws(SystemCallError) {
     _ = try withCString(from) { (f) throws(SystemCallError) in
       try withCString(to) { (t) throws(SystemCallError) in
@@ -116,11 +116,11 @@ extension Syscall {
   }
 
   /// `symlink(2)`: a symlink at `path` holding `target`.
-  public static func symlink(_ target: [UInt8], at path: [UInt8]) throws(SystemCallError) {
+  package static func symlink(_ target: [UInt8], at path: [UInt8]) throws(SystemCallError) {
     try symlinkat(target, AT_FDCWD, path)
   }
 
-  public static func symlinkat(_ target: [UInt8], _ dirfd: Int32, _ name: [UInt8], shown: [UInt8]? = nil) throws(SystemCallError) {
+  package static func symlinkat(_ target: [UInt8], _ dirfd: Int32, _ name: [UInt8], shown: [UInt8]? = nil) throws(SystemCallError) {
     _ = try withCString(target) { (t) throws(SystemCallError) in
       try withCString(name) { (n) throws(SystemCallError) in
         try retrying("symlink", shown ?? name) { Glibc.symlinkat(t, dirfd, n) }
@@ -129,11 +129,11 @@ extension Syscall {
   }
 
   /// The target of the symlink at `path`, byte for byte (any length).
-  public static func readlink(_ path: [UInt8]) throws(SystemCallError) -> [UInt8] {
+  package static func readlink(_ path: [UInt8]) throws(SystemCallError) -> [UInt8] {
     try readlinkat(AT_FDCWD, path)
   }
 
-  public static func readlinkat(_ dirfd: Int32, _ name: [UInt8], shown: [UInt8]? = nil) throws(SystemCallError) -> [UInt8] {
+  package static func readlinkat(_ dirfd: Int32, _ name: [UInt8], shown: [UInt8]? = nil) throws(SystemCallError) -> [UInt8] {
     var capacity = 4096
     while true {
       let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: capacity, alignment: 1)
@@ -148,23 +148,23 @@ extension Syscall {
     }
   }
 
-  public static func unlink(_ path: [UInt8]) throws(SystemCallError) {
+  package static func unlink(_ path: [UInt8]) throws(SystemCallError) {
     try unlinkat(AT_FDCWD, path)
   }
 
-  public static func rmdir(_ path: [UInt8]) throws(SystemCallError) {
+  package static func rmdir(_ path: [UInt8]) throws(SystemCallError) {
     try unlinkat(AT_FDCWD, path, directory: true)
   }
 
   /// `unlinkat(2)`; `directory` removes an empty directory (`AT_REMOVEDIR`).
-  public static func unlinkat(_ dirfd: Int32, _ name: [UInt8], directory: Bool = false, shown: [UInt8]? = nil) throws(SystemCallError) {
+  package static func unlinkat(_ dirfd: Int32, _ name: [UInt8], directory: Bool = false, shown: [UInt8]? = nil) throws(SystemCallError) {
     _ = try withCString(name) { (c) throws(SystemCallError) in
       try retrying(directory ? "rmdir" : "unlink", shown ?? name) { Glibc.unlinkat(dirfd, c, directory ? AT_REMOVEDIR : 0) }
     }
   }
 
   /// `utimensat(dirfd, name, times, AT_SYMLINK_NOFOLLOW)`: sets a name's times without following it.
-  public static func utimensat(_ dirfd: Int32, _ name: [UInt8], access: TimeSpec, modification: TimeSpec,
+  package static func utimensat(_ dirfd: Int32, _ name: [UInt8], access: TimeSpec, modification: TimeSpec,
                                shown: [UInt8]? = nil) throws(SystemCallError) {
     var times = (access, modification)
     _ = try withCString(name) { (c) throws(SystemCallError) in
@@ -176,12 +176,12 @@ extension Syscall {
     }
   }
 
-  public static func chmod(_ path: [UInt8], _ mode: FileMode) throws(SystemCallError) {
+  package static func chmod(_ path: [UInt8], _ mode: FileMode) throws(SystemCallError) {
     _ = try withCString(path) { (c) throws(SystemCallError) in try retrying("chmod", path) { Glibc.chmod(c, mode) } }
   }
 
   /// `mkstemp(3)` on `template` (ending in `XXXXXX`, no NUL); fills in the name it made.
-  public static func mkstemp(_ template: inout [UInt8]) throws(SystemCallError) -> Int32 {
+  package static func mkstemp(_ template: inout [UInt8]) throws(SystemCallError) -> Int32 {
     var z = template + [0]
     let shown = template
     let fd = try z.withUnsafeMutableBufferPointer { (buf) throws(SystemCallError) -> Int32 in
@@ -196,14 +196,14 @@ extension Syscall {
 
   /// fsyncs the directory at `path`, making a rename or create in it durable. Unlike the copies it
   /// replaces, it reports a failure (EIO on the directory means the rename may be lost).
-  public static func syncDirectory(_ path: [UInt8]) throws(SystemCallError) {
+  package static func syncDirectory(_ path: [UInt8]) throws(SystemCallError) {
     let fd = try open(path, [.readOnly, .directory])
     defer { Glibc.close(fd) }
     try fsync(fd, path: path)
   }
 
   /// The process's file creation mask (read without changing it).
-  public static var umask: FileMode {
+  package static var umask: FileMode {
     let mask = Glibc.umask(0)
     Glibc.umask(mask)
     return mask

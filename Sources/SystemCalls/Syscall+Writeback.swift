@@ -9,7 +9,7 @@ extension Syscall {
   /// the file does not support it (a pipe, some filesystems): then callers just stop asking.
   /// Durability still comes from a final `fsync`: this only makes that one cheap.
   @discardableResult
-  public static func startWriteback(_ fd: Int32, offset: Int64, length: Int64, waitForOlder: Bool = false) -> Bool {
+  package static func startWriteback(_ fd: Int32, offset: Int64, length: Int64, waitForOlder: Bool = false) -> Bool {
     // SYNC_FILE_RANGE_WAIT_BEFORE 1, SYNC_FILE_RANGE_WRITE 2, SYNC_FILE_RANGE_WAIT_AFTER 4.
     let flags: UInt32 = waitForOlder ? 1 | 2 | 4 : 2
     while true {

@@ -16,7 +16,7 @@ public enum Syscall {
   /// Runs `body` until it stops failing with EINTR; turns -1 into a ``SystemCallError`` naming
   /// `call` and `path` (built only on failure). The one retry loop.
   @inline(__always)
-  public static func retrying<R: BinaryInteger>(
+  package static func retrying<R: BinaryInteger>(
     _ call: String, _ path: @autoclosure () -> [UInt8], _ body: () -> R
   ) throws(SystemCallError) -> R {
     while true {
@@ -28,7 +28,7 @@ public enum Syscall {
   }
 
   @inline(__always)
-  public static func retrying<R: BinaryInteger>(
+  package static func retrying<R: BinaryInteger>(
     _ call: String, _ path: String, _ body: () -> R
   ) throws(SystemCallError) -> R {
     try retrying(call, Array(path.utf8), body)
@@ -37,7 +37,7 @@ public enum Syscall {
   /// Calls `body` with `path` NUL-terminated in a temporary buffer (on the stack when short):
   /// no heap copy per call.
   @inline(__always)
-  public static func withCString<R, E: Error>(
+  package static func withCString<R, E: Error>(
     _ path: [UInt8], _ body: (UnsafePointer<CChar>) throws(E) -> R
   ) throws(E) -> R {
     let result: Result<R, E> = withUnsafeTemporaryAllocation(of: CChar.self, capacity: path.count + 1) { buffer in

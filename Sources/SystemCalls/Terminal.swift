@@ -5,7 +5,7 @@ import Glibc
 /// What a progress line needs from the terminal and the clock.
 extension Syscall {
   /// The terminal's width in columns (`TIOCGWINSZ`), or nil when `fd` is not a terminal.
-  public static func terminalWidth(_ fd: Int32) -> Int? {
+  package static func terminalWidth(_ fd: Int32) -> Int? {
     var size = winsize()
     if ioctl(fd, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 { return Int(size.ws_col) }
     return nil
@@ -13,7 +13,7 @@ extension Syscall {
 
   /// Writes all of `bytes` to `fd`, retrying on EINTR; stops quietly at any other error (a
   /// progress line must never end the work it reports on).
-  public static func writeAllQuietly(_ fd: Int32, _ bytes: [UInt8]) {
+  package static func writeAllQuietly(_ fd: Int32, _ bytes: [UInt8]) {
     bytes.withUnsafeBytes { raw in
       var done = 0
       while done < raw.count {
@@ -25,7 +25,7 @@ extension Syscall {
   }
 
   /// Seconds on `CLOCK_MONOTONIC`: for intervals, never for dates.
-  public static func monotonicSeconds() -> Double {
+  package static func monotonicSeconds() -> Double {
     var t = timespec()
     clock_gettime(CLOCK_MONOTONIC, &t)
     return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9

@@ -4,13 +4,13 @@ import Glibc
 
 /// A mutex with condition variables on it, for the worker pools (pthread, no Foundation).
 /// Conditions are numbered: `Monitor(conditions: 2)` gives conditions 0 and 1.
-public final class Monitor: @unchecked Sendable {
+package final class Monitor: @unchecked Sendable {
   // @unchecked: the pthread objects are made for sharing between threads.
   private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
   private let conditions: UnsafeMutablePointer<pthread_cond_t>
   private let conditionCount: Int
 
-  public init(conditions count: Int) {
+  package init(conditions count: Int) {
     pthread_mutex_init(mutex, nil)
     conditionCount = count
     conditions = .allocate(capacity: count)
@@ -22,20 +22,20 @@ public final class Monitor: @unchecked Sendable {
     conditions.deallocate()
     mutex.deallocate()
   }
-  @inline(__always) public func lock() { pthread_mutex_lock(mutex) }
-  @inline(__always) public func unlock() { pthread_mutex_unlock(mutex) }
+  @inline(__always) package func lock() { pthread_mutex_lock(mutex) }
+  @inline(__always) package func unlock() { pthread_mutex_unlock(mutex) }
   /// Waits on condition `index`; the mutex must be held.
-  @inline(__always) public func wait(_ index: Int) { pthread_cond_wait(conditions + index, mutex) }
-  @inline(__always) public func signal(_ index: Int) { pthread_cond_signal(conditions + index) }
-  @inline(__always) public func broadcast(_ index: Int) { pthread_cond_broadcast(conditions + index) }
+  @inline(__always) package func wait(_ index: Int) { pthread_cond_wait(conditions + index, mutex) }
+  @inline(__always) package func signal(_ index: Int) { pthread_cond_signal(conditions + index) }
+  @inline(__always) package func broadcast(_ index: Int) { pthread_cond_broadcast(conditions + index) }
 }
 
 /// A POSIX thread that must be joined (the pools join theirs before they return).
-public struct JoinableThread {
+package struct JoinableThread {
   private let id: pthread_t
 
   /// Starts a thread running `body`; fails with `pthread_create`'s error when none can be made.
-  public static func start(_ body: @escaping @Sendable () -> Void) -> Result<JoinableThread, SystemCallError> {
+  package static func start(_ body: @escaping @Sendable () -> Void) -> Result<JoinableThread, SystemCallError> {
     final class Box { let body: @Sendable () -> Void; init(_ b: @escaping @Sendable () -> Void) { body = b } }
     let context = Unmanaged.passRetained(Box(body)).toOpaque()
     var thread = pthread_t()
@@ -52,7 +52,7 @@ public struct JoinableThread {
   }
 
   /// Starts a thread running `body`; a process that cannot make one stops here.
-  public static func mustStart(_ body: @escaping @Sendable () -> Void) -> JoinableThread {
+  package static func mustStart(_ body: @escaping @Sendable () -> Void) -> JoinableThread {
     switch start(body) {
     case .success(let thread): return thread
     case .failure(let error): preconditionFailure("pthread_create failed: \(error.errno)")
@@ -60,15 +60,15 @@ public struct JoinableThread {
   }
 
   /// Waits for the thread to end.
-  public func join() { pthread_join(id, nil) }
+  package func join() { pthread_join(id, nil) }
 }
 
 extension Syscall {
   /// The number of online CPUs (at least 1).
-  public static var onlineCPUs: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
+  package static var onlineCPUs: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
 }
 
 extension Syscall {
   /// `sched_yield(2)`: lets another thread run on this core before going on.
-  public static func yieldProcessor() { _ = sched_yield() }
+  package static func yieldProcessor() { _ = sched_yield() }
 }
