@@ -13,14 +13,23 @@ struct BuildCommand: ParsableCommand {
   @Argument(help: "The version, e.g. 001.001.") var version: String
   @Option(help: "Node numbers, highest precedence first, e.g. 2,1.") var precedence: String?
 
-  func run() throws {
+  /// `--precedence` as node numbers, or nil when it is malformed (``validate()`` refuses that).
+  var precedenceOrder: [Int]? {
+    guard let precedence else { return [] }
     var order: [Int] = []
-    if let precedence {
-      for part in precedence.split(separator: ",") {
-        guard let n = Int(part), n > 0 else { throw ValidationError("--precedence takes node numbers such as 2,1") }
-        order.append(n)
-      }
+    for part in precedence.split(separator: ",") {
+      guard let n = Int(part), n > 0 else { return nil }
+      order.append(n)
     }
+    return order
+  }
+
+  func validate() throws {
+    if precedenceOrder == nil { throw ValidationError("--precedence takes node numbers such as 2,1") }
+  }
+
+  func run() throws {
+    let order = precedenceOrder ?? []
     display.start()
     let store = try options.open()
     let result = try reportingStoreErrors { () throws(StoreError) in try store.build(series, version: version, precedence: order) }
