@@ -1,5 +1,6 @@
 import Hashing
 import Loadsets
+import SystemCalls
 import TranscriptIO
 
 /// What `build` produced.
@@ -53,8 +54,8 @@ extension LoadsetStore {
       let algorithm: DigestAlgorithm
       do { algorithm = try DigestAlgorithm(named: digests.first!) } catch { throw StoreError(.store, "\(error)") }
 
-      for n in nodeNames where FileSystem.kind(transcriptPath(n)) != .file {  // never read a FIFO (it would block)
-        throw StoreError(.store, "transcript/\(n) is \(FileSystem.typeIfNotRegular(transcriptPath(n)) ?? "missing"), not a regular file; run 'loadsmith verify'")
+      for n in nodeNames where Syscall.kind(transcriptPath(n)) != .file {  // never read a FIFO (it would block)
+        throw StoreError(.store, "transcript/\(n) is \(RegularFile.typeIfNotRegular(transcriptPath(n)) ?? "missing"), not a regular file; run 'loadsmith verify'")
       }
       let staged = try makeStagingDirectory("build")
       FaultInjection.checkpoint("build.staging")
@@ -97,9 +98,9 @@ extension LoadsetStore {
       meta["paths"] = forms.first!
       meta["nodes"] = nodeNames.joined(separator: ",")
       if !precedence.isEmpty { meta["precedence"] = precedence.map(String.init).joined(separator: ",") }
-      meta["created"] = FileSystem.timestamp()
-      meta["user"] = FileSystem.userName
-      meta["host"] = FileSystem.hostName
+      meta["created"] = Clock.timestamp(milliseconds: true)
+      meta["user"] = Syscall.userName
+      meta["host"] = Syscall.hostName
       try LoadsetStore.writeFile(staged + "/meta", Array(meta.text.utf8))
       FaultInjection.checkpoint("build.staged")
       var intent = Intent(operation: "build \(series) \(v)")
