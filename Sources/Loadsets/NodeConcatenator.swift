@@ -121,7 +121,7 @@ public enum NodeConcatenator {
         inputs.append(input)
       } catch let e as LoadsetLocation.Failure {
         throw ConcatenationError(message: e.message)
-      } catch let e as SystemError {
+      } catch let e as SystemCallError {
         throw ConcatenationError(message: Array(e.description.utf8))
       }
     }

@@ -133,7 +133,7 @@ extension LoadsetStore {
         copies.jobs.append(.init(path: entry.path, size: entry.size, checksum: type == .neg ? nil : entry.checksum))
       }
       try buffer.flush()
-    } catch let error as SystemError {
+    } catch let error as SystemCallError {
       throw .system(error)
     } catch let error as StoreError {
       throw error

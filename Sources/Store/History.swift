@@ -132,7 +132,7 @@ extension LoadsetStore {
       while let line = try reader.next() {
         if let record = HistoryRecord(line: Substring(String(decoding: line, as: UTF8.self))) { try body(record) }
       }
-    } catch let error as SystemError {
+    } catch let error as SystemCallError {
       throw .system(error)
     } catch let error as StoreError {
       throw error

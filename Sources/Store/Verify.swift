@@ -247,7 +247,7 @@ struct LoadedTranscript {
         let entry = try check.entry(line, number: reader.lineNumber)
         entries.append(entry)
       }
-    } catch let error as SystemError {
+    } catch let error as SystemCallError {
       throw .system(error)
     } catch let error as StoreError {
       throw error
