@@ -97,3 +97,13 @@ private func hex2(_ value: UInt8) -> String {
   let digits = String(value, radix: 16)
   return digits.count == 1 ? "0" + digits : digits
 }
+
+extension ArchiveError {
+  init(_ error: SystemCallError) { self = .systemCall(call: error.call, path: displayPath(error.pathBytes), errno: error.errno) }
+}
+
+/// Runs one or more ``Syscall`` calls, their ``SystemCallError`` becoming ``ArchiveError/systemCall``.
+@inline(__always)
+func sys<R>(_ body: () throws(SystemCallError) -> R) throws(ArchiveError) -> R {
+  do { return try body() } catch { throw ArchiveError(error) }
+}

@@ -21,7 +21,7 @@ package func writeAtomically(at path: [UInt8], permissions: FileMode = 0o644,
   do {
     try body(file.buffer.fd)
     try file.commit()
-  } catch let error as SystemError {
+  } catch let error as SystemCallError {
     file.abort()
     throw ArchiveError.systemCall(call: error.call, path: error.path, errno: error.errno)
   } catch {

@@ -49,7 +49,7 @@ final class PlainFileSink: ByteSink {
   }
 
   private func flush() throws(ArchiveError) {
-    try writeAll(fd, UnsafeRawBufferPointer(rebasing: buffer[0..<used]), path: path)
+    try sys { () throws(SystemCallError) in try Syscall.writeAll(fd, UnsafeRawBufferPointer(rebasing: buffer[0..<used]), path: path) }
     used = 0
   }
 

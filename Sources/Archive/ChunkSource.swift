@@ -22,7 +22,7 @@ final class FileFiller: BufferFiller, @unchecked Sendable {
   let path: String
   init(fd: CInt, path: String) { self.fd = fd; self.path = path }
   func fill(_ buffer: UnsafeMutableRawBufferPointer) throws(ArchiveError) -> Int {
-    try readFully(fd, buffer, path: path)
+    try sys { () throws(SystemCallError) in try Syscall.readFully(fd, into: buffer, path: path) }
   }
 }
 

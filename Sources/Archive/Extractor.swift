@@ -145,10 +145,10 @@ private final class Extractor {
       if let observeData {
         try reader.forEachDataChunk { (chunk) throws(ArchiveError) in
           observeData(chunk)
-          try writeAll(fd, chunk, path: display)
+          try sys { () throws(SystemCallError) in try Syscall.writeAll(fd, chunk, path: display) }
         }
       } else {
-        try reader.forEachDataChunk { (chunk) throws(ArchiveError) in try writeAll(fd, chunk, path: display) }
+        try reader.forEachDataChunk { (chunk) throws(ArchiveError) in try sys { () throws(SystemCallError) in try Syscall.writeAll(fd, chunk, path: display) } }
       }
       try restoreMetadata(fd, entry, display: display)
     case .directory:

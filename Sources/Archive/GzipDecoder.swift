@@ -61,7 +61,7 @@ final class GzipDecoder: @unchecked Sendable {
   private func refill() throws(ArchiveError) {
     precondition(stream.avail_in == 0)
     if inputEnded { return }
-    let n = try readSome(fd, input, path: path)
+    let n = try sys { () throws(SystemCallError) in try Syscall.read(fd, into: input, path: path) }
     if n == 0 { inputEnded = true; return }
     totalRead += Int64(n)
     stream.next_in = input.baseAddress!.assumingMemoryBound(to: Bytef.self)

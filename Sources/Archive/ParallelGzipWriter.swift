@@ -35,7 +35,7 @@ final class ParallelGzipWriter: ByteSink {
     current.reset()
     // Header: magic, CM=8 (deflate), no flags, MTIME=0, XFL=0, OS=3 (Unix).
     let header: [UInt8] = [0x1F, 0x8B, 8, 0, 0, 0, 0, 0, 0, 3]
-    try withBytes(header) { (bytes) throws(ArchiveError) in try writeAll(fd, bytes, path: path) }
+    try sys { () throws(SystemCallError) in try Syscall.writeAll(fd, header, path: path) }
   }
 
   deinit { pool.shutdown() }
@@ -60,7 +60,7 @@ final class ParallelGzipWriter: ByteSink {
       trailer[i] = UInt8(truncatingIfNeeded: crc >> (8 * i))
       trailer[4 + i] = UInt8(truncatingIfNeeded: UInt32(truncatingIfNeeded: totalLength) >> (8 * i))
     }
-    try withBytes(trailer) { (bytes) throws(ArchiveError) in try writeAll(fd, bytes, path: path) }
+    try sys { () throws(SystemCallError) in try Syscall.writeAll(fd, trailer, path: path) }
     pool.shutdown()
   }
 
@@ -96,7 +96,7 @@ final class ParallelGzipWriter: ByteSink {
       let block = pool.block(for: writeSequence)
       if !pool.awaitDone(block, waiting: waiting) { return }
       if let error = block.error { throw error }
-      try writeAll(fd, UnsafeRawBufferPointer(start: block.output, count: block.outputLength), path: path)
+      try sys { () throws(SystemCallError) in try Syscall.writeAll(fd, UnsafeRawBufferPointer(start: block.output, count: block.outputLength), path: path) }
       crc = crc == 0 && totalLength == 0
         ? block.crc
         : UInt32(crc32_combine(uLong(crc), uLong(block.crc), off_t(block.length)))

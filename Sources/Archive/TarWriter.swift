@@ -27,7 +27,7 @@ final class TarWriter {
       let display = displayPath(path)
       while remaining > 0 {
         let n = try sink.fill(limit: Int(min(remaining, Int64(Int.max)))) { (space) throws(ArchiveError) -> Int in
-          let n = try readSome(fd, space, path: display)
+          let n = try sys { () throws(SystemCallError) in try Syscall.read(fd, into: space, path: display) }
           if n > 0, let observe { observe(UnsafeRawBufferPointer(rebasing: space[0..<n])) }
           return n
         }

@@ -99,7 +99,6 @@ public struct CommandFileLoader {
     let reader = LineReader(fd: fd, name: String(decoding: kfile, as: UTF8.self), bufferSize: 1 << 14,
                             ownsDescriptor: true)
     var parser = CommandFileLineParser()
-    func where_(_ n: Int) -> [UInt8] { Array("command file ".utf8) + kfile + Array(": line \(n): ".utf8) }
     while true {
       let next: UnsafeRawBufferPointer?
       do { next = try reader.next() } catch {
@@ -109,69 +108,98 @@ public struct CommandFileLoader {
       guard let line = next else { return }
       let n = reader.lineNumber
       if !reader.lastLineHadNewline {
-        try problem(CaptureError(where_(n) + CommandFileLineError.lineTooLong.messageBytes))
+        try problem(CaptureError(lineLocation(kfile, n) + CommandFileLineError.lineTooLong.messageBytes))
         if report == nil { return }
         continue
       }
       let parsed: CommandFileLine?
       do { parsed = try parser.parse(line) } catch {
-        try problem(CaptureError(where_(n) + error.messageBytes))
+        try problem(CaptureError(lineLocation(kfile, n) + error.messageBytes))
         continue
       }
       guard let entry = parsed else { continue }
-      let arg = entry.argument
       switch entry.kind {
       case .include:
-        let full = serverDirectory.map { $0 + Array("/command/".utf8) + arg } ?? kdir + arg
-        if included.contains(full) {
-          try problem(CaptureError(where_(n) + Array("command file loop: ".utf8) + arg + Array(" already included".utf8)))
-          continue
-        }
-        included.insert(full)
-        try read(full, kdir: kdir, included: &included, listed: &listed, result: &result)
+        try include(entry.argument, from: kfile, line: n, kdir: kdir, included: &included, listed: &listed, result: &result)
       case .positive, .negative:
-        let kind: TranscriptSource.Kind = entry.kind == .positive ? .positive : .negative
-        if entry.isRemoval {
-          listed.removeAll { $0.kind == kind && $0.name == arg }
-          continue
-        }
-        let full = serverDirectory.map { $0 + Array("/transcript/".utf8) + arg } ?? kdir + arg
-        if openTranscripts {
-          do {
-            let source = try open(kind, arg, full)
-            source.listedBy = kfile
-            listed.append(Listed(kind: kind, name: arg, source: source))
-          } catch {
-            try problem(error)
-          }
-        } else {
-          if report != nil, let denied = Syscall.accessProblem(full, read: true) {
-            try problem(CaptureError.system(full, errno: denied.errno))
-          }
-          listed.append(Listed(kind: kind, name: arg, source: nil))
-        }
+        try list(entry, from: kfile, kdir: kdir, listed: &listed)
       case .special:
-        let path = form?.convert(arg) ?? arg
-        if entry.isRemoval {
-          result.specials.removeAll { $0 == path }
-        } else if !result.specials.contains(path) {
-          result.specials.append(path)
-        }
+        addSpecial(entry, to: &result)
       case .exclude:
-        guard let decoded = arg.withUnsafeBytes({ PathCodec.decode($0) }) else {
-          // radmind would exclude with a corrupted pattern; an invalid escape never matches here.
-          if report != nil {
-            try problem(CaptureError(where_(n) + Array("invalid escape in pattern ".utf8) + arg))
-          }
-          continue
-        }
-        let pattern = form?.convert(decoded) ?? decoded
-        if entry.isRemoval {
-          result.excludes.removeAll { $0 == pattern }
-        } else if !result.excludes.contains(pattern) {
-          result.excludes.append(pattern)
-        }
+        try addExclude(entry, from: kfile, line: n, to: &result)
       }
+    }
+  }
+
+  /// `command file KFILE: line N: `, the start of a message about that line.
+  private func lineLocation(_ kfile: [UInt8], _ n: Int) -> [UInt8] {
+    Array("command file ".utf8) + kfile + Array(": line \(n): ".utf8)
+  }
+
+  /// A `k` line: reads the included command file in place, refusing a loop.
+  private func include(_ arg: [UInt8], from kfile: [UInt8], line n: Int, kdir: [UInt8], included: inout Set<[UInt8]>,
+                       listed: inout [Listed], result: inout LoadedCommandFile) throws(CaptureError) {
+    let full = serverDirectory.map { $0 + Array("/command/".utf8) + arg } ?? kdir + arg
+    if included.contains(full) {
+      try problem(CaptureError(lineLocation(kfile, n) + Array("command file loop: ".utf8) + arg + Array(" already included".utf8)))
+      return
+    }
+    included.insert(full)
+    try read(full, kdir: kdir, included: &included, listed: &listed, result: &result)
+  }
+
+  /// A `p` or `n` line: lists the transcript (opened, or only checked for access), or with `-`
+  /// removes it from the list.
+  private func list(_ entry: CommandFileLine, from kfile: [UInt8], kdir: [UInt8], listed: inout [Listed]) throws(CaptureError) {
+    let arg = entry.argument
+    let kind: TranscriptSource.Kind = entry.kind == .positive ? .positive : .negative
+    if entry.isRemoval {
+      listed.removeAll { $0.kind == kind && $0.name == arg }
+      return
+    }
+    let full = serverDirectory.map { $0 + Array("/transcript/".utf8) + arg } ?? kdir + arg
+    if openTranscripts {
+      do {
+        let source = try open(kind, arg, full)
+        source.listedBy = kfile
+        listed.append(Listed(kind: kind, name: arg, source: source))
+      } catch {
+        try problem(error)
+      }
+    } else {
+      if report != nil, let denied = Syscall.accessProblem(full, read: true) {
+        try problem(CaptureError.system(full, errno: denied.errno))
+      }
+      listed.append(Listed(kind: kind, name: arg, source: nil))
+    }
+  }
+
+  /// An `s` line: adds (or with `-` removes) a special file.
+  private func addSpecial(_ entry: CommandFileLine, to result: inout LoadedCommandFile) {
+    let path = form?.convert(entry.argument) ?? entry.argument
+    if entry.isRemoval {
+      result.specials.removeAll { $0 == path }
+    } else if !result.specials.contains(path) {
+      result.specials.append(path)
+    }
+  }
+
+  /// An `x` line: adds (or with `-` removes) an exclude pattern.
+  private func addExclude(_ entry: CommandFileLine, from kfile: [UInt8], line n: Int,
+                          to result: inout LoadedCommandFile) throws(CaptureError) {
+    let arg = entry.argument
+    guard let decoded = arg.withUnsafeBytes({ PathCodec.decode($0) }) else {
+      // radmind would exclude with a corrupted pattern; an invalid escape never matches here.
+      if report != nil {
+        try problem(CaptureError(lineLocation(kfile, n) + Array("invalid escape in pattern ".utf8) + arg))
+      }
+      return
+    }
+    let pattern = form?.convert(decoded) ?? decoded
+    if entry.isRemoval {
+      result.excludes.removeAll { $0 == pattern }
+    } else if !result.excludes.contains(pattern) {
+      result.excludes.append(pattern)
     }
   }
 }

@@ -30,7 +30,7 @@ final class LcksumPass {
   var fatal = false
   var changes = 0
   var firstProblem: Int32 = 0
-  var writeFailure: SystemError?
+  var writeFailure: SystemCallError?
 
   var options: LcksumOptions { run.options }
   var output: ToolOutput { run.output }

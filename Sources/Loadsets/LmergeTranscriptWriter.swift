@@ -1,3 +1,4 @@
+import SystemCalls
 import TranscriptIO
 
 /// The merged transcript's writer: lines go through a ``BackgroundWriter`` on the publisher's
@@ -16,7 +17,7 @@ final class LmergeTranscriptWriter {
   /// Writes one line and its LF.
   @inline(__always)
   func write(line: UnsafeRawBufferPointer) throws(LmergeFailure) {
-    do throws(SystemError) {
+    do throws(SystemCallError) {
       try writer.append(line)
       try writer.append(0x0A)
     } catch {

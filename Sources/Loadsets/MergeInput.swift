@@ -42,7 +42,7 @@ public final class MergeInput {
 
   deinit { previous.deallocate() }
 
-  public init(path: String, location: LoadsetLocation, order: PathOrder) throws(SystemError) {
+  public init(path: String, location: LoadsetLocation, order: PathOrder) throws(SystemCallError) {
     self.location = location
     self.order = order
     reader = try LineReader(path: path, bufferSize: 256 << 10)

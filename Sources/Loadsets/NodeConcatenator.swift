@@ -107,119 +107,56 @@ public enum NodeConcatenator {
   /// limit (`EMLINK`) is (the store's injectable `LOADSMITH_LINK_LIMIT`).
   public static func concatenate(nodes: [NodeLoadset], output: ConcatenationOutput, radmindDirectory: String,
                                  policy: ConflictPolicy, copy: Bool = false, linkLimit: UInt64? = nil) throws -> ConcatenationResult {
-    let order = PathOrder.caseSensitive
     let radmind: [UInt8]
     do { radmind = try LoadsetLocation.resolveRadmindDirectory(Array(radmindDirectory.utf8)) } catch {
       throw ConcatenationError(message: error.message)
     }
+    let inputs = try openInputs(nodes, radmind: radmind)
+    var merge = NodeMerge(nodes: nodes, inputs: inputs, policy: policy, writer: try openWriter(output, radmind: radmind),
+                          copy: copy, linkLimit: linkLimit)
+    do { try merge.run() } catch {
+      merge.writer.abandon()
+      throw error
+    }
+    do { try merge.writer.commit() } catch { throw ConcatenationError(message: error.message) }
+    return merge.result
+  }
+
+  /// Each node's transcript, located and open at its first line.
+  static func openInputs(_ nodes: [NodeLoadset], radmind: [UInt8]) throws -> [MergeInput] {
     var inputs: [MergeInput] = []
     for n in nodes {
       do {
         let location = try LoadsetLocation.locate(transcript: Array(n.transcript.utf8), radmindDirectory: radmind)
-        let input = try MergeInput(path: n.transcript, location: location, order: order)
+        let input = try MergeInput(path: n.transcript, location: location, order: .caseSensitive)
         try check(input.advance())
         inputs.append(input)
       } catch let e as LoadsetLocation.Failure {
         throw ConcatenationError(message: e.message)
-      } catch let e as SystemError {
+      } catch let e as SystemCallError {
         throw ConcatenationError(message: Array(e.description.utf8))
       }
     }
-    var listed = [Bool](repeating: false, count: nodes.count)
-    let rank: [Int] = nodes.indices.map { i in
-      switch policy {
-      case .precedence(let list), .strictPrecedence(let list):
-        if let r = list.firstIndex(of: nodes[i].node) {
-          listed[i] = true
-          return r
-        }
-      case .fail: break
-      }
-      return Int.max / 2 + i
-    }
-    let writer: any LoadsetWriter
+    return inputs
+  }
+
+  /// The build's writer: a crash-safe publisher at the destination (after recovering what an
+  /// earlier run left there), or the caller's staging paths.
+  static func openWriter(_ output: ConcatenationOutput, radmind: [UInt8]) throws -> any LoadsetWriter {
     do {
       switch output {
       case .publish(let destination):
         let location = try LoadsetLocation.locate(destination: Array(destination.utf8), radmindDirectory: radmind)
         LoadsetPublisher.recover(transcriptRoot: location.transcriptRoot)
-        writer = try LoadsetPublisher(destination: location, withFiles: true)
+        return try LoadsetPublisher(destination: location, withFiles: true)
       case .staged(let transcript, let fileDirectory):
-        writer = try StagedLoadset(transcript: Array(transcript.utf8), fileDirectory: Array(fileDirectory.utf8))
+        return try StagedLoadset(transcript: Array(transcript.utf8), fileDirectory: Array(fileDirectory.utf8))
       }
     } catch let e as LoadsetLocation.Failure {
       throw ConcatenationError(message: e.message)
     } catch let e as LoadsetPublisher.Failure {
       throw ConcatenationError(message: e.message)
     }
-    var result = ConcatenationResult()
-    var conflicts = NodeConflicts()
-    var parser = TranscriptLineParser()
-    var group: [Int] = []
-    var entries: [Entry] = []
-    do {
-      while true {
-        // The inputs at the smallest current path.
-        group.removeAll(keepingCapacity: true)
-        for i in inputs.indices where !inputs[i].isAtEnd {
-          if group.isEmpty {
-            group.append(i)
-          } else {
-            let c = inputs[i].compare(to: inputs[group[0]])
-            if c < 0 {
-              group.removeAll(keepingCapacity: true)
-              group.append(i)
-            } else if c == 0 {
-              group.append(i)
-            }
-          }
-        }
-        if group.isEmpty { break }
-        entries.removeAll(keepingCapacity: true)
-        for g in group { entries.append(try entry(inputs[g], &parser)) }
-        var chosen = 0  // index into group
-        if entries.dropFirst().contains(where: { $0 != entries[0] }) {
-          if case .fail = policy {} else {
-            chosen = group.indices.min { rank[group[$0]] < rank[group[$1]] }!
-          }
-          for k in group.indices where k != chosen && entries[k] != entries[chosen] {
-            let (kept, other) = (group[chosen], group[k])
-            let conflict = NodeConflict(path: entries[chosen].path,
-                                        first: (nodes[kept].node, Array(inputs[kept].line)),
-                                        second: (nodes[other].node, Array(inputs[other].line)))
-            switch policy {
-            case .fail: conflicts.append(conflict)
-            case .precedence: result.resolved.append(conflict)
-            case .strictPrecedence:
-              if listed[kept] && listed[other] { result.resolved.append(conflict) } else { conflicts.append(conflict) }
-            }
-          }
-        } else if group.count > 1 {
-          result.shared += 1
-        }
-        // After a conflict only reading goes on, to report every conflict.
-        if conflicts.count == 0 {
-          let input = inputs[group[chosen]]
-          if input.hasFile && !input.isRemoval {
-            try link(input, writer: writer, copy: copy, linkLimit: linkLimit)
-            result.filesLinked += 1
-            result.bytes += entries[chosen].size
-            WorkProgress.advance(files: 1, bytes: entries[chosen].size)
-          }
-          writer.transcript.bytes.append(contentsOf: input.line)
-          writer.transcript.bytes.append(0x0A)
-          try writer.transcript.flushIfFull()
-          result.lines += 1
-        }
-        for g in group { try check(inputs[g].advance()) }
-      }
-      if conflicts.count > 0 { throw conflicts }
-    } catch {
-      writer.abandon()
-      throw error
-    }
-    do { try writer.commit() } catch { throw ConcatenationError(message: error.message) }
-    return result
   }
 
   static func check(_ a: MergeInput.Advance) throws {

@@ -125,7 +125,7 @@ public enum TranscriptChecker {
         return true
       }
     } catch {
-      result.problems.append((reader.lineNumber + 1, "read error: \((error as? SystemError)?.reason ?? "\(error)")"))
+      result.problems.append((reader.lineNumber + 1, "read error: \((error as? SystemCallError)?.reason ?? "\(error)")"))
     }
     result.lines = reader.lineNumber
     result.lastPath = order.previous.map { Array($0) }

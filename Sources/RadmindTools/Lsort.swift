@@ -28,7 +28,7 @@ public func lsortMain(_ ctx: ToolContext) -> Int32 {
       try ctx.stdout.flush()
     }
   } catch {
-    ctx.error("\((error as? SystemError)?.detailed ?? "\(error)")\n")
+    ctx.error("\((error as? SystemCallError)?.detailed ?? "\(error)")\n")
     return 1
   }
   return 0

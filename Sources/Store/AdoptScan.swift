@@ -61,7 +61,7 @@ struct AdoptScan {
         eachFile?(entry)
         if stored?.isOpen == true { statStoredFile(&stored!, entry, name: name) }
       }
-    } catch let error as SystemError {
+    } catch let error as SystemCallError {
       throw .system(error)
     } catch let error as StoreError {
       throw error

@@ -109,7 +109,7 @@ extension LoadsetStore {
     var parser = TranscriptLineParser()
     var copies = CheckedCopies(sourceRoot: stagingRoot, destinationRoot: Array((staged + "/file").utf8))
     copies.share = try checkedCopyShare(staged: staged, algorithm: algorithm, type: type)
-    try FileSystem.makeDirectory(staged + "/file")
+    try sys(Syscall.makeDirectoryIfMissing(staged + "/file"))
     var first: [UInt8]?
     do {
       while let line = try reader.next() {
@@ -133,7 +133,7 @@ extension LoadsetStore {
         copies.jobs.append(.init(path: entry.path, size: entry.size, checksum: type == .neg ? nil : entry.checksum))
       }
       try buffer.flush()
-    } catch let error as SystemError {
+    } catch let error as SystemCallError {
       throw .system(error)
     } catch let error as StoreError {
       throw error
@@ -158,9 +158,9 @@ extension LoadsetStore {
     meta["node"] = node.shownPath
     meta["base"] = LoadsetStore.escapedNewlines(kfile)
     meta["staging-root"] = request.stagingRoot
-    meta["created"] = FileSystem.timestamp()
-    meta["user"] = FileSystem.userName
-    meta["host"] = FileSystem.hostName
+    meta["created"] = Clock.timestamp(milliseconds: true)
+    meta["user"] = Syscall.userName
+    meta["host"] = Syscall.hostName
     try LoadsetStore.writeFile(staged + "/meta", Array(meta.text.utf8))
     _ = first
     return summary

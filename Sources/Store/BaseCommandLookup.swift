@@ -1,3 +1,5 @@
+import SystemCalls
+
 /// Where the transcripts of a `capture --base K` command file are: next to K (radmind's client
 /// side, `fsdiff -K`), unless K is a command file of a store or server tree
 /// (`STORE/command/K`, `STORE/command/sub/K`), whose `p`/`n` names are in `STORE/transcript/`
@@ -13,7 +15,7 @@ extension LoadsetStore {
       let parent = String(dir[..<slash])
       if dir[dir.index(after: slash)...] == "command" {
         let store = parent.isEmpty ? "/" : parent
-        if FileSystem.kind(store + "/.loadsmith") == .directory && FileSystem.kind(store + "/transcript") == .directory {
+        if Syscall.kind(store + "/.loadsmith") == .directory && Syscall.kind(store + "/transcript") == .directory {
           return Array(store.utf8)
         }
         return nil

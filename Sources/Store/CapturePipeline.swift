@@ -148,10 +148,10 @@ struct SignatureFreeWriter {
   }
   mutating func write(_ bytes: [UInt8]) throws(StoreError) {
     buffer += bytes
-    if buffer.count >= 1 << 20 { try FileSystem.writeAll(fd: fd, buffer, path: path); buffer.removeAll(keepingCapacity: true) }
+    if buffer.count >= 1 << 20 { try sys(Syscall.writeAll(fd, buffer, path: path)); buffer.removeAll(keepingCapacity: true) }
   }
   mutating func finish() throws(StoreError) {
-    try FileSystem.writeAll(fd: fd, buffer, path: path)
+    try sys(Syscall.writeAll(fd, buffer, path: path))
     buffer = []
     Syscall.closeQuietly(fd)
   }

@@ -54,7 +54,7 @@ final class SignatureRecordReader {
 
   /// nil when there is no usable record (none, another root, node or digest, damaged header).
   init?(path: String, root: [UInt8], node: [UInt8], digest: String, order: PathOrder) {
-    guard FileSystem.kind(path) == .file, let r = try? LineReader(regularFile: path) else { return nil }
+    guard Syscall.kind(path) == .file, let r = try? LineReader(regularFile: path) else { return nil }
     var header: [String: [UInt8]] = [:]
     for expected in ["loadsmith-signatures 1", "root", "node", "digest", "started"] {
       guard let line = try? r.next() else { return nil }
@@ -128,7 +128,7 @@ struct SignatureRecordWriter {
   }
 
   mutating func flush() throws(StoreError) {
-    try FileSystem.writeAll(fd: fd, buffer, path: path)
+    try sys(Syscall.writeAll(fd, buffer, path: path))
     buffer.removeAll(keepingCapacity: true)
   }
 
@@ -144,11 +144,11 @@ extension LoadsetStore {
   /// Publishes a staged signature record (after the loadset's transcript): a rename.
   func publishSignatureRecord(staged: String) throws(StoreError) {
     let record = staged + "/signatures"
-    guard FileSystem.exists(record), let key = try FileSystem.readSmallFile(staged + "/signatures-key")?
+    guard Syscall.exists(record), let key = try sys(RegularFile.readText(staged + "/signatures-key"))?
       .split(separator: "\n").first.map(String.init) else { return }
-    try FileSystem.makeDirectory(signatureDirectory)
-    try FileSystem.rename(record, signatureDirectory + "/" + key)
-    FileSystem.syncDirectory(signatureDirectory)
+    try sys(Syscall.makeDirectoryIfMissing(signatureDirectory))
+    try sys(Syscall.renameShowingBoth(record, signatureDirectory + "/" + key))
+    try? Syscall.syncDirectory(signatureDirectory)
     FaultInjection.checkpoint("publish.signatures")
   }
 

@@ -34,7 +34,7 @@ struct CheckedCopies {
     for job in jobs {
       guard let slash = job.path.lastIndex(of: 0x2F), slash > 0 else { continue }
       let parent = Array(job.path[..<slash])
-      if made.insert(parent).inserted { try FileSystem.makeDirectories(destinationRoot + [0x2F] + parent) }
+      if made.insert(parent).inserted { try sys(Syscall.makeDirectories(destinationRoot + [0x2F] + parent)) }
     }
     let problems = Mutex<[(Int, String)]>([])
     let next = Atomic<Int>(0)

@@ -1,3 +1,6 @@
+import SystemCalls
+import TranscriptIO
+
 /// Loadsmith writes only the command files it wrote: a hand-written one (an adopted radmind
 /// server's, say) is never overwritten unless `command write --force` takes it over.
 extension LoadsetStore {
@@ -10,8 +13,8 @@ extension LoadsetStore {
   /// place is not a command file to keep: the rewrite reports it).
   func isWrittenByLoadsmith(commandFile name: String) -> Bool {
     let path = commandDirectory + "/" + name
-    guard FileSystem.kind(path) == .file else { return true }
-    guard let text = try? FileSystem.readSmallFile(path) else { return false }
+    guard Syscall.kind(path) == .file else { return true }
+    guard let text = try? RegularFile.readText(path) else { return false }
     return LoadsetStore.isLoadsmithHeader(text.split(separator: "\n", maxSplits: 1).first ?? "", fileName: name)
   }
 

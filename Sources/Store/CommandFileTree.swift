@@ -1,3 +1,5 @@
+import SystemCalls
+
 /// The command files of a server tree: `command/*.K` and, as radmind allows, `command/sub/*.K`
 /// at any depth (a `k sub/x.K` line names them relative to `command/`).
 extension LoadsetStore {
@@ -7,9 +9,9 @@ extension LoadsetStore {
     var out: [String] = []
     func walk(_ relative: String, depth: Int) {
       let dir = relative.isEmpty ? commandDirectory : commandDirectory + "/" + relative
-      for entry in ((try? FileSystem.list(dir)) ?? []).sorted() where !entry.hasPrefix(".") {
+      for entry in ((try? Syscall.listDirectoryNames(dir)) ?? []).sorted() where !entry.hasPrefix(".") {
         let path = relative.isEmpty ? entry : relative + "/" + entry
-        switch FileSystem.kind(commandDirectory + "/" + path) {
+        switch Syscall.kind(commandDirectory + "/" + path) {
         case .directory where depth < 64: walk(path, depth: depth + 1)
         case .file where entry.hasSuffix(".K"): out.append(path)
         default: break

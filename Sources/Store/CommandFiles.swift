@@ -1,3 +1,5 @@
+import TranscriptIO
+
 /// Which loadsets each tier's command file lists, kept editable in `.loadsmith/tiers` (for all
 /// products) or `.loadsmith/tiers.PRODUCT` (for one):
 ///
@@ -78,8 +80,8 @@ package struct TierCommandFile: Sendable, Equatable {
 extension LoadsetStore {
   func tierMap(for product: String) throws(StoreError) -> TierMap {
     let specific = tierMapPath + "." + product
-    if let text = try FileSystem.readSmallFile(specific) { return try TierMap(text: text, source: specific) }
-    let text = try FileSystem.readSmallFile(tierMapPath) ?? TierMap.defaultText
+    if let text = try sys(RegularFile.readText(specific)) { return try TierMap(text: text, source: specific) }
+    let text = try sys(RegularFile.readText(tierMapPath)) ?? TierMap.defaultText
     return try TierMap(text: text, source: tierMapPath)
   }
 
@@ -154,8 +156,8 @@ extension LoadsetStore {
     for file in try commandFiles(product: product) {
       let path = commandDirectory + "/" + file.fileName
       if !mayRewriteCommandFile(file.fileName) { continue }
-      if try FileSystem.readSmallFile(path) != file.text {
-        try FileSystem.rewriteCommandFile(path, file.text)
+      if try sys(RegularFile.readText(path)) != file.text {
+        try rewriteCommandFile(path, file.text)
       }
       FaultInjection.checkpoint("commands.\(file.tier)")
     }

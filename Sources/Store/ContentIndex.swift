@@ -85,10 +85,10 @@ extension LoadsetStore {
   /// Every index entry of the store (empty when there is no index).
   func loadContentIndex(problems: inout [String]) throws(StoreError) -> [ContentKey: [ContentLocation]] {
     var entries: [ContentKey: [ContentLocation]] = [:]
-    guard FileSystem.kind(contentDirectory) == .directory else { return entries }
-    for name in try FileSystem.list(contentDirectory) where !name.hasPrefix(".") {
+    guard Syscall.kind(contentDirectory) == .directory else { return entries }
+    for name in try sys(Syscall.listDirectoryNames(contentDirectory)) where !name.hasPrefix(".") {
       let path = contentDirectory + "/" + name
-      guard FileSystem.kind(path) == .file, let bytes = ContentIndexIO.read(path) else {
+      guard Syscall.kind(path) == .file, let bytes = ContentIndexIO.read(path) else {
         problems.append(".loadsmith/content/\(name): not a regular file")
         continue
       }
@@ -99,7 +99,7 @@ extension LoadsetStore {
 
   /// The index for a capture: rebuilt first when the store has none (a store made before sharing).
   func contentIndexForCapture() throws(StoreError) -> [ContentKey: [ContentLocation]] {
-    if FileSystem.kind(contentDirectory) != .directory { _ = try rebuildContentIndex() }
+    if Syscall.kind(contentDirectory) != .directory { _ = try rebuildContentIndex() }
     var ignored: [String] = []
     return try loadContentIndex(problems: &ignored)
   }
@@ -120,7 +120,7 @@ extension LoadsetStore {
     var loadsets = 0, count = 0
     for name in try publishedNames().names where !name.isPointer && name.series.type != .neg {
       let file = name.fileName
-      guard FileSystem.kind(transcriptPath(file)) == .file,
+      guard Syscall.kind(transcriptPath(file)) == .file,
             let loaded = try? LoadedTranscript(path: transcriptPath(file), name: file),
             let algorithm = try? DigestAlgorithm(named: metadata(of: file)?.digest ?? "sha1") else { continue }
       let root = Array(fileRoot(file).utf8)
@@ -146,15 +146,15 @@ extension LoadsetStore {
         count += added
       }
     }
-    FileSystem.syncDirectory(staged)
+    try? Syscall.syncDirectory(staged)
     FaultInjection.checkpoint("reindex.staged")
-    let old = temporaryDirectory + "/content-old-" + FileSystem.randomHex(6)
-    if FileSystem.exists(contentDirectory) { try FileSystem.rename(contentDirectory, old) }
+    let old = temporaryDirectory + "/content-old-" + randomHex(6)
+    if Syscall.exists(contentDirectory) { try sys(Syscall.renameShowingBoth(contentDirectory, old)) }
     FaultInjection.checkpoint("reindex.removed")
-    try FileSystem.rename(staged, contentDirectory)
-    FileSystem.syncDirectory(stateDirectory)
+    try sys(Syscall.renameShowingBoth(staged, contentDirectory))
+    try? Syscall.syncDirectory(stateDirectory)
     FaultInjection.checkpoint("reindex.renamed")
-    try? FileSystem.removeTree(old)
+    try? DirectoryTree.remove(old)
     return (loadsets, count)
   }
 
@@ -162,16 +162,16 @@ extension LoadsetStore {
   func removeContentSegment(_ name: String) throws(StoreError) {
     let path = contentDirectory + "/" + name
     do { try Syscall.unlink(Array(path.utf8)) } catch { if error.errno != Errno.noEntry { throw .system(error) } }
-    FileSystem.syncDirectory(contentDirectory)
+    try? Syscall.syncDirectory(contentDirectory)
   }
 
   /// Publishes the staged index segment of `name` (after its transcript): a rename.
   func publishContentSegment(staged: String, as name: String) throws(StoreError) {
     let segment = staged + "/content"
-    guard FileSystem.exists(segment) else { return }
-    if FileSystem.kind(contentDirectory) == .directory {
-      try FileSystem.rename(segment, contentDirectory + "/" + name)
-      FileSystem.syncDirectory(contentDirectory)
+    guard Syscall.exists(segment) else { return }
+    if Syscall.kind(contentDirectory) == .directory {
+      try sys(Syscall.renameShowingBoth(segment, contentDirectory + "/" + name))
+      try? Syscall.syncDirectory(contentDirectory)
     }
     FaultInjection.checkpoint("publish.content")
   }
@@ -196,7 +196,7 @@ enum ContentIndexIO {
     let fd: Int32
     do { fd = try Syscall.open(path, [.writeOnly, .create, .truncate], mode: 0o644) } catch { throw .system(error) }
     defer { Syscall.closeQuietly(fd) }
-    try FileSystem.writeAll(fd: fd, bytes, path: path)
+    try sys(Syscall.writeAll(fd, bytes, path: path))
     do { try Syscall.fsync(fd, path: path) } catch { throw .system(error) }
   }
 }

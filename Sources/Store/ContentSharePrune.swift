@@ -16,7 +16,7 @@ import TranscriptIO
 /// crash (the intent replays it) and a chain of removals in one prune carries entries along.
 extension LoadsetStore {
   func keepSharedContentIndexed(removing name: String) throws(StoreError) {
-    guard FileSystem.kind(contentDirectory) == .directory,
+    guard Syscall.kind(contentDirectory) == .directory,
           let bytes = ContentIndexIO.read(contentDirectory + "/" + name) else { return }
     var entries: [ContentKey: [ContentLocation]] = [:]
     var ignored: [String] = []
@@ -63,10 +63,10 @@ extension LoadsetStore {
       segment += line
       segment.append(0x0A)
     }
-    let staged = temporaryDirectory + "/content-" + FileSystem.randomHex(6)
+    let staged = temporaryDirectory + "/content-" + randomHex(6)
     try ContentIndexIO.writeDurably(staged, segment)
-    try FileSystem.rename(staged, path)
-    FileSystem.syncDirectory(contentDirectory)
+    try sys(Syscall.renameShowingBoth(staged, path))
+    try? Syscall.syncDirectory(contentDirectory)
     FaultInjection.checkpoint("prune.content")
   }
 

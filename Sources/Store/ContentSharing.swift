@@ -66,7 +66,7 @@ final class ContentShare: @unchecked Sendable {
       guard w != nil else { return nil }
       return w!.flush() ? nil : w!.path
     }
-    if let failed { throw .system(SystemError("write", path: failed)) }
+    if let failed { throw .system(SystemCallError("write", path: failed)) }
   }
 
   func mayHave(size: Int64) -> Bool {

@@ -20,7 +20,7 @@ package enum DSLTags {
 
   /// Archive and manifest both in place (the manifest is written last, so it marks completion).
   package static func isArchived(dsl: String, _ name: LoadsetName) -> Bool {
-    FileSystem.exists(archivePath(dsl: dsl, name)) && FileSystem.exists(manifestPath(dsl: dsl, name))
+    Syscall.exists(archivePath(dsl: dsl, name)) && Syscall.exists(manifestPath(dsl: dsl, name))
   }
 
   /// The version part of a tag: `001.001` for a build, `0002` for a cfg snapshot.
@@ -44,8 +44,8 @@ package enum DSLTags {
   package static func hasTag(_ kind: String, dsl: String, _ name: LoadsetName) -> Bool {
     let tags = folder(dsl: dsl, name) + "/tags"
     let prefix = "\(kind)-\(tagVersion(name))-"
-    for entry in (try? FileSystem.list(tags)) ?? [] where entry.hasPrefix(prefix) {
-      if FileSystem.readLink(tags + "/" + entry + "/" + name.stem + ".tar.gz") != nil { return true }
+    for entry in (try? Syscall.listDirectoryNames(tags)) ?? [] where entry.hasPrefix(prefix) {
+      if Syscall.symlinkTarget(tags + "/" + entry + "/" + name.stem + ".tar.gz") != nil { return true }
     }
     return false
   }
@@ -53,7 +53,7 @@ package enum DSLTags {
   /// True when the tag `tag` already names the archive of `name`.
   package static func exists(dsl: String, tag: String, _ name: LoadsetName) -> Bool {
     let e = entry(dsl: dsl, tag: tag, name)
-    return FileSystem.readLink(e.link) == e.target
+    return Syscall.symlinkTarget(e.link) == e.target
   }
 
   /// Why the tag could not be written, or nil: the archive must exist and the entry, if
@@ -61,10 +61,10 @@ package enum DSLTags {
   package static func problem(dsl: String, tag: String, _ name: LoadsetName) -> String? {
     guard isArchived(dsl: dsl, name) else { return "\(name.fileName) is not archived in \(dsl); cannot tag it \(tag)" }
     let e = entry(dsl: dsl, tag: tag, name)
-    switch FileSystem.kind(e.link) {
+    switch Syscall.kind(e.link) {
     case .missing: return nil
     case .symlink:
-      let existing = FileSystem.readLink(e.link) ?? ""
+      let existing = Syscall.symlinkTarget(e.link) ?? ""
       return existing == e.target ? nil : "\(e.link): tag entry exists and names \(existing), not \(e.target); tags are immutable"
     default: return "\(e.link): tag entry exists and is not a symlink; tags are immutable"
     }
@@ -74,22 +74,22 @@ package enum DSLTags {
   package static func write(dsl: String, tag: String, _ name: LoadsetName) throws(StoreError) {
     if let problem = problem(dsl: dsl, tag: tag, name) { throw StoreError(.store, problem) }
     let e = entry(dsl: dsl, tag: tag, name)
-    try FileSystem.makeDirectories(Array(e.directory.utf8))
-    if FileSystem.readLink(e.link) == e.target { return }
+    try sys(Syscall.makeDirectories(Array(e.directory.utf8)))
+    if Syscall.symlinkTarget(e.link) == e.target { return }
     do { try Syscall.symlink(Array(e.target.utf8), at: Array(e.link.utf8)) } catch {
       if error.errno != Errno.exists { throw .system(error) }
     }
-    FileSystem.syncDirectory(e.directory)
-    FileSystem.syncDirectory(folder(dsl: dsl, name) + "/tags")
+    try? Syscall.syncDirectory(e.directory)
+    try? Syscall.syncDirectory(folder(dsl: dsl, name) + "/tags")
   }
 
   /// Removes a tag entry this intent wrote (recover's undo), and its directory when empty.
   static func remove(dsl: String, tag: String, _ name: LoadsetName) throws(StoreError) {
     let e = entry(dsl: dsl, tag: tag, name)
-    guard FileSystem.readLink(e.link) == e.target else { return }
+    guard Syscall.symlinkTarget(e.link) == e.target else { return }
     do { try Syscall.unlink(Array(e.link.utf8)) } catch { if error.errno != Errno.noEntry { throw .system(error) } }
     try? Syscall.rmdir(Array(e.directory.utf8))
-    FileSystem.syncDirectory(folder(dsl: dsl, name) + "/tags")
+    try? Syscall.syncDirectory(folder(dsl: dsl, name) + "/tags")
   }
 
   /// Today's local date, `yyyymmdd`: the tags' date (fixed in the intent, so a replay writes the

@@ -41,7 +41,7 @@ package struct HistoryRecord: Sendable, Equatable {
   }
 
   init(event: String, name: String, from: String, to: String, checksum: String, intent: String) {
-    time = FileSystem.timestamp()
+    time = Clock.timestamp(milliseconds: true)
     user = ProcessIdentity.user
     host = ProcessIdentity.host
     (self.event, self.name, self.from, self.to, self.checksum, self.intent) = (event, name, from, to, checksum, intent)
@@ -78,7 +78,7 @@ extension LoadsetStore {
     // O_NONBLOCK | O_NOFOLLOW, then a regular file only: a FIFO or a link here must not block or redirect a writer.
     let fd: Int32
     do { fd = try Syscall.open(historyPath, [.writeOnly, .append, .create, .nonBlocking, .noFollow], mode: 0o644) } catch {
-      if let kind = FileSystem.typeIfNotRegular(historyPath) { throw StoreError(.store, "\(historyPath) is \(kind), not a regular file") }
+      if let kind = RegularFile.typeIfNotRegular(historyPath) { throw StoreError(.store, "\(historyPath) is \(kind), not a regular file") }
       throw .system(error)
     }
     defer { Syscall.closeQuietly(fd) }
@@ -95,7 +95,7 @@ extension LoadsetStore {
       if last[0] != 0x0A { text = "\n" + text }
     }
     let bytes = Array(text.utf8)
-    try FileSystem.writeAll(fd: fd, bytes, path: historyPath)
+    try sys(Syscall.writeAll(fd, bytes, path: historyPath))
     do { try Syscall.fsync(fd, path: historyPath) } catch { throw .system(error) }
   }
 
@@ -132,7 +132,7 @@ extension LoadsetStore {
       while let line = try reader.next() {
         if let record = HistoryRecord(line: Substring(String(decoding: line, as: UTF8.self))) { try body(record) }
       }
-    } catch let error as SystemError {
+    } catch let error as SystemCallError {
       throw .system(error)
     } catch let error as StoreError {
       throw error

@@ -41,7 +41,7 @@ extension LoadsetStore {
       let take = min(size, window)
       var buf = [UInt8](repeating: 0, count: take)
       let n = Syscall.pread(fd, into: &buf, at: Int64(size - take))
-      if n != take { throw .system(SystemError("read", path: historyPath)) }
+      if n != take { throw .system(SystemCallError("read", path: historyPath)) }
       var end = take
       if buf[end - 1] == 0x0A { end -= 1 }
       if let nl = buf[0..<end].lastIndex(of: 0x0A) { return Array(buf[(nl + 1)..<end]) }

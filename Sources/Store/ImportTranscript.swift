@@ -47,19 +47,19 @@ extension LoadsetStore {
       result.foreign = true
     }
     let type = parsed?.series.type ?? .bin
-    guard FileSystem.kind(request.transcript) == .file else {
-      throw StoreError(.usage, "\(request.transcript): \(FileSystem.typeIfNotRegular(request.transcript).map { "is \($0), not a regular file" } ?? "no such transcript")")
+    guard Syscall.kind(request.transcript) == .file else {
+      throw StoreError(.usage, "\(request.transcript): \(RegularFile.typeIfNotRegular(request.transcript).map { "is \($0), not a regular file" } ?? "no such transcript")")
     }
-    guard let filesRoot = LoadsetStore.realPath(request.files), FileSystem.kind(filesRoot) == .directory else {
+    guard let filesRoot = LoadsetStore.realPath(request.files), Syscall.kind(filesRoot) == .directory else {
       throw StoreError(.usage, "--files \(request.files): not a directory")
     }
     let name = result.name
     return try write { () throws(StoreError) -> ImportResult in
-      if FileSystem.exists(transcriptPath(name)) {
+      if Syscall.exists(transcriptPath(name)) {
         throw StoreError(.usage, "\(name) exists in \(root): published loadsets are immutable; import under another name")
       }
       let staged = try makeStagingDirectory("import")
-      try FileSystem.makeDirectory(staged + "/file")
+      try sys(Syscall.makeDirectoryIfMissing(staged + "/file"))
       var copies = CheckedCopies(sourceRoot: Array(filesRoot.utf8), destinationRoot: Array((staged + "/file").utf8))
       let scan = try AdoptScan(name: request.transcript, transcriptPath: request.transcript, fileRoot: staged + "/file", statFiles: false) { entry in
         copies.jobs.append(.init(path: entry.path, size: entry.size, checksum: type == .neg ? nil : entry.checksum))
@@ -96,9 +96,9 @@ extension LoadsetStore {
       }
       meta["origin"] = result.foreign ? "foreign" : "imported"
       meta["imported-from"] = LoadsetStore.escapedNewlines(request.transcript)
-      meta["created"] = FileSystem.timestamp()
-      meta["user"] = FileSystem.userName
-      meta["host"] = FileSystem.hostName
+      meta["created"] = Clock.timestamp(milliseconds: true)
+      meta["user"] = Syscall.userName
+      meta["host"] = Syscall.hostName
       try LoadsetStore.writeFile(staged + "/meta", Array(meta.text.utf8))
       var intent = Intent(operation: "import \(name)")
       intent.actions.append(.publish(staged: String(staged.split(separator: "/").last!), name: name))
@@ -126,7 +126,7 @@ extension LoadsetStore {
       let n: Int
       do { n = try Syscall.read(fd, into: buffer, path: source) } catch { throw .system(error) }
       if n == 0 { return }
-      try FileSystem.writeAll(fd: out, Array(buffer[0..<n]), path: destination)
+      try sys(Syscall.writeAll(out, Array(buffer[0..<n]), path: destination))
     }
   }
 }

@@ -44,7 +44,7 @@ struct Intent: Sendable {
   var actions: [Action] = []
 
   init(operation: String) {
-    id = FileSystem.timestamp().filter { $0.isNumber } + "-" + FileSystem.randomHex(4)
+    id = Clock.timestamp(milliseconds: true).filter { $0.isNumber } + "-" + randomHex(4)
     self.operation = operation
   }
 
@@ -98,8 +98,8 @@ extension LoadsetStore {
   /// A fresh staging directory under `.loadsmith/tmp` (on the store's filesystem, so publishing is
   /// a rename). Removed by the next writer if the change never gets its intent record.
   func makeStagingDirectory(_ label: String) throws(StoreError) -> String {
-    let path = temporaryDirectory + "/" + label + "-" + FileSystem.randomHex(6)
-    try FileSystem.makeDirectory(path, mode: 0o755)
+    let path = temporaryDirectory + "/" + label + "-" + randomHex(6)
+    try sys(Syscall.makeDirectoryIfMissing(path, mode: 0o755))
     return path
   }
 
@@ -108,9 +108,9 @@ extension LoadsetStore {
     // Written only when it can be finished: names, staged parts, targets and tier map checked.
     try checkCanFinish(intent)
     // Everything staged must be on disk before the record that publishes it.
-    try FileSystem.syncFilesystem(root)
+    try sys(Syscall.syncFilesystem(containing: root))
     FaultInjection.checkpoint("stage.synced")
-    try FileSystem.writeAtomically(intentPath, intent.text)
+    try sys(AtomicFile.replace(intentPath, with: intent.text))
     FaultInjection.checkpoint("intent.written")
     // Decided: a step that fails now (EIO, a full disk) leaves the record for the next writer.
     do { try apply(intent) } catch { throw pendingError(intent, error.message) }
@@ -120,7 +120,7 @@ extension LoadsetStore {
   /// Finishes an interrupted change (if an intent record is pending) and removes the leftovers of
   /// interrupted staging and of interrupted atomic writes. Called under the writer lock.
   func recover() throws(StoreError) {
-    if let text = try FileSystem.readSmallFile(intentPath) {
+    if let text = try sys(RegularFile.readText(intentPath)) {
       if let intent = Intent(text: text) {
         try finishPending(intent)
       } else {
@@ -135,13 +135,13 @@ extension LoadsetStore {
   /// symlinks in `transcript/` and `file/`, `.NAME.tmp.XXXXXX` files of atomic writes.
   func removeLeftovers() throws(StoreError) {
     let temporary = Array(temporaryDirectory.utf8)
-    for entry in try FileSystem.listRaw(temporaryDirectory) {
-      try FileSystem.removeTree(bytes: temporary + [0x2F] + entry)
+    for entry in try sys(Syscall.listDirectory(temporaryDirectory)) {
+      try sys(DirectoryTree.remove(temporary + [0x2F] + entry))
     }
     for dir in [transcriptDirectory, fileDirectory, commandDirectory, stateDirectory, metaDirectory,
                 lastKnownGoodDirectory, pinDirectory] {
-      for entry in (try? FileSystem.listRaw(dir)) ?? [] where LoadsetStore.isTemporaryName(entry) {
-        try FileSystem.removeTree(bytes: Array(dir.utf8) + [0x2F] + entry)
+      for entry in (try? Syscall.listDirectory(dir)) ?? [] where LoadsetStore.isTemporaryName(entry) {
+        try sys(DirectoryTree.remove(Array(dir.utf8) + [0x2F] + entry))
       }
     }
   }
@@ -168,7 +168,7 @@ extension LoadsetStore {
       case .link(let pointer, let target):
         try movePointer(pointer, to: target)
       case .lastKnownGood(let series, let build):
-        try FileSystem.writeAtomically(lastKnownGoodDirectory + "/" + series, build + "\n")
+        try sys(AtomicFile.replace(lastKnownGoodDirectory + "/" + series, with: build + "\n"))
         FaultInjection.checkpoint("lkg")
       case .commands(let product):
         try writeCommandFiles(product: product)
@@ -191,7 +191,7 @@ extension LoadsetStore {
     }
     FaultInjection.checkpoint("intent.applied")
     do { try Syscall.unlink(Array(intentPath.utf8)) } catch { if error.errno != Errno.noEntry { throw .system(error) } }
-    FileSystem.syncDirectory(stateDirectory)
+    try? Syscall.syncDirectory(stateDirectory)
     FaultInjection.checkpoint("intent.removed")
   }
 
@@ -199,27 +199,27 @@ extension LoadsetStore {
   /// a rename on one filesystem; a step whose source is gone was done before a crash.
   func publish(staged: String, as name: String) throws(StoreError) {
     let stagedMeta = staged + "/meta", stagedFiles = staged + "/file", stagedTranscript = staged + "/transcript"
-    if FileSystem.exists(stagedMeta) {
-      try FileSystem.rename(stagedMeta, metaPath(name))
-      FileSystem.syncDirectory(metaDirectory)
+    if Syscall.exists(stagedMeta) {
+      try sys(Syscall.renameShowingBoth(stagedMeta, metaPath(name)))
+      try? Syscall.syncDirectory(metaDirectory)
     }
     FaultInjection.checkpoint("publish.meta")
-    if FileSystem.exists(stagedFiles) {
-      if FileSystem.exists(fileRoot(name)) && !FileSystem.exists(transcriptPath(name)) {
-        try FileSystem.removeTree(fileRoot(name))  // an orphan: no transcript ever named it
+    if Syscall.exists(stagedFiles) {
+      if Syscall.exists(fileRoot(name)) && !Syscall.exists(transcriptPath(name)) {
+        try sys(DirectoryTree.remove(fileRoot(name)))  // an orphan: no transcript ever named it
       }
-      try FileSystem.rename(stagedFiles, fileRoot(name))
-      FileSystem.syncDirectory(fileDirectory)
+      try sys(Syscall.renameShowingBoth(stagedFiles, fileRoot(name)))
+      try? Syscall.syncDirectory(fileDirectory)
     }
     FaultInjection.checkpoint("publish.file")
-    if FileSystem.exists(stagedTranscript) {
-      try FileSystem.rename(stagedTranscript, transcriptPath(name))
-      FileSystem.syncDirectory(transcriptDirectory)
+    if Syscall.exists(stagedTranscript) {
+      try sys(Syscall.renameShowingBoth(stagedTranscript, transcriptPath(name)))
+      try? Syscall.syncDirectory(transcriptDirectory)
     }
     FaultInjection.checkpoint("publish.transcript")
     try publishContentSegment(staged: staged, as: name)
     try publishSignatureRecord(staged: staged)
-    try? FileSystem.removeTree(staged)
+    try? DirectoryTree.remove(staged)
   }
 
   /// Points `pointer` at `target` in `file/` and then in `transcript/`. Each link is a symlink
@@ -229,12 +229,12 @@ extension LoadsetStore {
   func movePointer(_ pointer: String, to target: String) throws(StoreError) {
     for (dir, step) in [(fileDirectory, "pointer.file"), (transcriptDirectory, "pointer.transcript")] {
       let path = dir + "/" + pointer
-      if FileSystem.readLink(path) != target {
+      if Syscall.symlinkTarget(path) != target {
         let temp = dir + "/." + pointer + ".ptr"
         try? Syscall.unlink(Array(temp.utf8))
         do { try Syscall.symlink(Array(target.utf8), at: Array(temp.utf8)) } catch { throw .system(error) }
-        try FileSystem.rename(temp, path)
-        FileSystem.syncDirectory(dir)
+        try sys(Syscall.renameShowingBoth(temp, path))
+        try? Syscall.syncDirectory(dir)
       }
       FaultInjection.checkpoint(step)
     }

@@ -11,7 +11,7 @@ extension LoadsetStore {
 
   /// The DSL recorded with `loadsmith init --dsl DIR`, if any (absolute).
   package var dslDirectory: String? {
-    guard let text = try? FileSystem.readSmallFile(dslSettingPath) else { return nil }
+    guard let text = try? RegularFile.readText(dslSettingPath) else { return nil }
     let line = text.split(separator: "\n").first.map(String.init) ?? ""
     return line.isEmpty ? nil : line
   }
@@ -19,7 +19,7 @@ extension LoadsetStore {
   /// Records `path` (made absolute) as the store's DSL.
   package func recordDSL(_ path: String) throws(StoreError) {
     try write { () throws(StoreError) in
-      try FileSystem.writeAtomically(dslSettingPath, LoadsetStore.absolute(path) + "\n")
+      try sys(AtomicFile.replace(dslSettingPath, with: LoadsetStore.absolute(path) + "\n"))
     }
   }
 
@@ -45,12 +45,12 @@ extension LoadsetStore {
   package func publishRestored(_ name: LoadsetName, stage: (String) throws(StoreError) -> Void) throws(StoreError) {
     guard !name.isPointer else { throw StoreError(.usage, "\(name.fileName) is a pointer, not a loadset") }
     try write { () throws(StoreError) in
-      if FileSystem.exists(transcriptPath(name.fileName)) {
+      if Syscall.exists(transcriptPath(name.fileName)) {
         throw StoreError(.usage, "\(name.fileName) already exists in \(root); loadsets are immutable (restore into another store)")
       }
       let staged = try makeStagingDirectory("restore")
       try stage(staged)
-      for part in ["transcript", "file", "meta"] where !FileSystem.exists(staged + "/" + part) {
+      for part in ["transcript", "file", "meta"] where !Syscall.exists(staged + "/" + part) {
         throw StoreError(.store, "restore of \(name.fileName) staged no \(part)")
       }
       try shareRestoredContent(staged: staged, name: name)
@@ -64,7 +64,7 @@ extension LoadsetStore {
   }
 
   private func metadata(fromStaged path: String) -> String {
-    guard let text = try? FileSystem.readSmallFile(path) else { return "-" }
+    guard let text = try? RegularFile.readText(path) else { return "-" }
     let meta = Metadata(text: text)
     guard let c = meta["transcript-checksum"] else { return "-" }
     return "\(meta.digest):\(c)"
@@ -77,20 +77,20 @@ extension LoadsetStore {
     try keepSharedContentIndexed(removing: name)  // entries a kept loadset still links move to it
     try removeContentSegment(name)  // first: the index never names content being removed
     let trash = temporaryDirectory + "/" + intentID + "-removed-" + name
-    try FileSystem.makeDirectory(trash, mode: 0o700)
-    if FileSystem.exists(transcriptPath(name)) {
-      try FileSystem.rename(transcriptPath(name), trash + "/transcript")
-      FileSystem.syncDirectory(transcriptDirectory)
+    try sys(Syscall.makeDirectoryIfMissing(trash, mode: 0o700))
+    if Syscall.exists(transcriptPath(name)) {
+      try sys(Syscall.renameShowingBoth(transcriptPath(name), trash + "/transcript"))
+      try? Syscall.syncDirectory(transcriptDirectory)
     }
-    if FileSystem.exists(fileRoot(name)) {
-      try FileSystem.rename(fileRoot(name), trash + "/file")
-      FileSystem.syncDirectory(fileDirectory)
+    if Syscall.exists(fileRoot(name)) {
+      try sys(Syscall.renameShowingBoth(fileRoot(name), trash + "/file"))
+      try? Syscall.syncDirectory(fileDirectory)
     }
-    if FileSystem.exists(metaPath(name)) {
-      try FileSystem.rename(metaPath(name), trash + "/meta")
-      FileSystem.syncDirectory(metaDirectory)
+    if Syscall.exists(metaPath(name)) {
+      try sys(Syscall.renameShowingBoth(metaPath(name), trash + "/meta"))
+      try? Syscall.syncDirectory(metaDirectory)
     }
-    try FileSystem.removeTree(trash)
+    try sys(DirectoryTree.remove(trash))
   }
 }
 
@@ -178,7 +178,7 @@ extension LoadsetStore {
 
   /// The private key file recorded with `loadsmith init --signing-key FILE`, if any (absolute).
   package var signingKeyFile: String? {
-    guard let text = try? FileSystem.readSmallFile(signingKeySettingPath) else { return nil }
+    guard let text = try? RegularFile.readText(signingKeySettingPath) else { return nil }
     let line = text.split(separator: "\n").first.map(String.init) ?? ""
     return line.isEmpty ? nil : line
   }
@@ -186,7 +186,7 @@ extension LoadsetStore {
   /// Records `path` (made absolute) as the key `archive` and `release` sign manifests with.
   package func recordSigningKey(_ path: String) throws(StoreError) {
     try write { () throws(StoreError) in
-      try FileSystem.writeAtomically(signingKeySettingPath, LoadsetStore.absolute(path) + "\n")
+      try sys(AtomicFile.replace(signingKeySettingPath, with: LoadsetStore.absolute(path) + "\n"))
     }
   }
 }

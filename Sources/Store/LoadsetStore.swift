@@ -54,10 +54,10 @@ package final class LoadsetStore: @unchecked Sendable {
   /// Opens an existing store (one that `loadsmith init` made).
   package init(at path: String) throws(StoreError) {
     root = LoadsetStore.absolute(path)
-    guard FileSystem.kind(root) == .directory else {
+    guard Syscall.kind(root) == .directory else {
       throw StoreError(.store, "\(root): no such store directory (run 'loadsmith init \(path)')")
     }
-    guard let format = try FileSystem.readSmallFile(stateDirectory + "/format") else {
+    guard let format = try sys(RegularFile.readText(stateDirectory + "/format")) else {
       throw StoreError(.store, "\(root): not a loadsmith store (no .loadsmith/format; run 'loadsmith init')")
     }
     guard format.hasPrefix(LoadsetStore.formatLine) else {
@@ -72,22 +72,22 @@ package final class LoadsetStore: @unchecked Sendable {
   @discardableResult
   package static func initialize(at path: String) throws(StoreError) -> LoadsetStore {
     let root = absolute(path)
-    try FileSystem.makeDirectories(Array(root.utf8))
+    try sys(Syscall.makeDirectories(Array(root.utf8)))
     // The folders radmind's daemon creates on start-up (§11.1), and ours.
     for dir in ["transcript", "file", "command", "special", "tmp", "tmp/file", "tmp/transcript",
                 ".loadsmith", ".loadsmith/tmp", ".loadsmith/meta", ".loadsmith/lkg"] {
-      try FileSystem.makeDirectory(root + "/" + dir)
+      try sys(Syscall.makeDirectoryIfMissing(root + "/" + dir))
     }
     let state = root + "/.loadsmith"
-    if !FileSystem.exists(state + "/tiers") {
-      try FileSystem.writeAtomically(state + "/tiers", TierMap.defaultText)
+    if !Syscall.exists(state + "/tiers") {
+      try sys(AtomicFile.replace(state + "/tiers", with: TierMap.defaultText))
     }
     do {
       Syscall.closeQuietly(try Syscall.open(state + "/history.log", [.writeOnly, .create, .append], mode: 0o644))
       Syscall.closeQuietly(try Syscall.open(state + "/lock", [.writeOnly, .create], mode: 0o644))
     } catch { throw .system(error) }
-    if !FileSystem.exists(state + "/format") {
-      try FileSystem.writeAtomically(state + "/format", formatLine + "\n")
+    if !Syscall.exists(state + "/format") {
+      try sys(AtomicFile.replace(state + "/format", with: formatLine + "\n"))
     }
     return try LoadsetStore(at: root)
   }
@@ -119,7 +119,7 @@ package final class LoadsetStore: @unchecked Sendable {
     } catch {
       // Refused or failed before its intent record: drop what it staged, so the store is as it
       // was. (With a record pending, the staged loadsets belong to it and the next run finishes it.)
-      if !FileSystem.exists(intentPath) { try? removeLeftovers() }
+      if !Syscall.exists(intentPath) { try? removeLeftovers() }
       throw error
     }
   }
@@ -157,13 +157,13 @@ package final class LoadsetStore: @unchecked Sendable {
   /// True when the loadset's transcript is published (a pointer counts only if it resolves).
   package func isPublished(_ name: LoadsetName) -> Bool {
     let path = transcriptPath(name.fileName)
-    return name.isPointer ? FileSystem.kind(path) == .symlink && Syscall.accessProblem(Array(path.utf8)) == nil
-                          : FileSystem.kind(path) == .file
+    return name.isPointer ? Syscall.kind(path) == .symlink && Syscall.accessProblem(Array(path.utf8)) == nil
+                          : Syscall.kind(path) == .file
   }
 
   /// What the pointer `name` resolves to (the immutable loadset's file name), or nil if unset.
   package func pointerTarget(_ name: LoadsetName) -> String? {
-    FileSystem.readLink(transcriptPath(name.fileName))
+    Syscall.symlinkTarget(transcriptPath(name.fileName))
   }
 
   /// Every loadset name published in `transcript/` (pointers included), parsed; foreign files are
@@ -171,7 +171,7 @@ package final class LoadsetStore: @unchecked Sendable {
   func publishedNames() throws(StoreError) -> (names: [LoadsetName], foreign: [String]) {
     var names: [LoadsetName] = []
     var foreign: [String] = []
-    for entry in try FileSystem.list(transcriptDirectory) where !entry.hasPrefix(".") {
+    for entry in try sys(Syscall.listDirectoryNames(transcriptDirectory)) where !entry.hasPrefix(".") {
       if let name = try? LoadsetName(parsing: entry), name.fileName == entry {
         names.append(name)
       } else {
@@ -210,7 +210,7 @@ package final class LoadsetStore: @unchecked Sendable {
 
   /// The build that `current` pointed at before the latest release, if any.
   package func lastKnownGood(of series: LoadsetSeries) throws(StoreError) -> String? {
-    try FileSystem.readSmallFile(lastKnownGoodDirectory + "/" + series.description)?
+    try sys(RegularFile.readText(lastKnownGoodDirectory + "/" + series.description))?
       .split(separator: "\n").first.map(String.init)
   }
 
@@ -221,13 +221,13 @@ package final class LoadsetStore: @unchecked Sendable {
     for name in try publishedNames().names where name.isPointer {
       if let t = pointerTarget(name) { out.insert(t) }
     }
-    for entry in (try? FileSystem.list(lastKnownGoodDirectory)) ?? [] where !entry.hasPrefix(".") {
+    for entry in (try? Syscall.listDirectoryNames(lastKnownGoodDirectory)) ?? [] where !entry.hasPrefix(".") {
       if let s = try? LoadsetSeries(parsing: entry), let lkg = try lastKnownGood(of: s) { out.insert(lkg) }
     }
     for pin in allPins() { out.insert(pin.target) }
     // Every command file the server reads, subfolders included (radmind's `k sub/x.K`).
     for k in commandFilePaths() {
-      for line in (try FileSystem.readSmallFile(commandDirectory + "/" + k) ?? "").split(separator: "\n") {
+      for line in (try sys(RegularFile.readText(commandDirectory + "/" + k)) ?? "").split(separator: "\n") {
         let f = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
         if f.count == 2, f[0] == "p" || f[0] == "n" { out.insert(String(f[1])) }
       }
@@ -259,7 +259,7 @@ package final class LoadsetStore: @unchecked Sendable {
   }
 
   package func metadata(of name: String) -> Metadata? {
-    guard let text = try? FileSystem.readSmallFile(metaPath(name)) else { return nil }
+    guard let text = try? RegularFile.readText(metaPath(name)) else { return nil }
     return Metadata(text: text)
   }
 }

@@ -43,7 +43,7 @@ extension LoadsetStore {
   /// Who holds the lock on the file open as `fd`: the process `/proc/locks` names for its inode,
   /// with its command line; "another process" when that cannot be told.
   func lockHolder(_ fd: Int32) -> String {
-    guard let st = try? Syscall.fstat(fd, path: lockPath), let text = try? FileSystem.readSmallFile("/proc/locks") else { return "another process" }
+    guard let st = try? Syscall.fstat(fd, path: lockPath), let text = try? RegularFile.readText("/proc/locks") else { return "another process" }
     let me = Syscall.processID
     for line in text.split(separator: "\n") {
       let f = line.split(separator: " ", omittingEmptySubsequences: true)
@@ -53,7 +53,7 @@ extension LoadsetStore {
       guard id.count == 3, UInt64(id[2]) == UInt64(st.st_ino),
             UInt64(id[0], radix: 16) == LoadsetStore.major(UInt64(st.st_dev)),
             UInt64(id[1], radix: 16) == LoadsetStore.minor(UInt64(st.st_dev)) else { continue }
-      let command = (try? FileSystem.readSmallFile("/proc/\(pid)/cmdline"))?
+      let command = (try? RegularFile.readText("/proc/\(pid)/cmdline"))?
         .split(separator: "\0").prefix(6).joined(separator: " ") ?? ""
       return command.isEmpty ? "PID \(pid)" : "PID \(pid): \(command)"
     }

@@ -8,9 +8,9 @@ extension LoadsetStore {
     do { return try LoadsetStore(at: path) } catch {
       let root = absolute(path)
       let empty: Bool
-      switch FileSystem.kind(root) {
+      switch Syscall.kind(root) {
       case .missing: empty = true
-      case .directory: empty = ((try? FileSystem.listRaw(root)) ?? [[0]]).isEmpty
+      case .directory: empty = ((try? Syscall.listDirectory(root)) ?? [[0]]).isEmpty
       default: empty = false
       }
       guard empty else { throw error }

@@ -39,10 +39,10 @@ extension LoadsetStore {
   /// error, so nothing is written from it.
   package func pin(of series: LoadsetSeries, tier: String) throws(StoreError) -> String? {
     let path = pinPath(series, tier: tier)
-    if let kind = FileSystem.typeIfNotRegular(path) {
+    if let kind = RegularFile.typeIfNotRegular(path) {
       throw StoreError(.store, "\(path): damaged pin record: it is \(kind), not a regular file; nothing changed (remove it to hand \(tier) back to the tier map)")
     }
-    guard let text = try FileSystem.readSmallFile(path) else { return nil }
+    guard let text = try sys(RegularFile.readText(path)) else { return nil }
     let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
     guard lines.count == 2, lines[1].isEmpty, let target = lines.first.map(String.init) else {
       throw StoreError(.store, "\(path): damaged pin record: expected one line naming a loadset; nothing changed (remove it to hand \(tier) back to the tier map)")
@@ -57,10 +57,10 @@ extension LoadsetStore {
   /// status shows. Names that are not `SERIES@TIER` are skipped (and reported by verify).
   func allPins() -> [(series: LoadsetSeries, tier: String, target: String)] {
     var out: [(LoadsetSeries, String, String)] = []
-    for entry in ((try? FileSystem.list(pinDirectory)) ?? []).sorted() where !entry.hasPrefix(".") {
+    for entry in ((try? Syscall.listDirectoryNames(pinDirectory)) ?? []).sorted() where !entry.hasPrefix(".") {
       guard let at = entry.lastIndex(of: "@"),
             let series = try? LoadsetSeries(parsing: String(entry[..<at])) else { continue }
-      let text = (try? FileSystem.readSmallFile(pinDirectory + "/" + entry)) ?? nil
+      let text = (try? RegularFile.readText(pinDirectory + "/" + entry)) ?? nil
       let first = text?.split(separator: "\n").first.map(String.init) ?? ""
       out.append((series, String(entry[entry.index(after: at)...]), first))
     }
@@ -69,13 +69,13 @@ extension LoadsetStore {
 
   /// Writes (or, for `target` "-", removes) a pin: the intent's `pin` step. Idempotent.
   func applyPin(_ key: String, target: String) throws(StoreError) {
-    try FileSystem.makeDirectory(pinDirectory)
+    try sys(Syscall.makeDirectoryIfMissing(pinDirectory))
     let path = pinDirectory + "/" + key
     if target == "-" {
       do { try Syscall.unlink(Array(path.utf8)) } catch { if error.errno != Errno.noEntry { throw .system(error) } }
-      FileSystem.syncDirectory(pinDirectory)
-    } else if try FileSystem.readSmallFile(path) != target + "\n" {
-      try FileSystem.writeAtomically(path, target + "\n")
+      try? Syscall.syncDirectory(pinDirectory)
+    } else if try sys(RegularFile.readText(path)) != target + "\n" {
+      try sys(AtomicFile.replace(path, with: target + "\n"))
     }
     FaultInjection.checkpoint("pin")
   }
@@ -93,7 +93,7 @@ extension LoadsetStore {
     // A long series with a long tier can pass both their own limits and still make a pin file
     // name (with its atomic temporary) past NAME_MAX: refused here, before any intent exists.
     if let problem = StoreNameLimits.atomicFileProblem(key) { return "pin \(problem)" }
-    switch FileSystem.kind(pinDirectory + "/" + key) {
+    switch Syscall.kind(pinDirectory + "/" + key) {
     case .missing, .file: break
     default: return "\(pinDirectory)/\(key) is not a regular file; move it out of the way"
     }

@@ -1,3 +1,5 @@
+import SystemCalls
+
 /// Pointer targets and last-known-good values are read from files anyone with write access to the
 /// store can edit. Before one is used (to move a pointer, to write a command file, to record
 /// last-known-good) it is parsed as a loadset name of the right series and kind and checked to be
@@ -8,7 +10,7 @@ extension LoadsetStore {
   /// may name (a build for bin and neg, a snapshot for cfg), or nil when it is one.
   func targetProblem(_ value: String, of series: LoadsetSeries) -> String? {
     if let problem = targetNameProblem(value, of: series) { return problem }
-    guard FileSystem.kind(transcriptPath(value)) == .file else {
+    guard Syscall.kind(transcriptPath(value)) == .file else {
       return "'\(value)' does not exist (no transcript/\(value))"
     }
     return nil

@@ -1,7 +1,9 @@
+import SystemCalls
+
 /// The user and host a record names, looked up once per process: `getpwuid` reads
 /// `/etc/passwd` on every call, which a run writing a thousand history records (adopt) paid a
 /// thousand times.
 enum ProcessIdentity {
-  static let user = FileSystem.userName
-  static let host = FileSystem.hostName
+  static let user = Syscall.userName
+  static let host = Syscall.hostName
 }

@@ -1,3 +1,4 @@
+import SystemCalls
 import TranscriptIO
 
 /// What read-only views of the store (`loadsmith serve`) need beyond the CLI's readers: the
@@ -12,7 +13,7 @@ extension LoadsetStore {
 
   /// True while a change's intent record is pending (being applied, or left by a crash until the
   /// next writer finishes it): a reader that wants a state from before or after it waits.
-  package var changePending: Bool { FileSystem.exists(intentPath) }
+  package var changePending: Bool { Syscall.exists(intentPath) }
 
   /// The folders whose modification times change with every published loadset, pointer move,
   /// metadata, last-known-good or command-file change (each is replaced by a rename in one of them).

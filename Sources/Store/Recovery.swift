@@ -21,8 +21,8 @@ extension LoadsetStore {
           continue
         }
         let stagedTranscript = temporaryDirectory + "/" + staged + "/transcript"
-        let published = FileSystem.kind(transcriptPath(name)) == .file
-        if FileSystem.kind(stagedTranscript) == .file {
+        let published = Syscall.kind(transcriptPath(name)) == .file
+        if Syscall.kind(stagedTranscript) == .file {
           if published { problems.append("\(name) is already published (loadsets are immutable)") }
         } else if !published {
           problems.append("\(name): its staged loadset (.loadsmith/tmp/\(staged)) is gone and it is not published")
@@ -36,7 +36,7 @@ extension LoadsetStore {
         // The pair is replaced by renaming symlinks over it: anything else in its place (a
         // directory, say) would fail that rename after the intent exists.
         for path in [fileRoot(pointer), transcriptPath(pointer)] {
-          switch FileSystem.kind(path) {
+          switch Syscall.kind(path) {
           case .missing, .symlink: continue
           case .directory: problems.append("\(path) is a directory, not a pointer symlink; move it out of the way")
           case .file, .other: problems.append("\(path) is not a pointer symlink; move it out of the way")
@@ -117,7 +117,7 @@ extension LoadsetStore {
     try lock()
     defer { unlock() }
     var report: [String] = []
-    if let text = try FileSystem.readSmallFile(intentPath) {
+    if let text = try sys(RegularFile.readText(intentPath)) {
       if let intent = Intent(text: text) {
         let problems = obstacles(to: intent)
         if problems.isEmpty {
@@ -134,8 +134,8 @@ extension LoadsetStore {
         }
       } else {
         // Cannot happen with the atomic write; keep the record for a person, out of the way.
-        let aside = intentPath + ".damaged-" + FileSystem.timestamp().filter(\.isNumber)
-        try FileSystem.rename(intentPath, aside)
+        let aside = intentPath + ".damaged-" + Clock.timestamp(milliseconds: true).filter(\.isNumber)
+        try sys(Syscall.renameShowingBoth(intentPath, aside))
         report.append("\(intentPath) is not a complete intent record: moved to \(aside); run 'loadsmith verify' to see what it left")
       }
     } else {
@@ -159,14 +159,14 @@ extension LoadsetStore {
       case .publish(let staged, let name):
         let stagedPath = temporaryDirectory + "/" + staged
         if loadsetNameProblem(name) == nil {
-          let publishedHere = FileSystem.kind(transcriptPath(name)) == .file && !FileSystem.exists(stagedPath + "/transcript")
-          if publishedHere || !FileSystem.exists(transcriptPath(name)) {
+          let publishedHere = Syscall.kind(transcriptPath(name)) == .file && !Syscall.exists(stagedPath + "/transcript")
+          if publishedHere || !Syscall.exists(transcriptPath(name)) {
             // Parts moved in before the transcript, or the whole loadset: out of sight, then gone.
             try unpublish(name, intentID: intent.id)
             report.append("withdrew \(name)")
           }
         }
-        if !staged.isEmpty && !staged.contains("/") && !staged.hasPrefix(".") { try FileSystem.removeTree(stagedPath) }
+        if !staged.isEmpty && !staged.contains("/") && !staged.hasPrefix(".") { try sys(DirectoryTree.remove(stagedPath)) }
       case .link(let pointer, let target):
         guard let p = try? LoadsetName(parsing: pointer), p.fileName == pointer, p.isPointer else { continue }
         // The intent's log says where the pointer was; without that record it is left alone.
@@ -178,11 +178,11 @@ extension LoadsetStore {
           try movePointer(pointer, to: before)
           report.append("\(pointer) back to \(before)")
         } else if before == "-" {
-          for dir in [fileDirectory, transcriptDirectory] where FileSystem.readLink(dir + "/" + pointer) == target {
+          for dir in [fileDirectory, transcriptDirectory] where Syscall.symlinkTarget(dir + "/" + pointer) == target {
             do { try Syscall.unlink(Array((dir + "/" + pointer).utf8)) } catch {
               if error.errno != Errno.noEntry { throw .system(error) }
             }
-            FileSystem.syncDirectory(dir)
+            try? Syscall.syncDirectory(dir)
           }
           report.append("\(pointer) unset again")
         } else {
@@ -196,7 +196,7 @@ extension LoadsetStore {
         }
         let path = lastKnownGoodDirectory + "/" + seriesText
         if before != "-" && targetProblem(before, of: series) == nil {
-          try FileSystem.writeAtomically(path, before + "\n")
+          try sys(AtomicFile.replace(path, with: before + "\n"))
           report.append("last-known-good of \(series) back to \(before)")
         } else {
           do { try Syscall.unlink(Array(path.utf8)) } catch { if error.errno != Errno.noEntry { throw .system(error) } }
@@ -241,7 +241,7 @@ extension LoadsetStore {
     if try !historyContains(intentID: record.id) { try appendHistory(record) }
     FaultInjection.checkpoint("undo.logged")
     do { try Syscall.unlink(Array(intentPath.utf8)) } catch { if error.errno != Errno.noEntry { throw .system(error) } }
-    FileSystem.syncDirectory(stateDirectory)
+    try? Syscall.syncDirectory(stateDirectory)
     return report
   }
 }

@@ -10,7 +10,7 @@ extension LoadsetStore {
   /// index segment. The archive checker has already matched every file to its transcript line.
   func shareRestoredContent(staged: String, name: LoadsetName) throws(StoreError) {
     guard name.series.type != .neg else { return }
-    let digest = Metadata(text: (try FileSystem.readSmallFile(staged + "/meta")) ?? "").digest
+    let digest = Metadata(text: (try sys(RegularFile.readText(staged + "/meta"))) ?? "").digest
     let index = try contentIndexForCapture()
     let st = (try? Syscall.stat(root)) ?? FileStatus()
     let fileTree = Array((staged + "/file").utf8)

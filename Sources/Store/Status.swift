@@ -1,3 +1,4 @@
+import SystemCalls
 import TranscriptIO
 
 /// A snapshot of the store for `loadsmith status`: read without the lock (each pointer read is a
@@ -132,8 +133,8 @@ extension LoadsetStore {
       out.series.append(s)
     }
     out.foreign = try foreignStatus(filter)
-    for k in ((try? FileSystem.list(commandDirectory)) ?? []).sorted() where k.hasSuffix(".K") && !k.hasPrefix(".") && wanted(k.replacingSuffix(".K")) {
-      let lines = (try FileSystem.readSmallFile(commandDirectory + "/" + k) ?? "").split(separator: "\n")
+    for k in ((try? Syscall.listDirectoryNames(commandDirectory)) ?? []).sorted() where k.hasSuffix(".K") && !k.hasPrefix(".") && wanted(k.replacingSuffix(".K")) {
+      let lines = (try sys(RegularFile.readText(commandDirectory + "/" + k)) ?? "").split(separator: "\n")
         .filter { !$0.hasPrefix("#") }.map(String.init)
       out.commandFiles.append((k, lines))
     }
@@ -173,7 +174,7 @@ extension LoadsetStore {
       return transcriptPath(target)
     }
     guard isPublished(name) else {
-      if let kind = FileSystem.typeIfNotRegular(transcriptPath(name.fileName)) {
+      if let kind = RegularFile.typeIfNotRegular(transcriptPath(name.fileName)) {
         throw StoreError(.store, "\(reference): transcript/\(name.fileName) is \(kind), not a regular file; run 'loadsmith verify'")
       }
       throw StoreError(.usage, "\(reference): no such loadset \(name.fileName) in \(root)")

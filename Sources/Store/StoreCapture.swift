@@ -151,7 +151,7 @@ extension LoadsetStore {
     do { resolved = String(decoding: try Syscall.realpath(Array(text.utf8)), as: UTF8.self) } catch {
       throw StoreError(.usage, "staging root \(text): \(error.reason)")
     }
-    guard FileSystem.kind(resolved) == .directory else {
+    guard Syscall.kind(resolved) == .directory else {
       throw StoreError(.usage, "staging root \(text) is not a directory")
     }
     return resolved == "/" ? [] : Array(resolved.utf8)
@@ -205,10 +205,10 @@ extension LoadsetStore {
                  type: LoadsetType, algorithm: DigestAlgorithm, threads: Int,
                  request: CaptureRequest, contentIndex: [ContentKey: [ContentLocation]]) throws(StoreError) -> StageSummary {
     let fileTree = Array((staged + "/file").utf8)
-    try FileSystem.makeDirectory(staged + "/file")
+    try sys(Syscall.makeDirectoryIfMissing(staged + "/file"))
     // The node's parents, so that its own line has a place in the file tree.
     if let slash = node.lastIndex(of: 0x2F), slash > 0 {
-      try FileSystem.makeDirectories(fileTree + (request.relative ? [0x2F, 0x2E] : []) + node[..<slash])
+      try sys(Syscall.makeDirectories(fileTree + (request.relative ? [0x2F, 0x2E] : []) + node[..<slash]))
     }
     let hash = type != .neg
     let started = LoadsetStore.nowNanoseconds
@@ -301,9 +301,9 @@ extension LoadsetStore {
     meta["paths"] = request.relative ? "relative" : "absolute"
     meta["node"] = String(decoding: node, as: UTF8.self)
     meta["staging-root"] = request.stagingRoot
-    meta["created"] = FileSystem.timestamp()
-    meta["user"] = FileSystem.userName
-    meta["host"] = FileSystem.hostName
+    meta["created"] = Clock.timestamp(milliseconds: true)
+    meta["user"] = Syscall.userName
+    meta["host"] = Syscall.hostName
     try LoadsetStore.writeFile(staged + "/meta", Array(meta.text.utf8))
     return summary
   }
@@ -320,6 +320,6 @@ extension LoadsetStore {
     let fd: Int32
     do { fd = try Syscall.open(path, [.writeOnly, .create, .truncate], mode: 0o644) } catch { throw .system(error) }
     defer { Syscall.closeQuietly(fd) }
-    try FileSystem.writeAll(fd: fd, bytes, path: path)
+    try sys(Syscall.writeAll(fd, bytes, path: path))
   }
 }

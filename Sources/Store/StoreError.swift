@@ -1,3 +1,4 @@
+import SystemCalls
 import TranscriptIO
 
 /// Why a store operation refused or failed. The message is a full sentence naming the loadset,
@@ -23,11 +24,21 @@ package struct StoreError: Error, Sendable, CustomStringConvertible {
 
   package var description: String { message }
 
-  static func system(_ error: SystemError) -> StoreError {
-    StoreError(.system, error.detailed)
+  /// A failed system call: `PATH: CALL: reason`.
+  init(_ error: SystemCallError) {
+    self.init(.system, error.detailed)
   }
+
+  static func system(_ error: SystemCallError) -> StoreError { StoreError(error) }
 
   static func name(_ error: LoadsetNameError) -> StoreError {
     StoreError(.usage, "bad loadset name \(error)")
   }
+}
+
+/// Runs one ``Syscall`` (or SystemCalls-level) call, its ``SystemCallError`` becoming a
+/// ``StoreError``: `try sys(Syscall.renameShowingBoth(from, to))`.
+@inline(__always)
+func sys<R>(_ call: @autoclosure () throws(SystemCallError) -> R) throws(StoreError) -> R {
+  do { return try call() } catch { throw StoreError(error) }
 }

@@ -121,7 +121,7 @@ extension LoadsetStore {
         if fileNames.isEmpty { fileNames = ["\(product)-\(tier.name).K"] }
         for file in fileNames {
           let path = commandDirectory + "/" + file
-          let text = FileSystem.kind(path) == .file ? ((try? FileSystem.readSmallFile(path)) ?? nil) : nil
+          let text = Syscall.kind(path) == .file ? ((try? RegularFile.readText(path)) ?? nil) : nil
           let lines = text.map {
             $0.split(separator: "\n").filter { !$0.hasPrefix("#") }.map(String.init)
               .filter { concerns(String($0.split(separator: " ").last ?? "").replacingSuffix(".T"), product: product) }

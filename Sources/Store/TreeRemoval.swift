@@ -4,6 +4,6 @@ extension LoadsetStore {
   /// Removes a tree below the store's staging (for the Library's restore scratch): names as bytes,
   /// symlinks never followed (``DirectoryTree``).
   package static func removeTree(_ path: String) throws(StoreError) {
-    try FileSystem.removeTree(bytes: Array(path.utf8))
+    try sys(DirectoryTree.remove(Array(path.utf8)))
   }
 }

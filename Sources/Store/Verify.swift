@@ -48,7 +48,7 @@ extension LoadsetStore {
       let before = report.problems.count
       defer { suspect(f, from: before) }
       let path = transcriptPath(f)
-      if FileSystem.kind(path) == .symlink { report.problems.append("transcript/\(f): a symlink whose name is not a pointer name") }
+      if Syscall.kind(path) == .symlink { report.problems.append("transcript/\(f): a symlink whose name is not a pointer name") }
       else { try verifyForeign(f, threads: threads, into: &report) }
     }
     var published = Set<String>()
@@ -60,7 +60,7 @@ extension LoadsetStore {
         verifyPointer(name.fileName, published: published, inProgress: inProgress, into: &report)
       } else {
         let meta = metadata(of: name.fileName)
-        if meta == nil, let kind = FileSystem.typeIfNotRegular(metaPath(name.fileName)) {
+        if meta == nil, let kind = RegularFile.typeIfNotRegular(metaPath(name.fileName)) {
           report.problems.append("\(name.fileName): metadata .loadsmith/meta/\(name.fileName) is \(kind), not a regular file; digest unknown, checked with sha1")
         } else if meta == nil { report.problems.append("\(name.fileName): no metadata (.loadsmith/meta/\(name.fileName)); digest unknown, checked with sha1") }
         if let meta { try verifyRecorded(name.fileName, meta: meta, type: name.series.type, threads: threads, into: &report) }
@@ -68,36 +68,36 @@ extension LoadsetStore {
       }
     }
     // file/: every entry needs its transcript; pointers need their twins.
-    for entry in try FileSystem.list(fileDirectory) where !entry.hasPrefix(".") && wanted(entry) {
+    for entry in try sys(Syscall.listDirectoryNames(fileDirectory)) where !entry.hasPrefix(".") && wanted(entry) {
       let before = report.problems.count
       defer { suspect(entry, from: before) }
       let path = fileRoot(entry)
-      switch FileSystem.kind(path) {
+      switch Syscall.kind(path) {
       case .symlink:
-        if FileSystem.kind(transcriptPath(entry)) != .symlink {
+        if Syscall.kind(transcriptPath(entry)) != .symlink {
           report.problems.append("file/\(entry): pointer without its transcript/ twin")
         }
       case .directory:
-        if !FileSystem.exists(transcriptPath(entry)) {
+        if !Syscall.exists(transcriptPath(entry)) {
           report.problems.append("file/\(entry): orphan file directory (no transcript/\(entry))")
         }
       default:
         report.problems.append("file/\(entry): neither a file directory nor a pointer")
       }
     }
-    for entry in (try? FileSystem.list(lastKnownGoodDirectory)) ?? [] where !entry.hasPrefix(".") && wanted(entry) {
+    for entry in (try? Syscall.listDirectoryNames(lastKnownGoodDirectory)) ?? [] where !entry.hasPrefix(".") && wanted(entry) {
       let before = report.problems.count
       defer { suspect(entry, from: before) }
-      if let lkg = try FileSystem.readSmallFile(lastKnownGoodDirectory + "/" + entry)?.split(separator: "\n").first,
+      if let lkg = try sys(RegularFile.readText(lastKnownGoodDirectory + "/" + entry))?.split(separator: "\n").first,
          !published.contains(String(lkg)) {
         report.problems.append("\(entry): last-known-good \(lkg) is missing")
       }
     }
     verifyPins(wanted: wanted, into: &report)
-    for k in (try? FileSystem.list(commandDirectory)) ?? [] where k.hasSuffix(".K") && !k.hasPrefix(".") && wanted(k.replacingSuffix(".K")) {
+    for k in (try? Syscall.listDirectoryNames(commandDirectory)) ?? [] where k.hasSuffix(".K") && !k.hasPrefix(".") && wanted(k.replacingSuffix(".K")) {
       let before = report.problems.count
       defer { suspect(k.replacingSuffix(".K"), from: before) }
-      for line in (try FileSystem.readSmallFile(commandDirectory + "/" + k) ?? "").split(separator: "\n") {
+      for line in (try sys(RegularFile.readText(commandDirectory + "/" + k)) ?? "").split(separator: "\n") {
         let f = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
         if f.count == 2, f[0] == "p" || f[0] == "n", let why = commandTargetProblem(String(f[1])) {
           report.problems.append("command/\(k): names \(f[1]), which \(why)")
@@ -105,7 +105,7 @@ extension LoadsetStore {
       }
     }
     if filter == nil, !inProgress, only?.contains(LoadsetStore.stagingSubject) ?? true,
-       (try FileSystem.list(temporaryDirectory)).contains(where: { _ in true }) {
+       (try sys(Syscall.listDirectoryNames(temporaryDirectory))).contains(where: { _ in true }) {
       report.problems.append(".loadsmith/tmp holds staging leftovers")
       report.suspects.insert(LoadsetStore.stagingSubject)
     }
@@ -119,8 +119,8 @@ extension LoadsetStore {
   }
 
   func verifyPointer(_ name: String, published: Set<String>, inProgress: Bool, into report: inout VerifyReport) {
-    let t = FileSystem.readLink(transcriptPath(name))
-    let f = FileSystem.readLink(fileRoot(name))
+    let t = Syscall.symlinkTarget(transcriptPath(name))
+    let f = Syscall.symlinkTarget(fileRoot(name))
     guard let t else { report.problems.append("transcript/\(name): not a symlink"); return }
     if t.contains("/") {
       report.problems.append("transcript/\(name) -> \(t): a pointer must name a loadset in its own folder")
@@ -134,7 +134,7 @@ extension LoadsetStore {
     } else if f != t {
       let text = "pointer pair \(name) disagrees: transcript/ -> \(t), file/ -> \(f!)"
       if inProgress { report.notes.append(text) } else { report.problems.append(text) }
-    } else if FileSystem.kind(fileRoot(t)) != .directory {
+    } else if Syscall.kind(fileRoot(t)) != .directory {
       report.problems.append("file/\(name) -> \(t): dangling pointer (no file directory)")
     }
   }
@@ -143,7 +143,7 @@ extension LoadsetStore {
   func verifyLoadset(_ name: String, type: LoadsetType, digest: String, threads: Int,
                      into report: inout VerifyReport) throws(StoreError) {
     report.loadsets += 1
-    if FileSystem.kind(fileRoot(name)) != .directory {
+    if Syscall.kind(fileRoot(name)) != .directory {
       report.problems.append("\(name): file directory file/\(name) is missing")
     }
     let loaded: LoadedTranscript
@@ -247,7 +247,7 @@ struct LoadedTranscript {
         let entry = try check.entry(line, number: reader.lineNumber)
         entries.append(entry)
       }
-    } catch let error as SystemError {
+    } catch let error as SystemCallError {
       throw .system(error)
     } catch let error as StoreError {
       throw error

@@ -36,19 +36,19 @@ extension LoadsetStore {
   /// Checks the content index against what verify hashed: every entry must name a stored file
   /// (that inode, that size) whose bytes have that checksum.
   func verifyContentIndex(_ inodes: VerifiedInodes, into report: inout VerifyReport) throws(StoreError) {
-    guard FileSystem.kind(contentDirectory) == .directory else {
-      if FileSystem.exists(contentDirectory) { report.problems.append(".loadsmith/content is not a directory; run 'loadsmith reindex'") }
+    guard Syscall.kind(contentDirectory) == .directory else {
+      if Syscall.exists(contentDirectory) { report.problems.append(".loadsmith/content is not a directory; run 'loadsmith reindex'") }
       return
     }
     var problems: [String] = []
-    for name in try FileSystem.list(contentDirectory) where !name.hasPrefix(".") {
+    for name in try sys(Syscall.listDirectoryNames(contentDirectory)) where !name.hasPrefix(".") {
       var entries: [ContentKey: [ContentLocation]] = [:]
       let path = contentDirectory + "/" + name
-      guard FileSystem.kind(path) == .file, let bytes = ContentIndexIO.read(path) else {
+      guard Syscall.kind(path) == .file, let bytes = ContentIndexIO.read(path) else {
         problems.append(".loadsmith/content/\(name): not a regular file; run 'loadsmith reindex'")
         continue
       }
-      if !FileSystem.exists(transcriptPath(name)) {
+      if !Syscall.exists(transcriptPath(name)) {
         problems.append(".loadsmith/content/\(name): index segment of a loadset that is not published; run 'loadsmith reindex'")
         continue
       }

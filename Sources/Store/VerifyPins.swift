@@ -1,9 +1,11 @@
+import SystemCalls
+
 extension LoadsetStore {
   /// `verify`'s look at `.loadsmith/pins/`: every entry must be a `SERIES@TIER` pin of a tier that
   /// can be pinned, holding one line that names a published loadset of its series (what ``pin(of:tier:)``
   /// would accept). A damaged pin blocks every writer of its product, so verify names it first.
   func verifyPins(wanted: (String) -> Bool, into report: inout VerifyReport) {
-    for entry in ((try? FileSystem.list(pinDirectory)) ?? []).sorted() where !entry.hasPrefix(".") {
+    for entry in ((try? Syscall.listDirectoryNames(pinDirectory)) ?? []).sorted() where !entry.hasPrefix(".") {
       let at = entry.lastIndex(of: "@")
       let seriesName = at.map { String(entry[..<$0]) } ?? entry
       guard wanted(seriesName) else { continue }

@@ -25,7 +25,7 @@ extension LoadsetStore {
       defer { unlock() }
       try recover()
     } else {
-      inProgress = FileSystem.exists(intentPath)
+      inProgress = Syscall.exists(intentPath)
     }
     var report = try verifyPass(filter, only: nil, inProgress: inProgress, threads: threads)
     if inProgress { report.notes.insert("a writer is changing the store; pointer pairs may disagree until it finishes", at: 0) }

@@ -22,12 +22,12 @@ public final class AtomicFile {
   private var finished = false
 
   /// - Parameter mode: permission bits of the new file (before umask).
-  public convenience init(path: String, mode: FileMode = 0o666) throws(SystemError) {
+  public convenience init(path: String, mode: FileMode = 0o666) throws(SystemCallError) {
     try self.init(pathBytes: Array(path.utf8), mode: mode)
   }
 
   /// For paths that are raw bytes (any byte but NUL; never assumed UTF-8).
-  public init(pathBytes: [UInt8], mode: FileMode = 0o666) throws(SystemError) {
+  public init(pathBytes: [UInt8], mode: FileMode = 0o666) throws(SystemCallError) {
     self.pathBytes = pathBytes
     path = String(decoding: pathBytes, as: UTF8.self)
     let slash = pathBytes.lastIndex(of: 0x2F)
@@ -35,7 +35,7 @@ public final class AtomicFile {
     let base = slash.map { Array(pathBytes[($0 + 1)...]) } ?? pathBytes
     var template = dir + [0x2F, 0x2E] + base + Array(".tmp.XXXXXX".utf8)
     let fd: Int32
-    do { fd = try Syscall.mkstemp(&template) } catch { throw SystemError("mkstemp", path: path, errno: error.errno) }
+    do { fd = try Syscall.mkstemp(&template) } catch { throw SystemCallError("mkstemp", path: path, errno: error.errno) }
     temporaryBytes = template
     temporaryPath = String(decoding: template, as: UTF8.self)
     slot = TemporaryFiles.register(bytes: template)
@@ -46,14 +46,14 @@ public final class AtomicFile {
 
   /// Flushes, fsyncs and renames the temporary file over `path`, then fsyncs the directory.
   /// A failing `close` (where some filesystems report a full disk) is an error too.
-  public func commit() throws(SystemError) {
+  public func commit() throws(SystemCallError) {
     precondition(!finished, "AtomicFile committed twice")
-    do throws(SystemError) {
+    do throws(SystemCallError) {
       try buffer.flush()
       try Syscall.fsync(buffer.fd, path: temporaryPath)
       finished = true
       try Syscall.close(buffer.fd, path: temporaryPath)
-      do { try Syscall.rename(temporaryBytes, pathBytes) } catch { throw SystemError("rename", path: path, errno: error.errno) }
+      do { try Syscall.rename(temporaryBytes, pathBytes) } catch { throw SystemCallError("rename", path: path, errno: error.errno) }
     } catch {
       try? Syscall.unlink(temporaryBytes)
       TemporaryFiles.forget(slot)
@@ -85,7 +85,7 @@ public final class AtomicFile {
 
   /// fsyncs the directory holding `path`, making a rename in it durable; a failure is reported
   /// (the rename is done, but a crash could still lose it).
-  public static func syncDirectory(of path: [UInt8]) throws(SystemError) {
+  public static func syncDirectory(of path: [UInt8]) throws(SystemCallError) {
     let dir: [UInt8] = path.lastIndex(of: 0x2F).map { $0 == 0 ? [0x2F] : Array(path[..<$0]) } ?? [0x2E]
     try Syscall.syncDirectory(dir)
   }

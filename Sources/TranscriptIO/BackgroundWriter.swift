@@ -24,7 +24,7 @@ public final class BackgroundWriter: @unchecked Sendable {
   private var queued: [(UnsafeMutablePointer<UInt8>, Int)] = []
   private var spare: [UnsafeMutablePointer<UInt8>] = []
   private var closed = false
-  private var failure: SystemError?
+  private var failure: SystemCallError?
   private var thread: JoinableThread?
   private var finished = false
 
@@ -55,7 +55,7 @@ public final class BackgroundWriter: @unchecked Sendable {
 
   /// Copies `bytes` to the stream.
   @inline(__always)
-  public func append(_ bytes: UnsafeRawBufferPointer) throws(SystemError) {
+  public func append(_ bytes: UnsafeRawBufferPointer) throws(SystemCallError) {
     let n = bytes.count
     if count + n <= bufferSize, let src = bytes.baseAddress {
       UnsafeMutableRawPointer(current + count).copyMemory(from: src, byteCount: n)
@@ -67,13 +67,13 @@ public final class BackgroundWriter: @unchecked Sendable {
 
   /// Appends one byte (a line's LF).
   @inline(__always)
-  public func append(_ byte: UInt8) throws(SystemError) {
+  public func append(_ byte: UInt8) throws(SystemCallError) {
     if count == bufferSize { try handOff() }
     current[count] = byte
     count += 1
   }
 
-  private func appendSlowly(_ bytes: UnsafeRawBufferPointer) throws(SystemError) {
+  private func appendSlowly(_ bytes: UnsafeRawBufferPointer) throws(SystemCallError) {
     var rest = bytes
     while !rest.isEmpty {
       if count == bufferSize { try handOff() }
@@ -85,7 +85,7 @@ public final class BackgroundWriter: @unchecked Sendable {
   }
 
   /// Queues the current buffer for the writing thread and takes a free one (waiting for it).
-  private func handOff() throws(SystemError) {
+  private func handOff() throws(SystemCallError) {
     monitor.lock()
     queued.append((current, count))
     monitor.signal(0)
@@ -98,7 +98,7 @@ public final class BackgroundWriter: @unchecked Sendable {
   }
 
   /// Writes what is left and waits for the writing thread; throws the first write error.
-  public func finish() throws(SystemError) {
+  public func finish() throws(SystemCallError) {
     precondition(!finished, "BackgroundWriter finished twice")
     if count > 0 { try handOff() }
     stop()
@@ -134,9 +134,9 @@ public final class BackgroundWriter: @unchecked Sendable {
       let (buffer, n) = queued.removeFirst()
       let skip = failure != nil
       monitor.unlock()
-      var error: SystemError?
+      var error: SystemCallError?
       if !skip {
-        do throws(SystemError) {
+        do throws(SystemCallError) {
           try Syscall.writeAll(fd, UnsafeRawBufferPointer(start: buffer, count: n), path: name)
         } catch let e {
           error = e

@@ -8,7 +8,7 @@ import SystemCalls
 public enum DirectoryTree {
   /// Removes `path` and everything below it; missing is fine. `path` itself is not followed if it
   /// is a symlink (the link is removed).
-  public static func remove(_ path: [UInt8]) throws(SystemError) {
+  public static func remove(_ path: [UInt8]) throws(SystemCallError) {
     var p = path
     while p.count > 1 && p.last == 0x2F { p.removeLast() }
     let parent: [UInt8], name: [UInt8]
@@ -20,7 +20,7 @@ public enum DirectoryTree {
       name = p
     }
     guard !name.isEmpty, name != [0x2E], name != [0x2E, 0x2E] else {
-      throw SystemError("remove", path: show(path), errno: Errno.invalid)
+      throw SystemCallError("remove", path: show(path), errno: Errno.invalid)
     }
     let dirfd: Int32
     do { dirfd = try Syscall.open(parent, [.readOnly, .directory]) } catch {
@@ -33,7 +33,7 @@ public enum DirectoryTree {
 
   /// Removes the entry `name` of the directory open as `dirfd`. `shown` is its full path, for
   /// messages only.
-  private static func removeEntry(_ name: [UInt8], in parent: Int32, shown: [UInt8]) throws(SystemError) {
+  private static func removeEntry(_ name: [UInt8], in parent: Int32, shown: [UInt8]) throws(SystemCallError) {
     let st: FileStatus
     do { st = try Syscall.fstatat(parent, name) } catch {
       if error.errno == Errno.noEntry { return }
@@ -64,8 +64,8 @@ public enum DirectoryTree {
     }
   }
 
-  private static func failure(_ call: String, _ path: [UInt8], _ error: SystemCallError) -> SystemError {
-    SystemError(call, path: show(path), errno: error.errno)
+  private static func failure(_ call: String, _ path: [UInt8], _ error: SystemCallError) -> SystemCallError {
+    SystemCallError(call, path: show(path), errno: error.errno)
   }
 
   /// A path for a message: bytes that are not UTF-8 shown as `\xNN`, so the message names the

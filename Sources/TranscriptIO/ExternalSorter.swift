@@ -82,10 +82,10 @@ public struct ExternalSorter: ~Copyable {
     }
 
     /// Writes the (sorted) records to an unlinked temporary run file and returns its descriptor.
-    func spill(in directory: String) throws(SystemError) -> Int32 {
+    func spill(in directory: String) throws(SystemCallError) -> Int32 {
       var template = Array("\(directory)/loadsmith-sort.XXXXXX".utf8)
       let fd: Int32
-      do { fd = try Syscall.mkstemp(&template) } catch { throw SystemError("mkstemp", path: directory, errno: error.errno) }
+      do { fd = try Syscall.mkstemp(&template) } catch { throw SystemCallError("mkstemp", path: directory, errno: error.errno) }
       try? Syscall.unlink(template)
       let out = OutputBuffer(fd: fd, name: "sort run in \(directory)")
       do {
@@ -116,7 +116,7 @@ public struct ExternalSorter: ~Copyable {
 
   /// Run files written so far, and the first spill error; shared with the spilling thread.
   final class Spills: Sendable {
-    let state = Mutex<(runs: [Int32], failure: SystemError?, spare: Chunk?)>(([], nil, nil))
+    let state = Mutex<(runs: [Int32], failure: SystemCallError?, spare: Chunk?)>(([], nil, nil))
     let inFlight = DispatchSemaphore(value: 1)
     let queue = DispatchQueue(label: "loadsmith.sort.spill")
   }
@@ -151,7 +151,7 @@ public struct ExternalSorter: ~Copyable {
   /// Adds one line (written out verbatim) keyed by its encoded path token, which must lie inside
   /// `line`. When the path needs no decoding or folding, its key is the path's own bytes in the
   /// stored line; otherwise the decoded key goes to a separate arena.
-  public mutating func add(line: UnsafeRawBufferPointer, encodedPath: UnsafeRawBufferPointer) throws(SystemError) {
+  public mutating func add(line: UnsafeRawBufferPointer, encodedPath: UnsafeRawBufferPointer) throws(SystemCallError) {
     let lineOffset = chunk.lines.count
     chunk.lines.append(line)
     var keyOffset: Int
@@ -174,7 +174,7 @@ public struct ExternalSorter: ~Copyable {
 
   /// Hands the full chunk to the spilling thread (waiting while the previous one is still being
   /// written) and starts a fresh one.
-  private mutating func spillInBackground() throws(SystemError) {
+  private mutating func spillInBackground() throws(SystemCallError) {
     if spills.inFlight.wait(timeout: .now()) == .timedOut {
       // The spilling thread is still busy with the previous chunk: sort this one here rather
       // than wait idle (sorting is the larger half of the work; this keeps both cores busy).
@@ -195,7 +195,7 @@ public struct ExternalSorter: ~Copyable {
     spills.queue.async {
       var full = full
       if !full.isSorted { full.sort(order: order) }
-      do throws(SystemError) {
+      do throws(SystemCallError) {
         let fd = try full.spill(in: directory)
         spills.state.withLock { $0.runs.append(fd) }
       } catch {
@@ -215,7 +215,7 @@ public struct ExternalSorter: ~Copyable {
   }
 
   /// Writes every line, sorted, to `output` (not flushed).
-  public mutating func finish(into output: OutputBuffer) throws(SystemError) {
+  public mutating func finish(into output: OutputBuffer) throws(SystemCallError) {
     // Wait for the last background spill.
     spills.inFlight.wait()
     spills.inFlight.signal()
@@ -359,7 +359,7 @@ final class RunReader {
   deinit { buffer.deallocate() }
 
   /// Loads the next record; false at the end of the run.
-  func advance() throws(SystemError) -> Bool {
+  func advance() throws(SystemCallError) -> Bool {
     if let chunk {
       guard nextRecord < chunk.records.count else { return false }
       let r = chunk.records[nextRecord]
@@ -399,7 +399,7 @@ final class RunReader {
 
   /// Makes `n` unread bytes available (moving the unread tail to the front first, which is why
   /// ``key`` and ``line`` are valid only until the next advance).
-  private func ensure(_ n: Int) throws(SystemError) -> Bool {
+  private func ensure(_ n: Int) throws(SystemCallError) -> Bool {
     while end - start < n {
       if start > 0 {
         buffer.baseAddress!.copyMemory(from: buffer.baseAddress! + start, byteCount: end - start)

@@ -65,7 +65,7 @@ public final class LineReader {
   }
 
   public convenience init(path: String, bufferSize: Int = 1 << 20, maxLineLength: Int = LineReader.defaultMaxLineLength,
-                          splitsLongLines: Bool = false) throws(SystemError) {
+                          splitsLongLines: Bool = false) throws(SystemCallError) {
     let fd = try Syscall.open(path, .readOnly)
     self.init(fd: fd, name: path, bufferSize: bufferSize, ownsDescriptor: true, maxLineLength: maxLineLength,
               splitsLongLines: splitsLongLines)
@@ -77,7 +77,7 @@ public final class LineReader {
   }
 
   /// The next line without its LF, or nil at end of file. The bytes stay valid until the next call.
-  public func next() throws(SystemError) -> UnsafeRawBufferPointer? {
+  public func next() throws(SystemCallError) -> UnsafeRawBufferPointer? {
     lastLineWasCut = false
     while true {
       if skippingTail && !discardTail() {
@@ -179,7 +179,7 @@ public final class LineReader {
   }
 
   /// Moves the unread tail to the front (growing the buffer if a line fills it) and reads more.
-  private func refill() throws(SystemError) {
+  private func refill() throws(SystemCallError) {
     if start > 0 {
       let pending = end - start
       if pending > 0 { buffer.baseAddress!.copyMemory(from: buffer.baseAddress! + start, byteCount: pending) }

@@ -20,33 +20,33 @@ public final class OutputBuffer {
   public func append(_ b: UInt8) { bytes.append(b) }
 
   @inline(__always)
-  public func append(_ buf: UnsafeRawBufferPointer) throws(SystemError) {
+  public func append(_ buf: UnsafeRawBufferPointer) throws(SystemCallError) {
     bytes.append(contentsOf: buf)
     if bytes.count >= threshold { try flush() }
   }
 
-  public func append(_ s: String) throws(SystemError) {
+  public func append(_ s: String) throws(SystemCallError) {
     bytes.append(contentsOf: s.utf8)
     if bytes.count >= threshold { try flush() }
   }
 
-  public func append(_ a: [UInt8]) throws(SystemError) {
+  public func append(_ a: [UInt8]) throws(SystemCallError) {
     bytes.append(contentsOf: a)
     if bytes.count >= threshold { try flush() }
   }
 
   /// Call after appending directly to ``bytes``.
   @inline(__always)
-  public func flushIfFull() throws(SystemError) {
+  public func flushIfFull() throws(SystemCallError) {
     if bytes.count >= threshold { try flush() }
   }
 
-  public func flush() throws(SystemError) {
+  public func flush() throws(SystemCallError) {
     guard !bytes.isEmpty else { return }
     let copy = bytes
-    var failure: SystemError?
+    var failure: SystemCallError?
     copy.withUnsafeBytes { raw in
-      do throws(SystemError) { try writeAll(fd: fd, raw, name: name) } catch { failure = error }
+      do throws(SystemCallError) { try writeAll(fd: fd, raw, name: name) } catch { failure = error }
     }
     bytes.removeAll(keepingCapacity: true)
     if let failure { throw failure }
@@ -54,7 +54,7 @@ public final class OutputBuffer {
 }
 
 /// Writes every byte of `buf` to `fd`, looping over short writes and EINTR.
-public func writeAll(fd: Int32, _ buf: UnsafeRawBufferPointer, name: String) throws(SystemError) {
+public func writeAll(fd: Int32, _ buf: UnsafeRawBufferPointer, name: String) throws(SystemCallError) {
   try Syscall.writeAll(fd, buf, path: name)
 }
 

@@ -22,13 +22,13 @@ public final class OutputTarget {
 
   /// Opens the target: a device or FIFO at once, a file through a temporary beside it.
   /// Errors name `path` as given (radmind's `PATH: reason`).
-  public init(path: String) throws(SystemError) {
+  public init(path: String) throws(SystemCallError) {
     self.path = path
     let bytes = Array(path.utf8)
     var st = FileStatus()
     var exists = true
     do { st = try Syscall.stat(bytes) } catch {
-      if error.errno != Errno.noEntry { throw SystemError("stat", path: path, errno: error.errno) }
+      if error.errno != Errno.noEntry { throw SystemCallError("stat", path: path, errno: error.errno) }
       exists = false
     }
     let type = st.fileType
@@ -49,7 +49,7 @@ public final class OutputTarget {
       // (A directory fails here with radmind's EISDIR.)
       let flags: OpenFlags = type == .regular ? [.writeOnly, .truncate] : .writeOnly
       let fd: Int32
-      do { fd = try Syscall.open(bytes, flags) } catch { throw SystemError("open", path: path, errno: error.errno) }
+      do { fd = try Syscall.open(bytes, flags) } catch { throw SystemCallError("open", path: path, errno: error.errno) }
       atomic = nil
       buffer = OutputBuffer(fd: fd, name: path)
       return
@@ -57,7 +57,7 @@ public final class OutputTarget {
     if exists {
       // Writable as radmind's fopen would find it, checked without truncating anything.
       do { Syscall.closeQuietly(try Syscall.open(bytes, .writeOnly)) } catch {
-        throw SystemError("open", path: path, errno: error.errno)
+        throw SystemCallError("open", path: path, errno: error.errno)
       }
     }
     do {
@@ -65,12 +65,12 @@ public final class OutputTarget {
       atomic = file
       buffer = file.buffer
     } catch {
-      throw SystemError(error.call, path: path, errno: error.errno)
+      throw SystemCallError(error.call, path: path, errno: error.errno)
     }
   }
 
   /// Writes everything out: flush (and for a file fsync, rename, fsync its directory).
-  public func commit() throws(SystemError) {
+  public func commit() throws(SystemCallError) {
     precondition(!finished, "OutputTarget committed twice")
     finished = true
     if let atomic {
@@ -97,12 +97,12 @@ public final class OutputTarget {
 
   /// The path a write through `path` reaches: each symlink replaced by its target (relative ones
   /// read from the link's directory), until a name that is not a symlink or does not exist.
-  static func followLinks(_ path: [UInt8], shownAs shown: String) throws(SystemError) -> [UInt8] {
+  static func followLinks(_ path: [UInt8], shownAs shown: String) throws(SystemCallError) -> [UInt8] {
     var current = path
     for _ in 0..<40 {
       guard let st = Syscall.lstatIfPresent(current), st.fileType == .symlink else { return current }
       let target: [UInt8]
-      do { target = try Syscall.readlink(current) } catch { throw SystemError("readlink", path: shown, errno: error.errno) }
+      do { target = try Syscall.readlink(current) } catch { throw SystemCallError("readlink", path: shown, errno: error.errno) }
       if target.first == 0x2F {
         current = target
       } else if let slash = current.lastIndex(of: 0x2F) {
@@ -111,6 +111,6 @@ public final class OutputTarget {
         current = target
       }
     }
-    throw SystemError("open", path: shown, errno: Errno.tooManyLinks)
+    throw SystemCallError("open", path: shown, errno: Errno.tooManyLinks)
   }
 }

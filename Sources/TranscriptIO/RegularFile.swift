@@ -11,16 +11,16 @@ import SystemCalls
 ///     // "transcript/b.T: is a FIFO, not a regular file" for a FIFO
 public enum RegularFile {
   /// A read-only descriptor of the regular file at `path` (caller closes it).
-  /// Throws with `errno` ENOENT when it does not exist, and with a ``SystemError`` whose reason
+  /// Throws with `errno` ENOENT when it does not exist, and with a ``SystemCallError`` whose reason
   /// names the file's type when it is not a regular file.
-  public static func openForReading(_ path: [UInt8]) throws(SystemError) -> Int32 {
+  public static func openForReading(_ path: [UInt8]) throws(SystemCallError) -> Int32 {
     let shown = String(decoding: path, as: UTF8.self)
     let fd: Int32
     do { fd = try Syscall.open(path, [.readOnly, .nonBlocking, .noFollow]) } catch {
       if error.errno == Errno.tooManyLinks, let st = Syscall.lstatIfPresent(path), st.fileType == .symlink {
-        throw SystemError("open", path: shown, errno: error.errno, explanation: notRegular(st.st_mode))
+        throw SystemCallError("open", path: shown, errno: error.errno, explanation: notRegular(st.st_mode))
       }
-      throw SystemError("open", path: shown, errno: error.errno)
+      throw SystemCallError("open", path: shown, errno: error.errno)
     }
     let st: FileStatus
     do { st = try Syscall.fstat(fd, path: shown) } catch {
@@ -29,13 +29,13 @@ public enum RegularFile {
     }
     if st.fileType != .regular {
       Syscall.closeQuietly(fd)
-      throw SystemError("open", path: shown, errno: Errno.invalid, explanation: notRegular(st.st_mode))
+      throw SystemCallError("open", path: shown, errno: Errno.invalid, explanation: notRegular(st.st_mode))
     }
     Syscall.clearNonBlocking(fd)
     return fd
   }
 
-  public static func openForReading(_ path: String) throws(SystemError) -> Int32 {
+  public static func openForReading(_ path: String) throws(SystemCallError) -> Int32 {
     try openForReading(Array(path.utf8))
   }
 
@@ -62,7 +62,7 @@ public enum RegularFile {
 extension LineReader {
   /// Reads the regular file at `path` line by line; refuses a FIFO, device or symlink
   /// (``RegularFile/openForReading(_:)-(String)``) instead of blocking on it.
-  public convenience init(regularFile path: String, bufferSize: Int = 1 << 20) throws(SystemError) {
+  public convenience init(regularFile path: String, bufferSize: Int = 1 << 20) throws(SystemCallError) {
     let fd = try RegularFile.openForReading(path)
     self.init(fd: fd, name: path, bufferSize: bufferSize, ownsDescriptor: true)
   }

@@ -82,7 +82,7 @@ struct Diff: ParsableCommand {
       try? out.flush()
       StandardStreams.writeError("loadsmith diff: \(error.message)\n")
       throw ExitCode(2)
-    } catch let error as SystemError {
+    } catch let error as SystemCallError {
       StandardStreams.writeError("loadsmith diff: \(error.detailed)\n")
       throw ExitCode(2)
     }
