@@ -36,8 +36,8 @@ private struct TreeWalker {
 
   mutating func walk(directoryFD fd: CInt, display: [UInt8], prefix: [UInt8]) throws(ArchiveError) {
     for name in try list(fd, display: display) {
-      let path = prefix.isEmpty || prefix.last == 0x2F ? prefix + name : prefix + [0x2F] + name
-      let shown = display + [0x2F] + name
+      let path = BytePath.child(name, of: prefix)
+      let shown = BytePath.join(display, name)
       let info = try sys { () throws(SystemCallError) in try Syscall.fstatat(fd, name, shown: shown) }
       let metadata = EntryMetadata(info)
       switch info.fileType {

@@ -86,21 +86,13 @@ extension LoadsetStore {
       case .success(let d): checksum = String(decoding: d.checksum, as: UTF8.self)
       case .failure(let e): throw StoreError(.system, "\(staged)/transcript: \(e)")
       }
-      var meta = Metadata()
-      meta["name"] = buildName.fileName
-      meta["type"] = series.type.rawValue
-      meta["digest"] = algorithm.name
-      meta["transcript-checksum"] = checksum
-      meta["entries"] = String(result.entries)
-      meta["files"] = String(result.files)
-      meta["bytes"] = String(result.bytes)
+      var meta = Metadata(name: buildName.fileName, type: series.type.rawValue, digest: algorithm.name, transcriptChecksum: checksum,
+                          entries: result.entries, files: result.files, bytes: result.bytes)
       meta["paths"] = forms.first!
       meta["nodes"] = nodeNames.joined(separator: ",")
       if !precedence.isEmpty { meta["precedence"] = precedence.map(String.init).joined(separator: ",") }
-      meta["created"] = FileSystem.timestamp()
-      meta["user"] = FileSystem.userName
-      meta["host"] = FileSystem.hostName
-      try LoadsetStore.writeFile(staged + "/meta", Array(meta.text.utf8))
+      meta.stampCreation()
+      try meta.write(to: staged + "/meta")
       FaultInjection.checkpoint("build.staged")
       var intent = Intent(operation: "build \(series) \(v)")
       intent.actions.append(.publish(staged: String(staged.split(separator: "/").last!), name: buildName.fileName))

@@ -136,12 +136,12 @@ extension LoadsetStore {
   func removeLeftovers() throws(StoreError) {
     let temporary = Array(temporaryDirectory.utf8)
     for entry in try FileSystem.listRaw(temporaryDirectory) {
-      try FileSystem.removeTree(bytes: temporary + [0x2F] + entry)
+      try FileSystem.removeTree(bytes: BytePath.join(temporary, entry))
     }
     for dir in [transcriptDirectory, fileDirectory, commandDirectory, stateDirectory, metaDirectory,
                 lastKnownGoodDirectory, pinDirectory] {
       for entry in (try? FileSystem.listRaw(dir)) ?? [] where LoadsetStore.isTemporaryName(entry) {
-        try FileSystem.removeTree(bytes: Array(dir.utf8) + [0x2F] + entry)
+        try FileSystem.removeTree(bytes: BytePath.join(Array(dir.utf8), entry))
       }
     }
   }

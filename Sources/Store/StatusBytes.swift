@@ -26,7 +26,7 @@ struct StoredInodes {
       let key = Key(device: UInt64(st.st_dev), inode: UInt64(st.st_ino))
       inodes[key, default: Info(size: Int64(st.st_size), nlink: UInt64(st.st_nlink), paths: 0)].paths += 1
     case .directory:
-      for entry in (try? FileSystem.listRaw(bytes: path)) ?? [] { add(tree: path + [0x2F] + entry) }
+      for entry in (try? FileSystem.listRaw(bytes: path)) ?? [] { add(tree: BytePath.join(path, entry)) }
     default:
       break
     }
