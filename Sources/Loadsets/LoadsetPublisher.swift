@@ -237,11 +237,9 @@ public final class LoadsetPublisher {
     return Array("\(pad(a)) \(pad(b)) \(pad(c)) \(pad(d))".utf8)
   }
 
-  /// `_exit(86)` if the fault-injection variable names `step`.
-  static func fault(_ step: String) {
-    guard Syscall.environment("LOADSMITH_LMERGE_FAULT") == step else { return }
-    Syscall.exitNow(86)
-  }
+  /// `_exit(86)` if the fault-injection variable names `step` (the store's ``FaultInjector``).
+  static func fault(_ step: String) { faultInjector.checkpoint(step) }
+  static let faultInjector = FaultInjector(variable: "LOADSMITH_LMERGE_FAULT")
 
   // MARK: - Recovery
 
