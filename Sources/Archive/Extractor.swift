@@ -86,7 +86,7 @@ private final class Extractor {
     var fd = rootFD
     var walked: [UInt8] = root
     for component in components {
-      walked += [0x2F] + component
+      BytePath.append(component, to: &walked)
       let name = Array(component)
       let parent = fd
       let openChild = { () throws(SystemCallError) -> CInt in

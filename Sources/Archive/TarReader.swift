@@ -189,7 +189,7 @@ final class TarReader {
     var path = field(header, TarLayout.name)
     if isPosix {
       let prefix = field(header, TarLayout.prefix)
-      if !prefix.isEmpty { path = prefix + [0x2F] + path }
+      if !prefix.isEmpty { path = BytePath.join(prefix, path) }
     }
     let mode = try parseNumber(header, TarLayout.mode, at: headerOffset, field: "mode")
     let uid = try parseNumber(header, TarLayout.uid, at: headerOffset, field: "uid")

@@ -1,4 +1,5 @@
 import SystemCalls
+import TranscriptIO
 
 extension ArchiveWriter {
   /// Archives everything below the directory `root` (not `root` itself), in byte order of
@@ -16,12 +17,10 @@ extension ArchiveWriter {
   }
 }
 
-private struct InodeKey: Hashable { var device: UInt64; var inode: UInt64 }
-
 private struct TreeWalker {
   let writer: ArchiveWriter
   var count = 0
-  var firstNames: [InodeKey: [UInt8]] = [:]
+  var firstNames = HardLinkTable<[UInt8]>()
 
   init(writer: ArchiveWriter) { self.writer = writer }
 
@@ -36,8 +35,8 @@ private struct TreeWalker {
 
   mutating func walk(directoryFD fd: CInt, display: [UInt8], prefix: [UInt8]) throws(ArchiveError) {
     for name in try list(fd, display: display) {
-      let path = prefix.isEmpty || prefix.last == 0x2F ? prefix + name : prefix + [0x2F] + name
-      let shown = display + [0x2F] + name
+      let path = BytePath.child(name, of: prefix)
+      let shown = BytePath.join(display, name)
       let info = try sys { () throws(SystemCallError) in try Syscall.fstatat(fd, name, shown: shown) }
       let metadata = EntryMetadata(info)
       switch info.fileType {
@@ -50,14 +49,10 @@ private struct TreeWalker {
         defer { Syscall.closeQuietly(child) }
         try walk(directoryFD: child, display: shown, prefix: path)
       case .regular:
-        let key = InodeKey(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))
-        if info.st_nlink > 1 {
-          if let first = firstNames[key] {
-            try writer.addHardLink(path: path, target: first, metadata: metadata)
-            count += 1
-            continue
-          }
-          firstNames[key] = path
+        if let first = firstNames.firstLink(InodeKey(info), links: UInt64(info.st_nlink), else: path) {
+          try writer.addHardLink(path: path, target: first, metadata: metadata)
+          count += 1
+          continue
         }
         let file = try sys { () throws(SystemCallError) in try Syscall.openat(fd, name, [.readOnly, .noFollow], shown: shown) }
         defer { Syscall.closeQuietly(file) }

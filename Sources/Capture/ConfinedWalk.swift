@@ -19,7 +19,7 @@ extension TreeCapture {
     }
     var reached = root
     for component in components {
-      reached += [0x2F] + component
+      BytePath.append(component, to: &reached)
       let next: Int32
       do { next = try Syscall.openat(dirfd, component, [.readOnly, .directory, .noFollow]) } catch {
         let e = error.errno

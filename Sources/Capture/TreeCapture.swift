@@ -54,13 +54,6 @@ public struct TreeCapture {
     return root + path
   }
 
-  /// A file's identity: device and inode.
-  public struct InodeKey: Hashable, Sendable {
-    public var device: UInt64
-    public var inode: UInt64
-    public init(device: UInt64, inode: UInt64) { self.device = device; self.inode = inode }
-  }
-
   /// Directories never walked (by identity, so any path to them matches): a store inside the
   /// captured tree must not capture itself, its staging included.
   public var skipDirectories: Set<InodeKey> = []

@@ -1,4 +1,5 @@
 import RadmindFormat
+import TranscriptIO
 
 /// A command file's `x` lines as fsdiff applies them to what it walks (spec §5.4): shared by
 /// ``FsdiffRun`` and ``TreeCapture`` (the store's capture), so both exclude the same objects.
@@ -27,32 +28,26 @@ public struct ExcludeRule: Sendable {
 /// object is never listed, so it never joins: when a group's first link is excluded, the next
 /// link is the `f`, with its own checksum. Both walkers ask ``ExcludeRule`` before ``join(_:)``.
 struct HardLinkGroups {
-  struct Key: Hashable {
-    var device: UInt64
-    var inode: UInt64
-  }
   struct Group {
     var firstPath: [UInt8]
     /// radmind's `hardlink_changed` flag (fsdiff -A).
     var changed: Bool
   }
-  var groups: [Key: Group] = [:]
+  var groups = HardLinkTable<Group>()
 
   /// Makes `object` an `h` line naming its group's first member, or records it as that member.
   mutating func join(_ object: inout FilesystemObject) {
     guard object.kind != .directory && object.nlink > 1 else { return }
-    let key = Key(device: object.device, inode: object.inode)
-    if let group = groups[key] {
+    let key = InodeKey(device: object.device, inode: object.inode)
+    if let group = groups.firstLink(key, links: object.nlink, else: Group(firstPath: object.path, changed: false)) {
       object.kind = .hardLink
       object.target = group.firstPath
-    } else {
-      groups[key] = Group(firstPath: object.path, changed: false)
     }
   }
 
   /// radmind's `hardlink_changed`: with `mark`, flags the object's inode; returns the flag.
   mutating func changed(_ object: FilesystemObject, mark: Bool) -> Bool {
-    let key = Key(device: object.device, inode: object.inode)
+    let key = InodeKey(device: object.device, inode: object.inode)
     guard var group = groups[key] else { return false }
     if mark {
       group.changed = true

@@ -224,17 +224,17 @@ final class ArchiveChecker {
   /// The store's metadata must say what the manifest and the transcript say: it becomes the
   /// restored loadset's `status`.
   private func checkMeta(_ entry: TarEntry) throws(ArchiveError) {
-    let meta = MetadataText(buffer)
-    if let d = meta.fields["digest"], d != manifest.digestAlgorithm {
+    let meta = LoadsetStore.Metadata(bytes: buffer)
+    if let d = meta["digest"], d != manifest.digestAlgorithm {
       throw reject(entry, "metadata says digest \(d), the manifest \(manifest.digestAlgorithm)")
     }
-    if let c = meta.fields["transcript-checksum"], c != manifest.transcriptDigest {
+    if let c = meta["transcript-checksum"], c != manifest.transcriptDigest {
       throw reject(entry, "metadata's transcript checksum does not match the manifest")
     }
     let expected = [("name", loadset), ("type", type.rawValue), ("entries", String(transcriptEntries)),
                     ("files", String(transcriptFiles)), ("bytes", String(transcriptBytes))]
     for (key, value) in expected {
-      if let recorded = meta.fields[key], recorded != value {
+      if let recorded = meta[key], recorded != value {
         throw reject(entry, "metadata says \(key) \(recorded), the transcript \(value)")
       }
     }

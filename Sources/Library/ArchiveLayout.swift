@@ -1,3 +1,4 @@
+import SystemCalls
 import Hashing
 import RadmindFormat
 
@@ -29,7 +30,7 @@ enum ArchiveLayout {
 
   /// `file/NAME.T/REL` (or `file/NAME.T` for the root).
   static func member(root: [UInt8], relative rel: [UInt8]) -> [UInt8] {
-    rel.isEmpty ? root : root + [0x2F] + rel
+    rel.isEmpty ? root : BytePath.join(root, rel)
   }
 
   /// A member name without trailing slashes (directories may be archived as `dir/`).
@@ -96,16 +97,5 @@ struct TranscriptIndex {
     d.reset()
     d.update(bytes)
     return String(decoding: d.finalizeBase64(), as: UTF8.self)
-  }
-}
-
-/// The store's `key value` metadata lines, read without the store.
-struct MetadataText {
-  var fields: [String: String] = [:]
-  init(_ bytes: [UInt8]) {
-    for line in String(decoding: bytes, as: UTF8.self).split(separator: "\n") {
-      guard let space = line.firstIndex(of: " ") else { continue }
-      fields[String(line[..<space])] = String(line[line.index(after: space)...])
-    }
   }
 }

@@ -67,8 +67,7 @@ extension DSL {
     var listing = DSLListing()
     let trusted = (try? signaturePolicy(extraTrustedKeys: nil, allowUnsigned: false))?.trusted ?? []
     for path in try archives() {
-      let folder = String(path[..<path.lastIndex(of: "/")!])
-      let file = String(path[path.index(after: path.lastIndex(of: "/")!)...])
+      let (folder, file) = BytePath.split(path)
       let stem = String(file.dropLast(7))
       var item = ListedArchive(path: String(path.dropFirst(root.count + 1)), manifest: nil, problem: nil,
                                tags: try tags(folder: folder, stem: stem))

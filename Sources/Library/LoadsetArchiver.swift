@@ -86,15 +86,15 @@ extension DSL {
       throw LibraryError(.usage, "\(loadset): no such loadset in \(store.root)")
     }
     let metaBytes = try LibraryFiles.readFile(parts.metaPath)
-    let meta = MetadataText(metaBytes ?? [])
-    let digestName = meta.fields["digest"] ?? "sha1"
+    let meta = LoadsetStore.Metadata(bytes: metaBytes ?? [])
+    let digestName = meta.digest
     let algorithm: DigestAlgorithm
     do { algorithm = try DigestAlgorithm(named: digestName) } catch {
       throw LibraryError(.corrupt, "\(loadset): recorded digest \(digestName) is not supported")
     }
     let index = try TranscriptIndex(bytes: transcriptBytes, loadset: loadset, subject: loadset)
     let transcriptDigest = index.digest(algorithm)
-    if let recorded = meta.fields["transcript-checksum"], recorded != transcriptDigest {
+    if let recorded = meta["transcript-checksum"], recorded != transcriptDigest {
       throw LibraryError(.corrupt, "\(loadset): transcript checksum \(transcriptDigest) differs from the recorded \(recorded); run 'loadsmith verify'")
     }
     try LibraryFiles.makeDirectories(parts.folder)
@@ -185,7 +185,7 @@ extension DSL {
                        rootMember: [UInt8], to writer: ArchiveWriter, loadset: String) throws -> (Int, Int64) {
     let base = Array(fileDirectory.utf8)
     func metadata(ofDirectory relative: [UInt8]) throws -> EntryMetadata {
-      let path = relative.isEmpty ? base : base + [0x2F] + relative
+      let path = relative.isEmpty ? base : BytePath.join(base, relative)
       let st = try sys(show(path)) { () throws(SystemCallError) in try Syscall.lstat(path) }
       guard st.fileType == .directory else {
         throw LibraryError(.corrupt, "\(show(path)): not a directory in the store's file directory")
@@ -210,7 +210,7 @@ extension DSL {
         try writer.addDirectory(path: ArchiveLayout.member(root: rootMember, relative: folder),
                                 metadata: try metadata(ofDirectory: folder))
       }
-      let path = base + [0x2F] + stored.entry.path
+      let path = BytePath.join(base, stored.entry.path)
       let shown = String(decoding: stored.entry.path, as: UTF8.self)
       let fd: Int32
       do { fd = try Syscall.open(path, [.readOnly, .noFollow, .nonBlocking]) } catch {  // never blocks on a FIFO

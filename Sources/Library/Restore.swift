@@ -114,8 +114,10 @@ extension DSL {
       // An archive without the store's metadata: rebuild what verify and diff need from the manifest.
       // Counts from the transcript itself (checked against the manifest), as capture writes them.
       let m = checker.manifest
-      let text = "name \(loadset)\ntype \(checker.type.rawValue)\ndigest \(m.digestAlgorithm)\ntranscript-checksum \(m.transcriptDigest)\nentries \(checker.transcriptEntries)\nfiles \(checker.transcriptFiles)\nbytes \(checker.transcriptBytes)\n"
-      try LibraryFiles.writeFileAtomically("\(staged)/meta", Array(text.utf8))
+      let meta = LoadsetStore.Metadata(name: loadset, type: checker.type.rawValue, digest: m.digestAlgorithm,
+                                       transcriptChecksum: m.transcriptDigest, entries: checker.transcriptEntries,
+                                       files: checker.transcriptFiles, bytes: checker.transcriptBytes)
+      try LibraryFiles.writeFileAtomically("\(staged)/meta", Array(meta.text.utf8))
     }
     removeTree(scratch)
   }

@@ -17,8 +17,8 @@ public struct LoadsetLocation: Sendable, Equatable {
   /// The transcript's file name (last component of its resolved path).
   public var name: [UInt8]
 
-  public var transcriptPath: [UInt8] { transcriptRoot + [0x2F] + name }
-  public var fileDirectory: [UInt8] { fileRoot + [0x2F] + name }
+  public var transcriptPath: [UInt8] { BytePath.join(transcriptRoot, name) }
+  public var fileDirectory: [UInt8] { BytePath.join(fileRoot, name) }
 
   /// A failure worded as radmind prints it (`perror` of the partial path, or its own text).
   public struct Failure: Error, Sendable {
@@ -60,15 +60,14 @@ public struct LoadsetLocation: Sendable, Equatable {
     if name.isEmpty || !Syscall.isDirectory(realDir) {
       throw Failure(message: path + Array(": ".utf8) + SystemCallError.reasonBytes(name.isEmpty ? Errno.isDirectory : Errno.notDirectory))
     }
-    return try fromResolved((realDir == [0x2F] ? [] : realDir) + [0x2F] + name, radmind: radmind)
+    return try fromResolved(BytePath.child(name, of: realDir), radmind: radmind)
   }
 
   static func fromResolved(_ real: [UInt8], radmind: [UInt8]) throws(Failure) -> LoadsetLocation {
-    guard let slash = real.lastIndex(of: 0x2F), slash != 0 else {
+    guard let dir = BytePath.parent(real) else {
       throw Failure(message: real + Array(": invalid transcript location".utf8))
     }
-    let dir = Array(real[..<slash])
-    let name = Array(real[(slash + 1)...])
+    let name = BytePath.lastComponent(real)
     let tmpTranscript = radmind + Array("/tmp/transcript".utf8)
     if contains(dir, tmpTranscript) {
       let rest = remainder(dir, after: tmpTranscript.count)

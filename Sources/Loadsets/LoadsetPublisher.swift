@@ -152,7 +152,7 @@ public final class LoadsetPublisher {
   /// The path inside the temporary file directory for a transcript line's decoded path:
   /// `<fileRoot>/<name>.<pid>/<decoded path>` (radmind's layout, `//` and `/./` included).
   public func temporaryFilePath(_ decodedPath: [UInt8]) -> [UInt8] {
-    temporaryFileDirectory + [0x2F] + decodedPath
+    BytePath.join(temporaryFileDirectory, decodedPath)
   }
 
   /// Records a directory made inside the temporary tree, to fsync it before publishing.
@@ -237,11 +237,9 @@ public final class LoadsetPublisher {
     return Array("\(pad(a)) \(pad(b)) \(pad(c)) \(pad(d))".utf8)
   }
 
-  /// `_exit(86)` if the fault-injection variable names `step`.
-  static func fault(_ step: String) {
-    guard Syscall.environment("LOADSMITH_LMERGE_FAULT") == step else { return }
-    Syscall.exitNow(86)
-  }
+  /// `_exit(86)` if the fault-injection variable names `step` (the store's ``FaultInjector``).
+  static func fault(_ step: String) { faultInjector.checkpoint(step) }
+  static let faultInjector = FaultInjector(variable: "LOADSMITH_LMERGE_FAULT")
 
   // MARK: - Recovery
 
@@ -375,7 +373,7 @@ public final class LoadsetPublisher {
     let suffix = Array(".lmerge-intent".utf8)
     for entry in ((try? Syscall.names(in: transcriptRoot)) ?? []) where entry.first == 0x2E && entry.count > suffix.count + 1 && entry.suffix(suffix.count).elementsEqual(suffix) {
       let name = Array(entry[1 ..< entry.count - suffix.count])
-      let result = recoverOne(transcriptRoot + [0x2F] + entry)
+      let result = recoverOne(BytePath.join(transcriptRoot, entry))
       if result != .busy { done.append((name, result)) }
     }
     return done
@@ -425,7 +423,7 @@ final class StagedLoadset: LoadsetWriter {
 
   deinit { abandon() }
 
-  func temporaryFilePath(_ decodedPath: [UInt8]) -> [UInt8] { fileDirectory + [0x2F] + decodedPath }
+  func temporaryFilePath(_ decodedPath: [UInt8]) -> [UInt8] { BytePath.join(fileDirectory, decodedPath) }
   func noteCreatedDirectory(_ path: [UInt8]) {}
 
   func commit() throws(LoadsetPublisher.Failure) {

@@ -180,7 +180,7 @@ public enum NodeConcatenator {
 
   static func link(_ input: MergeInput, writer: any LoadsetWriter, copy: Bool, linkLimit: UInt64? = nil) throws {
     let decoded = input.decodedPath
-    let source = input.location.fileRoot + [0x2F] + input.name + [0x2F] + decoded
+    let source = BytePath.join(BytePath.join(input.location.fileRoot, input.name), decoded)
     let target = writer.temporaryFilePath(decoded)
     for attempt in 0..<2 {
       var code: Int32

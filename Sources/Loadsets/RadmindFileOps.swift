@@ -42,7 +42,7 @@ enum RadmindFileOps {
       let names: [[UInt8]]
       do { names = try Syscall.names(in: source) } catch { return failed(source, error) }
       for name in names {
-        if let failure = cloneTree(source + [0x2F] + name, destination + [0x2F] + name, created: created) {
+        if let failure = cloneTree(BytePath.join(source, name), BytePath.join(destination, name), created: created) {
           return failure
         }
       }
@@ -65,7 +65,7 @@ enum RadmindFileOps {
   static func absolute(_ path: [UInt8]) -> [UInt8] {
     if path.first == 0x2F { return path }
     guard let cwd = Syscall.workingDirectory() else { return path }
-    return cwd + [0x2F] + path
+    return BytePath.join(cwd, path)
   }
 
   /// glibc `realpath(3)`: on success the resolved path; on failure errno and the partial result
@@ -90,7 +90,7 @@ enum RadmindFileOps {
         if partial == [0x2F] { partial = [] }
         continue
       }
-      partial += [0x2F] + comp
+      BytePath.append(comp, to: &partial)
       if !Syscall.exists(partial) { break }
     }
     if partial.isEmpty { partial = [0x2F] }

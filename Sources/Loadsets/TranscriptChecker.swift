@@ -141,7 +141,7 @@ public enum TranscriptChecker {
 /// clients do, §5.2), and a command file included twice. Included files are checked too.
 enum CommandFileChecker {
   static func check(path: String, report: (String) -> Void) -> Int {
-    let kdir = AtomicFile.split(path).directory + "/"
+    let kdir = BytePath.split(path).directory + "/"
     var seen: Set<String> = [path]
     return check(file: path, kdir: kdir, seen: &seen, report: report)
   }

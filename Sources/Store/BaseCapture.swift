@@ -146,22 +146,14 @@ extension LoadsetStore {
       throw StoreError(.system, "capture of \(node.shownPath): \(problems.count) file(s) changed while they were captured: \(problems.prefix(10).joined(separator: "; ")); nothing published (capture again once the staging tree is quiet)")
     }
     summary.checksum = try AdoptScan.transcriptChecksum(staged + "/transcript", algorithm: algorithm)
-    var meta = Metadata()
-    meta["name"] = name.fileName
-    meta["type"] = type.rawValue
-    meta["digest"] = request.digest
-    meta["transcript-checksum"] = summary.checksum
-    meta["entries"] = String(summary.entries)
-    meta["files"] = String(summary.files)
-    meta["bytes"] = String(summary.bytes)
+    var meta = Metadata(name: name.fileName, type: type.rawValue, digest: request.digest, transcriptChecksum: summary.checksum,
+                        entries: summary.entries, files: summary.files, bytes: summary.bytes)
     meta["paths"] = request.relative ? "relative" : "absolute"
     meta["node"] = node.shownPath
     meta["base"] = LoadsetStore.escapedNewlines(kfile)
     meta["staging-root"] = request.stagingRoot
-    meta["created"] = Clock.timestamp(milliseconds: true)
-    meta["user"] = Syscall.userName
-    meta["host"] = Syscall.hostName
-    try LoadsetStore.writeFile(staged + "/meta", Array(meta.text.utf8))
+    meta.stampCreation()
+    try meta.write(to: staged + "/meta")
     _ = first
     return summary
   }

@@ -9,12 +9,11 @@ extension LoadsetStore {
   /// holds `kfile`, or nil. The nearest `command` folder above K counts, when the folder beside
   /// it is a store (`.loadsmith/`) with a `transcript/` folder.
   static func serverDirectory(forCommandFile kfile: String) -> [UInt8]? {
-    guard var dir = realPath(kfile).map({ String($0[..<($0.lastIndex(of: "/") ?? $0.startIndex)]) }) else { return nil }
-    while !dir.isEmpty {
-      let slash = dir.lastIndex(of: "/") ?? dir.startIndex
-      let parent = String(dir[..<slash])
-      if dir[dir.index(after: slash)...] == "command" {
-        let store = parent.isEmpty ? "/" : parent
+    guard var dir = realPath(kfile).map({ BytePath.split($0).directory }) else { return nil }
+    while dir != "/" && dir != "." {
+      let (parent, name) = BytePath.split(dir)
+      if name == "command" {
+        let store = parent
         if Syscall.kind(store + "/.loadsmith") == .directory && Syscall.kind(store + "/transcript") == .directory {
           return Array(store.utf8)
         }

@@ -126,21 +126,13 @@ extension LoadsetStore {
     case .success(let d): checksum = String(decoding: d.checksum, as: UTF8.self)
     case .failure(let e): throw StoreError(.system, "\(staged)/transcript: \(e)")
     }
-    var meta = Metadata()
-    meta["name"] = result.loadset
-    meta["type"] = series.type.rawValue
-    meta["digest"] = nodes.algorithm.name
-    meta["transcript-checksum"] = checksum
-    meta["entries"] = String(result.entries)
-    meta["files"] = String(result.files)
-    meta["bytes"] = String(result.bytes)
+    var meta = Metadata(name: result.loadset, type: series.type.rawValue, digest: nodes.algorithm.name, transcriptChecksum: checksum,
+                        entries: result.entries, files: result.files, bytes: result.bytes)
     meta["paths"] = nodes.pathForm
     meta["nodes"] = result.nodes.joined(separator: ",")
     if !precedence.isEmpty { meta["precedence"] = precedence.map(String.init).joined(separator: ",") }
-    meta["created"] = Clock.timestamp(milliseconds: true)
-    meta["user"] = Syscall.userName
-    meta["host"] = Syscall.hostName
-    try LoadsetStore.writeFile(staged + "/meta", Array(meta.text.utf8))
+    meta.stampCreation()
+    try meta.write(to: staged + "/meta")
     return checksum
   }
 }

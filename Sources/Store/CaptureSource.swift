@@ -1,4 +1,5 @@
 import SystemCalls
+import TranscriptIO
 import Capture
 import Synchronization
 
@@ -56,7 +57,7 @@ extension LoadsetStore {
   func storeDirectoryIdentities() -> Set<TreeCapture.InodeKey> {
     var keys = Set<TreeCapture.InodeKey>()
     for path in [root, stateDirectory] {
-      if let st = try? Syscall.stat(path) { keys.insert(TreeCapture.InodeKey(device: UInt64(st.st_dev), inode: UInt64(st.st_ino))) }
+      if let st = try? Syscall.stat(path) { keys.insert(InodeKey(st)) }
     }
     return keys
   }

@@ -32,9 +32,8 @@ struct CheckedCopies {
     // Parents first, in one thread: a file tree of directories as radmind's server keeps them.
     var made: Set<[UInt8]> = []
     for job in jobs {
-      guard let slash = job.path.lastIndex(of: 0x2F), slash > 0 else { continue }
-      let parent = Array(job.path[..<slash])
-      if made.insert(parent).inserted { try sys(Syscall.makeDirectories(destinationRoot + [0x2F] + parent)) }
+      guard let parent = BytePath.parent(job.path) else { continue }
+      if made.insert(parent).inserted { try sys(Syscall.makeDirectories(BytePath.join(destinationRoot, parent))) }
     }
     let problems = Mutex<[(Int, String)]>([])
     let next = Atomic<Int>(0)
@@ -73,7 +72,7 @@ final class CheckedCopier {
   /// nil when copied and matching; else what is wrong, naming the transcript path.
   func copy(_ job: CheckedCopies.Job, from sourceRoot: [UInt8], to destinationRoot: [UInt8]) -> String? {
     let shown = job.path.shownPath
-    let destination = destinationRoot + [0x2F] + job.path
+    let destination = BytePath.join(destinationRoot, job.path)
     let out: Int32
     do { out = try Syscall.open(destination, [.writeOnly, .create, .exclusive], mode: FileCopier.storedMode) } catch {
       return "\(shown): cannot store: \(error.reason)"

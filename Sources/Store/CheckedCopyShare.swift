@@ -19,7 +19,7 @@ extension CheckedCopier {
   /// ``copy(_:from:to:)`` through the content index; nil when stored (linked or copied) and matching.
   func copySharing(_ job: CheckedCopies.Job, from sourceRoot: [UInt8], to destinationRoot: [UInt8], share: ContentShare) -> String? {
     guard let expected = job.checksum, job.size > 0 else { return copy(job, from: sourceRoot, to: destinationRoot) }
-    let destination = destinationRoot + [0x2F] + job.path
+    let destination = BytePath.join(destinationRoot, job.path)
     let key = ContentKey(algorithm: share.algorithm, size: job.size, checksum: expected)
     if share.mayHave(size: job.size) {
       // Read and check the source first: a hit is then linked without writing anything.

@@ -66,7 +66,7 @@ enum ContentIndexFormat {
         continue
       }
       let key = ContentKey(algorithm: String(decoding: f[0], as: UTF8.self), size: size, checksum: Array(f[2]))
-      entries[key, default: []].append(ContentLocation(path: root + [0x2F] + path, inode: inode, mtimeNanoseconds: mtime))
+      entries[key, default: []].append(ContentLocation(path: BytePath.join(root, path), inode: inode, mtimeNanoseconds: mtime))
     }
   }
 }
@@ -130,7 +130,7 @@ extension LoadsetStore {
       for e in loaded.entries where e.kind == .file && e.prefix != .minus && e.size > 0 {
         let key = ContentKey(algorithm: algorithm.name, size: e.size, checksum: e.checksum)
         if seen.contains(key) { continue }
-        let path = root + [0x2F] + e.path
+        let path = BytePath.join(root, e.path)
         guard let st = Syscall.lstatIfPresent(path), FileType(mode: st.st_mode) == .regular,
               Int64(st.st_size) == e.size, !inodes.contains(UInt64(st.st_ino)) else { continue }
         inodes.insert(UInt64(st.st_ino))

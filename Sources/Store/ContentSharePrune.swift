@@ -43,7 +43,7 @@ extension LoadsetStore {
       var lines: [UInt8] = []
       for e in loaded.entries where e.kind == .file && e.prefix != .minus && e.size > 0 {
         let key = ContentKey(algorithm: algorithm, size: e.size, checksum: e.checksum)
-        guard let want = wanted[key], let st = LoadsetStore.storedFileStat(root + [0x2F] + e.path),
+        guard let want = wanted[key], let st = LoadsetStore.storedFileStat(BytePath.join(root, e.path)),
               UInt64(st.st_ino) == want.inode, LoadsetStore.mtimeNanoseconds(st) == want.mtime else { continue }
         lines += ContentIndexFormat.line(key, inode: want.inode, mtime: want.mtime, path: e.path)
         wanted[key] = nil

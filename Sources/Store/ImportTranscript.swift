@@ -82,24 +82,16 @@ extension LoadsetStore {
       }
       try LoadsetStore.copyFile(request.transcript, to: staged + "/transcript")
       let checksum = try AdoptScan.transcriptChecksum(staged + "/transcript", algorithm: algorithm)
-      var meta = Metadata()
-      meta["name"] = name
-      meta["type"] = type.rawValue
-      meta["digest"] = digest
-      meta["transcript-checksum"] = checksum
-      meta["entries"] = String(scan.entries)
-      meta["files"] = String(scan.files)
-      meta["bytes"] = String(scan.bytes)
+      var meta = Metadata(name: name, type: type.rawValue, digest: digest, transcriptChecksum: checksum,
+                          entries: scan.entries, files: scan.files, bytes: scan.bytes)
       meta["paths"] = scan.relative ? "relative" : "absolute"
       if let parsed, let first = scan.firstPath {
         switch parsed { case .node, .snapshot: meta["node"] = PathForm.absolute.convert(first).shownPath; default: break }
       }
       meta["origin"] = result.foreign ? "foreign" : "imported"
       meta["imported-from"] = LoadsetStore.escapedNewlines(request.transcript)
-      meta["created"] = Clock.timestamp(milliseconds: true)
-      meta["user"] = Syscall.userName
-      meta["host"] = Syscall.hostName
-      try LoadsetStore.writeFile(staged + "/meta", Array(meta.text.utf8))
+      meta.stampCreation()
+      try meta.write(to: staged + "/meta")
       var intent = Intent(operation: "import \(name)")
       intent.actions.append(.publish(staged: String(staged.split(separator: "/").last!), name: name))
       intent.actions.append(.log(event: "publish", name: name, from: "-", to: "-", checksum: "\(digest):\(checksum)"))

@@ -136,12 +136,12 @@ extension LoadsetStore {
   func removeLeftovers() throws(StoreError) {
     let temporary = Array(temporaryDirectory.utf8)
     for entry in try sys(Syscall.listDirectory(temporaryDirectory)) {
-      try sys(DirectoryTree.remove(temporary + [0x2F] + entry))
+      try sys(DirectoryTree.remove(BytePath.join(temporary, entry)))
     }
     for dir in [transcriptDirectory, fileDirectory, commandDirectory, stateDirectory, metaDirectory,
                 lastKnownGoodDirectory, pinDirectory] {
       for entry in (try? Syscall.listDirectory(dir)) ?? [] where LoadsetStore.isTemporaryName(entry) {
-        try sys(DirectoryTree.remove(Array(dir.utf8) + [0x2F] + entry))
+        try sys(DirectoryTree.remove(BytePath.join(Array(dir.utf8), entry)))
       }
     }
   }

@@ -65,9 +65,7 @@ extension LoadsetStore {
 
   private func metadata(fromStaged path: String) -> String {
     guard let text = try? RegularFile.readText(path) else { return "-" }
-    let meta = Metadata(text: text)
-    guard let c = meta["transcript-checksum"] else { return "-" }
-    return "\(meta.digest):\(c)"
+    return Metadata(text: text).loggedChecksum
   }
 
   /// Moves a published loadset out of sight and deletes it: transcript first (clients stop seeing

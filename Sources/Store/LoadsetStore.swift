@@ -249,8 +249,8 @@ package final class LoadsetStore: @unchecked Sendable {
     }
     package var digest: String { self["digest"] ?? "sha1" }
     package var text: String { fields.map { "\($0.0) \($0.1)\n" }.joined() }
-    init() {}
-    init(text: String) {
+    package init() {}
+    package init(text: String) {
       for line in text.split(separator: "\n") {
         guard let space = line.firstIndex(of: " ") else { continue }
         fields.append((String(line[..<space]), String(line[line.index(after: space)...])))

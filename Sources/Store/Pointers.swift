@@ -11,8 +11,7 @@ package struct PointerMove: Sendable, Equatable, CustomStringConvertible {
 
 extension LoadsetStore {
   func checksum(of loadset: String) -> String {
-    guard let meta = metadata(of: loadset), let c = meta["transcript-checksum"] else { return "-" }
-    return "\(meta.digest):\(c)"
+    metadata(of: loadset)?.loggedChecksum ?? "-"
   }
 
   /// The intent of pointer moves: links, command files, then (in a store with a DSL) the tags of

@@ -26,7 +26,7 @@ extension LoadsetStore {
       guard let line else { break }
       if isCommentOrBlank(line) { continue }
       guard let e = try? parser.parse(line), e.kind == .file, e.prefix != .minus, e.storePathProblem == nil else { continue }
-      let path = fileTree + [0x2F] + e.path
+      let path = BytePath.join(fileTree, e.path)
       let key = ContentKey(algorithm: digest, size: e.size, checksum: e.checksum)
       let temporary = Array((staged + "/share.tmp").utf8)  // outside the file tree: no loadset path
       try? Syscall.unlink(Array((staged + "/share.tmp").utf8))

@@ -13,7 +13,7 @@ package struct ByteAccount: Sendable, Equatable {
 
 /// Regular files below a loadset's file directory, by inode (never following symlinks).
 struct StoredInodes {
-  struct Key: Hashable { var device: UInt64; var inode: UInt64 }
+  typealias Key = InodeKey
   struct Info { var size: Int64; var nlink: UInt64; var paths: Int64 }
   var inodes: [Key: Info] = [:]
   var apparent: Int64 = 0
@@ -23,10 +23,10 @@ struct StoredInodes {
     switch FileType(mode: st.st_mode) {
     case .regular:
       apparent += Int64(st.st_size)
-      let key = Key(device: UInt64(st.st_dev), inode: UInt64(st.st_ino))
+      let key = Key(st)
       inodes[key, default: Info(size: Int64(st.st_size), nlink: UInt64(st.st_nlink), paths: 0)].paths += 1
     case .directory:
-      for entry in (try? Syscall.listDirectory(path)) ?? [] { add(tree: path + [0x2F] + entry) }
+      for entry in (try? Syscall.listDirectory(path)) ?? [] { add(tree: BytePath.join(path, entry)) }
     default:
       break
     }

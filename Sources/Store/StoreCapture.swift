@@ -175,7 +175,7 @@ extension LoadsetStore {
     var path = root
     let components = node.split(separator: 0x2F)
     for (i, component) in components.enumerated() {
-      path += [0x2F] + component
+      BytePath.append(component, to: &path)
       let st: FileStatus
       do { st = try Syscall.lstat(path) } catch {
         throw StoreError(.usage, "node \(text) does not exist in the staging root (\(String(decoding: path, as: UTF8.self)): \(error.reason))")
@@ -207,8 +207,8 @@ extension LoadsetStore {
     let fileTree = Array((staged + "/file").utf8)
     try sys(Syscall.makeDirectoryIfMissing(staged + "/file"))
     // The node's parents, so that its own line has a place in the file tree.
-    if let slash = node.lastIndex(of: 0x2F), slash > 0 {
-      try sys(Syscall.makeDirectories(fileTree + (request.relative ? [0x2F, 0x2E] : []) + node[..<slash]))
+    if let parent = BytePath.parent(node) {
+      try sys(Syscall.makeDirectories(fileTree + (request.relative ? [0x2F, 0x2E] : []) + parent))
     }
     let hash = type != .neg
     let started = LoadsetStore.nowNanoseconds
@@ -252,7 +252,7 @@ extension LoadsetStore {
           entry.path = [0x2E] + entry.path
           if entry.kind == .hardLink { entry.target = [0x2E] + entry.target }
         }
-        let stored = fileTree + [0x2F] + entry.path
+        let stored = BytePath.join(fileTree, entry.path)
         switch entry.kind {
         case .directory:
           do throws(SystemCallError) { try Syscall.mkdir(stored, mode: 0o755) } catch {
@@ -290,21 +290,13 @@ extension LoadsetStore {
     summary.notes = skipped.map { "skipped \(String(decoding: $0, as: UTF8.self)): it is the store itself (\(root)); a store never captures its own files" }
     let checksum = String(decoding: checksumBytes, as: UTF8.self)
     stagedChecksums[name.fileName] = checksum
-    var meta = Metadata()
-    meta["name"] = name.fileName
-    meta["type"] = type.rawValue
-    meta["digest"] = type == .neg ? request.digest : request.digest
-    meta["transcript-checksum"] = checksum
-    meta["entries"] = String(summary.entries)
-    meta["files"] = String(summary.files)
-    meta["bytes"] = String(summary.bytes)
+    var meta = Metadata(name: name.fileName, type: type.rawValue, digest: request.digest, transcriptChecksum: checksum,
+                        entries: summary.entries, files: summary.files, bytes: summary.bytes)
     meta["paths"] = request.relative ? "relative" : "absolute"
     meta["node"] = String(decoding: node, as: UTF8.self)
     meta["staging-root"] = request.stagingRoot
-    meta["created"] = Clock.timestamp(milliseconds: true)
-    meta["user"] = Syscall.userName
-    meta["host"] = Syscall.hostName
-    try LoadsetStore.writeFile(staged + "/meta", Array(meta.text.utf8))
+    meta.stampCreation()
+    try meta.write(to: staged + "/meta")
     return summary
   }
 

@@ -165,7 +165,7 @@ extension LoadsetStore {
       for i in files {
         WorkProgress.advance(files: 1)
         let e = loaded.entries[i]
-        let path = root + [0x2F] + e.path
+        let path = BytePath.join(root, e.path)
         let found = Syscall.lstatIfPresent(path)
         let st = found ?? FileStatus()
         if found == nil {
@@ -189,7 +189,7 @@ extension LoadsetStore {
     let pool = OrderedHashPool(algorithm: algorithm, threads: max(0, threads), regularFilesOnly: true)
     pool.run(next: { () -> (path: [UInt8]?, context: Job)? in
       guard let i = iterator.next() else { return nil }
-      let path = root + [0x2F] + loaded.entries[i].path
+      let path = BytePath.join(root, loaded.entries[i].path)
       guard let (key, nlink) = VerifiedInodes.key(path) else { return (path, Job(index: i, key: nil, known: nil)) }
       inodes.use(key, nlink: nlink, by: name)
       if let known = inodes.hashed[key], known.algorithm == algorithm.name { return (nil, Job(index: i, key: key, known: known)) }

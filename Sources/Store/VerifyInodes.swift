@@ -1,11 +1,12 @@
 import SystemCalls
+import TranscriptIO
 import Hashing
 import RadmindFormat
 
 /// What one `verify` pass learned about stored inodes: shared content (a build's files, linked
 /// versions) is hashed once, and a damaged inode is reported with every loadset that shares it.
 struct VerifiedInodes: Sendable {
-  struct Key: Hashable, Sendable { var device: UInt64; var inode: UInt64 }
+  typealias Key = InodeKey
   struct Hashed: Sendable { var algorithm: String; var checksum: [UInt8]; var size: Int64 }
   var hashed: [Key: Hashed] = [:]
   /// Loadsets naming each inode that has more than one link (in the order verify met them).
@@ -15,7 +16,7 @@ struct VerifiedInodes: Sendable {
 
   static func key(_ path: [UInt8]) -> (Key, nlink: UInt64)? {
     guard let st = Syscall.lstatIfPresent(path), FileType(mode: st.st_mode) == .regular else { return nil }
-    return (Key(device: UInt64(st.st_dev), inode: UInt64(st.st_ino)), UInt64(st.st_nlink))
+    return (Key(st), UInt64(st.st_nlink))
   }
 
   mutating func use(_ key: Key, nlink: UInt64, by loadset: String) {

@@ -66,8 +66,8 @@ extension Syscall {
       return
     } catch {
       if error.errno == EEXIST { return }
-      guard error.errno == ENOENT, let slash = p.lastIndex(of: 0x2F), slash > 0 else { throw error }
-      try makeDirectories(Array(p[..<slash]), mode: mode, created: created)
+      guard error.errno == ENOENT, let parent = BytePath.parent(p) else { throw error }
+      try makeDirectories(parent, mode: mode, created: created)
     }
     do {
       try mkdir(p, mode: mode)

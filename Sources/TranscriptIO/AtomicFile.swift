@@ -30,9 +30,7 @@ public final class AtomicFile {
   public init(pathBytes: [UInt8], mode: FileMode = 0o666) throws(SystemCallError) {
     self.pathBytes = pathBytes
     path = String(decoding: pathBytes, as: UTF8.self)
-    let slash = pathBytes.lastIndex(of: 0x2F)
-    let dir: [UInt8] = slash.map { $0 == 0 ? [0x2F] : Array(pathBytes[..<$0]) } ?? [0x2E]
-    let base = slash.map { Array(pathBytes[($0 + 1)...]) } ?? pathBytes
+    let (dir, base) = BytePath.split(pathBytes)
     var template = dir + [0x2F, 0x2E] + base + Array(".tmp.XXXXXX".utf8)
     let fd: Int32
     do { fd = try Syscall.mkstemp(&template) } catch { throw SystemCallError("mkstemp", path: path, errno: error.errno) }
@@ -75,18 +73,9 @@ public final class AtomicFile {
 
   deinit { abort() }
 
-  /// Directory and last component of `path` ("." for a bare name).
-  public static func split(_ path: String) -> (directory: String, name: String) {
-    let bytes = Array(path.utf8)
-    guard let slash = bytes.lastIndex(of: 0x2F) else { return (".", path) }
-    let dir = slash == 0 ? "/" : String(decoding: bytes[..<slash], as: UTF8.self)
-    return (dir, String(decoding: bytes[(slash + 1)...], as: UTF8.self))
-  }
-
   /// fsyncs the directory holding `path`, making a rename in it durable; a failure is reported
   /// (the rename is done, but a crash could still lose it).
   public static func syncDirectory(of path: [UInt8]) throws(SystemCallError) {
-    let dir: [UInt8] = path.lastIndex(of: 0x2F).map { $0 == 0 ? [0x2F] : Array(path[..<$0]) } ?? [0x2E]
-    try Syscall.syncDirectory(dir)
+    try Syscall.syncDirectory(BytePath.directory(of: path))
   }
 }

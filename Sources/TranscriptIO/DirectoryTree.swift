@@ -11,14 +11,7 @@ public enum DirectoryTree {
   public static func remove(_ path: [UInt8]) throws(SystemCallError) {
     var p = path
     while p.count > 1 && p.last == 0x2F { p.removeLast() }
-    let parent: [UInt8], name: [UInt8]
-    if let slash = p.lastIndex(of: 0x2F) {
-      parent = slash == 0 ? [0x2F] : Array(p[..<slash])
-      name = Array(p[(slash + 1)...])
-    } else {
-      parent = [0x2E]
-      name = p
-    }
+    let (parent, name) = BytePath.split(p)
     guard !name.isEmpty, name != [0x2E], name != [0x2E, 0x2E] else {
       throw SystemCallError("remove", path: show(path), errno: Errno.invalid)
     }
@@ -51,7 +44,7 @@ public enum DirectoryTree {
       let children: [[UInt8]]
       do { children = try dir.all() } catch { throw failure("readdir", shown, error) }
       for child in children {
-        try removeEntry(child, in: dir.descriptor, shown: shown + [0x2F] + child)
+        try removeEntry(child, in: dir.descriptor, shown: BytePath.join(shown, child))
       }
       do { try Syscall.unlinkat(parent, name, directory: true) } catch {
         if error.errno != Errno.noEntry { throw failure("rmdir", shown, error) }

@@ -105,8 +105,8 @@ public final class OutputTarget {
       do { target = try Syscall.readlink(current) } catch { throw SystemCallError("readlink", path: shown, errno: error.errno) }
       if target.first == 0x2F {
         current = target
-      } else if let slash = current.lastIndex(of: 0x2F) {
-        current = Array(current[...slash]) + target
+      } else if current.contains(0x2F) {
+        current = BytePath.child(target, of: BytePath.directory(of: current))
       } else {
         current = target
       }

@@ -67,6 +67,16 @@ import Testing
     try BadInputTests.expectRefused(r, archive, "metadata says \(key) \(value)")
   }
 
+  @Test("a key given twice in the archived metadata is checked as the store reads it: the first line counts")
+  func duplicateMetadataKeyChecked() throws {
+    let r = try Released("hostile-meta-twice")
+    defer { r.cleanup() }
+    let (archive, manifest) = try BadInputTests.copy(r)
+    // The true `files` line stays after it: a checker reading the last line would let 999 reach status.
+    try Self.rewriteTranscript(archive, manifest, edit: "pass", metaEdit: "meta.insert(0, 'files 999')")
+    try BadInputTests.expectRefused(r, archive, "metadata says files 999")
+  }
+
   @Test("a manifest larger than 1 MiB is refused, never loaded whole")
   func hugeManifest() throws {
     let r = try Released("hostile-manifest")
