@@ -31,7 +31,7 @@ extension LoadsetStore {
   /// `release` as the command line runs it: in a store with a DSL the build is archived first
   /// (``DSLReleaseArchiver``); the store writes the tags inside the release's intent.
   package func releaseArchiving(_ series: String, version: String,
-                               archived: (@Sendable (LoadsetName, String) -> Void)? = nil) throws(StoreError) -> (move: PointerMove?, lastKnownGood: String?) {
+                               archived: (@Sendable (LoadsetName, String) -> Void)? = nil) throws(StoreError) -> ReleaseOutcome {
     try release(series, version: version, archiver: DSLReleaseArchiver(archived: archived))
   }
 }

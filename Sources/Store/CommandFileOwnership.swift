@@ -33,7 +33,7 @@ extension LoadsetStore {
   /// file not taken over is skipped, with a warning.
   func mayRewriteCommandFile(_ name: String) -> Bool {
     if commandFileTakeover.contains(name) || isWrittenByLoadsmith(commandFile: name) { return true }
-    warnings.append("command/\(name) was not written by loadsmith: left as it is ('command write --force' takes it over)")
+    warn("command/\(name) was not written by loadsmith: left as it is ('command write --force' takes it over)")
     return false
   }
 }

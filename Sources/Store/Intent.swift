@@ -104,7 +104,9 @@ extension LoadsetStore {
   }
 
   /// Writes `intent` durably, applies it and removes it: the one way the store changes.
-  func commit(_ intent: Intent) throws(StoreError) {
+  /// Returns the DSL tags the intent wrote (`Release-…`, `PROD-…`).
+  @discardableResult
+  func commit(_ intent: Intent) throws(StoreError) -> [String] {
     // Written only when it can be finished: names, staged parts, targets and tier map checked.
     try checkCanFinish(intent)
     // Everything staged must be on disk before the record that publishes it.
@@ -114,7 +116,9 @@ extension LoadsetStore {
     FaultInjection.checkpoint("intent.written")
     // Decided: a step that fails now (EIO, a full disk) leaves the record for the next writer.
     do { try apply(intent) } catch { throw pendingError(intent, error.message) }
-    for case .tag(_, let tag, _) in intent.actions { lastTags.append(tag) }
+    var tags: [String] = []
+    for case .tag(_, let tag, _) in intent.actions { tags.append(tag) }
+    return tags
   }
 
   /// Finishes an interrupted change (if an intent record is pending) and removes the leftovers of
@@ -158,8 +162,6 @@ extension LoadsetStore {
 
   /// Carries out every action of `intent` (idempotently) and removes the record.
   func apply(_ intent: Intent) throws(StoreError) {
-    currentIntentID = intent.id
-    defer { currentIntentID = nil }
     var loggedAlready: Bool?
     for action in intent.actions {
       switch action {

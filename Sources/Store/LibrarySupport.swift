@@ -116,11 +116,11 @@ extension LoadsetStore {
   /// release that arrives meanwhile waits and is seen whole or not at all. The removal is one
   /// intent record: a crash finishes it on the next run.
   package func prune(_ seriesName: String, keep: Int, dryRun: Bool,
-                    archived: (LoadsetName) -> String?) throws(StoreError) -> [PruneDecision] {
+                    archived: (LoadsetName) -> String?) throws(StoreError) -> PrunePlan {
     let series: LoadsetSeries
     do { series = try LoadsetSeries(parsing: seriesName) } catch { throw .name(error) }
     guard keep >= 0 else { throw StoreError(.usage, "--keep must be 0 or more") }
-    return try write { () throws(StoreError) -> [PruneDecision] in
+    return try write { () throws(StoreError) -> PrunePlan in
       let names: [LoadsetName] = series.type == .cfg
         ? try snapshots(of: series).map { .snapshot(series, $0) }
         : try builds(of: series).map { .build(series, $0) }
@@ -151,8 +151,8 @@ extension LoadsetStore {
         decisions.append(d)
       }
       let removals = decisions.filter { $0.keptBecause == nil }
-      lastPruneBytesFreed = bytesFreed(removing: removals.flatMap { [$0.loadset] + $0.nodes })
-      if dryRun || removals.isEmpty { return decisions }
+      let plan = PrunePlan(decisions: decisions, bytesFreed: bytesFreed(removing: removals.flatMap { [$0.loadset] + $0.nodes }))
+      if dryRun || removals.isEmpty { return plan }
       var intent = Intent(operation: "prune \(series) --keep \(keep)")
       for d in removals {
         intent.actions.append(.remove(name: d.loadset))
@@ -166,9 +166,16 @@ extension LoadsetStore {
       WorkProgress.begin("prune \(series): removing \(removals.count) build(s)", files: stored.reduce(0, +))
       defer { WorkProgress.end() }
       try commit(intent)
-      return decisions
+      return plan
     }
   }
+}
+
+/// What `prune` decided for each build, and the bytes of the inodes that no kept loadset links
+/// (freed, or with `--dry-run` to be freed).
+package struct PrunePlan: Sendable {
+  package var decisions: [PruneDecision]
+  package var bytesFreed: Int64
 }
 
 extension LoadsetStore {

@@ -21,17 +21,12 @@ package final class LoadsetStore: @unchecked Sendable {
   /// The store's root, absolute.
   package let root: String
   var lockDescriptor: Int32 = -1
-  var currentIntentID: String?
-  /// What the last operation wants a person to know without failing (printed by the CLI).
-  package internal(set) var warnings: [String] = []
-  /// The DSL tags the last operation's intent wrote (`Release-…`, `PROD-…`).
-  package internal(set) var lastTags: [String] = []
+  /// Where an operation says what a person should know without failing (the CLI prints it to
+  /// standard error as it happens); nil drops it. Results are returned, never left on the store.
+  package var warningHandler: (@Sendable (String) -> Void)?
   /// How long a writer waits for the store lock (nil: for ever) and where it says that it waits.
   package var lockTimeout: Double?
   package var lockWaitNotice: (@Sendable (String) -> Void)?
-  /// What the last `prune` freed (or with `--dry-run` would free): bytes of inodes no kept
-  /// loadset links.
-  package internal(set) var lastPruneBytesFreed: Int64 = 0
   /// Transcript checksums of the loadsets staged by the running operation, by name.
   var stagedChecksums: [String: String] = [:]
   /// Hand-written command files `command write --force` may replace in the running operation.
@@ -103,14 +98,15 @@ package final class LoadsetStore: @unchecked Sendable {
     return p
   }
 
+  /// Hands `message` to ``warningHandler``.
+  func warn(_ message: String) { warningHandler?(message) }
+
   // MARK: Locking
 
   /// Runs `body` holding the store's exclusive writer lock, after finishing any interrupted change
   /// and removing staging leftovers. The lock is a `flock` on `.loadsmith/lock`: the kernel drops
   /// it when the process dies, so a crash never leaves the store locked.
   func write<R>(_ body: () throws(StoreError) -> R) throws(StoreError) -> R {
-    warnings = []
-    lastTags = []
     try lock()
     defer { unlock() }
     try recover()

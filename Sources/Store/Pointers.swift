@@ -53,11 +53,11 @@ extension LoadsetStore {
   /// is refused and `current` stays. The `Release-…` and `PROD-…` tags are then steps of the
   /// release's intent, after the pointer move: a crash leaves neither or both.
   package func release(_ seriesName: String, version: String,
-                      archiver: ReleaseArchiver? = nil) throws(StoreError) -> (move: PointerMove?, lastKnownGood: String?) {
+                      archiver: ReleaseArchiver? = nil) throws(StoreError) -> ReleaseOutcome {
     let series = try LoadsetStore.binSeries(seriesName)
     let v: LoadsetVersion
     do { v = try LoadsetVersion(parsing: version) } catch { throw .name(error) }
-    return try write { () throws(StoreError) -> (move: PointerMove?, lastKnownGood: String?) in
+    return try write { () throws(StoreError) -> ReleaseOutcome in
       let build = LoadsetName.build(series, v)
       guard isPublished(build) else {
         if let nodes = try nodeVersions(of: series)[v] {
@@ -67,7 +67,7 @@ extension LoadsetStore {
       }
       let current = LoadsetName.current(series)
       let old = pointerTarget(current)
-      if old == build.fileName { return (nil, try lastKnownGood(of: series)) }
+      if old == build.fileName { return ReleaseOutcome(move: nil, lastKnownGood: try lastKnownGood(of: series), tags: []) }
       let dsl = dslDirectory
       if let dsl {
         guard let archiver else {
@@ -84,21 +84,29 @@ extension LoadsetStore {
       // A dangling or hand-edited current is not worth going back to: say so, record nothing.
       var newGood = previousGood
       if let old, let problem = targetProblem(old, of: series) {
-        warnings.append("\(current.fileName) pointed at \(problem); not recorded as last-known-good")
+        warn("\(current.fileName) pointed at \(problem); not recorded as last-known-good")
       } else if let old {
         newGood = old
         intent.actions.insert(.lastKnownGood(series: series.description, build: old), at: 1)
         intent.actions.append(.log(event: "lkg", name: series.description, from: previousGood ?? "-",
                                    to: old, checksum: checksum(of: old)))
       }
-      try commit(intent)
-      return (move, newGood)
+      let tags = try commit(intent)
+      return ReleaseOutcome(move: move, lastKnownGood: newGood, tags: tags)
     }
+  }
+
+  /// What `release` did: the pointer move (nil when `current` already pointed at the build), the
+  /// series' last-known-good afterwards, and the DSL tags its intent wrote.
+  package struct ReleaseOutcome: Sendable {
+    package var move: PointerMove?
+    package var lastKnownGood: String?
+    package var tags: [String]
   }
 
   /// `rollback SERIES [--to VERSION]`: `current` back to last-known-good (or the named build).
   /// `rollback FAMILY-COMPONENT-cfg`: `stable` back to `stale`.
-  package func rollback(_ seriesName: String, to version: String? = nil) throws(StoreError) -> PointerMove {
+  package func rollback(_ seriesName: String, to version: String? = nil) throws(StoreError) -> (move: PointerMove, tags: [String]) {
     let series: LoadsetSeries
     do { series = try LoadsetSeries(parsing: seriesName) } catch { throw .name(error) }
     let v: LoadsetVersion?
@@ -106,7 +114,7 @@ extension LoadsetStore {
     if series.type == .cfg && v != nil {
       throw StoreError(.usage, "--to applies to bin and neg series; a cfg rollback moves stable back to stale")
     }
-    return try write { () throws(StoreError) -> PointerMove in
+    return try write { () throws(StoreError) -> (move: PointerMove, tags: [String]) in
       if series.type == .cfg {
         let stable = LoadsetName.configurationPointer(series, .stable)
     guard let stale = try checkedPointerTarget(.configurationPointer(series, .stale)) else {
@@ -117,8 +125,8 @@ extension LoadsetStore {
           throw StoreError(.usage, "\(series): stable is already the stale cfg \(stale); nothing to roll back to")
         }
         let move = PointerMove(pointer: stable.fileName, from: old, to: stale)
-        try commit(moveIntent("rollback \(series)", [move], product: series.product))
-        return move
+        let tags = try commit(moveIntent("rollback \(series)", [move], product: series.product))
+        return (move, tags)
       }
       let current = LoadsetName.current(series)
       let old = pointerTarget(current)
@@ -141,10 +149,10 @@ extension LoadsetStore {
       let move = PointerMove(pointer: current.fileName, from: old, to: target)
       let dsl = dslDirectory
       if let dsl, let name = try? LoadsetName(parsing: target), !DSLTags.isArchived(dsl: dsl, name) {
-        warnings.append("\(target) is not archived in \(dsl); no PROD tag")
+        warn("\(target) is not archived in \(dsl); no PROD tag")
       }
-      try commit(moveIntent("rollback \(series)", [move], product: series.product, dsl: dsl))
-      return move
+      let tags = try commit(moveIntent("rollback \(series)", [move], product: series.product, dsl: dsl))
+      return (move, tags)
     }
   }
 
@@ -168,7 +176,7 @@ extension LoadsetStore {
       var moves: [PointerMove] = []
       // A dangling or hand-edited stable is not kept as stale: say so, and promote over it.
       if let stable, let problem = targetProblem(stable, of: series) {
-        warnings.append("\(stableName.fileName) pointed at \(problem); stale not moved")
+        warn("\(stableName.fileName) pointed at \(problem); stale not moved")
       } else if let stable {
         moves.append(PointerMove(pointer: staleName.fileName, from: pointerTarget(staleName), to: stable))
       }

@@ -170,13 +170,14 @@ struct PruneCommand: ParsableCommand {
     display.start()
     let store = try options.open()
     let dsl = try dslOptions.open(store: store)
-    let decisions = try reportingStoreErrors { () throws(StoreError) in
+    let plan = try reportingStoreErrors { () throws(StoreError) in
       try store.prune(series, keep: keep, dryRun: dryRun) { dsl.archivedAndVerified($0) }
     }
+    let decisions = plan.decisions
     for d in decisions { print((dryRun && d.keptBecause == nil ? "would " : "") + d.description) }
     let removed = decisions.filter { $0.keptBecause == nil }.count
-    print(dryRun ? "dry run: \(removed) build(s) would be removed, freeing \(store.lastPruneBytesFreed) bytes"
-      : "removed \(removed) build(s), freed \(store.lastPruneBytesFreed) bytes")
+    print(dryRun ? "dry run: \(removed) build(s) would be removed, freeing \(plan.bytesFreed) bytes"
+      : "removed \(removed) build(s), freed \(plan.bytesFreed) bytes")
   }
 }
 

@@ -16,13 +16,12 @@ struct Release: ParsableCommand {
   func run() throws {
     display.start()
     let store = try options.open()
-    let (move, lkg) = try reportingStoreErrors { () throws(StoreError) in
+    let outcome = try reportingStoreErrors { () throws(StoreError) in
       try store.releaseArchiving(series, version: version) { build, path in print("archived \(build.fileName): \(path)") }
     }
-    for warning in store.warnings { StandardStreams.writeError("loadsmith: warning: \(warning)\n") }
-    if let move { print("moved \(move)") } else { print("\(series)-current.T already points at \(series)-\(version).T; nothing changed") }
-    print("last-known-good: \(lkg ?? "(none)")")
-    for tag in store.lastTags { print("tag \(tag)") }
+    if let move = outcome.move { print("moved \(move)") } else { print("\(series)-current.T already points at \(series)-\(version).T; nothing changed") }
+    print("last-known-good: \(outcome.lastKnownGood ?? "(none)")")
+    for tag in outcome.tags { print("tag \(tag)") }
   }
 }
 
@@ -36,7 +35,6 @@ struct Promote: ParsableCommand {
   func run() throws {
     let store = try options.open()
     let moves = try reportingStoreErrors { () throws(StoreError) in try store.promote(series) }
-    for warning in store.warnings { StandardStreams.writeError("loadsmith: warning: \(warning)\n") }
     for move in moves { print("moved \(move)") }
   }
 }
@@ -61,10 +59,9 @@ struct Rollback: ParsableCommand {
       print("rolled back \(change)")
       return
     }
-    let move = try reportingStoreErrors { () throws(StoreError) in try store.rollback(series, to: to) }
-    for warning in store.warnings { StandardStreams.writeError("loadsmith: warning: \(warning)\n") }
+    let (move, tags) = try reportingStoreErrors { () throws(StoreError) in try store.rollback(series, to: to) }
     print("moved \(move)")
-    for tag in store.lastTags { print("tag \(tag)") }
+    for tag in tags { print("tag \(tag)") }
   }
 }
 

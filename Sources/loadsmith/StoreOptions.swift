@@ -33,6 +33,7 @@ struct StoreOptions: ParsableArguments {
     }
     store.lockTimeout = timeout
     store.lockWaitNotice = { StandardStreams.writeError("loadsmith: \($0)\n") }
+    store.warningHandler = { StandardStreams.writeError("loadsmith: warning: \($0)\n") }
     return store
   }
 }
