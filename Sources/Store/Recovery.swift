@@ -155,79 +155,27 @@ extension LoadsetStore {
       previous[name] = from
     }
     for action in intent.actions.reversed() {
+      let line: String?
       switch action {
       case .publish(let staged, let name):
-        let stagedPath = temporaryDirectory + "/" + staged
-        if loadsetNameProblem(name) == nil {
-          let publishedHere = Syscall.kind(transcriptPath(name)) == .file && !Syscall.exists(stagedPath + "/transcript")
-          if publishedHere || !Syscall.exists(transcriptPath(name)) {
-            // Parts moved in before the transcript, or the whole loadset: out of sight, then gone.
-            try unpublish(name, intentID: intent.id)
-            report.append("withdrew \(name)")
-          }
-        }
-        if !staged.isEmpty && !staged.contains("/") && !staged.hasPrefix(".") { try sys(DirectoryTree.remove(stagedPath)) }
+        line = try undoPublish(staged: staged, name: name, intentID: intent.id)
       case .link(let pointer, let target):
-        guard let p = try? LoadsetName(parsing: pointer), p.fileName == pointer, p.isPointer else { continue }
-        // The intent's log says where the pointer was; without that record it is left alone.
-        guard let before = previous[pointer] else {
-          report.append("\(pointer) left as it is: the intent does not record its previous target")
-          continue
-        }
-        if before != "-" && targetProblem(before, of: p.series) == nil {
-          try movePointer(pointer, to: before)
-          report.append("\(pointer) back to \(before)")
-        } else if before == "-" {
-          for dir in [fileDirectory, transcriptDirectory] where Syscall.symlinkTarget(dir + "/" + pointer) == target {
-            do { try Syscall.unlink(Array((dir + "/" + pointer).utf8)) } catch {
-              if error.errno != Errno.noEntry { throw .system(error) }
-            }
-            try? Syscall.syncDirectory(dir)
-          }
-          report.append("\(pointer) unset again")
-        } else {
-          report.append("\(pointer) left as it is: its previous target \(before) is gone")
-        }
+        line = try undoLink(pointer, target: target, before: previous[pointer])
       case .lastKnownGood(let seriesText, _):
-        guard let series = try? LoadsetSeries(parsing: seriesText), series.description == seriesText else { continue }
-        guard let before = previous[seriesText] else {
-          report.append("last-known-good of \(series) left as it is: the intent does not record its previous value")
-          continue
-        }
-        let path = lastKnownGoodDirectory + "/" + seriesText
-        if before != "-" && targetProblem(before, of: series) == nil {
-          try sys(AtomicFile.replace(path, with: before + "\n"))
-          report.append("last-known-good of \(series) back to \(before)")
-        } else {
-          do { try Syscall.unlink(Array(path.utf8)) } catch { if error.errno != Errno.noEntry { throw .system(error) } }
-          report.append("last-known-good of \(series) unset")
-        }
+        line = try undoLastKnownGood(seriesText, before: previous[seriesText])
       case .commands(let product):
         products.append(product)
+        line = nil
       case .remove(let name):
-        report.append("\(name) was removed already or stays (a removal is not undone)")
+        line = "\(name) was removed already or stays (a removal is not undone)"
       case .pin(let key, _):
-        // The intent's log says what the pin was; "-" (following the tier map) removes it.
-        guard let before = previous[key] else {
-          report.append("pin \(key) left as it is: the intent does not record its previous value")
-          continue
-        }
-        if before == "-" || pinProblem(key, target: before) == nil {
-          try applyPin(key, target: before)
-          report.append(before == "-" ? "pin \(key) removed (the tier follows its map)" : "pin \(key) back to \(before)")
-        } else {
-          try applyPin(key, target: "-")
-          report.append("pin \(key) removed: its previous value \(before) is gone")
-        }
+        line = try undoPin(key, before: previous[key])
       case .tag(let dsl, let tag, let loadset):
-        // Only tags that did not exist are written by an intent: removing it restores the DSL.
-        if let name = try? LoadsetName(parsing: loadset), dsl.hasPrefix("/"), !tag.contains("/") {
-          try DSLTags.remove(dsl: dsl, tag: tag, name)
-          report.append("tag \(tag) of \(loadset) removed")
-        }
+        line = try undoTag(dsl: dsl, tag: tag, loadset: loadset)
       case .log:
-        break
+        line = nil
       }
+      if let line { report.append(line) }
       FaultInjection.checkpoint("undo.action")
     }
     for product in products {
@@ -235,6 +183,83 @@ extension LoadsetStore {
         report.append("command files of \(product) not rewritten: \(error.message)")
       }
     }
+    try finishUndo(intent)
+    return report
+  }
+
+  /// Withdraws a loadset the intent published (or began to) and removes its staging directory.
+  private func undoPublish(staged: String, name: String, intentID: String) throws(StoreError) -> String? {
+    var line: String?
+    let stagedPath = temporaryDirectory + "/" + staged
+    if loadsetNameProblem(name) == nil {
+      let publishedHere = Syscall.kind(transcriptPath(name)) == .file && !Syscall.exists(stagedPath + "/transcript")
+      if publishedHere || !Syscall.exists(transcriptPath(name)) {
+        // Parts moved in before the transcript, or the whole loadset: out of sight, then gone.
+        try unpublish(name, intentID: intentID)
+        line = "withdrew \(name)"
+      }
+    }
+    if !staged.isEmpty && !staged.contains("/") && !staged.hasPrefix(".") { try sys(DirectoryTree.remove(stagedPath)) }
+    return line
+  }
+
+  /// Moves a pointer back to the target the intent's log recorded (or unsets it again).
+  private func undoLink(_ pointer: String, target: String, before: String?) throws(StoreError) -> String? {
+    guard let p = try? LoadsetName(parsing: pointer), p.fileName == pointer, p.isPointer else { return nil }
+    // The intent's log says where the pointer was; without that record it is left alone.
+    guard let before else { return "\(pointer) left as it is: the intent does not record its previous target" }
+    if before != "-" && targetProblem(before, of: p.series) == nil {
+      try movePointer(pointer, to: before)
+      return "\(pointer) back to \(before)"
+    } else if before == "-" {
+      for dir in [fileDirectory, transcriptDirectory] where Syscall.symlinkTarget(dir + "/" + pointer) == target {
+        do { try Syscall.unlink(Array((dir + "/" + pointer).utf8)) } catch {
+          if error.errno != Errno.noEntry { throw .system(error) }
+        }
+        try? Syscall.syncDirectory(dir)
+      }
+      return "\(pointer) unset again"
+    } else {
+      return "\(pointer) left as it is: its previous target \(before) is gone"
+    }
+  }
+
+  private func undoLastKnownGood(_ seriesText: String, before: String?) throws(StoreError) -> String? {
+    guard let series = try? LoadsetSeries(parsing: seriesText), series.description == seriesText else { return nil }
+    guard let before else {
+      return "last-known-good of \(series) left as it is: the intent does not record its previous value"
+    }
+    let path = lastKnownGoodDirectory + "/" + seriesText
+    if before != "-" && targetProblem(before, of: series) == nil {
+      try sys(AtomicFile.replace(path, with: before + "\n"))
+      return "last-known-good of \(series) back to \(before)"
+    } else {
+      do { try Syscall.unlink(Array(path.utf8)) } catch { if error.errno != Errno.noEntry { throw .system(error) } }
+      return "last-known-good of \(series) unset"
+    }
+  }
+
+  private func undoPin(_ key: String, before: String?) throws(StoreError) -> String {
+    // The intent's log says what the pin was; "-" (following the tier map) removes it.
+    guard let before else { return "pin \(key) left as it is: the intent does not record its previous value" }
+    if before == "-" || pinProblem(key, target: before) == nil {
+      try applyPin(key, target: before)
+      return before == "-" ? "pin \(key) removed (the tier follows its map)" : "pin \(key) back to \(before)"
+    } else {
+      try applyPin(key, target: "-")
+      return "pin \(key) removed: its previous value \(before) is gone"
+    }
+  }
+
+  private func undoTag(dsl: String, tag: String, loadset: String) throws(StoreError) -> String? {
+    // Only tags that did not exist are written by an intent: removing it restores the DSL.
+    guard let name = try? LoadsetName(parsing: loadset), dsl.hasPrefix("/"), !tag.contains("/") else { return nil }
+    try DSLTags.remove(dsl: dsl, tag: tag, name)
+    return "tag \(tag) of \(loadset) removed"
+  }
+
+  /// Logs the undo (once, even if this runs again after a crash) and removes the intent record.
+  private func finishUndo(_ intent: Intent) throws(StoreError) {
     var record = Intent(operation: "undo \(intent.operation)")
     record.id = intent.id + "-undone"
     record.actions = [.log(event: "undo", name: intent.operation, from: "-", to: "-", checksum: "-")]
@@ -242,6 +267,5 @@ extension LoadsetStore {
     FaultInjection.checkpoint("undo.logged")
     do { try Syscall.unlink(Array(intentPath.utf8)) } catch { if error.errno != Errno.noEntry { throw .system(error) } }
     try? Syscall.syncDirectory(stateDirectory)
-    return report
   }
 }

@@ -211,26 +211,62 @@ extension LoadsetStore {
       try sys(Syscall.makeDirectories(fileTree + (request.relative ? [0x2F, 0x2E] : []) + parent))
     }
     let hash = type != .neg
-    let started = LoadsetStore.nowNanoseconds
-    let rootBytes = walker.root
-    let recordKey = SignatureRecordKey.name(root: rootBytes, node: node, relative: request.relative)
+    var sharing = NodeSharing()
+    if hash {
+      sharing = try openSharing(node, walker: walker, into: staged, fileTree: fileTree, algorithm: algorithm,
+                                request: request, contentIndex: contentIndex)
+    }
+    let pipeline = try CapturePipeline(transcriptPath: staged + "/transcript", algorithm: algorithm, hash: hash,
+                                       threads: threads, share: sharing.share, signatures: sharing.record)
+    WorkProgress.begin("capture \(String(decoding: node, as: UTF8.self))")
+    defer { WorkProgress.end() }
+    let skipped = try walk(node, walker: walker, fileTree: fileTree, relative: request.relative,
+                           previous: sharing.previous, into: pipeline)
+    let checksumBytes = try pipeline.finish()
+    FaultInjection.checkpoint("capture.copied")
+    if skipped.contains(node) {
+      throw StoreError(.usage, "node \(String(decoding: node, as: UTF8.self)) is the store itself (\(root)) or its state directory: capture a node that holds the files to publish")
+    }
+    var summary = pipeline.summary
+    summary.notes = skipped.map { "skipped \(String(decoding: $0, as: UTF8.self)): it is the store itself (\(root)); a store never captures its own files" }
+    let checksum = String(decoding: checksumBytes, as: UTF8.self)
+    stagedChecksums[name.fileName] = checksum
+    try writeNodeMetadata(summary, node: node, name: name, type: type, checksum: checksum, request: request, into: staged)
+    return summary
+  }
+
+  /// What a hashed capture shares with the store: the content index (to link equal content),
+  /// the node's previous signature record (to reuse checksums) and the new record.
+  struct NodeSharing {
     var share: ContentShare?
     var previous: SignatureRecordReader?
     var record: SignatureRecordWriter?
-    if hash {
-      let st = (try? Syscall.stat(root)) ?? FileStatus()
-      share = try ContentShare(algorithm: algorithm.name, index: contentIndex, storeDevice: UInt64(st.st_dev),
-                               fileTree: fileTree, segmentPath: staged + "/content")
-      if !request.rehash {
-        previous = SignatureRecordReader(path: signatureDirectory + "/" + recordKey, root: rootBytes, node: node,
-                                         digest: algorithm.name, order: walker.order)
-      }
-      record = try SignatureRecordWriter(path: staged + "/signatures", root: rootBytes, node: node,
-                                         digest: algorithm.name, started: started)
-      try LoadsetStore.writeFile(staged + "/signatures-key", Array((recordKey + "\n").utf8))
+  }
+
+  private func openSharing(_ node: [UInt8], walker: TreeCapture, into staged: String, fileTree: [UInt8],
+                           algorithm: DigestAlgorithm, request: CaptureRequest,
+                           contentIndex: [ContentKey: [ContentLocation]]) throws(StoreError) -> NodeSharing {
+    let started = LoadsetStore.nowNanoseconds
+    let rootBytes = walker.root
+    let recordKey = SignatureRecordKey.name(root: rootBytes, node: node, relative: request.relative)
+    var sharing = NodeSharing()
+    let st = (try? Syscall.stat(root)) ?? FileStatus()
+    sharing.share = try ContentShare(algorithm: algorithm.name, index: contentIndex, storeDevice: UInt64(st.st_dev),
+                                     fileTree: fileTree, segmentPath: staged + "/content")
+    if !request.rehash {
+      sharing.previous = SignatureRecordReader(path: signatureDirectory + "/" + recordKey, root: rootBytes, node: node,
+                                               digest: algorithm.name, order: walker.order)
     }
-    let pipeline = try CapturePipeline(transcriptPath: staged + "/transcript", algorithm: algorithm, hash: hash,
-                                       threads: threads, share: share, signatures: record)
+    sharing.record = try SignatureRecordWriter(path: staged + "/signatures", root: rootBytes, node: node,
+                                               digest: algorithm.name, started: started)
+    try LoadsetStore.writeFile(staged + "/signatures-key", Array((recordKey + "\n").utf8))
+    return sharing
+  }
+
+  /// Walks the node in radmind order into bounded batches for `pipeline`: directories are made
+  /// in the file tree here, files become copy jobs. Returns the paths skipped as the store's own.
+  private func walk(_ node: [UInt8], walker: TreeCapture, fileTree: [UInt8], relative: Bool,
+                    previous: SignatureRecordReader?, into pipeline: CapturePipeline) throws(StoreError) -> [[UInt8]] {
     var batch = CaptureBatch()
     var listedFirst = false
     func submit() {
@@ -240,15 +276,13 @@ extension LoadsetStore {
     }
     var failure: StoreError?
     var skipped: [[UInt8]] = []
-    WorkProgress.begin("capture \(String(decoding: node, as: UTF8.self))")
-    defer { WorkProgress.end() }
     do {
       try walker.captureObjects(nodes: [node], skipped: { skipped.append($0) }) { found, object in
         WorkProgress.advance(files: 1)
         if let failed = pipeline.failed { failure = failed; throw failed }
         var entry = found
         let source = walker.diskPath(entry.path)
-        if request.relative {
+        if relative {
           entry.path = [0x2E] + entry.path
           if entry.kind == .hardLink { entry.target = [0x2E] + entry.target }
         }
@@ -281,15 +315,12 @@ extension LoadsetStore {
       if let failure { throw failure }
       throw StoreError(.system, "capture of \(String(decoding: node, as: UTF8.self)): \(error)")
     }
-    let checksumBytes = try pipeline.finish()
-    FaultInjection.checkpoint("capture.copied")
-    if skipped.contains(node) {
-      throw StoreError(.usage, "node \(String(decoding: node, as: UTF8.self)) is the store itself (\(root)) or its state directory: capture a node that holds the files to publish")
-    }
-    var summary = pipeline.summary
-    summary.notes = skipped.map { "skipped \(String(decoding: $0, as: UTF8.self)): it is the store itself (\(root)); a store never captures its own files" }
-    let checksum = String(decoding: checksumBytes, as: UTF8.self)
-    stagedChecksums[name.fileName] = checksum
+    return skipped
+  }
+
+  /// Writes the node loadset's `staged/meta`.
+  private func writeNodeMetadata(_ summary: StageSummary, node: [UInt8], name: LoadsetName, type: LoadsetType,
+                                 checksum: String, request: CaptureRequest, into staged: String) throws(StoreError) {
     var meta = Metadata(name: name.fileName, type: type.rawValue, digest: request.digest, transcriptChecksum: checksum,
                         entries: summary.entries, files: summary.files, bytes: summary.bytes)
     meta["paths"] = request.relative ? "relative" : "absolute"
@@ -297,7 +328,6 @@ extension LoadsetStore {
     meta["staging-root"] = request.stagingRoot
     meta.stampCreation()
     try meta.write(to: staged + "/meta")
-    return summary
   }
 
   static func digest(_ bytes: [UInt8], _ algorithm: DigestAlgorithm) -> [UInt8] {

@@ -15,6 +15,26 @@ package struct VerifyReport: Sendable {
   var suspects: Set<String> = []
   /// Inodes hashed so far in this pass (each is hashed once).
   var inodes = VerifiedInodes()
+
+  /// Marks `subject` suspect when problems were added since there were `count`.
+  mutating func suspect(_ subject: String, ifProblemsSince count: Int) {
+    if problems.count > count { suspects.insert(subject) }
+  }
+}
+
+/// Which names a verify pass looks at: those `only` holds (when given) that `filter` (a loadset
+/// name or a prefix of one, `.T` optional) selects.
+struct VerifySelection {
+  var filter: String?
+  var only: Set<String>?
+
+  func wanted(_ name: String) -> Bool {
+    if let only, !only.contains(name) { return false }
+    guard let filter else { return true }
+    let f = filter.hasSuffix(".T") ? String(filter.dropLast(2)) : filter
+    let n = name.hasSuffix(".T") ? String(name.dropLast(2)) : name
+    return n == f || n.hasPrefix(f + "-")
+  }
 }
 
 extension LoadsetStore {
@@ -32,45 +52,59 @@ extension LoadsetStore {
   /// disagreeing pointer pairs are notes.
   func verifyPass(_ filter: String?, only: Set<String>?, inProgress: Bool, threads: Int) throws(StoreError) -> VerifyReport {
     var report = VerifyReport()
-    func suspect(_ subject: String, from count: Int) {
-      if report.problems.count > count { report.suspects.insert(subject) }
-    }
-    func wanted(_ name: String) -> Bool {
-      if let only, !only.contains(name) { return false }
-      guard let filter else { return true }
-      let f = filter.hasSuffix(".T") ? String(filter.dropLast(2)) : filter
-      let n = name.hasSuffix(".T") ? String(name.dropLast(2)) : name
-      return n == f || n.hasPrefix(f + "-")
-    }
-
+    let selection = VerifySelection(filter: filter, only: only)
     let (names, foreign) = try publishedNames()
-    for f in foreign where wanted(f) {
+    for f in foreign where selection.wanted(f) {
       let before = report.problems.count
-      defer { suspect(f, from: before) }
+      defer { report.suspect(f, ifProblemsSince: before) }
       let path = transcriptPath(f)
       if Syscall.kind(path) == .symlink { report.problems.append("transcript/\(f): a symlink whose name is not a pointer name") }
       else { try verifyForeign(f, threads: threads, into: &report) }
     }
     var published = Set<String>()
     for name in names where !name.isPointer { published.insert(name.fileName) }
-    for name in names where wanted(name.fileName) {
+    for name in names where selection.wanted(name.fileName) {
       let before = report.problems.count
-      defer { suspect(name.fileName, from: before) }
+      defer { report.suspect(name.fileName, ifProblemsSince: before) }
       if name.isPointer {
         verifyPointer(name.fileName, published: published, inProgress: inProgress, into: &report)
       } else {
-        let meta = metadata(of: name.fileName)
-        if meta == nil, let kind = RegularFile.typeIfNotRegular(metaPath(name.fileName)) {
-          report.problems.append("\(name.fileName): metadata .loadsmith/meta/\(name.fileName) is \(kind), not a regular file; digest unknown, checked with sha1")
-        } else if meta == nil { report.problems.append("\(name.fileName): no metadata (.loadsmith/meta/\(name.fileName)); digest unknown, checked with sha1") }
-        if let meta { try verifyRecorded(name.fileName, meta: meta, type: name.series.type, threads: threads, into: &report) }
-        else { try verifyLoadset(name.fileName, type: name.series.type, digest: "sha1", threads: threads, into: &report) }
+        try verifyPublished(name, threads: threads, into: &report)
       }
     }
-    // file/: every entry needs its transcript; pointers need their twins.
-    for entry in try sys(Syscall.listDirectoryNames(fileDirectory)) where !entry.hasPrefix(".") && wanted(entry) {
+    try verifyFileEntries(selection, into: &report)
+    try verifyLastKnownGood(selection, published: published, into: &report)
+    verifyPins(wanted: selection.wanted, into: &report)
+    try verifyCommandFileTargets(selection, into: &report)
+    if filter == nil, !inProgress, only?.contains(LoadsetStore.stagingSubject) ?? true,
+       (try sys(Syscall.listDirectoryNames(temporaryDirectory))).contains(where: { _ in true }) {
+      report.problems.append(".loadsmith/tmp holds staging leftovers")
+      report.suspects.insert(LoadsetStore.stagingSubject)
+    }
+    for (problem, loadsets) in report.inodes.sharedDamage() {
+      report.problems.append(problem)
+      report.suspects.formUnion(loadsets)
+    }
+    if filter == nil, only?.contains(LoadsetStore.contentSubject) ?? true { try verifyContentIndex(report.inodes, into: &report) }
+    if filter == nil { try checkHistoryChain(into: &report) }
+    return report
+  }
+
+  /// One published loadset, against its metadata (or, without any, as sha1).
+  private func verifyPublished(_ name: LoadsetName, threads: Int, into report: inout VerifyReport) throws(StoreError) {
+    let meta = metadata(of: name.fileName)
+    if meta == nil, let kind = RegularFile.typeIfNotRegular(metaPath(name.fileName)) {
+      report.problems.append("\(name.fileName): metadata .loadsmith/meta/\(name.fileName) is \(kind), not a regular file; digest unknown, checked with sha1")
+    } else if meta == nil { report.problems.append("\(name.fileName): no metadata (.loadsmith/meta/\(name.fileName)); digest unknown, checked with sha1") }
+    if let meta { try verifyRecorded(name.fileName, meta: meta, type: name.series.type, threads: threads, into: &report) }
+    else { try verifyLoadset(name.fileName, type: name.series.type, digest: "sha1", threads: threads, into: &report) }
+  }
+
+  /// file/: every entry needs its transcript; pointers need their twins.
+  private func verifyFileEntries(_ selection: VerifySelection, into report: inout VerifyReport) throws(StoreError) {
+    for entry in try sys(Syscall.listDirectoryNames(fileDirectory)) where !entry.hasPrefix(".") && selection.wanted(entry) {
       let before = report.problems.count
-      defer { suspect(entry, from: before) }
+      defer { report.suspect(entry, ifProblemsSince: before) }
       let path = fileRoot(entry)
       switch Syscall.kind(path) {
       case .symlink:
@@ -85,18 +119,26 @@ extension LoadsetStore {
         report.problems.append("file/\(entry): neither a file directory nor a pointer")
       }
     }
-    for entry in (try? Syscall.listDirectoryNames(lastKnownGoodDirectory)) ?? [] where !entry.hasPrefix(".") && wanted(entry) {
+  }
+
+  /// Every last-known-good record names a published loadset.
+  private func verifyLastKnownGood(_ selection: VerifySelection, published: Set<String>,
+                                   into report: inout VerifyReport) throws(StoreError) {
+    for entry in (try? Syscall.listDirectoryNames(lastKnownGoodDirectory)) ?? [] where !entry.hasPrefix(".") && selection.wanted(entry) {
       let before = report.problems.count
-      defer { suspect(entry, from: before) }
+      defer { report.suspect(entry, ifProblemsSince: before) }
       if let lkg = try sys(RegularFile.readText(lastKnownGoodDirectory + "/" + entry))?.split(separator: "\n").first,
          !published.contains(String(lkg)) {
         report.problems.append("\(entry): last-known-good \(lkg) is missing")
       }
     }
-    verifyPins(wanted: wanted, into: &report)
-    for k in (try? Syscall.listDirectoryNames(commandDirectory)) ?? [] where k.hasSuffix(".K") && !k.hasPrefix(".") && wanted(k.replacingSuffix(".K")) {
+  }
+
+  /// Every `p`/`n` line of a command file names a published transcript or a pointer.
+  private func verifyCommandFileTargets(_ selection: VerifySelection, into report: inout VerifyReport) throws(StoreError) {
+    for k in (try? Syscall.listDirectoryNames(commandDirectory)) ?? [] where k.hasSuffix(".K") && !k.hasPrefix(".") && selection.wanted(k.replacingSuffix(".K")) {
       let before = report.problems.count
-      defer { suspect(k.replacingSuffix(".K"), from: before) }
+      defer { report.suspect(k.replacingSuffix(".K"), ifProblemsSince: before) }
       for line in (try sys(RegularFile.readText(commandDirectory + "/" + k)) ?? "").split(separator: "\n") {
         let f = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
         if f.count == 2, f[0] == "p" || f[0] == "n", let why = commandTargetProblem(String(f[1])) {
@@ -104,18 +146,6 @@ extension LoadsetStore {
         }
       }
     }
-    if filter == nil, !inProgress, only?.contains(LoadsetStore.stagingSubject) ?? true,
-       (try sys(Syscall.listDirectoryNames(temporaryDirectory))).contains(where: { _ in true }) {
-      report.problems.append(".loadsmith/tmp holds staging leftovers")
-      report.suspects.insert(LoadsetStore.stagingSubject)
-    }
-    for (problem, loadsets) in report.inodes.sharedDamage() {
-      report.problems.append(problem)
-      report.suspects.formUnion(loadsets)
-    }
-    if filter == nil, only?.contains(LoadsetStore.contentSubject) ?? true { try verifyContentIndex(report.inodes, into: &report) }
-    if filter == nil { try checkHistoryChain(into: &report) }
-    return report
   }
 
   func verifyPointer(_ name: String, published: Set<String>, inProgress: Bool, into report: inout VerifyReport) {
@@ -162,22 +192,36 @@ extension LoadsetStore {
     WorkProgress.begin("verify \(name)", files: files.count, bytes: type == .neg ? nil : files.reduce(0) { $0 + loaded.entries[$1].size })
     defer { WorkProgress.end() }
     if type == .neg {
-      for i in files {
-        WorkProgress.advance(files: 1)
-        let e = loaded.entries[i]
-        let path = BytePath.join(root, e.path)
-        let found = Syscall.lstatIfPresent(path)
-        let st = found ?? FileStatus()
-        if found == nil {
-          report.problems.append("\(name): \(String(decoding: e.path, as: UTF8.self)): stored file missing")
-        } else if FileType(mode: st.st_mode) != .regular {
-          report.problems.append("\(name): \(String(decoding: e.path, as: UTF8.self)): stored file \(RegularFile.notRegular(st.st_mode))")
-        } else if st.st_size != 0 {
-          report.problems.append("\(name): \(String(decoding: e.path, as: UTF8.self)): neg loadsets store zero-length files (found \(st.st_size) bytes)")
-        }
-      }
-      return
+      verifyNegFiles(name, files: files, of: loaded, root: root, into: &report)
+    } else {
+      hashStoredFiles(name, files: files, of: loaded, root: root, algorithm: algorithm, digest: digest, threads: threads,
+                      into: &report)
     }
+  }
+
+  /// A neg loadset's stored files: present, regular and empty.
+  private func verifyNegFiles(_ name: String, files: [Int], of loaded: LoadedTranscript, root: [UInt8],
+                              into report: inout VerifyReport) {
+    for i in files {
+      WorkProgress.advance(files: 1)
+      let e = loaded.entries[i]
+      let path = BytePath.join(root, e.path)
+      let found = Syscall.lstatIfPresent(path)
+      let st = found ?? FileStatus()
+      if found == nil {
+        report.problems.append("\(name): \(String(decoding: e.path, as: UTF8.self)): stored file missing")
+      } else if FileType(mode: st.st_mode) != .regular {
+        report.problems.append("\(name): \(String(decoding: e.path, as: UTF8.self)): stored file \(RegularFile.notRegular(st.st_mode))")
+      } else if st.st_size != 0 {
+        report.problems.append("\(name): \(String(decoding: e.path, as: UTF8.self)): neg loadsets store zero-length files (found \(st.st_size) bytes)")
+      }
+    }
+  }
+
+  /// Hashes the stored files in parallel (each inode once per pass) and checks size and checksum
+  /// against the transcript.
+  private func hashStoredFiles(_ name: String, files: [Int], of loaded: LoadedTranscript, root: [UInt8],
+                               algorithm: DigestAlgorithm, digest: String, threads: Int, into report: inout VerifyReport) {
     var iterator = files.makeIterator()
     var problems: [String] = []
     var bytes: Int64 = 0
