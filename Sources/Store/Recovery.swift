@@ -69,6 +69,8 @@ extension LoadsetStore {
         if let problem = pinProblem(key, target: target) { problems.append(problem) }
       case .tag(let dsl, let tag, let loadset):
         if let problem = tagProblem(dsl: dsl, tag: tag, loadset: loadset) { problems.append(problem) }
+      case .adoptMeta(let staged):
+        if let problem = LoadsetStore.adoptedMetaProblem(staged: staged) { problems.append(problem) }
       case .log:
         break
       }
@@ -225,6 +227,8 @@ extension LoadsetStore {
           try DSLTags.remove(dsl: dsl, tag: tag, name)
           report.append("tag \(tag) of \(loadset) removed")
         }
+      case .adoptMeta:
+        break  // refused only for a staging name outside tmp/: nothing of it was moved
       case .log:
         break
       }
