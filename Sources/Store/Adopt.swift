@@ -31,10 +31,10 @@ extension LoadsetStore {
   package static func adopt(at path: String, verify: Bool = false,
                            threads: Int = OrderedHashPool.availableCPUs) throws(StoreError) -> (LoadsetStore, AdoptReport) {
     let root = absolute(path)
-    guard FileSystem.kind(root) == .directory else {
+    guard LoadsetStore.fileType(root) == .directory else {
       throw StoreError(.usage, "\(root): no such directory")
     }
-    guard FileSystem.kind(root + "/transcript") == .directory else {
+    guard LoadsetStore.fileType(root + "/transcript") == .directory else {
       throw StoreError(.usage, "\(root): not a radmind server tree (no transcript/ directory)")
     }
     let store = try initialize(at: root)
@@ -47,19 +47,23 @@ extension LoadsetStore {
   /// over pointer symlinks that point inside the folder, and logs one `adopt` record per loadset.
   /// Idempotent: a second run finds everything known and changes nothing. With `verify`, every
   /// stored file is hashed too (as `verify` does), including those of known loadsets.
+  ///
+  /// The metadata is staged without an fsync per file; the intent's one `syncfs` makes it durable,
+  /// and the intent moves it into `meta/` and writes the history: all of it, or (before the
+  /// intent is written) none of it.
   package func adopt(verify: Bool, threads: Int = OrderedHashPool.availableCPUs) throws(StoreError) -> AdoptReport {
     try write { () throws(StoreError) -> AdoptReport in
       var report = AdoptReport()
       var symlinks: [String] = []
       var candidates: [(name: String, loadsmith: LoadsetName?)] = []
-      for raw in try FileSystem.listRaw(transcriptDirectory).sorted(by: { $0.lexicographicallyPrecedes($1) })
-      where raw.first != 0x2E {
+      let listing = try TranscriptListing(transcriptDirectory)
+      for raw in listing.names.sorted(by: { $0.lexicographicallyPrecedes($1) }) where raw.first != 0x2E {
         guard let name = LoadsetStore.adoptableName(raw, into: &report) else { continue }
-        let path = transcriptPath(name)
-        switch FileSystem.kind(path) {
+        let mode = listing.mode(of: raw)
+        switch mode.map({ FileType(mode: $0) }) {
         case .symlink:
           symlinks.append(name)
-        case .file:
+        case .regular:
           let parsed = (try? LoadsetName(parsing: name)).flatMap { $0.fileName == name ? $0 : nil }
           if let parsed, parsed.isPointer {
             report.refused.append("transcript/\(name): a regular file with a pointer's name (pointers are symlinks): left as it is, not adopted")
@@ -67,14 +71,18 @@ extension LoadsetStore {
           }
           candidates.append((name, parsed))
         default:
-          report.refused.append("transcript/\(name) \(FileSystem.typeIfNotRegular(path).map { "is \($0)" } ?? "is missing"), not a transcript: left as it is")
+          report.refused.append("transcript/\(name) \(mode.map { "is \(RegularFile.typeName($0))" } ?? "is missing"), not a transcript: left as it is")
         }
       }
       let staging = try makeStagingDirectory("adopt")
       var context = AdoptContext()
       var staged: [(name: String, checksum: String)] = []
       // One listing of meta/ instead of a lookup per loadset.
-      let known = Set(try FileSystem.listRaw(metaDirectory).map { String(decoding: $0, as: UTF8.self) })
+      let metaNames: [[UInt8]]
+      do throws(SystemCallError) { metaNames = try Syscall.names(in: Array(metaDirectory.utf8)) } catch { throw .system(error) }
+      let known = Set(metaNames.map { String(decoding: $0, as: UTF8.self) })
+      var stagingFiles = try AdoptMetaStaging(staging)
+      defer { stagingFiles.close() }
       for candidate in candidates {
         let name = candidate.name
         if known.contains(name) {
@@ -90,30 +98,29 @@ extension LoadsetStore {
           report.refused.append("transcript/\(name): \(error.message.hasPrefix(name + ": ") ? String(error.message.dropFirst(name.count + 2)) : error.message): not adopted (nothing changed; fix or remove the transcript and run adopt again)")
           continue
         }
-        try LoadsetStore.writeFile(staging + "/" + name, Array(meta.text.utf8))
+        try stagingFiles.write(name, Array(meta.text.utf8))
         staged.append((name, "\(meta.digest):\(meta["transcript-checksum"] ?? "-")"))
         report.adopted.append(name)
         if candidate.loadsmith == nil { report.foreign.append(name) }
         report.files += Int(meta["files"] ?? "") ?? 0
         report.bytes += Int64(meta["bytes"] ?? "") ?? 0
       }
+      stagingFiles.close()
       var intent = Intent(operation: "adopt")
+      // Metadata first: the pointers taken over below name loadsets adopted here.
+      if !staged.isEmpty { intent.actions.append(.adoptMeta(staged: String(staging.split(separator: "/").last!))) }
       adoptPointers(symlinks, adopting: Set(staged.map(\.name)), into: &intent, report: &report)
       noteCommandFiles(into: &report)
-      noteOrphanFileDirectories(into: &report)
-      guard !staged.isEmpty || !intent.actions.isEmpty else {
-        try? FileSystem.removeTree(staging)
+      noteOrphanFileDirectories(transcripts: Set(listing.names), into: &report)
+      guard !intent.actions.isEmpty else {
+        try? DirectoryTree.remove(Array(staging.utf8))
         return report
       }
-      // Metadata first (one syncfs for all of it), then the pointers and the history in one intent.
-      try FileSystem.syncFilesystem(root)
-      for (name, _) in staged { try FileSystem.rename(staging + "/" + name, metaPath(name)) }
-      FileSystem.syncDirectory(metaDirectory)
-      try? FileSystem.removeTree(staging)
       for (name, checksum) in staged {
         intent.actions.append(.log(event: "adopt", name: name, from: "-", to: "-", checksum: checksum))
       }
       try commit(intent)
+      try? DirectoryTree.remove(Array(staging.utf8))  // gone already unless nothing was staged
       return report
     }
   }
@@ -140,7 +147,10 @@ extension LoadsetStore {
   /// The metadata of a loadset without any, from its transcript and its stored files.
   func adoptedMetadata(_ name: String, series: LoadsetName?, verify: Bool, threads: Int,
                        context: inout AdoptContext, into report: inout AdoptReport) throws(StoreError) -> Metadata {
-    let scan = try AdoptScan(name: name, transcriptPath: transcriptPath(name), fileRoot: fileRoot(name), statFiles: true)
+    // The transcript's own digest is taken while it is scanned, with sha1 (what radmind trees
+    // use); a transcript of another digest is read a second time.
+    let scan = try AdoptScan(name: name, transcriptPath: transcriptPath(name), fileRoot: fileRoot(name), statFiles: true,
+                             checksum: context.algorithm("sha1"))
     // A foreign name says nothing of the type: zero-length stored files of listed sizes are how
     // `lcreate -N` stores a negative loadset.
     let type = series?.series.type ?? (scan.looksNegative ? .neg : .bin)
@@ -148,7 +158,10 @@ extension LoadsetStore {
     meta["name"] = name
     meta["type"] = type.rawValue
     meta["digest"] = scan.digest
-    if let algorithm = context.algorithm(scan.digest == "none" || scan.digest == "unknown" ? "sha1" : scan.digest) {
+    let checksumName = scan.digest == "none" || scan.digest == "unknown" ? "sha1" : scan.digest
+    if checksumName == "sha1", let taken = scan.transcriptChecksum {
+      meta["transcript-checksum"] = taken
+    } else if let algorithm = context.algorithm(checksumName) {
       meta["transcript-checksum"] = try AdoptScan.transcriptChecksum(transcriptPath(name), algorithm: algorithm)
     }
     meta["entries"] = String(scan.entries)
@@ -157,7 +170,7 @@ extension LoadsetStore {
     meta["paths"] = scan.relative ? "relative" : "absolute"
     if let series, case .node = series, let first = scan.firstPath { meta["node"] = PathForm.absolute.convert(first).shownPath }
     if let series, case .snapshot = series, let first = scan.firstPath { meta["node"] = PathForm.absolute.convert(first).shownPath }
-    meta["created"] = AdoptScan.modificationTime(transcriptPath(name)) ?? FileSystem.timestamp()
+    meta["created"] = scan.modified ?? Clock.timestamp(milliseconds: true)
     meta["origin"] = series == nil ? "foreign" : "adopted"
     meta["adopted"] = context.time
     meta["user"] = context.user
@@ -189,7 +202,7 @@ extension LoadsetStore {
   func adoptPointers(_ names: [String], adopting: Set<String>, into intent: inout Intent, report: inout AdoptReport) {
     let folder = LoadsetStore.realPath(transcriptDirectory)
     for name in names {
-      let link = FileSystem.readLink(transcriptPath(name)) ?? ""
+      let link = LoadsetStore.linkTarget(transcriptPath(name)) ?? ""
       guard let pointer = try? LoadsetName(parsing: name), pointer.fileName == name, pointer.isPointer else {
         report.refused.append("transcript/\(name) -> \(link): a symlink whose name is not a Loadsmith pointer name: left as it is, not adopted")
         continue
@@ -209,20 +222,20 @@ extension LoadsetStore {
         report.refused.append("transcript/\(name) -> \(link): cannot be a pointer: it names \(problem): left as it is")
         continue
       }
-      if !FileSystem.exists(metaPath(target)) && !adopting.contains(target) {
+      if LoadsetStore.fileType(metaPath(target)) == nil && !adopting.contains(target) {
         report.refused.append("transcript/\(name) -> \(link): its target \(target) was not adopted: left as it is")
         continue
       }
       let twin = fileRoot(name)
-      switch FileSystem.kind(twin) {
-      case .missing, .symlink: break
+      switch LoadsetStore.fileType(twin) {
+      case nil, .symlink: break
       default:
         report.refused.append("transcript/\(name): file/\(name) exists and is not a symlink: left as it is, not a pointer (move file/\(name) away and run adopt again)")
         continue
       }
-      if link == target && FileSystem.readLink(twin) == target { continue }  // a pointer already
+      if link == target && LoadsetStore.linkTarget(twin) == target { continue }  // a pointer already
       intent.actions.append(.link(pointer: name, target: target))
-      intent.actions.append(.log(event: "move", name: name, from: FileSystem.readLink(twin) ?? "-", to: target, checksum: "-"))
+      intent.actions.append(.log(event: "move", name: name, from: LoadsetStore.linkTarget(twin) ?? "-", to: target, checksum: "-"))
       report.pointers.append("\(name) -> \(target)")
     }
   }
@@ -243,12 +256,13 @@ extension LoadsetStore {
     }
   }
 
-  /// `file/` directories without a transcript: reported, never removed.
-  func noteOrphanFileDirectories(into report: inout AdoptReport) {
-    for entry in ((try? FileSystem.list(fileDirectory)) ?? []).sorted() where !entry.hasPrefix(".") {
-      if FileSystem.kind(fileRoot(entry)) == .directory && !FileSystem.exists(transcriptPath(entry)) {
-        report.notes.append("file/\(entry): no transcript/\(entry): left as it is")
-      }
+  /// `file/` directories without a transcript (`transcripts`: the names in `transcript/`):
+  /// reported, never removed.
+  func noteOrphanFileDirectories(transcripts: Set<[UInt8]>, into report: inout AdoptReport) {
+    guard let files = try? TranscriptListing(fileDirectory) else { return }
+    let orphans = files.names.filter { $0.first != 0x2E && !transcripts.contains($0) && files.type(of: $0) == .directory }
+    for entry in orphans.map({ String(decoding: $0, as: UTF8.self) }).sorted() {
+      report.notes.append("file/\(entry): no transcript/\(entry): left as it is")
     }
   }
 
@@ -265,7 +279,7 @@ extension Array where Element == UInt8 {
 
 /// What every adopted loadset's metadata shares, looked up once per run.
 struct AdoptContext {
-  let time = FileSystem.timestamp()
+  let time = Clock.timestamp(milliseconds: true)
   let user = ProcessIdentity.user
   let host = ProcessIdentity.host
   var algorithms: [String: DigestAlgorithm] = [:]

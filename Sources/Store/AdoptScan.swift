@@ -23,6 +23,11 @@ struct AdoptScan {
   var problems: [String] = []
   /// Checksums that name no digest, or several.
   var digestProblems: [String] = []
+  /// The base64 digest of the whole transcript file with the `checksum` algorithm given, taken
+  /// from the lines as they are read (no second read of the file); nil without one.
+  var transcriptChecksum: String?
+  /// The transcript's modification time (ISO-8601 UTC), from the open file.
+  var modified: String?
 
   /// base64 checksum length → radmind digest name. sha1 and ripemd160 share 28 characters (and
   /// md5 and md2 24): the common one is assumed, and `verify --digest` is not needed because a
@@ -32,17 +37,26 @@ struct AdoptScan {
   /// Reads `transcriptPath` (a regular file, opened without following a symlink). A transcript
   /// that cannot be read as radmind's (syntax, order, unsafe path) is refused: throws naming the
   /// line. With `statFiles`, each stored file under `fileRoot` is `lstat`ed.
-  init(name: String, transcriptPath: String, fileRoot: String, statFiles: Bool,
+  /// With `checksum`, the transcript's own digest is taken on the way (``transcriptChecksum``).
+  init(name: String, transcriptPath: String, fileRoot: String, statFiles: Bool, checksum: DigestAlgorithm? = nil,
        eachFile: ((Entry) -> Void)? = nil) throws(StoreError) {
     let reader: LineReader
     do { reader = try LineReader(regularFile: transcriptPath, bufferSize: 1 << 16) } catch { throw .system(error) }
+    if let st = try? Syscall.fstat(reader.fd, path: transcriptPath) {
+      modified = CivilTime.utc(st.st_mtim.tv_sec).iso8601(milliseconds: st.st_mtim.tv_nsec / 1_000_000)
+    }
     var check = PublishedLineCheck(name: name)
     var stored = statFiles ? StoredFileStatter(root: fileRoot) : nil
     defer { stored?.release() }
-    let hasFileRoot = stored?.isOpen ?? (FileSystem.kind(fileRoot) == .directory)
+    let hasFileRoot = stored?.isOpen ?? (Syscall.lstatIfPresent(fileRoot).map { FileType(mode: $0.st_mode) } == .directory)
     var checksumLengths: Set<Int> = []
+    var lineDigest = checksum.map { LineDigest($0) }
+    var digestIncomplete = false
+    defer { lineDigest?.release() }
     do {
       while let line = try reader.next() {
+        // A cut line's skipped tail is not seen: the caller reads the file again for its digest.
+        if reader.lastLineWasCut { digestIncomplete = true } else { lineDigest?.add(line, newline: reader.lastLineHadNewline) }
         if isCommentOrBlank(line) { continue }
         if !reader.lastLineHadNewline || reader.lastLineWasCut {
           throw StoreError(.store, "\(name): line \(reader.lineNumber): \(reader.lastLineWasCut ? "line too long" : "no newline at the end of the last line")")
@@ -68,6 +82,7 @@ struct AdoptScan {
     } catch {
       throw StoreError(.system, "\(name): \(error)")
     }
+    transcriptChecksum = digestIncomplete ? nil : lineDigest?.finish()
     if files > 0 && !hasFileRoot {
       problems.append("\(name): file directory file/\(name) is missing (\(files) files listed)")
     }
@@ -126,9 +141,42 @@ extension AdoptScan {
     return String(decoding: digester.finalizeBase64(), as: UTF8.self)
   }
 
-  /// An ISO-8601 UTC timestamp (as ``FileSystem/timestamp()``) of a file's mtime.
-  static func modificationTime(_ path: String) -> String? {
-    guard let st = Syscall.lstatIfPresent(path) else { return nil }
-    return CivilTime.utc(st.st_mtim.tv_sec).iso8601(milliseconds: st.st_mtim.tv_nsec / 1_000_000)
+}
+
+/// A digest of a file's bytes fed line by line (each line and its LF, as read), in 64 KiB blocks
+/// so that short lines cost a copy, not a digest update each.
+struct LineDigest {
+  private let digester: Digester
+  private let block = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 16)
+  private var used = 0
+
+  init(_ algorithm: DigestAlgorithm) {
+    digester = algorithm.makeDigester()
+    digester.reset()
   }
+
+  mutating func add(_ line: UnsafeRawBufferPointer, newline: Bool) {
+    let count = line.count + (newline ? 1 : 0)
+    if used + count > block.count { flush() }
+    if count > block.count {
+      digester.update(line)
+      if newline { digester.update([0x0A]) }
+      return
+    }
+    if let base = line.baseAddress, line.count > 0 { (block.baseAddress! + used).copyMemory(from: base, byteCount: line.count) }
+    used += line.count
+    if newline { block[used] = 0x0A; used += 1 }
+  }
+
+  private mutating func flush() {
+    if used > 0 { digester.update(UnsafeRawBufferPointer(rebasing: block[0..<used])) }
+    used = 0
+  }
+
+  mutating func finish() -> String {
+    flush()
+    return String(decoding: digester.finalizeBase64(), as: UTF8.self)
+  }
+
+  func release() { block.deallocate() }
 }

@@ -19,32 +19,60 @@ extension LoadsetStore {
     if let why = LoadsetStore.foreignNameProblem(name) { throw StoreError(.usage, "\(name): \(why)") }
     if (try? LoadsetName(parsing: name)) != nil { throw StoreError(.usage, "\(name): a Loadsmith name, not a foreign loadset") }
     return try write { () throws(StoreError) -> Bool in
-      let exists = FileSystem.kind(transcriptPath(name)) != .missing
+      let exists = LoadsetStore.fileType(transcriptPath(name)) != nil
       let staged = try makeStagingDirectory("restore")
       do throws(StoreError) {
         try stage(staged)
-        for part in ["transcript", "file", "meta"] where !FileSystem.exists(staged + "/" + part) {
+        for part in ["transcript", "file", "meta"] where LoadsetStore.fileType(staged + "/" + part) == nil {
           throw StoreError(.store, "restore of \(name) staged no \(part)")
         }
         if exists {
           guard try LoadsetStore.sameBytes(staged + "/transcript", transcriptPath(name)) else {
             throw StoreError(.usage, "\(name) exists in \(root) with a different transcript; a foreign loadset is never replaced (restore into another store, or move transcript/\(name) and file/\(name) away first)")
           }
-          try? FileSystem.removeTree(staged)
+          try? DirectoryTree.remove(Array(staged.utf8))
           return false
         }
+        try LoadsetStore.markForeign(stagedMeta: staged + "/meta")
       } catch {
-        try? FileSystem.removeTree(staged)
+        try? DirectoryTree.remove(Array(staged.utf8))
         throw error
       }
       var intent = Intent(operation: "restore \(name)")
       intent.actions.append(.publish(staged: String(staged.split(separator: "/").last!), name: name))
-      let meta = (try? FileSystem.readSmallFile(staged + "/meta")).flatMap { $0 }.map { Metadata(text: $0) }
+      let meta = try? LoadsetStore.readStagedMeta(staged + "/meta")
       let checksum = meta.flatMap { m in m["transcript-checksum"].map { "\(m.digest):\($0)" } } ?? "-"
       intent.actions.append(.log(event: "restore", name: name, from: "-", to: "-", checksum: checksum))
       try commit(intent)
       return true
     }
+  }
+
+  /// A restored foreign loadset is foreign again: its staged metadata (the archive's, or one
+  /// rebuilt from the manifest, which knows nothing of origins) says `origin foreign`.
+  static func markForeign(stagedMeta path: String) throws(StoreError) {
+    var meta = try readStagedMeta(path)
+    guard meta["origin"] != "foreign" else { return }
+    meta["origin"] = "foreign"
+    do {
+      let fd = try Syscall.open(path, [.writeOnly, .truncate, .noFollow])
+      defer { Syscall.closeQuietly(fd) }
+      try Syscall.writeAll(fd, Array(meta.text.utf8), path: path)
+    } catch { throw .system(error) }
+  }
+
+  /// The staged metadata file `path` (a regular file: a restore wrote it).
+  static func readStagedMeta(_ path: String) throws(StoreError) -> Metadata {
+    let fd: Int32
+    do { fd = try RegularFile.openForReading(path) } catch { throw .system(error) }
+    defer { Syscall.closeQuietly(fd) }
+    var bytes: [UInt8] = [], block = [UInt8](repeating: 0, count: 1 << 16)
+    while true {
+      let n = try readFully(fd, &block, path)
+      bytes += block[0..<n]
+      if n < block.count { break }
+    }
+    return Metadata(text: String(decoding: bytes, as: UTF8.self))
   }
 
   /// True when both regular files hold the same bytes (read in blocks: transcripts can be large).

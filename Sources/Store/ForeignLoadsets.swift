@@ -9,7 +9,7 @@ extension LoadsetStore {
   /// `transcript/NAME` (with or without `.T`) when `reference` names a published foreign loadset.
   func foreignTranscriptPath(_ reference: String) -> String? {
     for candidate in [reference, reference + ".T"] where !candidate.contains("/") && !candidate.hasPrefix(".") {
-      if (try? LoadsetName(parsing: candidate)) == nil, FileSystem.kind(transcriptPath(candidate)) == .file {
+      if (try? LoadsetName(parsing: candidate)) == nil, LoadsetStore.fileType(transcriptPath(candidate)) == .regular {
         return transcriptPath(candidate)
       }
     }
@@ -19,7 +19,7 @@ extension LoadsetStore {
   /// The foreign loadsets for `status` (those `filter` concerns, or all).
   func foreignStatus(_ filter: String?) throws(StoreError) -> [StoreStatus.Loadset] {
     var out: [StoreStatus.Loadset] = []
-    for name in try publishedNames().foreign.sorted() where FileSystem.kind(transcriptPath(name)) == .file {
+    for name in try publishedNames().foreign.sorted() where LoadsetStore.fileType(transcriptPath(name)) == .regular {
       if let filter, name != filter, name.replacingSuffix(".T") != filter.replacingSuffix(".T") { continue }
       let meta = metadata(of: name)
       out.append(StoreStatus.Loadset(name: name, version: nil, node: meta?["type"], nodes: [],

@@ -37,6 +37,8 @@ struct Intent: Sendable {
     case pin(key: String, target: String)
     /// Write the DSL tag `tag` (`Release-…`, `PROD-…`) naming the archive of `loadset` in `dsl`.
     case tag(dsl: String, tag: String, loadset: String)
+    /// Move the metadata `adopt` staged in `.loadsmith/tmp/<staged>` into `meta/`.
+    case adoptMeta(staged: String)
   }
 
   var id: String
@@ -60,6 +62,7 @@ struct Intent: Sendable {
       case .remove(let n): out += "remove\t\(n)\n"
       case .pin(let k, let t): out += "pin\t\(k)\t\(t)\n"
       case .tag(let d, let t, let l): out += "tag\t\(d)\t\(t)\t\(l)\n"
+      case .adoptMeta(let staged): out += "adopt-meta\t\(staged)\n"
       }
     }
     return out + "end\n"
@@ -86,6 +89,7 @@ struct Intent: Sendable {
       case ("remove", 2): actions.append(.remove(name: f[1]))
       case ("pin", 3): actions.append(.pin(key: f[1], target: f[2]))
       case ("tag", 4): actions.append(.tag(dsl: f[1], tag: f[2], loadset: f[3]))
+      case ("adopt-meta", 2): actions.append(.adoptMeta(staged: f[1]))
       case ("end", 1): return
       default: return nil
       }
@@ -182,6 +186,8 @@ extension LoadsetStore {
         guard let name = try? LoadsetName(parsing: loadset) else { throw StoreError(.store, "'\(loadset)' is not a loadset name") }
         try DSLTags.write(dsl: dsl, tag: tag, name)
         FaultInjection.checkpoint("tag")
+      case .adoptMeta(let staged):
+        try publishAdoptedMeta(staged: staged)
       case .log:
         // All records of one intent go out in one write(2), after a check that makes replay safe.
         if loggedAlready == nil {

@@ -69,6 +69,8 @@ extension LoadsetStore {
         if let problem = pinProblem(key, target: target) { problems.append(problem) }
       case .tag(let dsl, let tag, let loadset):
         if let problem = tagProblem(dsl: dsl, tag: tag, loadset: loadset) { problems.append(problem) }
+      case .adoptMeta(let staged):
+        if let problem = LoadsetStore.adoptedMetaProblem(staged: staged) { problems.append(problem) }
       case .log:
         break
       }
@@ -172,6 +174,8 @@ extension LoadsetStore {
         line = try undoPin(key, before: previous[key])
       case .tag(let dsl, let tag, let loadset):
         line = try undoTag(dsl: dsl, tag: tag, loadset: loadset)
+      case .adoptMeta:
+        line = nil  // refused only for a staging name outside tmp/: nothing of it was moved
       case .log:
         line = nil
       }

@@ -57,4 +57,25 @@ import Testing
     #expect(refused.status != 0 && refused.err.contains("different transcript"), "\(refused.out)\(refused.err)")
     #expect(try CLI.fullSnapshot(fresh) == before)
   }
+
+  @Test("a foreign loadset archived without its metadata (never adopted) is restored as a foreign loadset: its rebuilt metadata says origin foreign")
+  func restoredWithoutMetadataIsForeign() throws {
+    let t = try AdoptTests.radmindTree("foreign-nometa")
+    defer { CLI.remove(t.dir) }
+    let dsl = t.dir + "/dsl"
+    try FileManager.default.createDirectory(atPath: dsl, withIntermediateDirectories: true)
+    #expect(try CLI.run(["init", t.server]).status == 0)
+    #expect(!FileManager.default.fileExists(atPath: t.server + "/.loadsmith/meta/base.T"))
+    let a = try CLI.run(["archive", "base.T", "--store", t.server, "--dsl", dsl])
+    #expect(a.status == 0, "\(a.out)\(a.err)")
+    let fresh = t.dir + "/fresh"
+    let r = try CLI.run(["restore", "base.T", "--store", fresh, "--dsl", dsl, "--allow-unsigned"])
+    #expect(r.status == 0 && r.out.contains("restored base.T"), "\(r.out)\(r.err)")
+    #expect(try Self.loadsetPart(fresh, "base.T") == Self.loadsetPart(t.server, "base.T"))
+    let meta = try String(contentsOfFile: fresh + "/.loadsmith/meta/base.T", encoding: .utf8)
+    #expect(meta.contains("origin foreign\n") && meta.contains("name base.T\n") && meta.contains("transcript-checksum "), "\(meta)")
+    let status = try CLI.ok(["status"], store: fresh)
+    #expect(status.contains("foreign loadsets") && status.contains("  base.T  bin  "), "\(status)")
+    #expect(try CLI.run(["verify"], store: fresh).status == 0)
+  }
 }
