@@ -27,8 +27,6 @@ package final class LoadsetStore: @unchecked Sendable {
   /// How long a writer waits for the store lock (nil: for ever) and where it says that it waits.
   package var lockTimeout: Double?
   package var lockWaitNotice: (@Sendable (String) -> Void)?
-  /// Transcript checksums of the loadsets staged by the running operation, by name.
-  var stagedChecksums: [String: String] = [:]
   /// Hand-written command files `command write --force` may replace in the running operation.
   var commandFileTakeover: Set<String> = []
 

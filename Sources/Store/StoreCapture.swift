@@ -81,6 +81,7 @@ extension LoadsetStore {
       }
       var result = CaptureResult()
       var intent = Intent(operation: "capture \(series)")
+      var checksums: [String] = []  // each staged node's transcript checksum, in `names` order
       var walker = TreeCapture(root: root.isEmpty ? "/" : String(decoding: root, as: UTF8.self))
       walker.includeAncestors = false
       walker.skipDirectories = storeDirectoryIdentities()
@@ -97,13 +98,13 @@ extension LoadsetStore {
         result.bytes += summary.bytes
         result.entries += summary.entries
         result.notes += summary.notes
+        checksums.append(summary.checksum)
         intent.actions.append(.publish(staged: String(staged.split(separator: "/").last!), name: names[index].fileName))
         result.loadsets.append(names[index].fileName)
       }
-      for (index, name) in names.enumerated() {
-        _ = index
+      for (name, checksum) in zip(names, checksums) {
         intent.actions.append(.log(event: "publish", name: name.fileName, from: "-", to: "-",
-                                   checksum: "\(request.digest):" + (stagedChecksums[name.fileName] ?? "-")))
+                                   checksum: "\(request.digest):" + checksum))
       }
       if series.type == .cfg {
         let dev = LoadsetName.configurationPointer(series, .dev)
@@ -111,10 +112,9 @@ extension LoadsetStore {
         intent.actions.insert(.link(pointer: move.pointer, target: move.to), at: names.count)
         intent.actions.insert(.commands(product: series.product), at: names.count + 1)
         intent.actions.append(.log(event: "move", name: move.pointer, from: move.from ?? "-", to: move.to,
-                                   checksum: "\(request.digest):" + (stagedChecksums[names[0].fileName] ?? "-")))
+                                   checksum: "\(request.digest):" + checksums[0]))
         result.moves.append(move)
       }
-      stagedChecksums = [:]
       try commit(intent)
       return result
     }
@@ -196,7 +196,8 @@ extension LoadsetStore {
     }
   }
 
-  struct StageSummary { var files = 0; var bytes: Int64 = 0; var entries = 0; var notes: [String] = [] }
+  /// What staging one node produced; `checksum` is its transcript's, for the history record.
+  struct StageSummary { var files = 0; var bytes: Int64 = 0; var entries = 0; var notes: [String] = []; var checksum = "-" }
 
   /// Walks one node into `staged/` (transcript, file/, meta, content index segment, signature
   /// record), streaming: the walk fills bounded batches in radmind order while the previous batch
@@ -230,7 +231,7 @@ extension LoadsetStore {
     var summary = pipeline.summary
     summary.notes = skipped.map { "skipped \(String(decoding: $0, as: UTF8.self)): it is the store itself (\(root)); a store never captures its own files" }
     let checksum = String(decoding: checksumBytes, as: UTF8.self)
-    stagedChecksums[name.fileName] = checksum
+    summary.checksum = checksum
     try writeNodeMetadata(summary, node: node, name: name, type: type, checksum: checksum, request: request, into: staged)
     return summary
   }
