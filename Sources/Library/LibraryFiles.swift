@@ -40,9 +40,9 @@ enum LibraryFiles {
   /// Names in a directory (not `.`/`..`), sorted; empty when it does not exist.
   static func list(_ path: String) throws(LibraryError) -> [String] {
     let names: [[UInt8]]
-    do { names = try Syscall.names(in: Array(path.utf8)) } catch {
+    do { names = try Syscall.listDirectory(path) } catch {
       if error.errno == Errno.noEntry || error.errno == Errno.notDirectory { return [] }
-      throw LibraryError(error, shown: path, call: error.call == "open" ? "opendir" : error.call)
+      throw LibraryError(error, shown: path)
     }
     return names.map { String(decoding: $0, as: UTF8.self) }.sorted()
   }

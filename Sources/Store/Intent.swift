@@ -204,7 +204,9 @@ extension LoadsetStore {
   }
 
   /// Moves a staged loadset into place: meta, the file directory, then the transcript. Each step is
-  /// a rename on one filesystem; a step whose source is gone was done before a crash.
+  /// a rename on one filesystem; a step whose source is gone was done before a crash. A failed
+  /// directory fsync is ignored (`try?`), as it always was: a rename it loses in a crash is still
+  /// staged, and replaying the intent redoes it.
   func publish(staged: String, as name: String) throws(StoreError) {
     let stagedMeta = staged + "/meta", stagedFiles = staged + "/file", stagedTranscript = staged + "/transcript"
     if Syscall.exists(stagedMeta) {
