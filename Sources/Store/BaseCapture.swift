@@ -92,7 +92,7 @@ extension LoadsetStore {
     copies.share = try checkedCopyShare(staged: staged, algorithm: algorithm, type: type)
     try FileSystem.makeDirectory(staged + "/file")
     var first: [UInt8]?
-    do {
+    try StoreError.mappingScan(of: raw) {
       while let line = try reader.next() {
         var entry: Entry
         do { entry = try parser.parse(line) } catch { throw StoreError(.system, "\(raw): line \(reader.lineNumber): \(error)") }
@@ -114,12 +114,6 @@ extension LoadsetStore {
         copies.jobs.append(.init(path: entry.path, size: entry.size, checksum: type == .neg ? nil : entry.checksum))
       }
       try buffer.flush()
-    } catch let error as SystemError {
-      throw .system(error)
-    } catch let error as StoreError {
-      throw error
-    } catch {
-      throw StoreError(.system, "\(raw): \(error)")
     }
     try? Syscall.unlink(Array(raw.utf8))
     let problems = try copies.run(algorithm: algorithm, threads: request.threads)
