@@ -16,7 +16,7 @@ import RadmindFormat
 /// walk's thread gives, taken a bounded moment earlier.
 ///
 /// Memory: listings read ahead hold at most ``maxObjects`` objects (plus the one being read).
-final class DirectoryPrefetcher: @unchecked Sendable {
+final class DirectoryPrefetcher: MonitoredWorker, @unchecked Sendable {
   final class Job {
     let path: [UInt8]
     /// 0 pending, 1 being read (worker), 2 read, 3 taken, claimed or dropped.
@@ -40,12 +40,12 @@ final class DirectoryPrefetcher: @unchecked Sendable {
     var harvestFrom = 0
   }
 
-  private let monitor = Monitor(conditions: 1)
+  let monitor = Monitor(conditions: 1)
   private var lists: [List] = []
   private var readObjects = 0
-  private var stopping = false
+  var stopping = false
   private var waiters = 0
-  private var thread: JoinableThread?
+  var thread: JoinableThread?
 
   let order: PathOrder
   let excludes: ExcludeRule
@@ -57,18 +57,11 @@ final class DirectoryPrefetcher: @unchecked Sendable {
     self.excludes = excludes
     self.specials = specials
     self.maxObjects = maxObjects
-    if case .success(let t) = JoinableThread.start({ [self] in work() }) { thread = t }
+    startWorker()
   }
 
   /// Stops the worker and waits for it. Call once, when the walk is over.
-  func stop() {
-    monitor.lock()
-    stopping = true
-    monitor.broadcast(0)
-    monitor.unlock()
-    thread?.join()
-    thread = nil
-  }
+  func stop() { stopWorker() }
 
   /// Whether the walk will enter `child`, as far as the worker can tell from the walk's own
   /// exclude rule (a wrong guess costs a directory read twice, or once for nothing).
@@ -236,7 +229,7 @@ final class DirectoryPrefetcher: @unchecked Sendable {
     return nil
   }
 
-  private func work() {
+  func work() {
     monitor.lock()
     while !stopping {
       guard readObjects < maxObjects, let job = nextJob() else {

@@ -48,8 +48,8 @@ public struct FilesystemObject {
     device = UInt64(st.st_dev)
     inode = UInt64(st.st_ino)
     let rdev = UInt64(st.st_rdev)
-    rdevMajor = Int32(truncatingIfNeeded: ((rdev >> 8) & 0xfff) | ((rdev >> 32) & ~UInt64(0xfff)))
-    rdevMinor = Int32(truncatingIfNeeded: (rdev & 0xff) | ((rdev >> 12) & ~UInt64(0xff)))
+    rdevMajor = Int32(truncatingIfNeeded: DeviceNumber.major(rdev))
+    rdevMinor = Int32(truncatingIfNeeded: DeviceNumber.minor(rdev))
   }
 
   public var permissions: UInt32 { mode & 0o7777 }

@@ -19,7 +19,7 @@ import TranscriptIO
 ///
 /// Memory: the worker starts no new unit while more than ``maxBuffered`` bytes wait to be
 /// written; beyond that, at most the subtree it is walking.
-final class SubtreeLister: @unchecked Sendable {
+final class SubtreeLister: MonitoredWorker, @unchecked Sendable {
   enum Segment {
     case bytes([UInt8])
     /// A multiply-linked object: joins its hard-link group when written.
@@ -51,14 +51,14 @@ final class SubtreeLister: @unchecked Sendable {
   let maxBuffered: Int
   /// Tests: hand off at every directory with nothing pending, idle thread or not.
   var eagerHandOff = false
-  private let monitor = Monitor(conditions: 1)
+  let monitor = Monitor(conditions: 1)
   // Shared, under the monitor.
   private var pending: [Unit] = []
   private var pendingHead = 0
   private var idle = 0
   private var buffered = 0
-  private var stopping = false
-  private var thread: JoinableThread?
+  var stopping = false
+  var thread: JoinableThread?
   // The calling thread's only.
   private var stack: [(unit: Unit, next: Int)] = []
   private var links = HardLinkGroups()
@@ -289,21 +289,7 @@ final class SubtreeLister: @unchecked Sendable {
 
   // MARK: The worker
 
-  private func startWorker() {
-    // When no thread can be made, the calling thread walks every unit itself.
-    if case .success(let t) = JoinableThread.start({ [self] in work() }) { thread = t }
-  }
-
-  private func stopWorker() {
-    monitor.lock()
-    stopping = true
-    monitor.broadcast(0)
-    monitor.unlock()
-    thread?.join()
-    thread = nil
-  }
-
-  private func work() {
+  func work() {
     monitor.lock()
     while !stopping {
       if buffered <= maxBuffered, let unit = takePending() {

@@ -36,20 +36,8 @@ extension DSL {
       throw LibraryError(.corrupt, "\(archivePath): manifest names '\(manifest.loadset)' (\(error.reason))")
     }
     let checker = try ArchiveChecker(manifest: manifest, subject: archivePath, collectMismatches: false)
-    WorkProgress.begin("restore \(manifest.loadset)", files: manifest.files, bytes: manifest.bytes)
-    defer { WorkProgress.end() }
-    var failure: LibraryError?
-    do throws(StoreError) {
-      try store.publishRestored(name) { (staged) throws(StoreError) in
-        do throws(LibraryError) {
-          try extract(archivePath, checker: checker, into: staged)
-        } catch {
-          failure = error
-          throw StoreError(.usage, error.message)
-        }
-      }
-    } catch {
-      throw failure ?? LibraryError(error)
+    try publishExtracted(archivePath, manifest: manifest, checker: checker) { (stage) throws(StoreError) in
+      try store.publishRestored(name, stage: stage)
     }
     return RestoreOutcome(loadset: manifest.loadset, store: store.root, files: checker.files, bytes: checker.bytes,
                           signature: signature)
@@ -60,12 +48,27 @@ extension DSL {
   static func restoreForeign(archive archivePath: String, manifest: Manifest, signature: ManifestSignature.Status,
                              into store: LoadsetStore) throws(LibraryError) -> RestoreOutcome {
     let checker = try ArchiveChecker(manifest: manifest, subject: archivePath, collectMismatches: false)
+    let published = try publishExtracted(archivePath, manifest: manifest, checker: checker) { (stage) throws(StoreError) in
+      try store.publishRestoredForeign(manifest.loadset, stage: stage)
+    }
+    var outcome = RestoreOutcome(loadset: manifest.loadset, store: store.root, files: checker.files, bytes: checker.bytes,
+                                 signature: signature)
+    outcome.unchanged = !published
+    return outcome
+  }
+
+  /// The one way from a checked archive into the store, for both kinds of restore: `publish`
+  /// hands the store's staging folder to the extraction (``extract(_:checker:into:)``) under a
+  /// progress phase. An extraction failure is thrown as itself (not as the store's wrapper of it).
+  static func publishExtracted<Result>(
+    _ archivePath: String, manifest: Manifest, checker: ArchiveChecker,
+    _ publish: (_ stage: (String) throws(StoreError) -> Void) throws(StoreError) -> Result
+  ) throws(LibraryError) -> Result {
     WorkProgress.begin("restore \(manifest.loadset)", files: manifest.files, bytes: manifest.bytes)
     defer { WorkProgress.end() }
     var failure: LibraryError?
-    let published: Bool
     do throws(StoreError) {
-      published = try store.publishRestoredForeign(manifest.loadset) { (staged) throws(StoreError) in
+      return try publish { (staged) throws(StoreError) in
         do throws(LibraryError) {
           try extract(archivePath, checker: checker, into: staged)
         } catch {
@@ -76,10 +79,6 @@ extension DSL {
     } catch {
       throw failure ?? LibraryError(error)
     }
-    var outcome = RestoreOutcome(loadset: manifest.loadset, store: store.root, files: checker.files, bytes: checker.bytes,
-                                 signature: signature)
-    outcome.unchanged = !published
-    return outcome
   }
 
   /// Extracts into `staged/x`, checking every member, then arranges the store's staging layout:

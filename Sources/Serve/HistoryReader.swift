@@ -101,16 +101,7 @@ struct TierMatcher {
 
   mutating func matches(_ r: HistoryRecord) -> Bool {
     guard let tier else { return true }
-    if r.event == "commands" {
-      return r.to.split(separator: ",").contains { $0.hasSuffix("-" + tier + ".K") }
-    }
-    guard let name = try? LoadsetName(parsing: r.name), let row = row(for: name.series.product) else { return false }
-    let column = name.series.type == .bin ? row.bin : name.series.type == .neg ? row.neg : row.cfg
-    switch name {
-    case .current: return r.event == "move" && column == "current"
-    case .configurationPointer(_, let p): return r.event == "move" && column == p.rawValue
-    case .build: return r.event == "publish" && column == "newest"
-    default: return false
-    }
+    // Read newest first, the page cannot know the pins of the time: every series follows.
+    return TierRecordRule.changes(r, tier: tier, row: { row(for: $0) }, follows: { _ in true })
   }
 }

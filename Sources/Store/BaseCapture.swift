@@ -40,15 +40,7 @@ extension LoadsetStore {
     _ = try LoadsetStore.commandFileListsBase(kfile)
 
     return try write { () throws(StoreError) -> CaptureResult in
-      var names: [LoadsetName] = []
-      switch series.type {
-      case .cfg:
-        names = [.snapshot(series, (try snapshots(of: series).last ?? 0) + 1)]
-        if case .snapshot(_, let n) = names[0], n > 9999 { throw StoreError(.usage, "\(series): snapshot numbers are exhausted (9999)") }
-      case .bin, .neg:
-        let version = try chooseVersion(series, request.version)
-        names = (1...nodes.count).map { LoadsetName.node(series, version, $0) }
-      }
+      let names = try captureNames(series, request.version, nodes: nodes.count)
       var result = CaptureResult()
       var intent = Intent(operation: "capture \(series) --base \(LoadsetStore.escapedNewlines(kfile))")
       var checksums: [String] = []
@@ -65,18 +57,7 @@ extension LoadsetStore {
         intent.actions.append(.publish(staged: String(staged.split(separator: "/").last!), name: names[index].fileName))
         result.loadsets.append(names[index].fileName)
       }
-      for (index, name) in names.enumerated() {
-        intent.actions.append(.log(event: "publish", name: name.fileName, from: "-", to: "-", checksum: "\(request.digest):\(checksums[index])"))
-      }
-      if series.type == .cfg {
-        let dev = LoadsetName.configurationPointer(series, .dev)
-        let move = PointerMove(pointer: dev.fileName, from: pointerTarget(dev), to: names[0].fileName)
-        intent.actions.insert(.link(pointer: move.pointer, target: move.to), at: names.count)
-        intent.actions.insert(.commands(product: series.product), at: names.count + 1)
-        intent.actions.append(.log(event: "move", name: move.pointer, from: move.from ?? "-", to: move.to,
-                                   checksum: "\(request.digest):\(checksums[0])"))
-        result.moves.append(move)
-      }
+      finishCaptureIntent(&intent, names: names, series: series, digest: request.digest, checksums: checksums, result: &result)
       try commit(intent)
       return result
     }
@@ -111,7 +92,7 @@ extension LoadsetStore {
     copies.share = try checkedCopyShare(staged: staged, algorithm: algorithm, type: type)
     try sys(Syscall.makeDirectoryIfMissing(staged + "/file"))
     var first: [UInt8]?
-    do {
+    try StoreError.mappingScan(of: raw) {
       while let line = try reader.next() {
         var entry: Entry
         do { entry = try parser.parse(line) } catch { throw StoreError(.system, "\(raw): line \(reader.lineNumber): \(error)") }
@@ -133,12 +114,6 @@ extension LoadsetStore {
         copies.jobs.append(.init(path: entry.path, size: entry.size, checksum: type == .neg ? nil : entry.checksum))
       }
       try buffer.flush()
-    } catch let error as SystemCallError {
-      throw .system(error)
-    } catch let error as StoreError {
-      throw error
-    } catch {
-      throw StoreError(.system, "\(raw): \(error)")
     }
     try? Syscall.unlink(Array(raw.utf8))
     let problems = try copies.run(algorithm: algorithm, threads: request.threads)

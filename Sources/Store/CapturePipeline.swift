@@ -157,18 +157,9 @@ struct SignatureFreeWriter {
   }
 }
 
-/// One thread's copier: a reused digester and 1 MiB buffer. Stored files are created read-only
-/// (0444): shared content must not be edited in place.
-final class FileCopier {
-  let digester: Digester
-  let buffer: UnsafeMutableRawBufferPointer
-
-  init(algorithm: DigestAlgorithm) {
-    digester = algorithm.makeDigester()
-    buffer = .allocate(byteCount: 1 << 20, alignment: 4096)
-  }
-  deinit { buffer.deallocate() }
-
+/// One thread's copier (``HashingCopier``). Stored files are created read-only (0444): shared
+/// content must not be edited in place.
+final class FileCopier: HashingCopier {
   enum Outcome { case success([UInt8]), failure(String) }
 
   static let storedMode: FileMode = 0o444

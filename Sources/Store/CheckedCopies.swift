@@ -58,17 +58,8 @@ struct CheckedCopies {
   }
 }
 
-/// One thread's copier: a reused digester and 1 MiB buffer.
-final class CheckedCopier {
-  let digester: Digester
-  let buffer: UnsafeMutableRawBufferPointer
-
-  init(algorithm: DigestAlgorithm) {
-    digester = algorithm.makeDigester()
-    buffer = .allocate(byteCount: 1 << 20, alignment: 4096)
-  }
-  deinit { buffer.deallocate() }
-
+/// One thread's checked copier (``HashingCopier``): capture --base and import.
+final class CheckedCopier: HashingCopier {
   /// nil when copied and matching; else what is wrong, naming the transcript path.
   func copy(_ job: CheckedCopies.Job, from sourceRoot: [UInt8], to destinationRoot: [UInt8]) -> String? {
     let shown = job.path.shownPath
@@ -85,15 +76,24 @@ final class CheckedCopier {
     case .failure(let why): return "\(shown): \(why)"
     }
     defer { Syscall.closeQuietly(input) }
+    return readChecking(input, job, expected: expected, copyingTo: out)
+  }
+
+  /// Reads `input` to its end through the digester (writing every chunk to `out` when given),
+  /// then checks size and checksum against the transcript line: nil when both match.
+  func readChecking(_ input: Int32, _ job: CheckedCopies.Job, expected: [UInt8], copyingTo out: Int32?) -> String? {
+    let shown = job.path.shownPath
     digester.reset()
     var total: Int64 = 0
     while true {
       let n: Int
-      do { n = try Syscall.read(input, into: buffer, path: destination) } catch { return "\(shown): read: \(error.reason)" }
+      do { n = try Syscall.read(input, into: buffer, path: job.path) } catch { return "\(shown): read: \(error.reason)" }
       if n == 0 { break }
       digester.update(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
-      do { try Syscall.writeAll(out, UnsafeRawBufferPointer(rebasing: buffer[0..<n]), path: "") } catch {
-        return "\(shown): cannot store: \(error.reason)"
+      if let out {
+        do { try Syscall.writeAll(out, UnsafeRawBufferPointer(rebasing: buffer[0..<n]), path: "") } catch {
+          return "\(shown): cannot store: \(error.reason)"
+        }
       }
       total += Int64(n)
     }

@@ -23,7 +23,7 @@ extension CheckedCopier {
     let key = ContentKey(algorithm: share.algorithm, size: job.size, checksum: expected)
     if share.mayHave(size: job.size) {
       // Read and check the source first: a hit is then linked without writing anything.
-      if let problem = check(job, from: sourceRoot) { return problem }
+      if let problem = check(job, from: sourceRoot, expected: expected) { return problem }
       if share.link(key, to: destination) { return nil }
     }
     if let problem = copy(job, from: sourceRoot, to: destinationRoot) { return problem }
@@ -36,25 +36,13 @@ extension CheckedCopier {
   }
 
   /// Reads the source of `job` and checks its size and checksum against the transcript line.
-  private func check(_ job: CheckedCopies.Job, from sourceRoot: [UInt8]) -> String? {
-    let shown = job.path.shownPath
+  private func check(_ job: CheckedCopies.Job, from sourceRoot: [UInt8], expected: [UInt8]) -> String? {
     let input: Int32
     switch CheckedCopier.openBeneath(sourceRoot, job.path) {
     case .success(let fd): input = fd
-    case .failure(let why): return "\(shown): \(why)"
+    case .failure(let why): return "\(job.path.shownPath): \(why)"
     }
     defer { Syscall.closeQuietly(input) }
-    digester.reset()
-    var total: Int64 = 0
-    while true {
-      let n: Int
-      do { n = try Syscall.read(input, into: buffer, path: job.path) } catch { return "\(shown): read: \(error.reason)" }
-      if n == 0 { break }
-      digester.update(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
-      total += Int64(n)
-    }
-    if total != job.size { return "\(shown): size wrong (transcript \(job.size), file \(total))" }
-    if digester.finalizeBase64() != job.checksum { return "\(shown): checksum wrong (\(digester.algorithm.name))" }
-    return nil
+    return readChecking(input, job, expected: expected, copyingTo: nil)
   }
 }

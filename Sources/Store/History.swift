@@ -128,16 +128,10 @@ extension LoadsetStore {
       throw .system(error)
     }
     let reader = LineReader(fd: fd, name: historyPath, ownsDescriptor: true)
-    do {
+    try StoreError.mappingScan(of: historyPath) {
       while let line = try reader.next() {
         if let record = HistoryRecord(line: Substring(String(decoding: line, as: UTF8.self))) { try body(record) }
       }
-    } catch let error as SystemCallError {
-      throw .system(error)
-    } catch let error as StoreError {
-      throw error
-    } catch {
-      throw StoreError(.system, "\(historyPath): \(error)")
     }
   }
 }

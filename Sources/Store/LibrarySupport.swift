@@ -10,16 +10,23 @@ extension LoadsetStore {
   var dslSettingPath: String { stateDirectory + "/dsl" }
 
   /// The DSL recorded with `loadsmith init --dsl DIR`, if any (absolute).
-  package var dslDirectory: String? {
-    guard let text = try? RegularFile.readText(dslSettingPath) else { return nil }
+  package var dslDirectory: String? { pathSetting(dslSettingPath) }
+
+  /// Records `path` (made absolute) as the store's DSL.
+  package func recordDSL(_ path: String) throws(StoreError) { try recordPathSetting(dslSettingPath, path) }
+
+  /// A setting that names a file or folder (`.loadsmith/dsl`, `.loadsmith/signing-key`): its
+  /// first line, nil when the setting is missing or empty.
+  func pathSetting(_ settingPath: String) -> String? {
+    guard let text = try? RegularFile.readText(settingPath) else { return nil }
     let line = text.split(separator: "\n").first.map(String.init) ?? ""
     return line.isEmpty ? nil : line
   }
 
-  /// Records `path` (made absolute) as the store's DSL.
-  package func recordDSL(_ path: String) throws(StoreError) {
+  /// Records `path`, made absolute, as the setting at `settingPath` (under the lock, atomically).
+  func recordPathSetting(_ settingPath: String, _ path: String) throws(StoreError) {
     try write { () throws(StoreError) in
-      try sys(AtomicFile.replace(dslSettingPath, with: LoadsetStore.absolute(path) + "\n"))
+      try sys(AtomicFile.replace(settingPath, with: LoadsetStore.absolute(path) + "\n"))
     }
   }
 
@@ -182,16 +189,8 @@ extension LoadsetStore {
   var signingKeySettingPath: String { stateDirectory + "/signing-key" }
 
   /// The private key file recorded with `loadsmith init --signing-key FILE`, if any (absolute).
-  package var signingKeyFile: String? {
-    guard let text = try? RegularFile.readText(signingKeySettingPath) else { return nil }
-    let line = text.split(separator: "\n").first.map(String.init) ?? ""
-    return line.isEmpty ? nil : line
-  }
+  package var signingKeyFile: String? { pathSetting(signingKeySettingPath) }
 
   /// Records `path` (made absolute) as the key `archive` and `release` sign manifests with.
-  package func recordSigningKey(_ path: String) throws(StoreError) {
-    try write { () throws(StoreError) in
-      try sys(AtomicFile.replace(signingKeySettingPath, with: LoadsetStore.absolute(path) + "\n"))
-    }
-  }
+  package func recordSigningKey(_ path: String) throws(StoreError) { try recordPathSetting(signingKeySettingPath, path) }
 }

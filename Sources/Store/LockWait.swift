@@ -51,18 +51,14 @@ extension LoadsetStore {
       guard f.count >= 6, f[1] == "FLOCK", let pid = Int32(f[4]), pid != me else { continue }
       let id = f[5].split(separator: ":")
       guard id.count == 3, UInt64(id[2]) == UInt64(st.st_ino),
-            UInt64(id[0], radix: 16) == LoadsetStore.major(UInt64(st.st_dev)),
-            UInt64(id[1], radix: 16) == LoadsetStore.minor(UInt64(st.st_dev)) else { continue }
+            UInt64(id[0], radix: 16) == DeviceNumber.major(UInt64(st.st_dev)),
+            UInt64(id[1], radix: 16) == DeviceNumber.minor(UInt64(st.st_dev)) else { continue }
       let command = (try? RegularFile.readText("/proc/\(pid)/cmdline"))?
         .split(separator: "\0").prefix(6).joined(separator: " ") ?? ""
       return command.isEmpty ? "PID \(pid)" : "PID \(pid): \(command)"
     }
     return "another process"
   }
-
-  /// glibc's encoding of device numbers (`gnu_dev_major`/`minor` are macros Swift cannot call).
-  static func major(_ dev: UInt64) -> UInt64 { ((dev >> 8) & 0xfff) | ((dev >> 32) & ~0xfff) }
-  static func minor(_ dev: UInt64) -> UInt64 { (dev & 0xff) | ((dev >> 12) & ~0xff) }
 
   static func monotonicSeconds() -> Double {
     Syscall.monotonicSeconds()

@@ -70,15 +70,7 @@ extension LoadsetStore {
     if let k = request.commandFile { excludes.patterns = try LoadsetStore.readExcludes(k, relative: request.relative) }
 
     return try write { () throws(StoreError) -> CaptureResult in
-      var names: [LoadsetName] = []
-      switch series.type {
-      case .cfg:
-        names = [.snapshot(series, (try snapshots(of: series).last ?? 0) + 1)]
-        if case .snapshot(_, let n) = names[0], n > 9999 { throw StoreError(.usage, "\(series): snapshot numbers are exhausted (9999)") }
-      case .bin, .neg:
-        let version = try chooseVersion(series, request.version)
-        names = (1...nodes.count).map { LoadsetName.node(series, version, $0) }
-      }
+      let names = try captureNames(series, request.version, nodes: nodes.count)
       var result = CaptureResult()
       var intent = Intent(operation: "capture \(series)")
       var checksums: [String] = []  // each staged node's transcript checksum, in `names` order
@@ -102,19 +94,8 @@ extension LoadsetStore {
         intent.actions.append(.publish(staged: String(staged.split(separator: "/").last!), name: names[index].fileName))
         result.loadsets.append(names[index].fileName)
       }
-      for (name, checksum) in zip(names, checksums) {
-        intent.actions.append(.log(event: "publish", name: name.fileName, from: "-", to: "-",
-                                   checksum: "\(request.digest):" + checksum))
-      }
-      if series.type == .cfg {
-        let dev = LoadsetName.configurationPointer(series, .dev)
-        let move = PointerMove(pointer: dev.fileName, from: pointerTarget(dev), to: names[0].fileName)
-        intent.actions.insert(.link(pointer: move.pointer, target: move.to), at: names.count)
-        intent.actions.insert(.commands(product: series.product), at: names.count + 1)
-        intent.actions.append(.log(event: "move", name: move.pointer, from: move.from ?? "-", to: move.to,
-                                   checksum: "\(request.digest):" + checksums[0]))
-        result.moves.append(move)
-      }
+      finishCaptureIntent(&intent, names: names, series: series, digest: request.digest,
+                          checksums: checksums, result: &result)
       try commit(intent)
       return result
     }

@@ -173,18 +173,8 @@ package final class TierLogFilter {
       guard r.name.hasSuffix("@" + tier) else { return false }
       if r.to == "-" { pinned.remove(r.name) } else { pinned.insert(r.name) }
       return true
-    case "move":
-      guard let p = try? LoadsetName(parsing: r.name), let row = row(p.series.product) else { return false }
-      switch p {
-      case .current(let s): return (s.type == .bin ? row.bin : row.neg) == "current" && follows(s)
-      case .configurationPointer(let s, let c): return row.cfg == c.rawValue && follows(s)
-      default: return false
-      }
-    case "publish":
-      guard let n = try? LoadsetName(parsing: r.name), case .build(let s, _) = n, let row = row(s.product) else { return false }
-      return (s.type == .bin ? row.bin : row.neg) == "newest" && follows(s)
-    case "commands":
-      return r.to.split(separator: ",").contains { $0.hasSuffix("-" + tier + ".K") }
+    case "move", "publish", "commands":
+      return TierRecordRule.changes(r, tier: tier, row: row, follows: follows)
     case "tag":
       return r.to.hasPrefix(tier + "-")
     default:

@@ -285,18 +285,14 @@ struct LoadedTranscript {
     let reader: LineReader
     do { reader = try LineReader(regularFile: path) } catch { throw .system(error) }
     var check = PublishedLineCheck(name: name)
-    do {
+    var entries: [Entry] = []
+    try StoreError.mappingScan(of: name) {
       while let line = try reader.next() {
         if isCommentOrBlank(line) { continue }
         let entry = try check.entry(line, number: reader.lineNumber)
         entries.append(entry)
       }
-    } catch let error as SystemCallError {
-      throw .system(error)
-    } catch let error as StoreError {
-      throw error
-    } catch {
-      throw StoreError(.system, "\(name): \(error)")
     }
+    self.entries = entries
   }
 }

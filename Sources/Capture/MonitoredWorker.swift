@@ -1,0 +1,28 @@
+import SystemCalls
+
+/// A walk's helper thread that shares one monitor with the walk (the directory prefetcher, the
+/// subtree lister): started with the helper, stopped once when the walk is over. The worker's
+/// loop ends when it sees `stopping` (read under the monitor).
+protocol MonitoredWorker: AnyObject, Sendable {
+  var monitor: Monitor { get }
+  var stopping: Bool { get set }
+  var thread: JoinableThread? { get set }
+  func work()
+}
+
+extension MonitoredWorker {
+  /// Starts the worker; when no thread can be made, the walk does all the work itself.
+  func startWorker() {
+    if case .success(let t) = JoinableThread.start({ [self] in work() }) { thread = t }
+  }
+
+  /// Tells the worker to stop, wakes it and waits for it.
+  func stopWorker() {
+    monitor.lock()
+    stopping = true
+    monitor.broadcast(0)
+    monitor.unlock()
+    thread?.join()
+    thread = nil
+  }
+}
