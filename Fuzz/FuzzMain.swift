@@ -18,7 +18,7 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
   let bytes = UnsafeRawBufferPointer(start: data, count: size)
   FuzzTargets.line(bytes)
   FuzzTargets.commandLine(bytes)
-  FuzzTargets.wildcard(bytes)
+  FuzzTargets.wildcard(UnsafeRawBufferPointer(rebasing: bytes.prefix(FuzzTargets.wildcardInputLimit)))
   return 0
 }
 
@@ -58,6 +58,17 @@ enum FuzzTargets {
     _ = try? commandParser.parse(bytes)
   }
 
+  /// The wildcard target sees at most this many leading bytes of an input. The matcher costs
+  /// O(pattern × path) on purpose (its memo table is what bounds radmind's exponential
+  /// backtracking): on a 1.4 KB input of stars that was ~1 ms per execution, ~90% of the whole
+  /// run, and capped the harness near 1,500 executions/s (512 bytes: still ~75%, ~3,500/s).
+  /// Any blow-up beyond quadratic shows at 256 bytes already (20 stars); 4 KiB lines are
+  /// covered by WildcardComplexityTests.
+  static let wildcardInputLimit = 256
+
+  /// Bytes that make a pattern more than a literal.
+  static let wildcardBytes: Set<UInt8> = [0x2A, 0x3F, 0x5B, 0x7B, 0x3C, 0x5C]
+
   /// The wildcard matcher on (pattern, path) split at the first NUL: never crashes or reads past
   /// the end, and a pattern without wildcard bytes matches exactly itself.
   static func wildcard(_ bytes: UnsafeRawBufferPointer) {
@@ -67,8 +78,7 @@ enum FuzzTargets {
     let path = Array(all[min(cut + 1, all.count)...])
     let plain = Wildcard.matches(pattern, path)
     _ = Wildcard.matches(pattern, path, caseInsensitive: true)
-    let special: Set<UInt8> = [0x2A, 0x3F, 0x5B, 0x7B, 0x3C, 0x5C]
-    if !pattern.contains(where: special.contains) {
+    if !pattern.contains(where: wildcardBytes.contains) {
       check(plain == (pattern == path), "literal pattern matches exactly itself")
     }
   }
