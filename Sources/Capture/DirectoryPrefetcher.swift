@@ -16,7 +16,7 @@ import RadmindFormat
 /// walk's thread gives, taken a bounded moment earlier.
 ///
 /// Memory: listings read ahead hold at most ``maxObjects`` objects (plus the one being read).
-final class DirectoryPrefetcher: MonitoredWorker, @unchecked Sendable {
+final class DirectoryPrefetcher: CountedWaits, @unchecked Sendable {
   final class Job {
     let path: [UInt8]
     /// 0 pending, 1 being read (worker), 2 read, 3 taken, claimed or dropped.
@@ -44,7 +44,7 @@ final class DirectoryPrefetcher: MonitoredWorker, @unchecked Sendable {
   private var lists: [List] = []
   private var readObjects = 0
   var stopping = false
-  private var waiters = 0
+  var waiters = 0
   var thread: JoinableThread?
 
   let order: PathOrder
@@ -203,16 +203,6 @@ final class DirectoryPrefetcher: MonitoredWorker, @unchecked Sendable {
       }
     }
     return false
-  }
-
-  private func wait() {
-    waiters += 1
-    monitor.wait(0)
-    waiters -= 1
-  }
-
-  private func wake() {
-    if waiters > 0 { monitor.broadcast(0) }
   }
 
   /// The next pending directory, the walk's current one first (mutex held).

@@ -26,3 +26,24 @@ extension MonitoredWorker {
     thread = nil
   }
 }
+
+/// A worker whose threads count themselves while they wait, so that a state change wakes them
+/// only when there are any (the prefetchers).
+protocol CountedWaits: MonitoredWorker {
+  /// Threads blocked in `Monitor.wait` (under the monitor).
+  var waiters: Int { get set }
+}
+
+extension CountedWaits {
+  /// Waits on the condition (mutex held), counted in ``waiters``.
+  func wait() {
+    waiters += 1
+    monitor.wait(0)
+    waiters -= 1
+  }
+
+  /// Wakes waiting threads, if any (mutex held).
+  func wake() {
+    if waiters > 0 { monitor.broadcast(0) }
+  }
+}
