@@ -68,12 +68,30 @@ struct PrefixCachingSort {
           // The keys ended inside these eight bytes (weight 0 is the end): they are equal.
           group.sort { $0.index > $1.index }
         } else {
-          for k in group.indices { group[k].prefix = prefix(group[k].index, depth: depth + 8) }
-          sort(group, depth: depth + 8)
+          // Skip what the whole group shares past these eight bytes in one pass (paths in one
+          // directory share it all), instead of one radix level per eight shared bytes.
+          let next = depth + 8
+          let deeper = group.count > PrefixCachingSort.smallGroup ? next + sharedLength(group, from: next) : next
+          for k in group.indices { group[k].prefix = prefix(group[k].index, depth: deeper) }
+          sort(group, depth: deeper)
         }
       }
       start = end
     }
+  }
+
+  /// The number of bytes from `depth` on that every key of `items` shares (each key is at least
+  /// `depth` long). Reading each key here also brings the bytes the next prefix load needs.
+  func sharedLength(_ items: UnsafeMutableBufferPointer<Item>, from depth: Int) -> Int {
+    let first = items[0].index
+    let base = UnsafeRawPointer(keys[first] + depth)
+    var shared = lengths[first] - depth
+    for k in 1 ..< items.count where shared > 0 {
+      let i = items[k].index
+      let key = UnsafeRawBufferPointer(start: keys[i] + depth, count: min(shared, lengths[i] - depth))
+      shared = PathOrder.commonPrefix(UnsafeRawBufferPointer(start: base, count: shared), key)
+    }
+    return shared
   }
 
   /// Orders items by their cached prefix alone (the order among equal prefixes is left to the
