@@ -86,10 +86,19 @@ struct PrefixCachingSort {
     let first = items[0].index
     let base = UnsafeRawPointer(keys[first] + depth)
     var shared = lengths[first] - depth
-    for k in 1 ..< items.count where shared > 0 {
+    @inline(__always) func narrow(_ k: Int) {
       let i = items[k].index
       let key = UnsafeRawBufferPointer(start: keys[i] + depth, count: min(shared, lengths[i] - depth))
       shared = PathOrder.commonPrefix(UnsafeRawBufferPointer(start: base, count: shared), key)
+    }
+    // Two probes first: most groups share nothing more, and one key that differs at once
+    // proves it without reading all the others.
+    narrow(items.count - 1)
+    if shared > 0 { narrow(items.count / 2) }
+    var k = 1
+    while shared > 0 && k < items.count {
+      narrow(k)
+      k += 1
     }
     return shared
   }
