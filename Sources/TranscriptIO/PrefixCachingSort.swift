@@ -81,7 +81,8 @@ struct PrefixCachingSort {
   }
 
   /// The number of bytes from `depth` on that every key of `items` shares (each key is at least
-  /// `depth` long). Reading each key here also brings the bytes the next prefix load needs.
+  /// `depth` long), or 0 when that is less than eight. Reading each key here also brings the
+  /// bytes the next prefix load needs into the cache.
   func sharedLength(_ items: UnsafeMutableBufferPointer<Item>, from depth: Int) -> Int {
     let first = items[0].index
     let base = UnsafeRawPointer(keys[first] + depth)
@@ -91,16 +92,16 @@ struct PrefixCachingSort {
       let key = UnsafeRawBufferPointer(start: keys[i] + depth, count: min(shared, lengths[i] - depth))
       shared = PathOrder.commonPrefix(UnsafeRawBufferPointer(start: base, count: shared), key)
     }
-    // Two probes first: most groups share nothing more, and one key that differs at once
-    // proves it without reading all the others.
+    // Two probes first: most groups share less than one more level (eight bytes), and then the
+    // pass over every key costs more than the level it would save (measured with callgrind).
     narrow(items.count - 1)
-    if shared > 0 { narrow(items.count / 2) }
+    if shared >= 8 { narrow(items.count / 2) }
     var k = 1
-    while shared > 0 && k < items.count {
+    while shared >= 8 && k < items.count {
       narrow(k)
       k += 1
     }
-    return shared
+    return shared >= 8 ? shared : 0
   }
 
   /// Orders items by their cached prefix alone (the order among equal prefixes is left to the
