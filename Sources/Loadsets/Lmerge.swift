@@ -122,12 +122,11 @@ public enum Lmerge {
     let output = try LmergeTranscriptWriter(publisher.transcript)
     defer { output.stop() }
 
-    @inline(__always) func write(_ input: MergeInput) throws(LmergeFailure) {
-      try output.write(line: input.line)
-    }
-
+    // Each input is loaded from the array once per step (`current`, `candidate`): every element
+    // load was a retain and a release, 14% of lmerge's samples.
     for i in 0..<k {
-      while !inputs[i].isAtEnd {
+      let current = inputs[i]
+      while !current.isAtEnd {
         var scan = MergeScan(candidate: i)
         if o.force && i == k - 1 {
           scan.match = true
@@ -140,12 +139,13 @@ public enum Lmerge {
           }
         }
         let cand = scan.candidate
-        if scan.toOutput { try write(inputs[cand]) }
+        let candidate = inputs[cand]
+        if scan.toOutput { try output.write(line: candidate.line) }
         // skipline:
-        if inputs[cand].isRemoval && !scan.match && !(o.force && cand == 1) {
-          try write(inputs[cand])
+        if candidate.isRemoval && !scan.match && !(o.force && cand == 1) {
+          try output.write(line: candidate.line)
         }
-        switch inputs[cand].advance() {
+        switch candidate.advance() {
         case .ok: break
         case .soft(let m), .fatal(let m): throw LmergeFailure(m)
         }
@@ -178,8 +178,10 @@ public enum Lmerge {
   /// each lower line equal to the candidate is dropped (with `-n`/`-f` side effects).
   static func scanLowerInputs(_ inputs: [MergeInput], from i: Int, into scan: inout MergeScan, options o: LmergeOptions,
                               publisher: LoadsetPublisher, out: ([UInt8]) -> Void, err: ([UInt8]) -> Void) throws(LmergeFailure) {
-    for j in (i + 1)..<inputs.count where !inputs[j].isAtEnd {
-      let c = inputs[scan.candidate].compare(to: inputs[j])
+    for j in (i + 1)..<inputs.count {
+      let other = inputs[j]
+      if other.isAtEnd { continue }
+      let c = inputs[scan.candidate].compare(to: other)
       if c == 0 {
         scan.match = true
         if o.noUpload && inputs[scan.candidate].hasFile {
@@ -199,7 +201,7 @@ public enum Lmerge {
           }
           if o.verbose { out(lower.name + Array(": ".utf8) + lower.decodedPath + Array(": unlinked\n".utf8)) }
         }
-        switch inputs[j].advance() {
+        switch other.advance() {
         case .ok: break
         case .soft(let m): err(m + [0x0A])  // radmind tests this call with "< 0"
         case .fatal(let m): throw LmergeFailure(m)

@@ -2,8 +2,9 @@ import SystemCalls
 import TranscriptIO
 
 /// The merged transcript's writer: lines go through a ``BackgroundWriter`` on the publisher's
-/// temporary transcript, so the merge and the copy into the kernel overlap on two cores; the
-/// publisher's commit then fsyncs and publishes as before.
+/// temporary transcript, so the merge and the writing overlap on two cores. The transcript is
+/// written past the page cache (`O_DIRECT`, see ``BackgroundWriter``): it reaches the disk while
+/// the merge runs, and the publisher's commit (fsync, rename) finds almost nothing left to write.
 /// Errors are worded as the rest of lmerge words a failed write (`PATH: reason`).
 final class LmergeTranscriptWriter {
   private let writer: BackgroundWriter
@@ -11,7 +12,7 @@ final class LmergeTranscriptWriter {
   init(_ transcript: OutputBuffer) throws(LmergeFailure) {
     // Anything already buffered goes first (nothing is, today), then the writer owns the descriptor.
     do { try transcript.flush() } catch { throw LmergeFailure(Array(error.description.utf8)) }
-    writer = BackgroundWriter(fd: transcript.fd, name: transcript.name)
+    writer = BackgroundWriter(fd: transcript.fd, name: transcript.name, direct: true)
   }
 
   /// Writes one line and its LF.

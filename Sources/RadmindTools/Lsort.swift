@@ -21,7 +21,7 @@ public func lsortMain(_ ctx: ToolContext) -> Int32 {
       if status != 0 { return status }
     }
     if let output = options.output {
-      try sorter.finish(into: output.buffer)
+      try sorter.finish(into: output.buffer, direct: true)
       try output.commit()
     } else {
       try sorter.finish(into: ctx.stdout)

@@ -214,8 +214,19 @@ public struct ExternalSorter: ~Copyable {
     }
   }
 
-  /// Writes every line, sorted, to `output` (not flushed).
-  public mutating func finish(into output: OutputBuffer) throws(SystemCallError) {
+  /// Writes every line, sorted, to `output`'s descriptor (everything written, not fsynced). The
+  /// lines are written from a second thread (``BackgroundWriter``), with `direct` past the page
+  /// cache when `output` is a new regular file.
+  public mutating func finish(into output: OutputBuffer, direct: Bool = false) throws(SystemCallError) {
+    try output.flush()
+    let writer = BackgroundWriter(fd: output.fd, name: output.name, direct: direct)
+    defer { writer.stopQuietly() }
+    try merge(into: writer)
+    try writer.finish()
+  }
+
+  /// The final merge of the spilled runs and the last chunk, in order, into `output`.
+  private mutating func merge(into output: BackgroundWriter) throws(SystemCallError) {
     // Wait for the last background spill.
     spills.inFlight.wait()
     spills.inFlight.signal()
@@ -273,8 +284,7 @@ public struct ExternalSorter: ~Copyable {
     }
     for i in stride(from: heap.count / 2 - 1, through: 0, by: -1) { siftDown(i) }
     while let top = heap.first {
-      output.bytes.append(contentsOf: top.line)
-      try output.flushIfFull()
+      try output.append(top.line)
       if try !top.advance() {
         heap.swapAt(0, heap.count - 1)
         heap.removeLast()

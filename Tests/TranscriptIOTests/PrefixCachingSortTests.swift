@@ -6,15 +6,15 @@ import Testing
   /// Keys built to reach every branch: long shared prefixes (several 8-byte levels), `/` and
   /// bytes below it, non-ASCII bytes (the byte-wise path), equal keys (ties), keys ending
   /// inside and exactly at an 8-byte boundary, groups small and large.
-  func keys(seed: UInt64, count: Int) -> [[UInt8]] {
+  func keys(seed: UInt64, count: Int, stems: [[UInt8]]? = nil) -> [[UInt8]] {
     var state = seed
     func next(_ n: Int) -> Int {
       state = state &* 6364136223846793005 &+ 1442695040888963407
       return Int((state >> 33) % UInt64(n))
     }
     let alphabet: [UInt8] = [0x2F, 0x2E, 0x2D, 0x20, 0x21, 0x30, 0x41, 0x61, 0x7A, 0xC3, 0xA9, 0x5F]
-    let stems: [[UInt8]] = [Array("/usr/local/apache/modules/".utf8), Array("/usr/local/apache/modules".utf8),
-                            Array("/usr/local/".utf8), Array("/usr/local".utf8), []]
+    let stems: [[UInt8]] = stems ?? [Array("/usr/local/apache/modules/".utf8), Array("/usr/local/apache/modules".utf8),
+                                     Array("/usr/local/".utf8), Array("/usr/local".utf8), []]
     return (0 ..< count).map { _ in
       var key = stems[next(stems.count)]
       for _ in 0 ..< next(20) { key.append(alphabet[next(alphabet.count)]) }
@@ -22,11 +22,20 @@ import Testing
     }
   }
 
-  @Test("the prefix-caching sort orders keys as PathOrder does, ties in reverse input order", arguments: [false, true])
-  func matchesComparator(caseInsensitive: Bool) {
+  /// Stems as deep as the benchmark's paths: groups share tens of bytes past their first eight,
+  /// which the sort skips in one pass (``PrefixCachingSort/sharedLength(_:from:)``); one stem
+  /// ends exactly where another's shared part does, one differs in its last byte.
+  static let deepStems: [[UInt8]] = {
+    let dir = Array("/usr/local/apache51093/locale9234/classes52733/conf90078/icons6868/include70309/doc68896".utf8)
+    return [dir + [0x2F], dir, dir + Array("/sub/".utf8), Array(dir.dropLast()) + [0x37], dir + Array("/sub".utf8)]
+  }()
+
+  @Test("the prefix-caching sort orders keys as PathOrder does, ties in reverse input order",
+        arguments: [(false, false), (true, false), (false, true), (true, true)])
+  func matchesComparator(caseInsensitive: Bool, deep: Bool) {
     let order = PathOrder(caseInsensitive: caseInsensitive)
     for (seed, count) in [(1, 0), (2, 1), (3, 11), (4, 13), (5, 3000), (6, 20000)] as [(UInt64, Int)] {
-      let raw = keys(seed: seed, count: count)
+      let raw = keys(seed: seed, count: count, stems: deep ? PrefixCachingSortTests.deepStems : nil)
       // Sort keys are what writeKey makes: folded under -I.
       let made = raw.map { key -> [UInt8] in
         var out = [UInt8](repeating: 0, count: key.count)

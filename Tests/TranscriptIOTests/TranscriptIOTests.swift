@@ -1,5 +1,6 @@
 import Foundation
 import StoreTestSupport
+import SystemCalls
 import Testing
 @testable import RadmindFormat
 @testable import TranscriptIO
@@ -59,10 +60,16 @@ import Testing
           try sorter.add(line: buf, encodedPath: tokens.token(1, in: buf))
         }
       }
-      let pipe = try FileHandle(forWritingTo: URL(fileURLWithPath: "/dev/null"))
-      let out = OutputBuffer(fd: pipe.fileDescriptor, threshold: 1 << 30)
-      try sorter.finish(into: out)
-      return String(decoding: out.bytes, as: UTF8.self)
+      // finish writes through the descriptor (from a second thread, directly to the disk): read
+      // back what reached the file.
+      let scratch = Scratch("xsort")
+      defer { withExtendedLifetime(scratch) {} }
+      let path = scratch.path + "/sorted"
+      let fd = try Syscall.open(Array(path.utf8), [.writeOnly, .create, .truncate], mode: 0o644)
+      let out = OutputBuffer(fd: fd, name: path, threshold: 1 << 30)
+      try sorter.finish(into: out, direct: true)
+      Syscall.closeQuietly(fd)
+      return try String(contentsOfFile: path, encoding: .utf8)
     }
     let inMemory = try run(budget: 1 << 30)
     let spilled = try run(budget: 4096)
