@@ -52,7 +52,8 @@ final class DirectoryPrefetcher: CountedWaits, @unchecked Sendable {
   let specials: [[UInt8]]
   let maxObjects: Int
 
-  init(order: PathOrder, excludes: ExcludeRule, specials: [[UInt8]], maxObjects: Int = 16384) {
+  init(order: PathOrder, excludes: ExcludeRule, specials: [[UInt8]], maxObjects: Int = 16384, spins: Int = 100) {
+    self.spins = spins
     self.order = order
     self.excludes = excludes
     self.specials = specials
@@ -182,7 +183,7 @@ final class DirectoryPrefetcher: CountedWaits, @unchecked Sendable {
   /// exit); false if it still does not. Directories are read in tens of microseconds, less than
   /// a sleep and wake-up on the condition variable costs, so both threads poll briefly first.
   private func spin(until condition: () -> Bool) -> Bool {
-    for _ in 0..<DirectoryPrefetcher.spins {
+    for _ in 0..<spins {
       monitor.unlock()
       Syscall.yieldProcessor()
       monitor.lock()
@@ -191,7 +192,8 @@ final class DirectoryPrefetcher: CountedWaits, @unchecked Sendable {
     return false
   }
 
-  static let spins = 100
+  /// Polls before sleeping on the condition (0: sleep at once).
+  let spins: Int
 
   /// Whether ``nextJob()`` would find a job, without taking it (mutex held).
   private func hasPendingJob() -> Bool {

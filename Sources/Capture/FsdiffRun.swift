@@ -100,7 +100,10 @@ public final class FsdiffRun {
       return
     }
     if root.kind == .directory && !options.single {
-      directoryPrefetcher = DirectoryPrefetcher(order: order, excludes: excludes, specials: specials)
+      // With checksums both cores are busy hashing: a third thread polling with sched_yield
+      // only takes turns from them (measured: ~1.5 s more CPU on /usr, 0.44x -> 0.31x wall).
+      directoryPrefetcher = DirectoryPrefetcher(order: order, excludes: excludes, specials: specials,
+                                                spins: options.digester == nil ? 100 : 0)
     }
     if let digester = options.digester, !options.single {
       prefetcher = ChecksumPrefetcher(digester: digester, directories: directoryPrefetcher)
