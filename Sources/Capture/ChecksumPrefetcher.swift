@@ -9,8 +9,8 @@ import SystemCalls
 /// list; the worker always takes the next file of the most recently pushed list (the directory
 /// the walk is in), and the walk pops a list when it leaves the directory. The main thread never
 /// waits for a file the worker has not started: it claims it and hashes it itself.
-final class ChecksumPrefetcher: @unchecked Sendable {
-  final class Job {
+final class ChecksumPrefetcher: CountedWaits, @unchecked Sendable {
+  final class Job: PendingJob {
     let path: [UInt8]
     /// 0 pending, 1 running (worker), 2 done, 3 claimed by the main thread or dropped.
     var state = 0
@@ -30,19 +30,19 @@ final class ChecksumPrefetcher: @unchecked Sendable {
     static func == (a: PathKey, b: PathKey) -> Bool { a.bytes == b.bytes }
   }
 
-  struct List {
+  struct List: JobList {
     var jobs: [Job]
     var next = 0
   }
 
-  private let monitor = Monitor(conditions: 1)
+  let monitor = Monitor(conditions: 1)
   private var lists: [List] = []
   private var byPath: [PathKey: Job] = [:]
   /// Threads blocked in `Monitor.wait`: state changes wake them only when there are any.
-  private var waiters = 0
+  var waiters = 0
   private var doneWaiting = 0
-  private var stopping = false
-  private var thread: JoinableThread?
+  var stopping = false
+  var thread: JoinableThread?
   private let digester: ContentDigester
   /// The main thread's digester for jobs it hashes while waiting (see ``take(_:)``).
   private let helperDigester: ContentDigester
@@ -55,18 +55,11 @@ final class ChecksumPrefetcher: @unchecked Sendable {
     self.digester = digester.makeCopy()
     self.helperDigester = digester.makeCopy()
     self.lookAhead = lookAhead
-    if case .success(let t) = JoinableThread.start({ [self] in work() }) { thread = t }
+    startWorker()
   }
 
   /// Stops the worker and waits for it. Call once, when the walk is over.
-  func stop() {
-    monitor.lock()
-    stopping = true
-    monitor.broadcast(0)
-    monitor.unlock()
-    thread?.join()
-    thread = nil
-  }
+  func stop() { stopWorker() }
 
   /// Queues the regular files of a directory just read; returns how many lists are open.
   func push(_ paths: [[UInt8]]) {
@@ -150,17 +143,6 @@ final class ChecksumPrefetcher: @unchecked Sendable {
     wake()
   }
 
-  /// Waits on the condition (mutex held), counted in ``waiters``.
-  private func wait() {
-    waiters += 1
-    monitor.wait(0)
-    waiters -= 1
-  }
-
-  /// Wakes waiting threads, if any (mutex held).
-  private func wake() {
-    if waiters > 0 { monitor.broadcast(0) }
-  }
 
   private func nextJob() -> Job? {
     if let job = nextListedJob() { return job }
@@ -175,20 +157,9 @@ final class ChecksumPrefetcher: @unchecked Sendable {
     return nextListedJob()
   }
 
-  private func nextListedJob() -> Job? {
-    var k = lists.count - 1
-    while k >= 0 {
-      while lists[k].next < lists[k].jobs.count {
-        let j = lists[k].jobs[lists[k].next]
-        lists[k].next += 1
-        if j.state == 0 { return j }
-      }
-      k -= 1
-    }
-    return nil
-  }
+  private func nextListedJob() -> Job? { nextPendingJob(&lists) }
 
-  private func work() {
+  func work() {
     monitor.lock()
     while !stopping {
       guard doneWaiting < lookAhead, let job = nextJob() else {

@@ -17,7 +17,7 @@ import RadmindFormat
 ///
 /// Memory: listings read ahead hold at most ``maxObjects`` objects (plus the one being read).
 final class DirectoryPrefetcher: CountedWaits, @unchecked Sendable {
-  final class Job {
+  final class Job: PendingJob {
     let path: [UInt8]
     /// 0 pending, 1 being read (worker), 2 read, 3 taken, claimed or dropped.
     var state = 0
@@ -30,7 +30,7 @@ final class DirectoryPrefetcher: CountedWaits, @unchecked Sendable {
     init(path: [UInt8]) { self.path = path }
   }
 
-  struct List {
+  struct List: JobList {
     var jobs: [Job]
     /// The next job the worker may start.
     var next = 0
@@ -208,18 +208,7 @@ final class DirectoryPrefetcher: CountedWaits, @unchecked Sendable {
   }
 
   /// The next pending directory, the walk's current one first (mutex held).
-  private func nextJob() -> Job? {
-    var k = lists.count - 1
-    while k >= 0 {
-      while lists[k].next < lists[k].jobs.count {
-        let j = lists[k].jobs[lists[k].next]
-        lists[k].next += 1
-        if j.state == 0 { return j }
-      }
-      k -= 1
-    }
-    return nil
-  }
+  private func nextJob() -> Job? { nextPendingJob(&lists) }
 
   func work() {
     monitor.lock()

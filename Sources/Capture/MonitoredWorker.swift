@@ -47,3 +47,31 @@ extension CountedWaits {
     if waiters > 0 { monitor.broadcast(0) }
   }
 }
+
+/// A prefetcher's job: 0 while pending (other states are the prefetcher's own).
+protocol PendingJob: AnyObject {
+  var state: Int { get }
+}
+
+/// The jobs queued for one directory level, and the next one the worker may start.
+protocol JobList {
+  associatedtype Job: PendingJob
+  var jobs: [Job] { get }
+  var next: Int { get set }
+}
+
+/// The next pending job for the worker, the walk's current level first, then its parents'; jobs
+/// passed over are not looked at again (mutex held).
+@inline(__always)
+func nextPendingJob<L: JobList>(_ lists: inout [L]) -> L.Job? {
+  var k = lists.count - 1
+  while k >= 0 {
+    while lists[k].next < lists[k].jobs.count {
+      let j = lists[k].jobs[lists[k].next]
+      lists[k].next += 1
+      if j.state == 0 { return j }
+    }
+    k -= 1
+  }
+  return nil
+}

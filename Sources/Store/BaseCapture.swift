@@ -49,13 +49,9 @@ extension LoadsetStore {
         let summary = try stageBaseDifference(node, name: names[index], type: series.type, kfile: kfile,
                                               stagingRoot: stagingRoot, storeInside: storeInside, digester: digester,
                                               algorithm: algorithm, into: staged, request: request)
-        result.files += summary.files
-        result.bytes += summary.bytes
-        result.entries += summary.entries
-        result.notes += summary.notes
+        result.addStaged(names[index], staged: staged, files: summary.files, bytes: summary.bytes, entries: summary.entries,
+                         notes: summary.notes, to: &intent)
         checksums.append(summary.checksum)
-        intent.actions.append(.publish(staged: String(staged.split(separator: "/").last!), name: names[index].fileName))
-        result.loadsets.append(names[index].fileName)
       }
       finishCaptureIntent(&intent, names: names, series: series, digest: request.digest, checksums: checksums, result: &result)
       try commit(intent)

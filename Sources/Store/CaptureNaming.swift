@@ -33,3 +33,16 @@ extension LoadsetStore {
     result.moves.append(move)
   }
 }
+
+extension CaptureResult {
+  /// Counts one staged node loadset and lists it for publishing by `intent`.
+  mutating func addStaged(_ name: LoadsetName, staged: String, files: Int, bytes: Int64, entries: Int, notes: [String],
+                          to intent: inout Intent) {
+    self.files += files
+    self.bytes += bytes
+    self.entries += entries
+    self.notes += notes
+    intent.actions.append(.publish(staged: String(staged.split(separator: "/").last!), name: name.fileName))
+    loadsets.append(name.fileName)
+  }
+}

@@ -86,13 +86,9 @@ extension LoadsetStore {
                                     algorithm: algorithm, threads: request.threads, request: request,
                                     contentIndex: contentIndex)
         FaultInjection.checkpoint("capture.staged")
-        result.files += summary.files
-        result.bytes += summary.bytes
-        result.entries += summary.entries
-        result.notes += summary.notes
+        result.addStaged(names[index], staged: staged, files: summary.files, bytes: summary.bytes, entries: summary.entries,
+                         notes: summary.notes, to: &intent)
         checksums.append(summary.checksum)
-        intent.actions.append(.publish(staged: String(staged.split(separator: "/").last!), name: names[index].fileName))
-        result.loadsets.append(names[index].fileName)
       }
       finishCaptureIntent(&intent, names: names, series: series, digest: request.digest,
                           checksums: checksums, result: &result)
