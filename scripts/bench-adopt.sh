@@ -80,15 +80,19 @@ echo "server tree: $(find "$W/server" -type f | wc -l) files; staging root: $(fi
 # ext4 without a journal (this machine's) the inode allocator skips every inode freed in the last
 # minutes (recently_deleted), one inode-table lookup each, so 1,000 new metadata files created
 # right after 1,000 were removed cost ~0.3 ms each instead of ~15 us, a cost of the benchmark's
-# own cleanup that a real adoption never pays.
+# own cleanup that a real adoption never pays. Each run starts after a `sync`: adopt's one
+# `syncfs` (what makes its metadata durable) would otherwise also write back what the tree's
+# generation, the previous round's capture or another process left dirty on the filesystem
+# (most of a 0.35 s adopt here), a cost that is not the adoption's.
 mkdir -p "$W/trash"
 fresh() {
   aside=$(mktemp -d "$W/trash/run.XXXXXX")
   for part in .loadsmith special tmp; do [ ! -e "$W/server/$part" ] || mv "$W/server/$part" "$aside/"; done
   rm -f "$W/server/file/"*-current.T
+  sync
 }
 for r in $(seq "$ROUNDS"); do
-  timed find sh -c "find '$W/server' -type f | wc -l"
+  sync; timed find sh -c "find '$W/server' -type f | wc -l"
   fresh; timed adopt "$BIN" adopt "$W/server"
   fresh; timed adopt-verify "$BIN" adopt "$W/server" --verify
   timed verify "$BIN" verify --store "$W/server"

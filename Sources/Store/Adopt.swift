@@ -75,7 +75,6 @@ extension LoadsetStore {
         }
       }
       let staging = try makeStagingDirectory("adopt")
-      var context = AdoptContext()
       var staged: [(name: String, checksum: String)] = []
       // One listing of meta/ instead of a lookup per loadset.
       let metaNames: [[UInt8]]
@@ -83,27 +82,9 @@ extension LoadsetStore {
       let known = Set(metaNames.map { String(decoding: $0, as: UTF8.self) })
       var stagingFiles = try AdoptMetaStaging(staging)
       defer { stagingFiles.close() }
-      for candidate in candidates {
-        let name = candidate.name
-        if known.contains(name) {
-          report.known += 1
-          if verify { try verifyAdopted(name, threads: threads, into: &report) }
-          continue
-        }
-        let meta: Metadata
-        do throws(StoreError) {
-          meta = try adoptedMetadata(name, series: candidate.loadsmith, verify: verify, threads: threads,
-                                     context: &context, into: &report)
-        } catch {
-          report.refused.append("transcript/\(name): \(error.message.hasPrefix(name + ": ") ? String(error.message.dropFirst(name.count + 2)) : error.message): not adopted (nothing changed; fix or remove the transcript and run adopt again)")
-          continue
-        }
-        try stagingFiles.write(name, Array(meta.text.utf8))
-        staged.append((name, "\(meta.digest):\(meta["transcript-checksum"] ?? "-")"))
-        report.adopted.append(name)
-        if candidate.loadsmith == nil { report.foreign.append(name) }
-        report.files += Int(meta["files"] ?? "") ?? 0
-        report.bytes += Int64(meta["bytes"] ?? "") ?? 0
+      for outcome in try adoptEach(candidates, known: known, verify: verify, threads: threads, staging: stagingFiles) {
+        report.append(outcome.report)
+        if let adopted = outcome.staged { staged.append(adopted) }
       }
       stagingFiles.close()
       var intent = Intent(operation: "adopt")

@@ -209,4 +209,35 @@ import Testing
     after = after.filter { !$0.key.hasSuffix("-current.T") && !$0.key.hasSuffix("-stable.T") }
     #expect(after == before.filter { !$0.key.hasSuffix("-current.T") && !$0.key.hasSuffix("-stable.T") })
   }
+
+  @Test("adopt shares loadsets among threads, yet reports, stages and records them in name order, as one thread does")
+  func adoptManyLoadsetsInOrder() throws {
+    let t = try Self.radmindTree("adopt-many")
+    defer { CLI.remove(t.dir) }
+    // 60 more foreign loadsets (every seventh unsorted, so refused) between the fixtures' names.
+    var script = "set -e; cd '\(t.server)'\n"
+    for i in 0..<60 {
+      let name = String(format: "many-%02d.T", i)
+      script += i % 7 == 3 ? "sort -r transcript/base.T > transcript/\(name) && mkdir file/\(name)\n"
+        : "cp transcript/base.T transcript/\(name) && cp -R file/base.T file/\(name)\n"
+    }
+    #expect(try CLI.sh(script).status == 0)
+    let r = try CLI.run(["adopt", t.server])
+    #expect(r.status == 1, "\(r.out)\(r.err)")
+    let names = try FileManager.default.contentsOfDirectory(atPath: t.server + "/transcript")
+      .filter { !$0.hasSuffix("-current.T") && !$0.hasSuffix("-stable.T") }.sorted()
+    let refused = names.filter { $0.hasPrefix("many-") && Int($0.dropFirst(5).prefix(2))! % 7 == 3 }
+    let adopted = names.filter { !refused.contains($0) }
+    let lines = r.out.split(separator: "\n").map(String.init)
+    #expect(lines.filter { $0.hasPrefix("adopted ") }.map { String($0.dropFirst(8).prefix { $0 != " " }) } == adopted, "\(r.out)")
+    #expect(lines.filter { $0.hasPrefix("refused: transcript/many-") }.map { String($0.dropFirst(20).prefix { $0 != ":" }) } == refused, "\(r.out)")
+    let history = try String(contentsOfFile: t.server + "/.loadsmith/history.log", encoding: .utf8)
+    let recorded = history.split(separator: "\n").map { $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init) }
+      .filter { $0.contains("adopt") }.compactMap { fields in fields.first { adopted.contains($0) } }
+    #expect(recorded == adopted, "\(history)")
+    for name in adopted {
+      let meta = try String(contentsOfFile: t.server + "/.loadsmith/meta/" + name, encoding: .utf8)
+      #expect(meta.hasPrefix("name \(name)\n"), "\(meta)")
+    }
+  }
 }
