@@ -53,7 +53,7 @@ struct AdoptScan {
     var lineDigest = checksum.map { LineDigest($0) }
     var digestIncomplete = false
     defer { lineDigest?.release() }
-    do {
+    try StoreError.mappingScan(of: name) {
       while let line = try reader.next() {
         // A cut line's skipped tail is not seen: the caller reads the file again for its digest.
         if reader.lastLineWasCut { digestIncomplete = true } else { lineDigest?.add(line, newline: reader.lastLineHadNewline) }
@@ -75,12 +75,6 @@ struct AdoptScan {
         eachFile?(entry)
         if stored?.isOpen == true { statStoredFile(&stored!, entry, name: name) }
       }
-    } catch let error as SystemCallError {
-      throw .system(error)
-    } catch let error as StoreError {
-      throw error
-    } catch {
-      throw StoreError(.system, "\(name): \(error)")
     }
     transcriptChecksum = digestIncomplete ? nil : lineDigest?.finish()
     if files > 0 && !hasFileRoot {

@@ -53,11 +53,8 @@ package struct HistoryRecord: Sendable, Equatable {
 
   /// True when the record concerns `filter` (a loadset, pointer, series or product name).
   package func concerns(_ filter: String) -> Bool {
-    let f = filter.hasSuffix(".T") ? String(filter.dropLast(2)) : filter
-    return [name, from, to].contains { v in
-      let s = v.hasSuffix(".T") ? String(v.dropLast(2)) : v
-      return s == f || s.hasPrefix(f + "-")
-    }
+    let f = NameFilter(filter)
+    return [name, from, to].contains { f.selects($0) }
   }
 }
 

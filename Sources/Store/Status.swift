@@ -94,8 +94,7 @@ extension LoadsetStore {
     let names = try publishedNames().names
     func wanted(_ s: String) -> Bool {
       guard let filter else { return true }
-      let f = filter.replacingSuffix(".T")
-      return s == f || s.hasPrefix(f + "-") || f.hasPrefix(s + "-")
+      return NameFilter(filter).relates(s)
     }
     var bySeries: [LoadsetSeries: [LoadsetName]] = [:]
     for name in names { bySeries[name.series, default: []].append(name) }

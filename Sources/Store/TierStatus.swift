@@ -100,15 +100,15 @@ extension LoadsetStore {
       }
     }
     let pins = Dictionary(allPins().map { (LoadsetStore.pinKey($0.series, tier: $0.tier), $0.target) }, uniquingKeysWith: { a, _ in a })
-    let f = filter.map { $0.hasSuffix(".T") ? String($0.dropLast(2)) : $0 }
+    let f = filter.map(NameFilter.init)
     func wanted(_ product: String) -> Bool {
       guard let f else { return true }
-      return f == product || f.hasPrefix(product + "-")
+      return f.isCovered(by: product)
     }
     /// With a series or loadset filter, only what concerns it (a series, or a line naming it).
     func concerns(_ name: String, product: String) -> Bool {
-      guard let f, f != product else { return true }
-      return name == f || name.hasPrefix(f + "-") || f.hasPrefix(name + "-")
+      guard let f, f.stem != product else { return true }
+      return f.relates(name)
     }
     for product in seriesByProduct.keys.sorted() where wanted(product) {
       let map: TierMap

@@ -31,9 +31,7 @@ struct VerifySelection {
   func wanted(_ name: String) -> Bool {
     if let only, !only.contains(name) { return false }
     guard let filter else { return true }
-    let f = filter.hasSuffix(".T") ? String(filter.dropLast(2)) : filter
-    let n = name.hasSuffix(".T") ? String(name.dropLast(2)) : name
-    return n == f || n.hasPrefix(f + "-")
+    return NameFilter(filter).selects(name)
   }
 }
 
