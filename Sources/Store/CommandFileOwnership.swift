@@ -19,14 +19,14 @@ extension LoadsetStore {
   }
 
   /// Refuses (before anything is written) to overwrite command files Loadsmith did not write,
-  /// unless `force`, which records them as taken over for this run.
-  func checkCommandFileOwnership(_ files: [TierCommandFile], force: Bool) throws(StoreError) {
+  /// unless `force`: returns the files to take over (each a `takeover` step of the intent).
+  func checkCommandFileOwnership(_ files: [TierCommandFile], force: Bool) throws(StoreError) -> [String] {
     let foreign = files.map(\.fileName).filter { !isWrittenByLoadsmith(commandFile: $0) }
-    guard !foreign.isEmpty else { return }
+    guard !foreign.isEmpty else { return [] }
     guard force else {
       throw StoreError(.usage, "\(foreign.map { "command/\($0)" }.joined(separator: ", ")): not written by loadsmith (hand-written, or kept by adopt): not overwritten, nothing changed; 'command write --force' takes \(foreign.count == 1 ? "it" : "them") over")
     }
-    commandFileTakeover.formUnion(foreign)
+    return foreign
   }
 
   /// Whether a rewrite of the tier command files may replace `command/NAME` now; a hand-written

@@ -171,9 +171,9 @@ extension LoadsetStore {
       if files.allSatisfy({ $0.lines.isEmpty }) {
         throw StoreError(.usage, "'\(product)': no loadsets of that product in the store")
       }
-      try checkCommandFileOwnership(files, force: force)
-      defer { commandFileTakeover = [] }
+      let takeovers = try checkCommandFileOwnership(files, force: force)
       var intent = Intent(operation: "command write \(product)")
+      intent.actions += takeovers.map { .takeover(commandFile: $0) }
       intent.actions.append(.commands(product: product))
       intent.actions.append(.log(event: "commands", name: product, from: "-",
                                  to: files.map(\.fileName).joined(separator: ","), checksum: "-"))

@@ -29,6 +29,9 @@ struct Intent: Sendable {
     case lastKnownGood(series: String, build: String)
     /// Rewrite the per-tier command files of `product` from the pointers.
     case commands(product: String)
+    /// Let the next `commands` step replace `command/NAME` although Loadsmith did not write it
+    /// (`command write --force`): recorded in the intent, so a replay after a crash takes it over too.
+    case takeover(commandFile: String)
     /// Append one history record (event, name, from, to, checksum).
     case log(event: String, name: String, from: String, to: String, checksum: String)
     /// Remove the published loadset `name` (prune): transcript first, then files, then meta.
@@ -58,6 +61,7 @@ struct Intent: Sendable {
       case .link(let p, let t): out += "link\t\(p)\t\(t)\n"
       case .lastKnownGood(let s, let b): out += "lkg\t\(s)\t\(b)\n"
       case .commands(let p): out += "commands\t\(p)\n"
+      case .takeover(let k): out += "takeover\t\(k)\n"
       case .log(let e, let n, let f, let t, let c): out += "log\t\(e)\t\(n)\t\(f)\t\(t)\t\(c)\n"
       case .remove(let n): out += "remove\t\(n)\n"
       case .pin(let k, let t): out += "pin\t\(k)\t\(t)\n"
@@ -85,6 +89,7 @@ struct Intent: Sendable {
       case ("link", 3): actions.append(.link(pointer: f[1], target: f[2]))
       case ("lkg", 3): actions.append(.lastKnownGood(series: f[1], build: f[2]))
       case ("commands", 2): actions.append(.commands(product: f[1]))
+      case ("takeover", 2): actions.append(.takeover(commandFile: f[1]))
       case ("log", 6): actions.append(.log(event: f[1], name: f[2], from: f[3], to: f[4], checksum: f[5]))
       case ("remove", 2): actions.append(.remove(name: f[1]))
       case ("pin", 3): actions.append(.pin(key: f[1], target: f[2]))
@@ -166,6 +171,7 @@ extension LoadsetStore {
 
   /// Carries out every action of `intent` (idempotently) and removes the record.
   func apply(_ intent: Intent) throws(StoreError) {
+    defer { commandFileTakeover = [] }  // the takeovers this intent records count for it alone
     var loggedAlready: Bool?
     for action in intent.actions {
       switch action {
@@ -178,6 +184,8 @@ extension LoadsetStore {
         FaultInjection.checkpoint("lkg")
       case .commands(let product):
         try writeCommandFiles(product: product)
+      case .takeover(let name):
+        commandFileTakeover.insert(name)
       case .remove(let name):
         try unpublish(name, intentID: intent.id)
       case .pin(let key, let target):

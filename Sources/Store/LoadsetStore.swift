@@ -27,7 +27,7 @@ package final class LoadsetStore: @unchecked Sendable {
   /// How long a writer waits for the store lock (nil: for ever) and where it says that it waits.
   package var lockTimeout: Double?
   package var lockWaitNotice: (@Sendable (String) -> Void)?
-  /// Hand-written command files `command write --force` may replace in the running operation.
+  /// Hand-written command files the intent being applied takes over (its `takeover` steps).
   var commandFileTakeover: Set<String> = []
 
   package static let formatLine = "loadsmith-store 1"

@@ -51,6 +51,10 @@ extension LoadsetStore {
           continue
         }
         if let problem = targetProblem(build, of: series) { problems.append("last-known-good of \(series) cannot be \(problem)") }
+      case .takeover(let name):
+        if name.isEmpty || name.contains("/") || name.hasPrefix(".") || !name.hasSuffix(".K") {
+          problems.append("'\(name)' is not a command file name")
+        }
       case .commands(let product):
         guard (try? LoadsetSeries(parsing: product + "-cfg"))?.product == product else {
           problems.append("'\(product)' is not a product name (FAMILY-COMPONENT)")
@@ -168,6 +172,8 @@ extension LoadsetStore {
       case .commands(let product):
         products.append(product)
         line = nil
+      case .takeover:
+        line = nil  // undoing the rewrite puts back only what the pointers name
       case .remove(let name):
         line = "\(name) was removed already or stays (a removal is not undone)"
       case .pin(let key, _):

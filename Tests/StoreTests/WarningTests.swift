@@ -19,3 +19,22 @@ import Testing
     #expect(try String(contentsOfFile: kfile, encoding: .utf8) == hand)
   }
 }
+
+/// `command write --force` records its takeover in the intent, so a crash after the intent is
+/// written still ends with the command file taken over.
+@Suite struct CommandTakeoverTests {
+  @Test("a --force takeover killed after its intent is written is finished by the next run")
+  func takeoverSurvivesCrash() throws {
+    let s = try CommandTests.released("takeover-crash")
+    defer { CLI.remove(s.dir) }
+    let kfile = s.store + "/command/was-apache-PROD.K"
+    try Data("# kept by hand\np \(CommandTests.bin)-001.001.T\n".utf8).write(to: URL(fileURLWithPath: kfile))
+    let killed = try CLI.run(["command", "write", "was-apache", "--force"], store: s.store, env: ["LOADSMITH_FAULT": "intent.written"])
+    #expect(killed.status == 86, "\(killed.err)")
+    let recovered = try CLI.run(["recover"], store: s.store)
+    #expect(recovered.status == 0, "\(recovered.err)\(recovered.out)")
+    let text = try String(contentsOfFile: kfile, encoding: .utf8)
+    #expect(text.contains("written by loadsmith") && text.contains("p \(CommandTests.bin)-001.001.T"), "\(text)")
+    #expect(!recovered.err.contains("was not written by loadsmith"), "\(recovered.err)")
+  }
+}
