@@ -259,6 +259,21 @@ import Testing
     #expect(try CLI.run(["verify"], store: s.store).status == 0)
   }
 
+  @Test("a hand-made intent taking over a command file outside command/ is never applied; recover undoes it")
+  func recoverCraftedTakeover() throws {
+    let s = try Self.releasedTwice("recover-takeover")
+    defer { CLI.remove(s.dir) }
+    let before = try CLI.signature(s.store)
+    try "loadsmith-intent 1\nid\t1-x\noperation\tcommand write evil\ntakeover\t../../x.K\nend\n"
+      .write(toFile: s.store + "/.loadsmith/intent", atomically: false, encoding: .utf8)
+    let w = try CLI.run(["release", Self.bin, "001.001"], store: s.store)
+    #expect(w.status == 2 && w.err.contains("'command write evil'") && w.err.contains("'../../x.K' is not a command file name"), "\(w.err)")
+    let r = try CLI.run(["recover"], store: s.store)
+    #expect(r.status == 0 && r.out.contains("undid 'command write evil'"), "\(r.err)\(r.out)")
+    #expect(try CLI.signature(s.store) == before)
+    #expect(try CLI.run(["verify"], store: s.store).status == 0)
+  }
+
   @Test("recover sets a damaged intent record aside, so writers are not wedged by it")
   func recoverDamaged() throws {
     let s = try CLI.scratch("recover-damaged")
