@@ -29,6 +29,8 @@ public struct LmergeOptions: Sendable {
   public var inputs: [String] = []
   /// The destination (nil with `-f`, where t2 is replaced).
   public var destination: String?
+  /// When the merge runs on several cores (see ``ParallelMerge``).
+  var parallel = ParallelMergeSettings()
 
   public init() {}
 }
@@ -116,6 +118,7 @@ public enum Lmerge {
   static func merge(_ inputs: [MergeInput], options o: LmergeOptions, destination: LoadsetLocation,
                     publisher: LoadsetPublisher, out: ([UInt8]) -> Void, err: ([UInt8]) -> Void) throws(LmergeFailure) {
     let k = inputs.count
+    if ParallelMerge.applies(o, inputCount: k), try ParallelMerge.run(inputs, options: o, publisher: publisher) { return }
     var removedDirectories: [[UInt8]] = []  // -f: encoded paths of matched "- d" lines, newest first
     // The transcript is written from a second thread, overlapping the merge
     // (see ``LmergeTranscriptWriter``).

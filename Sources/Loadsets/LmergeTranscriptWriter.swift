@@ -26,6 +26,11 @@ final class LmergeTranscriptWriter {
     }
   }
 
+  /// Writes bytes as they are (whole lines of a parallel merge's piece).
+  func write(bytes: UnsafeRawBufferPointer) throws(LmergeFailure) {
+    do { try writer.append(bytes) } catch { throw LmergeFailure(Array(error.description.utf8)) }
+  }
+
   /// Writes the rest; the publisher's commit then fsyncs and publishes.
   func finish() throws(LmergeFailure) {
     do { try writer.finish() } catch { throw LmergeFailure(Array(error.description.utf8)) }

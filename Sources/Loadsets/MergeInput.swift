@@ -48,6 +48,20 @@ public final class MergeInput {
     reader = try LineReader(path: path, bufferSize: 256 << 10)
   }
 
+  /// An input restricted to bytes `range` of an open transcript (read with `pread`, so several
+  /// inputs can share `fd`): one input's share of one piece of a parallel merge. `range` starts
+  /// at a line start; line numbers count from it.
+  init(fd: Int32, name: String, range: Range<Int64>, location: LoadsetLocation, order: PathOrder) {
+    self.location = location
+    self.order = order
+    reader = LineReader(fd: fd, name: name, range: range, bufferSize: 128 << 10)
+  }
+
+  /// The path of the line last read with no message (encoded), or nil before the first.
+  var lastPath: [UInt8]? {
+    hasPrevious ? Array(UnsafeRawBufferPointer(rebasing: previous[0 ..< previousCount])) : nil
+  }
+
   /// The type byte of the current line.
   @inline(__always)
   public var type: UInt8 { line[typeOffset] }

@@ -1,0 +1,205 @@
+import SystemCalls
+import RadmindFormat
+
+/// Where a parallel `lmerge -T` cuts its inputs: a sorted list of cut paths, and for every cut
+/// and every input the byte offset of that input's first real line whose path sorts at or after
+/// the cut. Piece `p` is then, in every input, the bytes between cut `p - 1` and cut `p`, so the
+/// lines of one path, in whichever inputs they are, always fall into the same piece.
+///
+/// Cut paths are taken from every input every `step` bytes (so no input's share of a piece is
+/// much more than `step` bytes); the other inputs are searched for them by bisection over byte
+/// offsets, reading a small window at each probe. The offsets are exact when the inputs are
+/// sorted; when one is not, the pieces are still a partition of every input, and the merge
+/// notices the bad order (``ParallelMerge`` then merges sequentially). Anything unexpected near a
+/// cut (a line too long, a missing path, a read error) gives no plan: the sequential merge then
+/// reports it as radmind does.
+struct ParallelMergePlan {
+  /// `starts[p][j]`: where piece `p` starts in input `j`; one more row than pieces, the last
+  /// holding the end of each input (`Int64.max`: to its end of file, as the sequential merge reads).
+  var starts: [[Int64]]
+
+  var pieceCount: Int { starts.count - 1 }
+
+  func range(piece p: Int, input j: Int) -> Range<Int64> { starts[p][j] ..< starts[p + 1][j] }
+
+  /// An upper bound on the bytes of piece `p` (its output is never longer).
+  func byteBound(piece p: Int, sizes: [Int64]) -> Int {
+    var total: Int64 = 0
+    for j in 0 ..< sizes.count { total += min(starts[p + 1][j], sizes[j]) - starts[p][j] }
+    return Int(max(0, total))
+  }
+
+  /// Cuts inputs `fds` (sizes `sizes`) about every `step` bytes of each; nil when they cannot be cut.
+  static func make(fds: [Int32], names: [String], sizes: [Int64], order: PathOrder, step: Int64) -> ParallelMergePlan? {
+    let k = fds.count
+    var readers: [CutReader] = []
+    for j in 0 ..< k { readers.append(CutReader(fd: fds[j], name: names[j], size: sizes[j], order: order)) }
+
+    // Cut paths sampled from every input, with where each sampled line starts.
+    var samples: [(path: [UInt8], input: Int, start: Int64)] = []
+    for j in 0 ..< k {
+      var offset = step
+      while offset < sizes[j] {
+        switch readers[j].realLine(atOrAfter: offset) {
+        case .unreadable: return nil
+        case .end: offset = sizes[j]
+        case .line(let l):
+          samples.append((l.path, j, l.start))
+          offset = max(offset + step, l.end)
+        }
+      }
+    }
+    samples.sort { order.compareEncoded($0.path, $1.path) < 0 }
+
+    var starts: [[Int64]] = [Array(repeating: 0, count: k)]
+    var s = 0
+    while s < samples.count {
+      // Equal cut paths from several inputs make one cut; their sampled starts are known.
+      var known: [Int64?] = Array(repeating: nil, count: k)
+      let path = samples[s].path
+      while s < samples.count && order.compareEncoded(samples[s].path, path) == 0 {
+        known[samples[s].input] = samples[s].start
+        s += 1
+      }
+      var row = starts[starts.count - 1]
+      for j in 0 ..< k {
+        if let start = known[j] {
+          if start < row[j] { return nil }  // an input out of order: let the sequential merge say so
+          row[j] = start
+        } else {
+          guard let found = readers[j].firstLine(notBefore: path, from: row[j]) else { return nil }
+          row[j] = found
+        }
+      }
+      starts.append(row)
+    }
+    starts.append(Array(repeating: Int64.max, count: k))
+    return ParallelMergePlan(starts: starts)
+  }
+}
+
+/// Reads single transcript lines at arbitrary offsets of an input (through a small window
+/// cache), the way ``MergeInput`` reads them: blank and `#` lines skipped, `[-] type path`.
+final class CutReader {
+  let fd: Int32
+  let name: String
+  let size: Int64
+  let order: PathOrder
+  private let window = UnsafeMutableRawBufferPointer.allocate(byteCount: 16 << 10, alignment: 16)
+  private var windowStart: Int64 = 0
+  private var windowCount = 0
+
+  /// A real line: where it starts, where the next line starts, its encoded path.
+  struct Line {
+    var start: Int64
+    var end: Int64
+    var path: [UInt8]
+  }
+
+  enum Scan {
+    case line(Line)
+    case end
+    /// Too long, without a path, without its LF at end of file, or unreadable.
+    case unreadable
+  }
+
+  /// The longest line (with its LF) a window must hold whole.
+  private static let longestLine = RadmindLimits.maxLineLength + 1
+
+  init(fd: Int32, name: String, size: Int64, order: PathOrder) {
+    self.fd = fd
+    self.name = name
+    self.size = size
+    self.order = order
+  }
+
+  deinit { window.deallocate() }
+
+  /// The bytes from `offset` to the end of the window (at least ``longestLine`` of them unless
+  /// the file ends first), or nil on a read error.
+  private func bytes(at offset: Int64) -> UnsafeRawBufferPointer? {
+    let have = windowStart + Int64(windowCount)
+    let enough = min(size, offset + Int64(CutReader.longestLine))
+    if !(offset >= windowStart && enough <= have) {
+      var total = 0
+      while total < window.count {
+        let n: Int
+        do {
+          n = try Syscall.pread(fd, into: UnsafeMutableRawBufferPointer(rebasing: window[total...]),
+                                at: offset + Int64(total), path: name)
+        } catch { return nil }
+        if n == 0 { break }
+        total += n
+      }
+      windowStart = offset
+      windowCount = total
+    }
+    let from = Int(offset - windowStart)
+    return UnsafeRawBufferPointer(rebasing: window[from ..< windowCount])
+  }
+
+  /// The first real line starting at or after `offset` (a line starts at 0 or after an LF).
+  func realLine(atOrAfter offset: Int64) -> Scan {
+    var position = offset
+    if offset > 0 {
+      guard let raw = bytes(at: offset - 1) else { return .unreadable }
+      guard let lf = raw.firstIndex(of: 0x0A) else { return offset - 1 + Int64(raw.count) >= size ? .end : .unreadable }
+      position = offset - 1 + Int64(lf) + 1
+    }
+    while true {
+      if position >= size { return .end }
+      guard let raw = bytes(at: position) else { return .unreadable }
+      guard let lf = raw.firstIndex(of: 0x0A), lf <= RadmindLimits.maxLineLength else { return .unreadable }
+      let line = UnsafeRawBufferPointer(rebasing: raw[0 ..< lf])
+      let end = position + Int64(lf) + 1
+      var i = 0
+      guard let first = nextToken(line, &i), line[first.lowerBound] != UInt8(ascii: "#") else {
+        position = end
+        continue
+      }
+      if line[first.lowerBound] == UInt8(ascii: "-") && nextToken(line, &i) == nil { return .unreadable }
+      guard let path = nextToken(line, &i) else { return .unreadable }
+      return .line(Line(start: position, end: end, path: Array(UnsafeRawBufferPointer(rebasing: line[path]))))
+    }
+  }
+
+  /// The start of the first real line at or after line start `from` whose path sorts at or after
+  /// `key` (the file size if none): exact when the real lines from `from` on are in order and
+  /// those before it sort before `key`. Gallops, bisects to a few KiB, then reads line by line.
+  func firstLine(notBefore key: [UInt8], from: Int64) -> Int64? {
+    var low = from    // every real line before `low` sorts before `key`
+    var high = size   // the first real line at or after the line start at `high` does not
+    var stride: Int64 = 64 << 10
+    while low + stride < high {
+      let probe = low + stride
+      switch realLine(atOrAfter: probe) {
+      case .unreadable: return nil
+      case .end: high = probe
+      case .line(let l):
+        if order.compareEncoded(l.path, key) < 0 { low = l.end; stride *= 2 } else { high = probe }
+      }
+      if high == probe { break }
+    }
+    while high - low > 8 << 10 {
+      let middle = low + (high - low) / 2
+      switch realLine(atOrAfter: middle) {
+      case .unreadable: return nil
+      case .end: high = middle
+      case .line(let l):
+        if order.compareEncoded(l.path, key) < 0 { low = l.end } else { high = middle }
+      }
+    }
+    // Line by line; in a sorted input this ends soon after `high` (comment lines aside).
+    var position = low
+    while true {
+      switch realLine(atOrAfter: position) {
+      case .unreadable: return nil
+      case .end: return size
+      case .line(let l):
+        if order.compareEncoded(l.path, key) >= 0 { return l.start }
+        position = l.end
+        if position - low > 8 << 20 { return nil }
+      }
+    }
+  }
+}
