@@ -109,17 +109,17 @@ public final class MergeInput {
   public func advance() -> Advance {
     let reader = self.reader
     while true {
-      let next: UnsafeRawBufferPointer?
-      do { next = try reader.next() } catch {
+      let next: (line: UnsafeRawBufferPointer, terminated: Bool)?
+      do { next = try reader.nextLine() } catch {
         return .fatal(Array(reader.name.utf8) + Array(": ".utf8) + Array(error.reason.utf8))
       }
-      guard let raw = next else {
+      guard let (raw, terminated) = next else {
         isAtEnd = true
         return .ok
       }
       lineNumber += 1
       // fgets(MAXPATHLEN): a line (with its LF) must fit in 4095 bytes, and the last must end in LF.
-      if raw.count > RadmindLimits.maxLineLength || !reader.lastLineHadNewline {
+      if raw.count > RadmindLimits.maxLineLength || !terminated {
         let shown = UnsafeRawBufferPointer(rebasing: raw[0 ..< min(raw.count, RadmindLimits.maxPathLength - 1)])
         return .fatal(name + Array(": \(lineNumber): ".utf8) + Array(shown) + Array(": line too long".utf8))
       }

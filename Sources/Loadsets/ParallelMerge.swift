@@ -9,7 +9,7 @@ struct ParallelMergeSettings: Sendable {
   /// `LOADSMITH_LMERGE_PARALLEL=0` turns the parallel merge off (to compare, or to rule it out).
   var mode: Mode = Syscall.environment("LOADSMITH_LMERGE_PARALLEL") == "0" ? .never : .automatic
   /// Cut paths are taken from every input about every this many bytes.
-  var step: Int64 = 2 << 20
+  var step: Int64 = 1 << 20
   /// Automatic mode merges in parallel only when the inputs hold at least this many bytes.
   var threshold: Int64 = 16 << 20
   /// Records what the last parallel attempt did, for tests.

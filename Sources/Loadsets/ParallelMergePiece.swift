@@ -38,6 +38,11 @@ final class ParallelMergePiece {
       if !input.isAtEnd { firstPaths[j] = Array(input.path) }
     }
     let k = inputs.count
+    if k == 2 {
+      guard mergeTwo(inputs[0], inputs[1]) else { return }
+      for (j, input) in inputs.enumerated() { lastPaths[j] = input.lastPath }
+      return
+    }
     for i in 0 ..< k {
       let current = inputs[i]
       while !current.isAtEnd {
@@ -57,6 +62,29 @@ final class ParallelMergePiece {
       }
     }
     for (j, input) in inputs.enumerated() { lastPaths[j] = input.lastPath }
+  }
+
+  /// The loop above for two inputs, the common case, without reloading the inputs from their
+  /// array at each step (a retain and a release each): `high`'s line wins a tie, `low`'s is dropped.
+  private func mergeTwo(_ high: MergeInput, _ low: MergeInput) -> Bool {
+    while !high.isAtEnd {
+      if !low.isAtEnd {
+        let c = high.compare(to: low)
+        if c > 0 {
+          append(low.line)
+          guard advance(low) else { return false }
+          continue
+        }
+        if c == 0 { guard advance(low) else { return false } }
+      }
+      append(high.line)
+      guard advance(high) else { return false }
+    }
+    while !low.isAtEnd {
+      append(low.line)
+      guard advance(low) else { return false }
+    }
+    return true
   }
 
   /// Reads an input's next line; false (with ``refusal`` set) when the sequential merge must decide.
