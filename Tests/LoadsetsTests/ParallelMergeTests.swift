@@ -177,6 +177,37 @@ struct ParallelMergeTests {
     #expect(r.outcome.hasPrefix("sequential: "))
   }
 
+  @Test("radmind's recorded lmerge -T cases come out the same with the parallel merge forced on",
+        arguments: [("041-lmerge-T-two", ["patch.T", "base.T"]),
+                    ("042-lmerge-T-four", ["hotfix.T", "site.T", "libs.T", "base.T"]),
+                    ("048-lmerge-bad-sort", ["patch.T", "base.T"]),
+                    ("049-lmerge-bad-sort-lower", ["patch.T", "base.T"])])
+  func conformanceCases(name: String, inputs: [String]) throws {
+    let corpus = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+      .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared/conformance/cases/\(name)")
+    func recorded(_ file: String) -> [UInt8]? {
+      FileManager.default.contents(atPath: corpus.appendingPathComponent(file).path).map { [UInt8]($0) }
+    }
+    let s = Scratch()
+    s.mkdir("radmind")
+    for input in inputs {
+      s.write("transcript/\(input)", try #require(recorded("transcript/\(input)"), "conformance case \(name) not found"))
+    }
+    for step: Int64 in [1, 40, 1 << 20] {
+      let r = mergeBothWays(s, inputs, step: step)
+      #expect(r.parallel == r.sequential)
+      if let transcript = recorded("expected.T") {
+        #expect(r.parallel.transcript == transcript)
+        #expect(r.parallel.failure == nil)
+      } else {
+        let message = String(decoding: try #require(recorded("expected.err")), as: UTF8.self)
+        #expect(r.parallel.failure.map { $0 + "\n" } == message)
+        #expect(r.parallel.status == 2)
+      }
+      #expect(r.outcome.hasPrefix("sequential: "), "\(name): \(r.outcome)")
+    }
+  }
+
   @Test("automatic mode leaves small merges sequential and cuts larger ones")
   func automaticThreshold() {
     let s = Scratch()
