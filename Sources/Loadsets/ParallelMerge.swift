@@ -63,9 +63,10 @@ enum ParallelMerge {
     if settings.mode == .automatic && (sizes.reduce(0, +) < settings.threshold || workerCount < 2) {
       return fallBack("small input or one core")
     }
-    guard let plan = ParallelMergePlan.make(fds: fds, names: names, sizes: sizes, order: inputs[0].order,
-                                            step: max(1, settings.step)) else {
-      return fallBack("the inputs could not be cut")
+    let plan: ParallelMergePlan
+    switch ParallelMergePlan.make(fds: fds, names: names, sizes: sizes, order: inputs[0].order, step: max(1, settings.step)) {
+    case .success(let made): plan = made
+    case .failure(let refusal): return fallBack(refusal.reason)
     }
 
     let output = try LmergeTranscriptWriter(publisher.transcript)
@@ -79,7 +80,10 @@ enum ParallelMerge {
     let order = inputs[0].order
     do throws(LmergeFailure) {
       pieces: for p in 0 ..< plan.pieceCount {
-        let piece = work.waitForPiece(p)
+        guard let piece = work.waitForPiece(p) else {
+          refusal = work.laterRefusal ?? "a later piece"
+          break
+        }
         if let why = piece.refusal {
           refusal = why
           break
@@ -98,6 +102,7 @@ enum ParallelMerge {
       }
     } catch {
       work.cancel()
+      output.stop()
       throw error
     }
     if let refusal {
@@ -131,6 +136,8 @@ private final class PieceQueue: @unchecked Sendable {
   private var nextPiece = 0
   private var released = 0
   private var cancelled = false
+  /// Why a piece the writer has not reached yet cannot be merged in parallel.
+  private(set) var laterRefusal: String?
 
   init(inputs: [MergeInput], plan: ParallelMergePlan, sizes: [Int64], slots count: Int) {
     self.inputs = inputs.map { ($0.reader.fd, $0.reader.name, $0.location, $0.order) }
@@ -164,16 +171,25 @@ private final class PieceQueue: @unchecked Sendable {
 
       monitor.lock()
       done[p % slots.count] = true
+      if let why = piece.refusal, laterRefusal == nil {
+        laterRefusal = why   // the whole merge will be sequential: stop early
+        cancelled = true
+        monitor.broadcast(1)
+      }
       monitor.broadcast(0)
       monitor.unlock()
     }
   }
 
-  /// Waits until piece `p` is merged (the writer calls this for 0, 1, 2, ... in turn).
-  func waitForPiece(_ p: Int) -> ParallelMergePiece {
+  /// Waits until piece `p` is merged (the writer calls this for 0, 1, 2, ... in turn); nil when
+  /// a piece cannot be merged in parallel (see ``laterRefusal``), so that `p` may never be.
+  func waitForPiece(_ p: Int) -> ParallelMergePiece? {
     monitor.lock()
-    while !done[p % slots.count] { monitor.wait(0) }
-    monitor.unlock()
+    defer { monitor.unlock() }
+    while !done[p % slots.count] {
+      if laterRefusal != nil { return nil }
+      monitor.wait(0)
+    }
     return slots[p % slots.count]
   }
 

@@ -12,7 +12,8 @@ import RadmindFormat
 /// sorted; when one is not, the pieces are still a partition of every input, and the merge
 /// notices the bad order (``ParallelMerge`` then merges sequentially). Anything unexpected near a
 /// cut (a line too long, a missing path, a read error) gives no plan: the sequential merge then
-/// reports it as radmind does.
+/// reports it as radmind does. So does a removal line among the sampled ones (an input with
+/// many would make the parallel merge give up soon anyway).
 struct ParallelMergePlan {
   /// `starts[p][j]`: where piece `p` starts in input `j`; one more row than pieces, the last
   /// holding the end of each input (`Int64.max`: to its end of file, as the sequential merge reads).
@@ -29,8 +30,14 @@ struct ParallelMergePlan {
     return Int(max(0, total))
   }
 
-  /// Cuts inputs `fds` (sizes `sizes`) about every `step` bytes of each; nil when they cannot be cut.
-  static func make(fds: [Int32], names: [String], sizes: [Int64], order: PathOrder, step: Int64) -> ParallelMergePlan? {
+  /// Why inputs could not be cut (for tests and tracing).
+  struct Refusal: Error {
+    var reason: String
+  }
+
+  /// Cuts inputs `fds` (sizes `sizes`) about every `step` bytes of each.
+  static func make(fds: [Int32], names: [String], sizes: [Int64], order: PathOrder, step: Int64) -> Result<ParallelMergePlan, Refusal> {
+    let unreadable = Refusal(reason: "the inputs could not be cut")
     let k = fds.count
     var readers: [CutReader] = []
     for j in 0 ..< k { readers.append(CutReader(fd: fds[j], name: names[j], size: sizes[j], order: order)) }
@@ -41,9 +48,11 @@ struct ParallelMergePlan {
       var offset = step
       while offset < sizes[j] {
         switch readers[j].realLine(atOrAfter: offset) {
-        case .unreadable: return nil
+        case .unreadable: return .failure(unreadable)
         case .end: offset = sizes[j]
         case .line(let l):
+          // The merge would fall back at the first one anyway.
+          if l.isRemoval { return .failure(Refusal(reason: "\(names[j]): a removal line near a cut")) }
           samples.append((l.path, j, l.start))
           offset = max(offset + step, l.end)
         }
@@ -64,17 +73,18 @@ struct ParallelMergePlan {
       var row = starts[starts.count - 1]
       for j in 0 ..< k {
         if let start = known[j] {
-          if start < row[j] { return nil }  // an input out of order: let the sequential merge say so
+          // An input out of order: let the sequential merge say so.
+          if start < row[j] { return .failure(Refusal(reason: "\(names[j]): out of order near a cut")) }
           row[j] = start
         } else {
-          guard let found = readers[j].firstLine(notBefore: path, from: row[j]) else { return nil }
+          guard let found = readers[j].firstLine(notBefore: path, from: row[j]) else { return .failure(unreadable) }
           row[j] = found
         }
       }
       starts.append(row)
     }
     starts.append(Array(repeating: Int64.max, count: k))
-    return ParallelMergePlan(starts: starts)
+    return .success(ParallelMergePlan(starts: starts))
   }
 }
 
@@ -94,6 +104,7 @@ final class CutReader {
     var start: Int64
     var end: Int64
     var path: [UInt8]
+    var isRemoval: Bool
   }
 
   enum Scan {
@@ -163,9 +174,10 @@ final class CutReader {
         position = end
         continue
       }
-      if line[first.lowerBound] == UInt8(ascii: "-") && nextToken(line, &i) == nil { return .unreadable }
+      let removal = line[first.lowerBound] == UInt8(ascii: "-")
+      if removal && nextToken(line, &i) == nil { return .unreadable }
       guard let path = nextToken(line, &i) else { return .unreadable }
-      return .line(Line(start: position, end: end, path: Array(UnsafeRawBufferPointer(rebasing: line[path]))))
+      return .line(Line(start: position, end: end, path: Array(UnsafeRawBufferPointer(rebasing: line[path])), isRemoval: removal))
     }
   }
 

@@ -115,11 +115,19 @@ struct ParallelMergeTests {
     s.mkdir("radmind")
     s.write("transcript/t0.T", lines(0 ..< 200, tag: "A"))
     s.write("transcript/t1.T", lines(0 ..< 150, tag: "B") + "- f /p151 0644 0 0 1 1 R\n" + "- f /p300 0644 0 0 1 1 R\n")
-    let r = mergeBothWays(s, ["t0.T", "t1.T"])
-    #expect(r.sequential.failure == nil)
+    // Met by a worker inside a piece (one piece), or already among the cut samples (t1 cut at byte 4810).
+    for (step, why) in [(Int64(1 << 20), "a removal line"), (Int64(4810), "a removal line near a cut")] {
+      let r = mergeBothWays(s, ["t0.T", "t1.T"], step: step)
+      #expect(r.sequential.failure == nil)
+      #expect(r.parallel == r.sequential)
+      #expect(r.outcome == "sequential: \(s.url("transcript/t1.T")): \(why)")
+      #expect(String(decoding: r.sequential.transcript ?? [], as: UTF8.self).hasSuffix("- f /p300 0644 0 0 1 1 R\n"))
+    }
+    // A removal line in a late piece stops the pieces being merged ahead of the writer.
+    s.write("transcript/t2.T", lines(0 ..< 150, tag: "B") + "- f /p151 0644 0 0 1 1 R\n")
+    let r = mergeBothWays(s, ["t0.T", "t2.T"], step: 250)
     #expect(r.parallel == r.sequential)
-    #expect(r.outcome == "sequential: \(s.url("transcript/t1.T")): a removal line")
-    #expect(String(decoding: r.sequential.transcript ?? [], as: UTF8.self).hasSuffix("- f /p300 0644 0 0 1 1 R\n"))
+    #expect(r.outcome == "sequential: \(s.url("transcript/t2.T")): a removal line")
   }
 
   @Test("an input message in a piece makes the merge sequential, with radmind's message")
