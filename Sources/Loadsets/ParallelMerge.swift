@@ -23,8 +23,9 @@ final class ParallelMergeReport: Sendable {
 }
 
 /// `lmerge -T` (no `-f`, no `-n`) on several cores. The inputs are cut into pieces of a few MB
-/// by path (``ParallelMergePlan``); worker threads merge pieces (``ParallelMergePiece``), a fixed
-/// number at a time, and the calling thread writes the finished pieces strictly in order to the
+/// by path (``ParallelMergePlan``); two worker threads merge pieces (``ParallelMergePiece``), at
+/// most three per worker unwritten (memory stays bounded: a piece's buffer holds about 1 MB per
+/// input), and the calling thread writes the finished pieces strictly in order to the
 /// transcript writer.
 ///
 /// The result is byte for byte the sequential merge's, or there is none: radmind's loop has
@@ -70,7 +71,7 @@ enum ParallelMerge {
     }
 
     let output = try LmergeTranscriptWriter(publisher.transcript)
-    let work = PieceQueue(inputs: inputs, plan: plan, sizes: sizes, slots: 2 * workerCount)
+    let work = PieceQueue(inputs: inputs, plan: plan, sizes: sizes, slots: 3 * workerCount)
     var workers: [JoinableThread] = []
     for _ in 0 ..< workerCount { workers.append(JoinableThread.mustStart { work.runWorker() }) }
     defer { for w in workers { w.join() } }

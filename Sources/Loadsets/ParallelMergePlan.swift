@@ -95,7 +95,7 @@ final class CutReader {
   let name: String
   let size: Int64
   let order: PathOrder
-  private let window = UnsafeMutableRawBufferPointer.allocate(byteCount: 16 << 10, alignment: 16)
+  private let window = UnsafeMutableRawBufferPointer.allocate(byteCount: 8 << 10, alignment: 16)
   private var windowStart: Int64 = 0
   private var windowCount = 0
 
