@@ -9,10 +9,18 @@ func tokenEnd(_ raw: UnsafeRawBufferPointer, from start: Int) -> Int {
   let n = raw.count
   var j = start
   if let base = raw.baseAddress {
-    // Sixteen bytes at a time while none is below 0x21, then eight to find the first that is.
+    // Thirty-two bytes, then sixteen at a time while none is below 0x21 (paths are long: one
+    // test per 32 bytes halves the loop's work), then eight to find the first that is.
+    let space = SIMD16<UInt8>(repeating: 0x21)
+    while j + 32 <= n {
+      let v = base.loadUnaligned(fromByteOffset: j, as: SIMD16<UInt8>.self)
+      let w = base.loadUnaligned(fromByteOffset: j + 16, as: SIMD16<UInt8>.self)
+      if any((v .< space) .| (w .< space)) { break }
+      j += 32
+    }
     while j + 16 <= n {
       let v = base.loadUnaligned(fromByteOffset: j, as: SIMD16<UInt8>.self)
-      if any(v .< SIMD16<UInt8>(repeating: 0x21)) { break }
+      if any(v .< space) { break }
       j += 16
     }
     while j + 8 <= n {
