@@ -82,7 +82,7 @@ enum ParallelMerge {
     do throws(LmergeFailure) {
       pieces: for p in 0 ..< plan.pieceCount {
         guard let piece = work.waitForPiece(p) else {
-          refusal = work.laterRefusal ?? "a later piece"
+          refusal = work.laterRefusalSeen() ?? "a later piece"
           break
         }
         if let why = piece.refusal {
@@ -138,7 +138,7 @@ private final class PieceQueue: @unchecked Sendable {
   private var released = 0
   private var cancelled = false
   /// Why a piece the writer has not reached yet cannot be merged in parallel.
-  private(set) var laterRefusal: String?
+  private var laterRefusal: String?
 
   init(inputs: [MergeInput], plan: ParallelMergePlan, sizes: [Int64], slots count: Int) {
     self.inputs = inputs.map { ($0.reader.fd, $0.reader.name, $0.location, $0.order) }
@@ -183,7 +183,7 @@ private final class PieceQueue: @unchecked Sendable {
   }
 
   /// Waits until piece `p` is merged (the writer calls this for 0, 1, 2, ... in turn); nil when
-  /// a piece cannot be merged in parallel (see ``laterRefusal``), so that `p` may never be.
+  /// a piece cannot be merged in parallel (see ``laterRefusalSeen()``), so that `p` may never be.
   func waitForPiece(_ p: Int) -> ParallelMergePiece? {
     monitor.lock()
     defer { monitor.unlock() }
@@ -192,6 +192,13 @@ private final class PieceQueue: @unchecked Sendable {
       monitor.wait(0)
     }
     return slots[p % slots.count]
+  }
+
+  /// ``laterRefusal``, read under the lock.
+  func laterRefusalSeen() -> String? {
+    monitor.lock()
+    defer { monitor.unlock() }
+    return laterRefusal
   }
 
   /// The writer is done with piece `p`: its slot takes a later piece.
