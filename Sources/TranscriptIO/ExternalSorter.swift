@@ -4,9 +4,11 @@ import Synchronization
 import SystemCalls
 
 /// Sorts lines by radmind path order with bounded memory: lines gather in a chunk until it
-/// reaches its share of the memory budget; a full chunk is sorted and spilled to an anonymous run
-/// file **on a second thread** while the caller fills the next one; the runs are merged at the
-/// end. Input that fits in one chunk never touches the disk.
+/// reaches its share of the memory budget; a full chunk is sorted as two halves, one on the
+/// caller's thread and one **on a second thread**, which spills both to anonymous run files
+/// while the caller fills the next chunk; the runs are merged at the end (a loser tree; for a
+/// new regular file, on two threads, see ``MergeSources/mergeInTwo(into:)``). Input that fits in
+/// one chunk never touches the disk.
 ///
 ///     var sorter = ExternalSorter(order: .caseSensitive)
 ///     try sorter.add(line: bytes, encodedPath: pathToken)   // any number of times
@@ -34,8 +36,6 @@ public struct ExternalSorter: ~Copyable {
     var keys = ByteArena()
     var lines = ByteArena()
     var records: [Record] = []
-    /// Set by ``sort(order:)``; a chunk the filling thread sorted is only written by the spiller.
-    var isSorted = false
 
     var bytes: Int { keys.count + lines.count + records.count * MemoryLayout<Record>.stride }
 
@@ -53,7 +53,6 @@ public struct ExternalSorter: ~Copyable {
     /// Sorts the records (see ``PrefixCachingSort``). Keys in one chunk often share a long prefix
     /// (`/usr/local/...`): it is found once and skipped.
     mutating func sort(order: PathOrder) {
-      isSorted = true
       guard let first = records.first else { return }
       let linesBase = lines.base, keysBase = keys.base
       let tag = ExternalSorter.inLineArena
@@ -229,7 +228,6 @@ public struct ExternalSorter: ~Copyable {
       }
       full.keys.count = 0
       full.lines.count = 0
-      full.isSorted = false
       let emptied = full
       spills.state.withLock { state in
         if let old = state.spare { old.free() }
