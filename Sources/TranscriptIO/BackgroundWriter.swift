@@ -37,6 +37,9 @@ public final class BackgroundWriter: @unchecked Sendable {
   private var finished = false
   /// Writes go past the page cache (see ``init``); only the writing thread changes it.
   @exclusivity(unchecked) private var direct = false
+  /// For a positioned writer (`at:`), where the next write goes (`pwrite`); only the writing
+  /// thread changes it. Nil: the descriptor's own offset (`write`).
+  @exclusivity(unchecked) private var position: Int64?
 
   /// Direct writes are whole blocks of this size from buffers aligned to it.
   static let block = 4096
@@ -55,8 +58,12 @@ public final class BackgroundWriter: @unchecked Sendable {
   ///   became 1.71x), so callers ask for it only where that was measured to pay.
   /// - Parameter direct: write a regular file with `O_DIRECT` (see above). The descriptor's
   ///   offset must be a multiple of 4096 (a new file); it is checked, and the cache used if not.
+  /// - Parameter offset: write with `pwrite` from this offset on, leaving the descriptor's offset
+  ///   alone, so that several writers can fill disjoint ranges of one file at once. Such a writer
+  ///   turns `O_DIRECT` on (with `direct`) but leaves turning it off to the caller, after every
+  ///   writer of the file has finished.
   public init(fd: Int32, name: String, bufferSize: Int = 4 << 20, buffers: Int = 3, startsWriteback: Bool = false,
-              direct: Bool = false) {
+              direct: Bool = false, at offset: Int64? = nil) {
     self.fd = fd
     self.name = name
     self.bufferSize = bufferSize
@@ -65,9 +72,10 @@ public final class BackgroundWriter: @unchecked Sendable {
     let isRegular = ((try? Syscall.fstat(fd, path: name))?.fileType ?? .unknown) == .regular
     let writesBack = startsWriteback && isRegular
     if direct && BackgroundWriter.directAllowed && isRegular && bufferSize % BackgroundWriter.block == 0
-      && Syscall.currentOffset(fd).map({ $0 % Int64(BackgroundWriter.block) == 0 }) == true {
+      && (offset ?? Syscall.currentOffset(fd)).map({ $0 % Int64(BackgroundWriter.block) == 0 }) == true {
       self.direct = Syscall.setDirectIO(fd, true)
     }
+    position = offset
     thread = JoinableThread.mustStart { [self] in drain(writesBack: writesBack) }
   }
 
@@ -137,6 +145,17 @@ public final class BackgroundWriter: @unchecked Sendable {
     if let failure { throw failure }
   }
 
+  /// Writes everything but the last partial block (the bytes past the last multiple of 4096
+  /// appended), which it returns for the caller to write: with `O_DIRECT`, the block that two
+  /// positioned writers share must be written once, whole or through the cache, after both.
+  public func finishHoldingTail() throws(SystemCallError) -> [UInt8] {
+    let whole = count / BackgroundWriter.block * BackgroundWriter.block
+    let tail = Array(UnsafeBufferPointer(start: current + whole, count: count - whole))
+    count = whole
+    try finish()
+    return tail
+  }
+
   /// Ends the writing thread after the queued buffers without reporting errors (for error paths,
   /// where the caller abandons the file; a no-op after ``finish()``).
   public func stopQuietly() { stop() }
@@ -153,8 +172,16 @@ public final class BackgroundWriter: @unchecked Sendable {
     // Whoever writes to the descriptor next (an OutputBuffer) may write partial blocks.
     if direct {
       direct = false
-      _ = Syscall.setDirectIO(fd, false)
+      if position == nil { _ = Syscall.setDirectIO(fd, false) }
     }
+  }
+
+  /// One `write` (or `pwrite` at ``position``); may be short.
+  private func writeOnce(_ bytes: UnsafeRawBufferPointer) throws(SystemCallError) -> Int {
+    guard let at = position else { return try Syscall.write(fd, bytes, path: name) }
+    let n = try Syscall.pwrite(fd, bytes, at: at, path: name)
+    position = at + Int64(n)
+    return n
   }
 
   /// Writes one buffer: directly while it is whole blocks, else (the tail, or a file system
@@ -165,7 +192,7 @@ public final class BackgroundWriter: @unchecked Sendable {
     if direct && bytes.count % BackgroundWriter.block == 0 {
       while done < bytes.count {
         let w: Int
-        do { w = try Syscall.write(fd, UnsafeRawBufferPointer(rebasing: bytes[done...]), path: name) } catch {
+        do { w = try writeOnce(UnsafeRawBufferPointer(rebasing: bytes[done...])) } catch {
           if error.errno == Errno.invalid { break }  // O_DIRECT refused here: write through the cache
           throw error
         }
@@ -178,7 +205,11 @@ public final class BackgroundWriter: @unchecked Sendable {
       direct = false
       _ = Syscall.setDirectIO(fd, false)
     }
-    try Syscall.writeAll(fd, UnsafeRawBufferPointer(rebasing: bytes[done...]), path: name)
+    while done < bytes.count {
+      let w = try writeOnce(UnsafeRawBufferPointer(rebasing: bytes[done...]))
+      if w == 0 { throw SystemCallError("write", path: name, errno: Errno.io) }
+      done += w
+    }
   }
 
   /// The writing thread: writes each queued buffer in turn and returns it.

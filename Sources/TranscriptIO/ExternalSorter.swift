@@ -4,9 +4,11 @@ import Synchronization
 import SystemCalls
 
 /// Sorts lines by radmind path order with bounded memory: lines gather in a chunk until it
-/// reaches its share of the memory budget; a full chunk is sorted and spilled to an anonymous run
-/// file **on a second thread** while the caller fills the next one; the runs are merged at the
-/// end. Input that fits in one chunk never touches the disk.
+/// reaches its share of the memory budget; a full chunk is sorted as two halves, one on the
+/// caller's thread and one **on a second thread**, which spills both to anonymous run files
+/// while the caller fills the next chunk; the runs are merged at the end (a loser tree; for a
+/// new regular file, on two threads, see ``MergeSources/mergeInTwo(into:)``). Input that fits in
+/// one chunk never touches the disk.
 ///
 ///     var sorter = ExternalSorter(order: .caseSensitive)
 ///     try sorter.add(line: bytes, encodedPath: pathToken)   // any number of times
@@ -34,8 +36,6 @@ public struct ExternalSorter: ~Copyable {
     var keys = ByteArena()
     var lines = ByteArena()
     var records: [Record] = []
-    /// Set by ``sort(order:)``; a chunk the filling thread sorted is only written by the spiller.
-    var isSorted = false
 
     var bytes: Int { keys.count + lines.count + records.count * MemoryLayout<Record>.stride }
 
@@ -53,7 +53,6 @@ public struct ExternalSorter: ~Copyable {
     /// Sorts the records (see ``PrefixCachingSort``). Keys in one chunk often share a long prefix
     /// (`/usr/local/...`): it is found once and skipped.
     mutating func sort(order: PathOrder) {
-      isSorted = true
       guard let first = records.first else { return }
       let linesBase = lines.base, keysBase = keys.base
       let tag = ExternalSorter.inLineArena
@@ -81,48 +80,66 @@ public struct ExternalSorter: ~Copyable {
       records = sorted.map { unsorted[$0] }
     }
 
-    /// Writes the (sorted) records to an unlinked temporary run file and returns its descriptor.
-    func spill(in directory: String) throws(SystemCallError) -> Int32 {
+    /// Writes the (sorted) records to an unlinked temporary run file and returns its descriptor
+    /// and sparse index.
+    /// The records are copied from the arenas into a ``BackgroundWriter``, whose thread copies
+    /// them into the page cache while the next records are gathered (never fsynced: the run is
+    /// scratch). Writing runs with `O_DIRECT` was measured slower: reading them back then waits
+    /// on the disk, where through the cache they are usually still in memory.
+    func spill(in directory: String) throws(SystemCallError) -> SpilledRun {
       var template = Array("\(directory)/loadsmith-sort.XXXXXX".utf8)
       let fd: Int32
       do { fd = try Syscall.mkstemp(&template) } catch { throw SystemCallError("mkstemp", path: directory, errno: error.errno) }
       try? Syscall.unlink(template)
-      let out = OutputBuffer(fd: fd, name: "sort run in \(directory)")
+      let size = min(1 << 20, lines.count + keys.count + records.count * RunReader.header + 1)
+      let out = BackgroundWriter(fd: fd, name: "sort run in \(directory)", bufferSize: size, buffers: 3)
+      var index = RunIndex()
+      var offset: Int64 = 0, lineBytes: Int64 = 0
       do {
-        for r in records {
+        defer { out.stopQuietly() }
+        for (k, r) in records.enumerated() {
+          if k % RunIndex.step == 0 {
+            index.add(offset: offset, lineBytes: lineBytes,
+                      key: UnsafeRawBufferPointer(start: keyAddress(r), count: Int(r.keyLength)))
+          }
           // Record: key length (high bit set when the key is a slice of the line), line length,
           // sequence, key offset in the line, then the key bytes (if separate) and the line.
           let inLine = r.keyOffset & ExternalSorter.inLineArena != 0
           let keyField = r.keyLength | (inLine ? 0x8000_0000 : 0)
           let keyInLine = inLine ? UInt32((r.keyOffset & ~ExternalSorter.inLineArena) - Int(r.lineOffset)) : 0
-          withUnsafeBytes(of: keyField.littleEndian) { out.bytes.append(contentsOf: $0) }
-          withUnsafeBytes(of: r.lineLength.littleEndian) { out.bytes.append(contentsOf: $0) }
-          withUnsafeBytes(of: r.sequence.littleEndian) { out.bytes.append(contentsOf: $0) }
-          withUnsafeBytes(of: keyInLine.littleEndian) { out.bytes.append(contentsOf: $0) }
-          if !inLine {
-            out.bytes.append(contentsOf: UnsafeBufferPointer(start: keyAddress(r), count: Int(r.keyLength)))
+          let header = (keyField.littleEndian, r.lineLength.littleEndian, r.sequence.littleEndian, keyInLine.littleEndian)
+          try withUnsafeBytes(of: header) { raw throws(SystemCallError) in
+            try out.append(UnsafeRawBufferPointer(rebasing: raw[..<RunReader.header]))
           }
-          out.bytes.append(contentsOf: lines.slice(Int(r.lineOffset), Int(r.lineLength)))
-          try out.flushIfFull()
+          if !inLine {
+            try out.append(UnsafeRawBufferPointer(start: keyAddress(r), count: Int(r.keyLength)))
+          }
+          try out.append(UnsafeRawBufferPointer(start: lines.base + Int(r.lineOffset), count: Int(r.lineLength)))
+          offset += Int64(RunReader.header + (inLine ? 0 : Int(r.keyLength)) + Int(r.lineLength))
+          lineBytes += Int64(r.lineLength)
         }
-        try out.flush()
+        try out.finish()
+        index.totalBytes = offset
+        index.totalLineBytes = lineBytes
       } catch {
         Syscall.closeQuietly(fd)
         throw error
       }
-      return fd
+      return SpilledRun(fd: fd, index: index)
     }
   }
 
   /// Run files written so far, and the first spill error; shared with the spilling thread.
   final class Spills: Sendable {
-    let state = Mutex<(runs: [Int32], failure: SystemCallError?, spare: Chunk?)>(([], nil, nil))
+    let state = Mutex<(runs: [SpilledRun], failure: SystemCallError?, spare: Chunk?)>(([], nil, nil))
     let inFlight = DispatchSemaphore(value: 1)
     let queue = DispatchQueue(label: "loadsmith.sort.spill")
   }
 
   public let order: PathOrder
   public let memoryBudget: Int
+  /// Set by ``finish(into:direct:)`` when the final merge ran on two threads.
+  public private(set) var mergedOnTwoThreads = false
   private var chunk = Chunk()
   private var sequence: UInt64 = 0
   private let spills = Spills()
@@ -141,7 +158,7 @@ public struct ExternalSorter: ~Copyable {
     spills.inFlight.wait()
     spills.inFlight.signal()
     spills.state.withLock { state in
-      for fd in state.runs { Syscall.closeQuietly(fd) }
+      for run in state.runs { Syscall.closeQuietly(run.fd) }
       state.spare?.free()
       state.spare = nil
     }
@@ -173,38 +190,44 @@ public struct ExternalSorter: ~Copyable {
   }
 
   /// Hands the full chunk to the spilling thread (waiting while the previous one is still being
-  /// written) and starts a fresh one.
+  /// written) and starts a fresh one. The chunk is sorted as two halves, one on each thread, and
+  /// each half becomes a run of its own: sorting is the larger part of the work, and the filling
+  /// thread alone would otherwise sort while the spilling thread waits on the disk.
   private mutating func spillInBackground() throws(SystemCallError) {
-    if spills.inFlight.wait(timeout: .now()) == .timedOut {
-      // The spilling thread is still busy with the previous chunk: sort this one here rather
-      // than wait idle (sorting is the larger half of the work; this keeps both cores busy).
-      chunk.sort(order: order)
-      spills.inFlight.wait()
-    }
+    spills.inFlight.wait()
     if let failure = spills.state.withLock({ $0.failure }) {
       spills.inFlight.signal()
       throw failure
     }
-    let full = chunk
+    var full = chunk
     // Reuse the chunk the spilling thread finished with: its arenas are already grown and paged in.
     chunk = spills.state.withLock { state in
       defer { state.spare = nil }
       return state.spare
     } ?? Chunk()
+    let half = full.records.count / 2
+    var low = full, high = full
+    low.records = Array(full.records[..<half])
+    high.records = Array(full.records[half...])
+    full.records.removeAll(keepingCapacity: true)
+    let lowSorted = SortedHalf()
     let order = self.order, directory = temporaryDirectory, spills = self.spills
+    let highHalf = high, emptying = full
     spills.queue.async {
-      var full = full
-      if !full.isSorted { full.sort(order: order) }
-      do throws(SystemCallError) {
-        let fd = try full.spill(in: directory)
-        spills.state.withLock { $0.runs.append(fd) }
-      } catch {
-        spills.state.withLock { $0.failure = $0.failure ?? error }
+      var high = highHalf, full = emptying
+      high.sort(order: order)
+      let low = lowSorted.take()
+      for part in [high, low] where !part.records.isEmpty {
+        do throws(SystemCallError) {
+          let run = try part.spill(in: directory)
+          spills.state.withLock { $0.runs.append(run) }
+        } catch {
+          spills.state.withLock { $0.failure = $0.failure ?? error }
+          break
+        }
       }
       full.keys.count = 0
       full.lines.count = 0
-      full.records.removeAll(keepingCapacity: true)
-      full.isSorted = false
       let emptied = full
       spills.state.withLock { state in
         if let old = state.spare { old.free() }
@@ -212,6 +235,17 @@ public struct ExternalSorter: ~Copyable {
       }
       spills.inFlight.signal()
     }
+    low.sort(order: order)
+    lowSorted.put(low)
+  }
+
+  /// The half of a chunk the filling thread sorts, handed to the spilling thread.
+  final class SortedHalf: @unchecked Sendable {
+    // @unchecked: `chunk` is written once before `ready` is signalled and read after.
+    private var chunk: Chunk?
+    private let ready = DispatchSemaphore(value: 0)
+    func put(_ c: Chunk) { chunk = c; ready.signal() }
+    func take() -> Chunk { ready.wait(); return chunk! }
   }
 
   /// Writes every line, sorted, to `output`'s descriptor (everything written, not fsynced). The
@@ -219,15 +253,26 @@ public struct ExternalSorter: ~Copyable {
   /// cache when `output` is a new regular file.
   public mutating func finish(into output: OutputBuffer, direct: Bool = false) throws(SystemCallError) {
     try output.flush()
+    let (runs, low, high) = try lastSources()
+    defer {
+      chunk.free()
+      chunk = Chunk()
+    }
+    let sources = MergeSources(runs: runs, low: low, high: high, order: order, memoryBudget: memoryBudget)
+    if direct, try sources.mergeInTwo(into: output) {
+      mergedOnTwoThreads = true
+      return
+    }
     let writer = BackgroundWriter(fd: output.fd, name: output.name, direct: direct)
     defer { writer.stopQuietly() }
-    try merge(into: writer)
+    try sources.merge(into: writer)
     try writer.finish()
   }
 
-  /// The final merge of the spilled runs and the last chunk, in order, into `output`.
-  private mutating func merge(into output: BackgroundWriter) throws(SystemCallError) {
-    // Wait for the last background spill.
+  /// Waits for the last background spill, then sorts the last chunk (still in memory) as two
+  /// halves on both threads: the runs and the two halves are the final merge's sources (the
+  /// halves share the chunk's arenas, freed once the merge is done).
+  private mutating func lastSources() throws(SystemCallError) -> ([SpilledRun], Chunk, Chunk) {
     spills.inFlight.wait()
     spills.inFlight.signal()
     let (runs, failure) = spills.state.withLock { state in
@@ -236,8 +281,6 @@ public struct ExternalSorter: ~Copyable {
       return (state.runs, state.failure)
     }
     if let failure { throw failure }
-    // The last chunk stays in memory: its two halves are sorted on both threads and join the
-    // merge as two more sorted sources (they share the chunk's arenas).
     let half = chunk.records.count / 2
     var low = chunk, high = chunk
     low.records = Array(chunk.records[..<half])
@@ -258,41 +301,7 @@ public struct ExternalSorter: ~Copyable {
       low.sort(order: order)
       high.sort(order: order)
     }
-    let perRun = max(64 << 10, min(1 << 20, memoryBudget / max(1, runs.count)))
-    var sources: [RunReader] = []
-    for fd in runs {
-      try? Syscall.rewind(fd, path: "sort run")
-      sources.append(RunReader(fd: fd, bufferSize: perRun, order: order))
-    }
-    for part in [low, high] where !part.records.isEmpty {
-      sources.append(RunReader(chunk: part, order: order))
-    }
-    // A binary min-heap of the sources by their current record.
-    var heap: [RunReader] = []
-    for r in sources where try r.advance() { heap.append(r) }
-    func siftDown(_ start: Int) {
-      var i = start
-      while true {
-        let l = 2 * i + 1, r = l + 1
-        var m = i
-        if l < heap.count && heap[l].precedes(heap[m]) { m = l }
-        if r < heap.count && heap[r].precedes(heap[m]) { m = r }
-        if m == i { return }
-        heap.swapAt(i, m)
-        i = m
-      }
-    }
-    for i in stride(from: heap.count / 2 - 1, through: 0, by: -1) { siftDown(i) }
-    while let top = heap.first {
-      try output.append(top.line)
-      if try !top.advance() {
-        heap.swapAt(0, heap.count - 1)
-        heap.removeLast()
-      }
-      siftDown(0)
-    }
-    chunk.free()
-    chunk = Chunk()
+    return (runs, low, high)
   }
 }
 
@@ -331,101 +340,5 @@ struct ByteArena {
     base = .allocate(capacity: 16)
     capacity = 16
     count = 0
-  }
-}
-
-/// Reads back the records of one sorted run.
-final class RunReader {
-  let fd: Int32
-  private var buffer: UnsafeMutableRawBufferPointer
-  private var start = 0, end = 0
-  /// The current record's key and line, pointing into the buffer: valid until the next advance.
-  private(set) var key: UnsafeRawBufferPointer = UnsafeRawBufferPointer(start: nil, count: 0)
-  private(set) var line: UnsafeRawBufferPointer = UnsafeRawBufferPointer(start: nil, count: 0)
-  private(set) var sequence: UInt64 = 0
-  static let header = 20
-
-  let order: PathOrder
-
-  /// Set when the source is a sorted chunk still in memory (the last one, never spilled).
-  private let chunk: ExternalSorter.Chunk?
-  private var nextRecord = 0
-
-  init(fd: Int32, bufferSize: Int, order: PathOrder) {
-    self.fd = fd
-    self.order = order
-    self.chunk = nil
-    buffer = .allocate(byteCount: bufferSize, alignment: 8)
-  }
-
-  /// Reads the records of a sorted in-memory chunk (which must outlive the reader).
-  init(chunk: ExternalSorter.Chunk, order: PathOrder) {
-    self.fd = -1
-    self.order = order
-    self.chunk = chunk
-    buffer = .allocate(byteCount: 16, alignment: 8)
-  }
-
-  deinit { buffer.deallocate() }
-
-  /// Loads the next record; false at the end of the run.
-  func advance() throws(SystemCallError) -> Bool {
-    if let chunk {
-      guard nextRecord < chunk.records.count else { return false }
-      let r = chunk.records[nextRecord]
-      nextRecord += 1
-      key = UnsafeRawBufferPointer(start: chunk.keyAddress(r), count: Int(r.keyLength))
-      line = UnsafeRawBufferPointer(start: chunk.lines.base + Int(r.lineOffset), count: Int(r.lineLength))
-      sequence = r.sequence
-      return true
-    }
-    guard try ensure(RunReader.header) else { return false }
-    let base = buffer.baseAddress! + start
-    let keyField = UInt32(littleEndian: base.loadUnaligned(as: UInt32.self))
-    let ll = Int(UInt32(littleEndian: base.loadUnaligned(fromByteOffset: 4, as: UInt32.self)))
-    let seq = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
-    let keyInLine = Int(UInt32(littleEndian: base.loadUnaligned(fromByteOffset: 16, as: UInt32.self)))
-    let inLine = keyField & 0x8000_0000 != 0
-    let kl = Int(keyField & 0x7FFF_FFFF)
-    let stored = inLine ? 0 : kl
-    guard try ensure(RunReader.header + stored + ll) else { return false }
-    let record = buffer.baseAddress! + start + RunReader.header
-    line = UnsafeRawBufferPointer(start: record + stored, count: ll)
-    key = inLine ? UnsafeRawBufferPointer(start: record + keyInLine, count: kl)
-                 : UnsafeRawBufferPointer(start: record, count: kl)
-    start += RunReader.header + stored + ll
-    sequence = seq
-    return true
-  }
-
-  /// True when this reader's record sorts before `other`'s.
-  func precedes(_ other: RunReader) -> Bool {
-    let a = key.baseAddress?.assumingMemoryBound(to: UInt8.self) ?? UnsafePointer(bitPattern: 1)!
-    let b = other.key.baseAddress?.assumingMemoryBound(to: UInt8.self) ?? UnsafePointer(bitPattern: 1)!
-    let c = order.compareKeys(a, key.count, b, other.key.count)
-    if c != 0 { return c < 0 }
-    return sequence > other.sequence
-  }
-
-  /// Makes `n` unread bytes available (moving the unread tail to the front first, which is why
-  /// ``key`` and ``line`` are valid only until the next advance).
-  private func ensure(_ n: Int) throws(SystemCallError) -> Bool {
-    while end - start < n {
-      if start > 0 {
-        buffer.baseAddress!.copyMemory(from: buffer.baseAddress! + start, byteCount: end - start)
-        end -= start
-        start = 0
-      }
-      if n > buffer.count {
-        let bigger = UnsafeMutableRawBufferPointer.allocate(byteCount: n * 2, alignment: 8)
-        bigger.copyMemory(from: UnsafeRawBufferPointer(rebasing: buffer[0 ..< end]))
-        buffer.deallocate()
-        buffer = bigger
-      }
-      let got = try Syscall.read(fd, into: UnsafeMutableRawBufferPointer(rebasing: buffer[end...]), path: "sort run")
-      if got == 0 { return false }
-      end += got
-    }
-    return true
   }
 }

@@ -1,0 +1,118 @@
+import RadmindFormat
+import SystemCalls
+
+/// Reads back the records of one sorted run (or walks a sorted chunk still in memory).
+///
+/// Runs are read through the page cache. Reading them with `O_DIRECT` was measured slower: the
+/// merge then waits on the disk for every buffer (no read-ahead), and the runs written through
+/// the cache are usually still there.
+final class RunReader {
+  let fd: Int32
+  private var buffer: UnsafeMutableRawBufferPointer
+  private var start = 0, end = 0
+  /// The current record's key and line, pointing into the buffer: valid until the next advance.
+  private(set) var key: UnsafeRawBufferPointer = UnsafeRawBufferPointer(start: nil, count: 0)
+  private(set) var line: UnsafeRawBufferPointer = UnsafeRawBufferPointer(start: nil, count: 0)
+  private(set) var sequence: UInt64 = 0
+  static let header = 20
+
+  let order: PathOrder
+
+  /// Set when the source is a sorted chunk still in memory (the last one, never spilled).
+  private let chunk: ExternalSorter.Chunk?
+  private var nextRecord = 0, endRecord = 0
+  /// Where the run's next read starts (`pread`: several readers may share one descriptor, each
+  /// reading its own range) and where the range ends.
+  private var position: Int64 = 0
+  private let limit: Int64
+  /// The offset in the run of the record loaded by the last ``advance()``.
+  private(set) var recordOffset: Int64 = 0
+
+  /// Reads the records of the run in `fd` from byte `offset` (a record's start) to `limit`.
+  init(fd: Int32, bufferSize: Int, order: PathOrder, from offset: Int64 = 0, to limit: Int64 = .max) {
+    self.fd = fd
+    self.order = order
+    self.chunk = nil
+    self.position = offset
+    self.limit = limit
+    buffer = .allocate(byteCount: bufferSize, alignment: 8)
+  }
+
+  /// Reads the records of a sorted in-memory chunk (which must outlive the reader).
+  init(chunk: ExternalSorter.Chunk, order: PathOrder, records: Range<Int>? = nil) {
+    self.fd = -1
+    self.order = order
+    self.chunk = chunk
+    self.limit = 0
+    let range = records ?? chunk.records.indices
+    nextRecord = range.lowerBound
+    endRecord = range.upperBound
+    buffer = .allocate(byteCount: 16, alignment: 8)
+  }
+
+  deinit { buffer.deallocate() }
+
+  /// Loads the next record; false at the end of the run.
+  func advance() throws(SystemCallError) -> Bool {
+    if let chunk {
+      guard nextRecord < endRecord else { return false }
+      let r = chunk.records[nextRecord]
+      nextRecord += 1
+      key = UnsafeRawBufferPointer(start: chunk.keyAddress(r), count: Int(r.keyLength))
+      line = UnsafeRawBufferPointer(start: chunk.lines.base + Int(r.lineOffset), count: Int(r.lineLength))
+      sequence = r.sequence
+      return true
+    }
+    guard try ensure(RunReader.header) else { return false }
+    recordOffset = position - Int64(end - start)
+    let base = buffer.baseAddress! + start
+    let keyField = UInt32(littleEndian: base.loadUnaligned(as: UInt32.self))
+    let ll = Int(UInt32(littleEndian: base.loadUnaligned(fromByteOffset: 4, as: UInt32.self)))
+    let seq = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
+    let keyInLine = Int(UInt32(littleEndian: base.loadUnaligned(fromByteOffset: 16, as: UInt32.self)))
+    let inLine = keyField & 0x8000_0000 != 0
+    let kl = Int(keyField & 0x7FFF_FFFF)
+    let stored = inLine ? 0 : kl
+    guard try ensure(RunReader.header + stored + ll) else { return false }
+    let record = buffer.baseAddress! + start + RunReader.header
+    line = UnsafeRawBufferPointer(start: record + stored, count: ll)
+    key = inLine ? UnsafeRawBufferPointer(start: record + keyInLine, count: kl)
+                 : UnsafeRawBufferPointer(start: record, count: kl)
+    start += RunReader.header + stored + ll
+    sequence = seq
+    return true
+  }
+
+  /// True when this reader's record sorts before `other`'s.
+  func precedes(_ other: RunReader) -> Bool {
+    let a = key.baseAddress?.assumingMemoryBound(to: UInt8.self) ?? UnsafePointer(bitPattern: 1)!
+    let b = other.key.baseAddress?.assumingMemoryBound(to: UInt8.self) ?? UnsafePointer(bitPattern: 1)!
+    let c = order.compareKeys(a, key.count, b, other.key.count)
+    if c != 0 { return c < 0 }
+    return sequence > other.sequence
+  }
+
+  /// Makes `n` unread bytes available (moving the unread tail to the front first, which is why
+  /// ``key`` and ``line`` are valid only until the next advance).
+  private func ensure(_ n: Int) throws(SystemCallError) -> Bool {
+    while end - start < n {
+      if start > 0 {
+        buffer.baseAddress!.copyMemory(from: buffer.baseAddress! + start, byteCount: end - start)
+        end -= start
+        start = 0
+      }
+      if n > buffer.count {
+        let bigger = UnsafeMutableRawBufferPointer.allocate(byteCount: n * 2, alignment: 8)
+        bigger.copyMemory(from: UnsafeRawBufferPointer(rebasing: buffer[0 ..< end]))
+        buffer.deallocate()
+        buffer = bigger
+      }
+      let room = Int(min(Int64(buffer.count - end), limit - position))
+      let got = try Syscall.pread(fd, into: UnsafeMutableRawBufferPointer(rebasing: buffer[end ..< end + room]), at: position, path: "sort run")
+      position += Int64(got)
+      if got == 0 { return false }
+      end += got
+    }
+    return true
+  }
+}
