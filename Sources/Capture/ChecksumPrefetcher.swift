@@ -109,7 +109,7 @@ final class ChecksumPrefetcher: CountedWaits, @unchecked Sendable {
       if doneWaiting < lookAhead, let other = nextJob() {
         run(other, with: helperDigester)
       } else {
-        wait()
+        wait(.walkForChecksum)
       }
     }
     if j.state == 2 {
@@ -163,7 +163,7 @@ final class ChecksumPrefetcher: CountedWaits, @unchecked Sendable {
     monitor.lock()
     while !stopping {
       guard doneWaiting < lookAhead, let job = nextJob() else {
-        wait()
+        wait(.hasherIdle)
         continue
       }
       run(job, with: digester)

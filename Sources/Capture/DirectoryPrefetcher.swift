@@ -111,7 +111,7 @@ final class DirectoryPrefetcher: CountedWaits, @unchecked Sendable {
         if readObjects < maxObjects, let other = nextJob() {
           run(other)
         } else if !spin(until: { j.state != 1 }) {
-          wait()
+          wait(.walkForDirectory)
         }
       }
       if j.state == 2 {
@@ -214,7 +214,7 @@ final class DirectoryPrefetcher: CountedWaits, @unchecked Sendable {
     monitor.lock()
     while !stopping {
       guard readObjects < maxObjects, let job = nextJob() else {
-        if !spin(until: { stopping || (readObjects < maxObjects && hasPendingJob()) }) { wait() }
+        if !spin(until: { stopping || (readObjects < maxObjects && hasPendingJob()) }) { wait(.listerIdle) }
         continue
       }
       run(job)

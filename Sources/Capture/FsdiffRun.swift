@@ -113,6 +113,7 @@ public final class FsdiffRun {
       prefetcher = nil
       directoryPrefetcher?.stop()
       directoryPrefetcher = nil
+      WaitStats.report()
     }
     try walk(path, root, start: 0, finish: options.progress ? 100 : 0, parentMinus: false)
     if options.progress {
