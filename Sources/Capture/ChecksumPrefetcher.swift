@@ -56,6 +56,15 @@ final class ChecksumPrefetcher: CountedWaits, @unchecked Sendable {
     self.helperDigester = digester.makeCopy()
     self.lookAhead = lookAhead
     startWorker()
+    // A directory read ahead may bring files to an idle hasher: wake it.
+    directories?.setOnRead { [weak self] in self?.nudge() }
+  }
+
+  /// Wakes a waiting hasher to look for work again.
+  private func nudge() {
+    monitor.lock()
+    wake()
+    monitor.unlock()
   }
 
   /// Stops the worker and waits for it. Call once, when the walk is over.
