@@ -77,6 +77,7 @@ extension DirectoryPrefetcher {
       for o in objects where o.kind == .file { paths.append(o.path) }
       if !paths.isEmpty { return (j.level, paths) }
     }
+    starved = true
     return nil
   }
 

@@ -68,8 +68,11 @@ final class DirectoryPrefetcher: CountedWaits, @unchecked Sendable {
   var deepHead = 0
   /// The children of the directory ``take(_:)`` just returned, for the ``push(_:)`` that follows.
   var handedChildren: [Job]?
-  /// Called after each directory the worker reads, without the mutex (wakes an idle hasher).
+  /// Called, without the mutex, after the worker reads a directory while the hasher is
+  /// ``starved`` (wakes it: the directory may hold files for it).
   var onRead: (() -> Void)?
+  /// ``filesReadAhead(levels:)`` last found nothing: the hasher may be waiting for files.
+  var starved = false
   var stopping = false
   var waiters = 0
   var thread: JoinableThread?
@@ -260,7 +263,8 @@ final class DirectoryPrefetcher: CountedWaits, @unchecked Sendable {
         continue
       }
       run(job)
-      if let onRead {
+      if starved, let onRead {
+        starved = false
         monitor.unlock()
         onRead()
         monitor.lock()
