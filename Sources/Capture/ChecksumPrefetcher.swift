@@ -35,7 +35,7 @@ final class ChecksumPrefetcher: CountedWaits, @unchecked Sendable {
     var next = 0
   }
 
-  let monitor = Monitor(conditions: 1)
+  let monitor = Monitor(conditions: 1, spinning: true)
   private var lists: [List] = []
   private var byPath: [PathKey: Job] = [:]
   /// Threads blocked in `Monitor.wait`: state changes wake them only when there are any.
