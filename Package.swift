@@ -30,12 +30,12 @@ let package = Package(
     // Streaming over files: reader, atomic writer, external sort.
     .target(name: "TranscriptIO", dependencies: ["RadmindFormat", "SystemCalls"]),
     // Digests (OpenSSL EVP), base64, the file hasher.
-    .target(name: "Hashing", dependencies: ["CLibCrypto", "TranscriptIO", "SystemCalls"]),
+    .target(name: "Hashing", dependencies: ["CLibCrypto", "CLoadsetShims", "TranscriptIO", "SystemCalls"]),
     // The filesystem side: tree walk, command files, fsdiff comparison.
     .target(name: "Capture", dependencies: ["RadmindFormat", "TranscriptIO", "Hashing", "SystemCalls"]),
     // Loadset operations on entry streams: lmerge, diff, lcksum, twhich.
     .target(name: "Loadsets", dependencies: ["RadmindFormat", "TranscriptIO", "Hashing", "Capture", "SystemCalls"]),
-    // renameat2 and _exit for the crash-safe loadset publisher.
+    // renameat2 and _exit for the crash-safe loadset publisher; the SIGBUS guard for mapped hashing.
     .target(name: "CLoadsetShims"),
     // The versioned store on top of a radmind server tree.
     .target(name: "Store", dependencies: ["RadmindFormat", "TranscriptIO", "Hashing", "Capture", "Loadsets", "SystemCalls"]),

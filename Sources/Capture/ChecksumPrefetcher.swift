@@ -35,7 +35,7 @@ final class ChecksumPrefetcher: CountedWaits, @unchecked Sendable {
     var next = 0
   }
 
-  let monitor = Monitor(conditions: 1)
+  let monitor = Monitor(conditions: 1, spinning: true)
   private var lists: [List] = []
   private var byPath: [PathKey: Job] = [:]
   /// Threads blocked in `Monitor.wait`: state changes wake them only when there are any.
@@ -56,6 +56,15 @@ final class ChecksumPrefetcher: CountedWaits, @unchecked Sendable {
     self.helperDigester = digester.makeCopy()
     self.lookAhead = lookAhead
     startWorker()
+    // A directory read ahead may bring files to an idle hasher: wake it.
+    directories?.setOnRead { [weak self] in self?.nudge() }
+  }
+
+  /// Wakes a waiting hasher to look for work again.
+  private func nudge() {
+    monitor.lock()
+    wake()
+    monitor.unlock()
   }
 
   /// Stops the worker and waits for it. Call once, when the walk is over.
@@ -109,7 +118,7 @@ final class ChecksumPrefetcher: CountedWaits, @unchecked Sendable {
       if doneWaiting < lookAhead, let other = nextJob() {
         run(other, with: helperDigester)
       } else {
-        wait()
+        wait(.walkForChecksum)
       }
     }
     if j.state == 2 {
@@ -163,7 +172,7 @@ final class ChecksumPrefetcher: CountedWaits, @unchecked Sendable {
     monitor.lock()
     while !stopping {
       guard doneWaiting < lookAhead, let job = nextJob() else {
-        wait()
+        wait(.hasherIdle)
         continue
       }
       run(job, with: digester)

@@ -56,7 +56,7 @@ final class HashingContentDigester: ContentDigester {
     }
     if fd < 0 { throw DigestError(errno: failure) }
     defer { Syscall.closeQuietly(fd) }
-    switch hasher.hash(fd: fd) {
+    switch hasher.hash(openedFile: fd) {
     case .success(let result): return result.checksum
     case .failure(.changedWhileReading): throw DigestError(errno: DigestError.changedWhileReading)
     case .failure(let error): throw DigestError(errno: error.errno)

@@ -27,7 +27,22 @@ final class DirectoryPrefetcher: CountedWaits, @unchecked Sendable {
     var dropped = false
     /// Its files were handed to the checksum prefetcher (``filesReadAhead(levels:)``).
     var harvested = false
-    init(path: [UInt8]) { self.path = path }
+    /// The checksum list its files join: the walk level of the list it or its ancestor was queued in.
+    let level: Int
+    /// Queued below the walk's lists (``nextDeeperJob()``): read, it is offered in ``deepQueue``.
+    let deep: Bool
+    /// Its subdirectories, once it is read and the lister looks below it (handed to the walk's
+    /// list when the walk enters it).
+    var children: [Job]?
+    /// Children before this index have nothing left to read below them.
+    var explored = 0
+    /// Nothing left to read at or below it.
+    var fullyExplored = false
+    init(path: [UInt8], level: Int, deep: Bool = false) {
+      self.path = path
+      self.level = level
+      self.deep = deep
+    }
   }
 
   struct List: JobList {
@@ -38,11 +53,26 @@ final class DirectoryPrefetcher: CountedWaits, @unchecked Sendable {
     var cursor = 0
     /// Jobs before this one were harvested or will never be.
     var harvestFrom = 0
+    /// Jobs before this one have nothing left to read below them.
+    var deepFrom = 0
   }
 
   let monitor = Monitor(conditions: 1)
-  private var lists: [List] = []
-  private var readObjects = 0
+  var lists: [List] = []
+  var readObjects = 0
+  /// With checksums: when nothing is pending in the walk's lists, read below the directories
+  /// already read ahead, so that the hasher has files to take (``nextDeeperJob()``).
+  let readsDeeper: Bool
+  /// Deep jobs in the order read, offered to the hasher from `deepHead` on.
+  var deepQueue: [Job] = []
+  var deepHead = 0
+  /// The children of the directory ``take(_:)`` just returned, for the ``push(_:)`` that follows.
+  var handedChildren: [Job]?
+  /// Called, without the mutex, after the worker reads a directory while the hasher is
+  /// ``starved`` (wakes it: the directory may hold files for it).
+  var onRead: (() -> Void)?
+  /// ``filesReadAhead(levels:)`` last found nothing: the hasher may be waiting for files.
+  var starved = false
   var stopping = false
   var waiters = 0
   var thread: JoinableThread?
@@ -52,8 +82,10 @@ final class DirectoryPrefetcher: CountedWaits, @unchecked Sendable {
   let specials: [[UInt8]]
   let maxObjects: Int
 
-  init(order: PathOrder, excludes: ExcludeRule, specials: [[UInt8]], maxObjects: Int = 16384, spins: Int = 100) {
+  init(order: PathOrder, excludes: ExcludeRule, specials: [[UInt8]], maxObjects: Int = 16384, spins: Int = 100,
+       readsDeeper: Bool = false) {
     self.spins = spins
+    self.readsDeeper = readsDeeper
     self.order = order
     self.excludes = excludes
     self.specials = specials
@@ -66,15 +98,20 @@ final class DirectoryPrefetcher: CountedWaits, @unchecked Sendable {
 
   /// Whether the walk will enter `child`, as far as the worker can tell from the walk's own
   /// exclude rule (a wrong guess costs a directory read twice, or once for nothing).
-  private func mayEnter(_ child: FilesystemObject) -> Bool {
+  func mayEnter(_ child: FilesystemObject) -> Bool {
     child.kind == .directory && !(excludes.excludes(child.path) && !specials.contains(child.path))
   }
 
   /// The walk entered a directory with these `children`: queue its subdirectories.
   func push(_ children: [FilesystemObject]) {
-    var jobs: [Job] = []
-    for child in children where mayEnter(child) { jobs.append(Job(path: child.path)) }
     monitor.lock()
+    var jobs: [Job] = []
+    if let handed = handedChildren {
+      jobs = handed  // read below ahead of the walk: the same subdirectories, some already read
+      handedChildren = nil
+    } else {
+      for child in children where mayEnter(child) { jobs.append(Job(path: child.path, level: lists.count)) }
+    }
     lists.append(List(jobs: jobs))
     wake()
     monitor.unlock()
@@ -95,6 +132,7 @@ final class DirectoryPrefetcher: CountedWaits, @unchecked Sendable {
   func take(_ path: [UInt8]) -> [FilesystemObject]? {
     monitor.lock()
     defer { monitor.unlock() }
+    handedChildren = nil
     guard !lists.isEmpty else { return nil }
     let k = lists.count - 1
     while lists[k].cursor < lists[k].jobs.count {
@@ -111,13 +149,15 @@ final class DirectoryPrefetcher: CountedWaits, @unchecked Sendable {
         if readObjects < maxObjects, let other = nextJob() {
           run(other)
         } else if !spin(until: { j.state != 1 }) {
-          wait()
+          wait(.walkForDirectory)
         }
       }
       if j.state == 2 {
         j.state = 3
         let objects = j.objects
         j.objects = nil
+        handedChildren = j.children
+        j.children = nil
         readObjects -= objects?.count ?? 0
         wake()
         return objects
@@ -150,11 +190,15 @@ final class DirectoryPrefetcher: CountedWaits, @unchecked Sendable {
       }
       k -= 1
     }
-    return nil
+    return deepFilesReadAhead(levels: min(levels, lists.count))
   }
 
   /// Forgets `job` (mutex held).
-  private func drop(_ job: Job) {
+  func drop(_ job: Job) {
+    if let children = job.children {
+      job.children = nil
+      for c in children { drop(c) }
+    }
     if job.state == 2 {
       readObjects -= job.objects?.count ?? 0
       job.objects = nil
@@ -175,6 +219,7 @@ final class DirectoryPrefetcher: CountedWaits, @unchecked Sendable {
       job.objects = objects
       job.state = 2
       readObjects += objects?.count ?? 0
+      if job.deep { deepQueue.append(job) }
     }
     wake()
   }
@@ -213,11 +258,17 @@ final class DirectoryPrefetcher: CountedWaits, @unchecked Sendable {
   func work() {
     monitor.lock()
     while !stopping {
-      guard readObjects < maxObjects, let job = nextJob() else {
-        if !spin(until: { stopping || (readObjects < maxObjects && hasPendingJob()) }) { wait() }
+      guard readObjects < maxObjects, let job = nextJob() ?? nextDeeperJob() else {
+        if !spin(until: { stopping || (readObjects < maxObjects && hasPendingJob()) }) { wait(.listerIdle) }
         continue
       }
       run(job)
+      if starved, let onRead {
+        starved = false
+        monitor.unlock()
+        onRead()
+        monitor.lock()
+      }
     }
     monitor.unlock()
   }

@@ -35,10 +35,10 @@ protocol CountedWaits: MonitoredWorker {
 }
 
 extension CountedWaits {
-  /// Waits on the condition (mutex held), counted in ``waiters``.
-  func wait() {
+  /// Waits on the condition (mutex held), counted in ``waiters`` (and timed at `site`, see ``WaitStats``).
+  func wait(_ site: WaitStats.Site) {
     waiters += 1
-    monitor.wait(0)
+    WaitStats.timed(site) { monitor.wait(0) }
     waiters -= 1
   }
 

@@ -1,4 +1,5 @@
 import CLibCrypto
+import CLoadsetShims
 
 /// `-c NAME` named a digest OpenSSL does not know. Prints as radmind does:
 /// `NAME: unsupported checksum` (spec §4.1).
@@ -99,6 +100,13 @@ public final class Digester {
   public func update(_ bytes: UnsafeRawBufferPointer) {
     guard let ctx, let base = bytes.baseAddress, bytes.count > 0 else { return }
     _ = EVP_DigestUpdate(ctx, base, bytes.count)
+  }
+
+  /// Feeds a mapped window; false when touching it raised SIGBUS (the file shrank under the
+  /// mapping). The message is then unusable until ``reset()``.
+  func updateMapped(_ bytes: UnsafeRawBufferPointer) -> Bool {
+    guard let ctx, let base = bytes.baseAddress, bytes.count > 0 else { return true }
+    return loadsmith_guarded_update(EVP_DigestUpdate, ctx, base, bytes.count) != -1
   }
 
   public func update(_ bytes: [UInt8]) {

@@ -60,8 +60,8 @@ public enum FileHashError: Error, Sendable, Equatable, CustomStringConvertible {
 ///     let hasher = FileHasher(algorithm: sha1)
 ///     switch hasher.hash(path: Array("/etc/passwd".utf8)) { ... }
 ///
-/// A small file is read with a single `read(2)`; a large one is read sequentially with
-/// `POSIX_FADV_SEQUENTIAL`. The byte count is checked against `fstat` (and for multi-read files
+/// A small file is read with a single `read(2)`; a large one is mapped window by window (no copy
+/// out of the page cache) or, from a given offset, read sequentially with `POSIX_FADV_SEQUENTIAL`. The byte count is checked against `fstat` (and for multi-read files
 /// `fstat` is repeated at the end), so a file that grows, shrinks or is rewritten while it is
 /// read yields ``FileHashError/changedWhileReading(expectedSize:bytesRead:)``, never a checksum.
 /// Not thread-safe: make one per thread.
@@ -75,6 +75,9 @@ public final class FileHasher {
 
   /// Files at least this large get `POSIX_FADV_SEQUENTIAL`.
   static let adviseThreshold: Int64 = 1 << 20
+
+  /// Tests only: runs after each window is mapped and before it is hashed.
+  var afterMapping: (() -> Void)?
 
   public init(algorithm: DigestAlgorithm, bufferSize: Int = 1 << 20) {
     digester = algorithm.makeDigester()
@@ -93,15 +96,24 @@ public final class FileHasher {
       return .failure(.system(call: "open", errno: error.errno))
     }
     defer { Syscall.closeQuietly(fd) }
-    return hash(fd: fd)
+    return hash(openedFile: fd)
   }
 
   /// Hashes an open descriptor from its current offset to end of file. Does not close it.
-  public func hash(fd: Int32) -> Result<FileDigest, FileHashError> {
+  public func hash(fd: Int32) -> Result<FileDigest, FileHashError> { hash(fd: fd, fromStart: false) }
+
+  /// Hashes a file just opened (at offset 0), through mapped windows when it is large (see
+  /// ``hashMapped(_:_:)``). Does not close it.
+  public func hash(openedFile fd: Int32) -> Result<FileDigest, FileHashError> { hash(fd: fd, fromStart: true) }
+
+  private func hash(fd: Int32, fromStart: Bool) -> Result<FileDigest, FileHashError> {
     let st: FileStatus
     do { st = try Syscall.fstat(fd, path: []) } catch { return .failure(.system(call: "fstat", errno: error.errno)) }
     if regularFilesOnly && st.fileType != .regular { return .failure(.notRegularFile(kind: RegularFile.typeName(st.st_mode))) }
     let size = Int64(st.st_size)
+    if fromStart && st.fileType == .regular && size >= FileHasher.mapThreshold, let mapped = hashMapped(fd, st) {
+      return mapped
+    }
     if size >= FileHasher.adviseThreshold { Syscall.adviseSequential(fd) }
     digester.reset()
     var total: Int64 = 0
@@ -120,15 +132,22 @@ public final class FileHasher {
     }
     if total != size { return .failure(.changedWhileReading(expectedSize: size, bytesRead: total)) }
     if reads > 1 {
-      let after: FileStatus
-      do { after = try Syscall.fstat(fd, path: []) } catch { return .failure(.system(call: "fstat", errno: error.errno)) }
-      if after.st_size != st.st_size || after.st_mtim.tv_sec != st.st_mtim.tv_sec
-        || after.st_mtim.tv_nsec != st.st_mtim.tv_nsec {
-        return .failure(.changedWhileReading(expectedSize: size, bytesRead: total))
+      switch unchanged(fd, since: st) {
+      case .failure(let e): return .failure(e)
+      case .success(false): return .failure(.changedWhileReading(expectedSize: size, bytesRead: total))
+      case .success(true): break
       }
     }
     let checksum = digester.finalizeBase64()
     return .success(FileDigest(bytesHashed: total, checksum: checksum, size: size, mtime: Int64(st.st_mtim.tv_sec)))
+  }
+
+  /// Whether `st` (taken before reading) still describes `fd`'s file: same size and mtime.
+  func unchanged(_ fd: Int32, since st: FileStatus) -> Result<Bool, FileHashError> {
+    let after: FileStatus
+    do { after = try Syscall.fstat(fd, path: []) } catch { return .failure(.system(call: "fstat", errno: error.errno)) }
+    return .success(after.st_size == st.st_size && after.st_mtim.tv_sec == st.st_mtim.tv_sec
+      && after.st_mtim.tv_nsec == st.st_mtim.tv_nsec)
   }
 
   /// Hashes everything `fd` yields (a pipe or a file) without size checks; returns bytes and base64.

@@ -10,8 +10,18 @@ package final class Monitor: @unchecked Sendable {
   private let conditions: UnsafeMutablePointer<pthread_cond_t>
   private let conditionCount: Int
 
-  package init(conditions count: Int) {
-    pthread_mutex_init(mutex, nil)
+  /// `spinning`: a contended lock spins a little before it sleeps (`PTHREAD_MUTEX_ADAPTIVE_NP`), for
+  /// critical sections of a few dictionary operations taken by two busy threads for every file.
+  package init(conditions count: Int, spinning: Bool = false) {
+    if spinning {
+      var attributes = pthread_mutexattr_t()
+      pthread_mutexattr_init(&attributes)
+      pthread_mutexattr_settype(&attributes, Int32(PTHREAD_MUTEX_ADAPTIVE_NP))
+      pthread_mutex_init(mutex, &attributes)
+      pthread_mutexattr_destroy(&attributes)
+    } else {
+      pthread_mutex_init(mutex, nil)
+    }
     conditionCount = count
     conditions = .allocate(capacity: count)
     for i in 0..<count { pthread_cond_init(conditions + i, nil) }
