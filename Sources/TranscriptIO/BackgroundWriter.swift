@@ -90,7 +90,8 @@ public final class BackgroundWriter: @unchecked Sendable {
     UnsafeMutableRawPointer.allocate(byteCount: size, alignment: block).bindMemory(to: UInt8.self, capacity: size)
   }
 
-  /// True while the descriptor is in `O_DIRECT` mode (after ``finish()``: whether it ended so).
+  /// True while the descriptor is in `O_DIRECT` mode. ``finish()`` and ``stopQuietly()`` leave it
+  /// buffered for whoever writes next, so this reads false after them.
   var writesDirectly: Bool { direct }
 
   /// Copies `bytes` to the stream.
