@@ -173,7 +173,6 @@ public struct TranscriptDiff {
         do { next = try reader.next() } catch { throw TranscriptDiffError(message: "\(reader.name): \(error.reason)") }
         guard let raw = next else { atEnd = true; return }
         if raw.count > RadmindLimits.maxLineLength { throw fail("line too long") }
-        let n = raw.count
         var i = 0
         guard let first = nextToken(raw, &i) else { continue }
         if raw[first.lowerBound] == UInt8(ascii: "#") { continue }
