@@ -100,7 +100,7 @@ extension Syscall {
   package static var hostName: String {
     var buf = [CChar](repeating: 0, count: 256)
     gethostname(&buf, 255)
-    return String(cString: buf)
+    return buf.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
   }
 
   /// `user@host`, as archives and history records name who made them.
