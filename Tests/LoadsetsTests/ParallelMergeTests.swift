@@ -4,18 +4,6 @@ import Testing
 import RadmindFormat
 @testable import Loadsets
 
-/// A small deterministic generator (SplitMix64), so that a failing case can be replayed.
-private struct SeededRandom: RandomNumberGenerator {
-  var state: UInt64
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-  }
-}
-
 /// What one merge gave: the failure (message, status), the messages, the transcript's bytes.
 private struct MergeResult: Equatable {
   var failure: String?
@@ -50,7 +38,7 @@ private func mergeBothWays(_ s: Scratch, _ inputs: [String], caseInsensitive: Bo
 /// Random sorted transcripts over one pool of paths: shared paths, escaped bytes (space as `\b`,
 /// tab, backslash), upper and lower case, comment and blank lines.
 private func randomInputs(_ s: Scratch, count: Int, seed: UInt64, caseInsensitive: Bool) -> [String] {
-  var random = SeededRandom(state: seed)
+  var random = SplitMix64(seed: seed)
   let order = PathOrder(caseInsensitive: caseInsensitive)
   let parts: [[UInt8]] = ["a", "B", "b", "etc", "Etc", "x y", "t\tab", "back\\slash", "z-", "z.", "z0", "zz"].map { Array($0.utf8) }
   var pool: [[UInt8]] = []

@@ -1,17 +1,13 @@
+import StoreTestSupport
+
 /// The soak test's deterministic generator: SplitMix64, so a sequence replays from its seed alone
 /// on any machine (no system randomness anywhere in the soak harness).
 struct SoakRandom {
-  private var state: UInt64
+  private var source: SplitMix64
 
-  init(seed: UInt64) { state = seed }
+  init(seed: UInt64) { source = SplitMix64(seed: seed) }
 
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-  }
+  mutating func next() -> UInt64 { source.next() }
 
   /// A number in `0..<bound` (bound > 0).
   mutating func below(_ bound: Int) -> Int { Int(next() % UInt64(bound)) }
