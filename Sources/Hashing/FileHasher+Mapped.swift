@@ -32,12 +32,6 @@ extension FileHasher {
       }
       offset += Int64(count)
     }
-    switch unchanged(fd, since: st) {
-    case .failure(let e): return .failure(e)
-    case .success(false): return .failure(.changedWhileReading(expectedSize: size, bytesRead: size))
-    case .success(true): break
-    }
-    let checksum = digester.finalizeBase64()
-    return .success(FileDigest(bytesHashed: size, checksum: checksum, size: size, mtime: Int64(st.st_mtim.tv_sec)))
+    return finished(fd, since: st, bytes: size, checkAgain: true)
   }
 }

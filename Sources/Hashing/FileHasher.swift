@@ -131,15 +131,22 @@ public final class FileHasher {
       if r < cap && total == size && st.fileType == .regular { break }
     }
     if total != size { return .failure(.changedWhileReading(expectedSize: size, bytesRead: total)) }
-    if reads > 1 {
+    return finished(fd, since: st, bytes: total, checkAgain: reads > 1)
+  }
+
+  /// The digest of `bytes` hashed from `fd`'s whole file. With `checkAgain`, `fstat` is taken
+  /// again first, so that a size or mtime change since `st` is an error, never a checksum.
+  func finished(_ fd: Int32, since st: FileStatus, bytes: Int64, checkAgain: Bool) -> Result<FileDigest, FileHashError> {
+    let size = Int64(st.st_size)
+    if checkAgain {
       switch unchanged(fd, since: st) {
       case .failure(let e): return .failure(e)
-      case .success(false): return .failure(.changedWhileReading(expectedSize: size, bytesRead: total))
+      case .success(false): return .failure(.changedWhileReading(expectedSize: size, bytesRead: bytes))
       case .success(true): break
       }
     }
     let checksum = digester.finalizeBase64()
-    return .success(FileDigest(bytesHashed: total, checksum: checksum, size: size, mtime: Int64(st.st_mtim.tv_sec)))
+    return .success(FileDigest(bytesHashed: bytes, checksum: checksum, size: size, mtime: Int64(st.st_mtim.tv_sec)))
   }
 
   /// Whether `st` (taken before reading) still describes `fd`'s file: same size and mtime.
