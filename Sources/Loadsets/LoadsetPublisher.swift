@@ -169,7 +169,7 @@ public final class LoadsetPublisher {
       throw Failure(message: Array(error.description.utf8))
     }
     try? Syscall.fsync(transcript.fd, path: temporaryTranscript)
-    Syscall.closeQuietly(transcript.fd)
+    transcript.closeQuietly()
     for dir in createdDirectories.reversed() { try? Syscall.syncDirectory(dir) }
     LoadsetPublisher.fault("built")
 
@@ -218,7 +218,7 @@ public final class LoadsetPublisher {
   public func abandon() {
     guard !finished else { return }
     finished = true
-    Syscall.closeQuietly(transcript.fd)
+    transcript.closeQuietly()
     try? Syscall.unlink(temporaryTranscript)
     if withFiles { _ = try? DirectoryTree.remove(temporaryFileDirectory) }
     cleanupIntent()
@@ -433,13 +433,13 @@ final class StagedLoadset: LoadsetWriter {
       throw LoadsetPublisher.Failure(message: Array(error.description.utf8))
     }
     finished = true
-    Syscall.closeQuietly(transcript.fd)
+    transcript.closeQuietly()
   }
 
   func abandon() {
     guard !finished else { return }
     finished = true
-    Syscall.closeQuietly(transcript.fd)
+    transcript.closeQuietly()
     try? Syscall.unlink(transcriptPath)
     _ = try? DirectoryTree.remove(fileDirectory)
   }

@@ -50,9 +50,10 @@ public final class AtomicFile {
       try buffer.flush()
       try Syscall.fsync(buffer.fd, path: temporaryPath)
       finished = true
-      try Syscall.close(buffer.fd, path: temporaryPath)
+      try buffer.close(shownAs: temporaryPath)
       do { try Syscall.rename(temporaryBytes, pathBytes) } catch { throw SystemCallError("rename", path: path, errno: error.errno) }
     } catch {
+      buffer.closeQuietly()  // a failed flush or fsync left it open
       try? Syscall.unlink(temporaryBytes)
       TemporaryFiles.forget(slot)
       finished = true
@@ -66,7 +67,7 @@ public final class AtomicFile {
   public func abort() {
     guard !finished else { return }
     finished = true
-    Syscall.closeQuietly(buffer.fd)
+    buffer.closeQuietly()
     try? Syscall.unlink(temporaryBytes)
     TemporaryFiles.forget(slot)
   }

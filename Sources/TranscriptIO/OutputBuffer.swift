@@ -3,7 +3,8 @@ import SystemCalls
 /// A buffered writer over a file descriptor. Bytes are appended to an array and written with
 /// `write(2)` in large chunks; ``flush()`` writes the rest. Used for stdout and output files.
 public final class OutputBuffer {
-  public let fd: Int32
+  /// -1 once ``closeQuietly()`` has closed it.
+  public private(set) var fd: Int32
   public let name: String
   /// Appended to once per line by the merge tools: unchecked exclusivity (measured, see lmerge).
   @exclusivity(unchecked) public var bytes: [UInt8] = []
@@ -14,6 +15,23 @@ public final class OutputBuffer {
     self.name = name
     self.threshold = threshold
     bytes.reserveCapacity(threshold + 8192)
+  }
+
+  /// Closes the descriptor, once: later calls do nothing. A second `close(2)` of the same number
+  /// can close a file another thread has just opened (it is given the lowest free number).
+  public func closeQuietly() {
+    guard fd >= 0 else { return }
+    Syscall.closeQuietly(fd)
+    fd = -1
+  }
+
+  /// `close(2)` once, reporting its error (where some file systems first report a full disk).
+  /// The descriptor counts as closed even then: Linux has released it.
+  public func close(shownAs path: String) throws(SystemCallError) {
+    guard fd >= 0 else { return }
+    let closing = fd
+    fd = -1
+    try Syscall.close(closing, path: path)
   }
 
   @inline(__always)

@@ -78,10 +78,10 @@ public final class OutputTarget {
       return
     }
     do { try buffer.flush() } catch {
-      Syscall.closeQuietly(buffer.fd)
+      buffer.closeQuietly()
       throw error
     }
-    do { try Syscall.close(buffer.fd, path: path) } catch {
+    do { try buffer.close(shownAs: path) } catch {
       if error.errno != Errno.interrupted { throw error }
     }
   }
@@ -90,7 +90,7 @@ public final class OutputTarget {
   public func abort() {
     guard !finished else { return }
     finished = true
-    if let atomic { atomic.abort() } else { Syscall.closeQuietly(buffer.fd) }
+    if let atomic { atomic.abort() } else { buffer.closeQuietly() }
   }
 
   deinit { abort() }
