@@ -5,7 +5,7 @@ import SystemCalls
 
 /// Sorts lines by radmind path order with bounded memory: lines gather in a chunk until it
 /// reaches its share of the memory budget; a full chunk is sorted as two halves, one on the
-/// caller's thread and one **on a second thread**, which spills both to anonymous run files
+/// caller's thread and one **on a second thread** (divided as ``SortBalance`` measures), which spills both to anonymous run files
 /// while the caller fills the next chunk; the runs are merged at the end (a loser tree; for a
 /// new regular file, on two threads, see ``MergeSources/mergeInTwo(into:)``). Input that fits in
 /// one chunk never touches the disk.
@@ -131,7 +131,7 @@ public struct ExternalSorter: ~Copyable {
 
   /// Run files written so far, and the first spill error; shared with the spilling thread.
   final class Spills: Sendable {
-    let state = Mutex<(runs: [SpilledRun], failure: SystemCallError?, spare: Chunk?)>(([], nil, nil))
+    let state = Mutex<(runs: [SpilledRun], failure: SystemCallError?, spare: Chunk?, report: SortBalance.Report?)>(([], nil, nil, nil))
     let inFlight = DispatchSemaphore(value: 1)
     let queue = DispatchQueue(label: "loadsmith.sort.spill")
   }
@@ -142,6 +142,10 @@ public struct ExternalSorter: ~Copyable {
   public private(set) var mergedOnTwoThreads = false
   private var chunk = Chunk()
   private var sequence: UInt64 = 0
+  private var balance = SortBalance()
+  /// Chunk bytes that make a chunk full. The first chunk is full at an eighth of the budget, so
+  /// that the spilling thread starts early instead of idling while a whole first chunk is read.
+  private var spillAt: Int
   private let spills = Spills()
   private let temporaryDirectory: String
 
@@ -150,6 +154,7 @@ public struct ExternalSorter: ~Copyable {
   public init(order: PathOrder, memoryBudget: Int = 128 << 20, temporaryDirectory: String? = nil) {
     self.order = order
     self.memoryBudget = memoryBudget
+    spillAt = max(1, memoryBudget / 8)
     self.temporaryDirectory = temporaryDirectory
       ?? (Syscall.environment("TMPDIR") ?? "/tmp")
   }
@@ -186,7 +191,7 @@ public struct ExternalSorter: ~Copyable {
                                 lineOffset: UInt32(lineOffset), lineLength: UInt32(line.count),
                                 sequence: sequence))
     sequence += 1
-    if chunk.bytes >= memoryBudget / 2 { try spillInBackground() }
+    if chunk.bytes >= spillAt { try spillInBackground() }
   }
 
   /// Hands the full chunk to the spilling thread (waiting while the previous one is still being
@@ -194,18 +199,27 @@ public struct ExternalSorter: ~Copyable {
   /// each half becomes a run of its own: sorting is the larger part of the work, and the filling
   /// thread alone would otherwise sort while the spilling thread waits on the disk.
   private mutating func spillInBackground() throws(SystemCallError) {
+    let asked = ContinuousClock.now
     spills.inFlight.wait()
-    if let failure = spills.state.withLock({ $0.failure }) {
+    let waited = SortBalance.seconds(ContinuousClock.now - asked)
+    let (failure, report) = spills.state.withLock { ($0.failure, $0.report) }
+    if let failure {
       spills.inFlight.signal()
       throw failure
     }
+    // The first chunk is small: the spilling thread's idle time after it says nothing of a full one.
+    if let report, spillAt == memoryBudget / 2 {
+      balance.adjust(waited: waited, idle: max(0, SortBalance.seconds(asked - report.finished)),
+                     secondsPerRecord: report.secondsPerRecord, records: chunk.records.count)
+    }
+    spillAt = memoryBudget / 2
     var full = chunk
     // Reuse the chunk the spilling thread finished with: its arenas are already grown and paged in.
     chunk = spills.state.withLock { state in
       defer { state.spare = nil }
       return state.spare
     } ?? Chunk()
-    let half = full.records.count / 2
+    let half = balance.fillerRecords(of: full.records.count)
     var low = full, high = full
     low.records = Array(full.records[..<half])
     high.records = Array(full.records[half...])
@@ -215,7 +229,9 @@ public struct ExternalSorter: ~Copyable {
     let highHalf = high, emptying = full
     spills.queue.async {
       var high = highHalf, full = emptying
+      let sortStarted = ContinuousClock.now
       high.sort(order: order)
+      let perRecord = SortBalance.seconds(ContinuousClock.now - sortStarted) / Double(max(1, high.records.count))
       let low = lowSorted.take()
       for part in [high, low] where !part.records.isEmpty {
         do throws(SystemCallError) {
@@ -232,6 +248,7 @@ public struct ExternalSorter: ~Copyable {
       spills.state.withLock { state in
         if let old = state.spare { old.free() }
         state.spare = emptied
+        state.report = SortBalance.Report(finished: ContinuousClock.now, secondsPerRecord: perRecord)
       }
       spills.inFlight.signal()
     }

@@ -1,15 +1,13 @@
 import Foundation
+import StoreTestSupport
 import Testing
 @testable import Loadsets
 
 @Suite struct CheckerTests {
-  func temp(_ name: String, _ bytes: [UInt8]) throws -> String {
-    let dir = NSTemporaryDirectory() + "loadsmith-check-\(UUID().uuidString)"
-    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    let path = dir + "/" + name
-    try Data(bytes).write(to: URL(fileURLWithPath: path))
-    return path
-  }
+  /// Removed when the test ends (it was a UUID folder under /tmp, left behind by every run).
+  let scratch = Scratch("check")
+
+  func temp(_ name: String, _ bytes: [UInt8]) throws -> String { scratch.write(name, bytes) }
 
   func run(_ path: String) -> (Int, [String]) {
     var lines: [String] = []
