@@ -13,17 +13,27 @@ final class RunReader {
   let fd: Int32
   private var buffer: UnsafeMutableRawBufferPointer
   private var start = 0, end = 0
+  /// Where the current record starts in the buffer: kept when the buffer is refilled, so that the
+  /// next record's ``lcp`` can be measured against it.
+  private var current = 0
   /// The current record's key and line, pointing into the buffer: valid until the next advance.
   private(set) var key: UnsafeRawBufferPointer = UnsafeRawBufferPointer(start: nil, count: 0)
   private(set) var line: UnsafeRawBufferPointer = UnsafeRawBufferPointer(start: nil, count: 0)
   private(set) var sequence: UInt64 = 0
+  /// The bytes the current key shares with the previous record's key in this run (0 for the
+  /// run's first record): the loser tree starts its comparisons there.
+  private(set) var lcp = 0
+  /// Key length (high bit: the key is a slice of the line), line length, sequence, and the key's
+  /// offset in the line.
   static let header = 20
 
   let order: PathOrder
 
   /// Set when the source is a sorted chunk still in memory (the last one, never spilled).
   private let chunk: ExternalSorter.Chunk?
-  private var nextRecord = 0, endRecord = 0
+  private var nextRecord = 0, endRecord = 0, firstRecord = 0
+  /// The current record's key offset within it, and whether there is a current record.
+  private var keyStart = 0, hasRecord = false
   /// Where the run's next read starts (`pread`: several readers may share one descriptor, each
   /// reading its own range) and where the range ends.
   private var position: Int64 = 0
@@ -49,6 +59,7 @@ final class RunReader {
     self.limit = 0
     let range = records ?? chunk.records.indices
     nextRecord = range.lowerBound
+    firstRecord = range.lowerBound
     endRecord = range.upperBound
     buffer = .allocate(byteCount: 16, alignment: 8)
   }
@@ -60,8 +71,10 @@ final class RunReader {
     if let chunk {
       guard nextRecord < endRecord else { return false }
       let r = chunk.records[nextRecord]
-      nextRecord += 1
+      let previous = key
       key = UnsafeRawBufferPointer(start: chunk.keyAddress(r), count: Int(r.keyLength))
+      lcp = nextRecord > firstRecord ? PathOrder.commonPrefix(previous, key) : 0
+      nextRecord += 1
       line = UnsafeRawBufferPointer(start: chunk.lines.base + Int(r.lineOffset), count: Int(r.lineLength))
       sequence = r.sequence
       return true
@@ -77,35 +90,35 @@ final class RunReader {
     let kl = Int(keyField & 0x7FFF_FFFF)
     let stored = inLine ? 0 : kl
     guard try ensure(RunReader.header + stored + ll) else { return false }
+    // ensure() may have moved the current record (never dropped it): find its key again.
+    let previous = UnsafeRawBufferPointer(start: buffer.baseAddress! + current + keyStart, count: key.count)
     let record = buffer.baseAddress! + start + RunReader.header
     line = UnsafeRawBufferPointer(start: record + stored, count: ll)
     key = inLine ? UnsafeRawBufferPointer(start: record + keyInLine, count: kl)
                  : UnsafeRawBufferPointer(start: record, count: kl)
+    // The previous record is the one just written (see LoserTree): both sit in this buffer.
+    lcp = hasRecord ? PathOrder.commonPrefix(previous, key) : 0
+    hasRecord = true
+    current = start
+    keyStart = RunReader.header + (inLine ? stored + keyInLine : 0)
     start += RunReader.header + stored + ll
     sequence = seq
     return true
   }
 
-  /// True when this reader's record sorts before `other`'s.
-  func precedes(_ other: RunReader) -> Bool {
-    let a = key.baseAddress?.assumingMemoryBound(to: UInt8.self) ?? UnsafePointer(bitPattern: 1)!
-    let b = other.key.baseAddress?.assumingMemoryBound(to: UInt8.self) ?? UnsafePointer(bitPattern: 1)!
-    let c = order.compareKeys(a, key.count, b, other.key.count)
-    if c != 0 { return c < 0 }
-    return sequence > other.sequence
-  }
-
-  /// Makes `n` unread bytes available (moving the unread tail to the front first, which is why
-  /// ``key`` and ``line`` are valid only until the next advance).
+  /// Makes `n` unread bytes available (moving the current record and the unread tail to the
+  /// front first, which is why ``key`` and ``line`` are valid only until the next advance).
   private func ensure(_ n: Int) throws(SystemCallError) -> Bool {
     while end - start < n {
-      if start > 0 {
-        buffer.baseAddress!.copyMemory(from: buffer.baseAddress! + start, byteCount: end - start)
-        end -= start
-        start = 0
+      let keep = hasRecord ? current : start  // the current record stays readable
+      if keep > 0 {
+        buffer.baseAddress!.copyMemory(from: buffer.baseAddress! + keep, byteCount: end - keep)
+        end -= keep
+        start -= keep
+        current = 0
       }
-      if n > buffer.count {
-        let bigger = UnsafeMutableRawBufferPointer.allocate(byteCount: n * 2, alignment: 8)
+      if start + n > buffer.count {
+        let bigger = UnsafeMutableRawBufferPointer.allocate(byteCount: (start + n) * 2, alignment: 8)
         bigger.copyMemory(from: UnsafeRawBufferPointer(rebasing: buffer[0 ..< end]))
         buffer.deallocate()
         buffer = bigger
