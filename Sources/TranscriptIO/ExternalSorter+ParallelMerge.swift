@@ -70,6 +70,10 @@ struct MergeSources: @unchecked Sendable {
 
   /// Merges the records between two cuts (all of them without) into `output`.
   func merge(into output: BackgroundWriter, from: Cut? = nil, to: Cut? = nil) throws(SystemCallError) {
+    try SortStats.timed(.finalMerge) { () throws(SystemCallError) in try mergeRange(into: output, from: from, to: to) }
+  }
+
+  private func mergeRange(into output: BackgroundWriter, from: Cut?, to: Cut?) throws(SystemCallError) {
     var live: [RunReader] = []
     for r in readers(from: from, to: to) where try r.advance() { live.append(r) }
     var tree = LoserTree(live)

@@ -53,6 +53,10 @@ public struct ExternalSorter: ~Copyable {
     /// Sorts the records (see ``PrefixCachingSort``). Keys in one chunk often share a long prefix
     /// (`/usr/local/...`): it is found once and skipped.
     mutating func sort(order: PathOrder) {
+      SortStats.timed(.sortChunks) { sortRecords(order: order) }
+    }
+
+    private mutating func sortRecords(order: PathOrder) {
       guard let first = records.first else { return }
       let linesBase = lines.base, keysBase = keys.base
       let tag = ExternalSorter.inLineArena
@@ -87,6 +91,10 @@ public struct ExternalSorter: ~Copyable {
     /// scratch). Writing runs with `O_DIRECT` was measured slower: reading them back then waits
     /// on the disk, where through the cache they are usually still in memory.
     func spill(in directory: String) throws(SystemCallError) -> SpilledRun {
+      try SortStats.timed(.spillRuns) { () throws(SystemCallError) in try writeRun(in: directory) }
+    }
+
+    private func writeRun(in directory: String) throws(SystemCallError) -> SpilledRun {
       var template = Array("\(directory)/loadsmith-sort.XXXXXX".utf8)
       let fd: Int32
       do { fd = try Syscall.mkstemp(&template) } catch { throw SystemCallError("mkstemp", path: directory, errno: error.errno) }
@@ -276,6 +284,7 @@ public struct ExternalSorter: ~Copyable {
       chunk = Chunk()
     }
     let sources = MergeSources(runs: runs, low: low, high: high, order: order, memoryBudget: memoryBudget)
+    defer { SortStats.report() }
     if direct, try sources.mergeInTwo(into: output) {
       mergedOnTwoThreads = true
       return
