@@ -48,6 +48,8 @@ struct MergeSources: @unchecked Sendable {
   /// half of the last chunk, and the line bytes of all sources before it (its output offset).
   struct Cut {
     var runOffsets: [Int64] = []
+    /// Per run, the index entry at or before the cut: front-coded records decode from there.
+    var runDecodeStarts: [Int64] = []
     var chunkRecords: [Int] = []
     var lineBytes: Int64 = 0
   }
@@ -59,7 +61,8 @@ struct MergeSources: @unchecked Sendable {
     var readers: [RunReader] = []
     for (i, run) in runs.enumerated() {
       readers.append(RunReader(fd: run.fd, bufferSize: perRun, order: order,
-                               from: from?.runOffsets[i] ?? 0, to: to?.runOffsets[i] ?? .max))
+                               from: from?.runOffsets[i] ?? 0, to: to?.runOffsets[i] ?? .max,
+                               decodeFrom: from?.runDecodeStarts[i]))
     }
     for (i, part) in chunks.enumerated() {
       let range = (from?.chunkRecords[i] ?? 0) ..< (to?.chunkRecords[i] ?? part.records.count)
@@ -179,8 +182,8 @@ struct MergeSources: @unchecked Sendable {
         if compare(entries.keys[mid], key) < 0 { lo = mid + 1 } else { hi = mid }
       }
       let end = lo < entries.offsets.count ? entries.offsets[lo] : entries.totalBytes
-      let scan = RunReader(fd: run.fd, bufferSize: 64 << 10, order: order,
-                           from: lo == 0 ? 0 : entries.offsets[lo - 1], to: end)
+      let entry = lo == 0 ? 0 : entries.offsets[lo - 1]
+      let scan = RunReader(fd: run.fd, bufferSize: 64 << 10, order: order, from: entry, to: end)
       var offset = end
       var before = lo == 0 ? 0 : entries.lineBytes[lo - 1]
       while try scan.advance() {
@@ -191,6 +194,7 @@ struct MergeSources: @unchecked Sendable {
         before += Int64(scan.line.count)
       }
       cut.runOffsets.append(offset)
+      cut.runDecodeStarts.append(offset == end ? end : entry)
       cut.lineBytes += before
     }
     for part in chunks {

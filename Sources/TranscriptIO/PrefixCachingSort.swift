@@ -23,9 +23,12 @@ struct PrefixCachingSort {
   let order: PathOrder
 
   /// The order of `count` keys, as indices into `keys`/`lengths`, skipping `skip` bytes every
-  /// key shares.
+  /// key shares; and for each position, the bytes its key shares with the previous position's
+  /// (0 for the first). The sort learns those almost for free: two neighbours that a level set
+  /// apart share its depth plus the equal leading bytes of their prefixes. Runs are front-coded
+  /// with them.
   static func order(count: Int, keys: UnsafePointer<UnsafePointer<UInt8>>, lengths: UnsafePointer<Int>,
-                    skip: Int, order: PathOrder) -> [Int] {
+                    skip: Int, order: PathOrder) -> (order: [Int], shared: [UInt32]) {
     let sorter = PrefixCachingSort(order: order)
     var items = [Item](unsafeUninitializedCapacity: count) { buffer, initialized in
       for k in 0 ..< count {
@@ -34,8 +37,11 @@ struct PrefixCachingSort {
       }
       initialized = count
     }
-    items.withUnsafeMutableBufferPointer { sorter.sort($0, depth: skip) }
-    return items.map { Int($0.index) }
+    var shared = [UInt32](repeating: 0, count: count)
+    items.withUnsafeMutableBufferPointer { i in
+      shared.withUnsafeMutableBufferPointer { sorter.sort(i, depth: skip, shared: $0.baseAddress!) }
+    }
+    return (items.map { Int($0.index) }, shared)
   }
 
   @inline(__always)
@@ -55,13 +61,25 @@ struct PrefixCachingSort {
   }
 
   /// Sorts `items`, whose keys agree on their first `depth` bytes and whose prefixes hold the
-  /// eight bytes from `depth`.
-  func sort(_ items: UnsafeMutableBufferPointer<Item>, depth: Int) {
+  /// eight bytes from `depth`, and sets `shared[k]` for k ≥ 1 to the bytes the key at `k` shares
+  /// with the one at `k - 1`.
+  func sort(_ items: UnsafeMutableBufferPointer<Item>, depth: Int, shared: UnsafeMutablePointer<UInt32>) {
     if items.count <= PrefixCachingSort.smallGroup {
       insertionSort(items, depth: depth)
+      for k in items.indices.dropFirst() {
+        let a = items[k - 1], b = items[k]
+        let n = min(Int(a.length), Int(b.length)) - depth
+        shared[k] = UInt32(depth + (n > 0 ? PathOrder.commonPrefix(UnsafeRawBufferPointer(start: a.key + depth, count: n),
+                                                                    UnsafeRawBufferPointer(start: b.key + depth, count: n)) : 0))
+      }
       return
     }
     PrefixCachingSort.sortByPrefix(items)
+    // Neighbours with different prefixes: equal up to the first differing weight (a key that
+    // ended there has weight 0, so its length is that point).
+    for k in items.indices.dropFirst() where items[k].prefix != items[k - 1].prefix {
+      shared[k] = UInt32(depth + (items[k].prefix ^ items[k - 1].prefix).leadingZeroBitCount / 8)
+    }
     var start = 0
     while start < items.count {
       let p = items[start].prefix
@@ -72,13 +90,14 @@ struct PrefixCachingSort {
         if p & 0xFF == 0 {
           // The keys ended inside these eight bytes (weight 0 is the end): they are equal.
           group.sort { $0.index > $1.index }
+          for k in start + 1 ..< end { shared[k] = items[k].length }
         } else {
           // Skip what the whole group shares past these eight bytes in one pass (paths in one
           // directory share it all), instead of one radix level per eight shared bytes.
           let next = depth + 8
           let deeper = group.count > PrefixCachingSort.smallGroup ? next + sharedLength(group, from: next) : next
           for k in group.indices { group[k].prefix = prefix(group[k], depth: deeper) }
-          sort(group, depth: deeper)
+          sort(group, depth: deeper, shared: shared + start)
         }
       }
       start = end

@@ -3,6 +3,13 @@ import SystemCalls
 
 /// Reads back the records of one sorted run (or walks a sorted chunk still in memory).
 ///
+/// Runs are front-coded (see ``ExternalSorter/Chunk/spill(in:)``): a record leaves out the key
+/// bytes it shares with the previous record's key. The reader rebuilds each line (and a
+/// separate key) into one of two buffers in turn, so the previous key stays readable while the
+/// current one is rebuilt. A record at a multiple of ``RunIndex/step`` shares nothing, so
+/// reading can begin there (a reader that must start elsewhere decodes from the index entry
+/// before and skips).
+///
 /// Runs are read through the page cache. Reading them with `O_DIRECT` was measured slower: the
 /// merge then waits on the disk for every buffer (no read-ahead), and the runs written through
 /// the cache are usually still there. Direct runs read back by a read-ahead thread (two 1-4 MiB
@@ -13,40 +20,46 @@ final class RunReader {
   let fd: Int32
   private var buffer: UnsafeMutableRawBufferPointer
   private var start = 0, end = 0
-  /// Where the current record starts in the buffer: kept when the buffer is refilled, so that the
-  /// next record's ``lcp`` can be measured against it.
-  private var current = 0
-  /// The current record's key and line, pointing into the buffer: valid until the next advance.
+  /// The current record's key and line: valid until the next advance.
   private(set) var key: UnsafeRawBufferPointer = UnsafeRawBufferPointer(start: nil, count: 0)
   private(set) var line: UnsafeRawBufferPointer = UnsafeRawBufferPointer(start: nil, count: 0)
   private(set) var sequence: UInt64 = 0
   /// The bytes the current key shares with the previous record's key in this run (0 for the
-  /// run's first record): the loser tree starts its comparisons there.
+  /// first record read): the loser tree starts its comparisons there.
   private(set) var lcp = 0
-  /// Key length (high bit: the key is a slice of the line), line length, sequence, and the key's
-  /// offset in the line.
-  static let header = 20
+  /// Key length (high bit: the key is a slice of the line), line length, sequence, the key's
+  /// offset in the line, and the key bytes shared with the previous record's key.
+  static let header = 24
 
   let order: PathOrder
 
   /// Set when the source is a sorted chunk still in memory (the last one, never spilled).
   private let chunk: ExternalSorter.Chunk?
   private var nextRecord = 0, endRecord = 0, firstRecord = 0
-  /// The current record's key offset within it, and whether there is a current record.
-  private var keyStart = 0, hasRecord = false
   /// Where the run's next read starts (`pread`: several readers may share one descriptor, each
   /// reading its own range) and where the range ends.
   private var position: Int64 = 0
   private let limit: Int64
+  /// Records before this offset are decoded (for the lines they share) but not returned.
+  private let skipBefore: Int64
   /// The offset in the run of the record loaded by the last ``advance()``.
   private(set) var recordOffset: Int64 = 0
+  /// Lines and separate keys are rebuilt here, alternately in slot 0 and 1.
+  private var lines = [RecordBuffer(), RecordBuffer()]
+  private var keys = [RecordBuffer(), RecordBuffer()]
+  private var slot = 0
+  private var hasRecord = false
 
   /// Reads the records of the run in `fd` from byte `offset` (a record's start) to `limit`.
-  init(fd: Int32, bufferSize: Int, order: PathOrder, from offset: Int64 = 0, to limit: Int64 = .max) {
+  /// `decodeFrom` (an index entry's offset at or before `offset`) is where decoding must begin
+  /// when `offset` is not an index entry's.
+  init(fd: Int32, bufferSize: Int, order: PathOrder, from offset: Int64 = 0, to limit: Int64 = .max,
+       decodeFrom: Int64? = nil) {
     self.fd = fd
     self.order = order
     self.chunk = nil
-    self.position = offset
+    self.position = decodeFrom ?? offset
+    self.skipBefore = offset
     self.limit = limit
     buffer = .allocate(byteCount: bufferSize, alignment: 8)
   }
@@ -57,6 +70,7 @@ final class RunReader {
     self.order = order
     self.chunk = chunk
     self.limit = 0
+    self.skipBefore = 0
     let range = records ?? chunk.records.indices
     nextRecord = range.lowerBound
     firstRecord = range.lowerBound
@@ -64,61 +78,76 @@ final class RunReader {
     buffer = .allocate(byteCount: 16, alignment: 8)
   }
 
-  deinit { buffer.deallocate() }
+  deinit {
+    buffer.deallocate()
+    for b in lines + keys { b.free() }
+  }
 
   /// Loads the next record; false at the end of the run.
   func advance() throws(SystemCallError) -> Bool {
     if let chunk {
       guard nextRecord < endRecord else { return false }
       let r = chunk.records[nextRecord]
-      let previous = key
       key = UnsafeRawBufferPointer(start: chunk.keyAddress(r), count: Int(r.keyLength))
-      lcp = nextRecord > firstRecord ? PathOrder.commonPrefix(previous, key) : 0
+      lcp = nextRecord > firstRecord ? Int(r.shared) : 0  // found by the sort
       nextRecord += 1
       line = UnsafeRawBufferPointer(start: chunk.lines.base + Int(r.lineOffset), count: Int(r.lineLength))
       sequence = r.sequence
       return true
     }
+    repeat {
+      guard try decodeRecord() else { return false }
+    } while recordOffset < skipBefore
+    return true
+  }
+
+  /// Decodes the next record of the run into the other slot.
+  private func decodeRecord() throws(SystemCallError) -> Bool {
     guard try ensure(RunReader.header) else { return false }
     recordOffset = position - Int64(end - start)
-    let base = buffer.baseAddress! + start
+    var base = UnsafeRawPointer(buffer.baseAddress! + start)
     let keyField = UInt32(littleEndian: base.loadUnaligned(as: UInt32.self))
     let ll = Int(UInt32(littleEndian: base.loadUnaligned(fromByteOffset: 4, as: UInt32.self)))
     let seq = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
     let keyInLine = Int(UInt32(littleEndian: base.loadUnaligned(fromByteOffset: 16, as: UInt32.self)))
+    let shared = Int(UInt32(littleEndian: base.loadUnaligned(fromByteOffset: 20, as: UInt32.self)))
     let inLine = keyField & 0x8000_0000 != 0
     let kl = Int(keyField & 0x7FFF_FFFF)
-    let stored = inLine ? 0 : kl
-    guard try ensure(RunReader.header + stored + ll) else { return false }
-    // ensure() may have moved the current record (never dropped it): find its key again.
-    let previous = UnsafeRawBufferPointer(start: buffer.baseAddress! + current + keyStart, count: key.count)
-    let record = buffer.baseAddress! + start + RunReader.header
-    line = UnsafeRawBufferPointer(start: record + stored, count: ll)
-    key = inLine ? UnsafeRawBufferPointer(start: record + keyInLine, count: kl)
-                 : UnsafeRawBufferPointer(start: record, count: kl)
-    // The previous record is the one just written (see LoserTree): both sit in this buffer.
-    lcp = hasRecord ? PathOrder.commonPrefix(previous, key) : 0
+    let stored = ll + (inLine ? 0 : kl) - shared
+    guard try ensure(RunReader.header + stored) else { return false }
+    let payload = UnsafeRawPointer(buffer.baseAddress! + start + RunReader.header)
+    let previous = key  // in the other slot: still readable
+    let next = 1 - slot
+    if inLine {
+      line = lines[next].rebuild(count: ll, keyAt: keyInLine, keyLength: kl, sharing: shared,
+                                 of: previous.baseAddress, payload: payload)
+      key = UnsafeRawBufferPointer(rebasing: line[keyInLine ..< keyInLine + kl])
+    } else {
+      key = keys[next].rebuild(count: kl, keyAt: 0, keyLength: kl, sharing: shared,
+                               of: previous.baseAddress, payload: payload)
+      line = lines[next].rebuild(count: ll, keyAt: 0, keyLength: 0, sharing: 0, of: nil,
+                                 payload: payload + (kl - shared))
+    }
+    slot = next
+    // The previous record is the one just written (see LoserTree). An index entry's record
+    // shares nothing in the run, but the tree needs what its key really shares.
+    lcp = !hasRecord ? 0 : shared > 0 ? shared : PathOrder.commonPrefix(previous, key)
     hasRecord = true
-    current = start
-    keyStart = RunReader.header + (inLine ? stored + keyInLine : 0)
-    start += RunReader.header + stored + ll
+    start += RunReader.header + stored
     sequence = seq
     return true
   }
 
-  /// Makes `n` unread bytes available (moving the current record and the unread tail to the
-  /// front first, which is why ``key`` and ``line`` are valid only until the next advance).
+  /// Makes `n` unread bytes available (moving the unread tail to the front first).
   private func ensure(_ n: Int) throws(SystemCallError) -> Bool {
     while end - start < n {
-      let keep = hasRecord ? current : start  // the current record stays readable
-      if keep > 0 {
-        buffer.baseAddress!.copyMemory(from: buffer.baseAddress! + keep, byteCount: end - keep)
-        end -= keep
-        start -= keep
-        current = 0
+      if start > 0 {
+        buffer.baseAddress!.copyMemory(from: buffer.baseAddress! + start, byteCount: end - start)
+        end -= start
+        start = 0
       }
-      if start + n > buffer.count {
-        let bigger = UnsafeMutableRawBufferPointer.allocate(byteCount: (start + n) * 2, alignment: 8)
+      if n > buffer.count {
+        let bigger = UnsafeMutableRawBufferPointer.allocate(byteCount: n * 2, alignment: 8)
         bigger.copyMemory(from: UnsafeRawBufferPointer(rebasing: buffer[0 ..< end]))
         buffer.deallocate()
         buffer = bigger
@@ -131,4 +160,28 @@ final class RunReader {
     }
     return true
   }
+}
+
+/// One rebuilt line or key: a growable byte buffer (freed by its reader).
+struct RecordBuffer {
+  private var base = UnsafeMutableRawPointer.allocate(byteCount: 256, alignment: 8)
+  private var capacity = 256
+
+  /// Fills the buffer with `count` bytes: those before `keyAt` from `payload`, then the first
+  /// `shared` bytes of the key from `previous` (the previous record's key, never in this buffer),
+  /// then the rest from `payload`; and returns them.
+  mutating func rebuild(count: Int, keyAt: Int, keyLength: Int, sharing shared: Int,
+                        of previous: UnsafeRawPointer?, payload: UnsafeRawPointer) -> UnsafeRawBufferPointer {
+    if count > capacity {
+      base.deallocate()
+      capacity = max(count, capacity * 2)
+      base = .allocate(byteCount: capacity, alignment: 8)
+    }
+    if keyAt > 0 { base.copyMemory(from: payload, byteCount: keyAt) }
+    if shared > 0 { (base + keyAt).copyMemory(from: previous!, byteCount: shared) }
+    (base + keyAt + shared).copyMemory(from: payload + keyAt, byteCount: count - keyAt - shared)
+    return UnsafeRawBufferPointer(start: base, count: count)
+  }
+
+  func free() { base.deallocate() }
 }

@@ -60,7 +60,12 @@ import Testing
                                     lengths: l.baseAddress ?? UnsafePointer(bitPattern: 8)!, skip: skip, order: order)
           }
         }
-        #expect(got == expected, "seed \(seed), \(count) keys, skip \(skip)")
+        #expect(got.order == expected, "seed \(seed), \(count) keys, skip \(skip)")
+        // What each key shares with the one before it (runs are front-coded with these).
+        let shared = expected.indices.map { k -> UInt32 in
+          k == 0 ? 0 : UInt32(zip(made[expected[k - 1]], made[expected[k]]).prefix { $0 == $1 }.count)
+        }
+        #expect(got.shared == shared, "seed \(seed), \(count) keys, skip \(skip): shared lengths")
       }
     }
   }
@@ -85,14 +90,17 @@ import Testing
       state = state &* 6364136223846793005 &+ 1442695040888963407
       return state
     }
+    let noKey = UnsafeMutablePointer<UInt8>.allocate(capacity: 1)  // sortByPrefix reads prefixes only
+    defer { noKey.deallocate() }
     for count in [255, 256, 257, 5000] {
       // High bytes mostly shared, some bytes constant, low bytes random: every pass kind runs.
       var items = (0 ..< count).map { k in
-        PrefixCachingSort.Item(prefix: 0x2F75_7300_0000_0000 | (next() >> 40) & 0xFF00_FF0F, index: k)
+        PrefixCachingSort.Item(prefix: 0x2F75_7300_0000_0000 | (next() >> 40) & 0xFF00_FF0F,
+                               key: noKey, length: 0, index: UInt32(k))
       }
       items.withUnsafeMutableBufferPointer { PrefixCachingSort.sortByPrefix($0) }
       #expect(zip(items, items.dropFirst()).allSatisfy { $0.prefix <= $1.prefix })
-      #expect(Set(items.map(\.index)) == Set(0 ..< count))
+      #expect(Set(items.map { Int($0.index) }) == Set(0 ..< count))
     }
   }
 }
