@@ -3,7 +3,8 @@ import SystemCalls
 /// Opens files for hashing relative to a descriptor of their directory, kept from one file to
 /// the next: the kernel then looks up one name per file instead of every component of its full
 /// path (path lookups were about 2.5% of fsdiff -c's samples on /usr). Files come to a hasher
-/// directory by directory, so one cached directory is enough.
+/// mostly directory by directory, but a hasher alternates between the walk's directory and those
+/// read ahead, so a few directories are kept, the most recently used first.
 ///
 /// The result is what `open(path)` gives, or its error:
 /// - the directory is opened by its full path (`O_PATH | O_DIRECTORY`), as the open of the file
@@ -14,19 +15,16 @@ import SystemCalls
 ///   (and its errno) is exactly the one `open(path)` reports.
 /// Not thread-safe: one per hashing thread.
 final class DirectoryRelativeOpener {
-  /// The cached directory's path bytes (no NUL), and its descriptor (-1: none).
-  private var directory: [UInt8] = []
-  private var directoryFD: Int32 = -1
+  /// The cached directories' path bytes (no NUL) and descriptors, most recently used first.
+  private var directories: [(path: [UInt8], fd: Int32)] = []
+  /// Directories kept open at most.
+  static let capacity = 4
   /// Opens relative to a cached directory, and directories opened (counted for tests).
   private(set) var relativeOpens = 0
   private(set) var directoryOpens = 0
 
-  deinit { forget() }
-
-  private func forget() {
-    if directoryFD >= 0 { Syscall.closeQuietly(directoryFD) }
-    directoryFD = -1
-    directory = []
+  deinit {
+    for d in directories { Syscall.closeQuietly(d.fd) }
   }
 
   /// `open(path, flags)`, through the directory's descriptor when possible.
@@ -47,8 +45,11 @@ final class DirectoryRelativeOpener {
     // No directory part, or no name after the last slash: nothing to gain.
     guard lastSlash >= 0, lastSlash + 1 < length else { return nil }
     let directoryLength = lastSlash == 0 ? 1 : lastSlash  // "/name": the root
-    if !holds(bytes, directoryLength) {
-      forget()
+    let directoryFD: Int32
+    if let i = directories.firstIndex(where: { holds($0.path, bytes, directoryLength) }) {
+      directoryFD = directories[i].fd
+      if i > 0 { directories.insert(directories.remove(at: i), at: 0) }
+    } else {
       var d = [UInt8](UnsafeBufferPointer(start: bytes, count: directoryLength))
       d.append(0)
       let fd = d.withUnsafeBufferPointer { b in
@@ -59,7 +60,8 @@ final class DirectoryRelativeOpener {
       guard let fd else { return nil }
       directoryOpens += 1
       d.removeLast()
-      directory = d
+      if directories.count == DirectoryRelativeOpener.capacity { Syscall.closeQuietly(directories.removeLast().fd) }
+      directories.insert((d, fd), at: 0)
       directoryFD = fd
     }
     guard let fd = try? Syscall.openat(directoryFD, cName: path + lastSlash + 1, flags, shown: []) else { return nil }
@@ -67,9 +69,9 @@ final class DirectoryRelativeOpener {
     return fd
   }
 
-  /// Whether the cached directory is `bytes[0..<count]`.
-  private func holds(_ bytes: UnsafePointer<UInt8>, _ count: Int) -> Bool {
-    guard directoryFD >= 0, directory.count == count else { return false }
+  /// Whether `directory` is `bytes[0..<count]`.
+  private func holds(_ directory: [UInt8], _ bytes: UnsafePointer<UInt8>, _ count: Int) -> Bool {
+    guard directory.count == count else { return false }
     return directory.withUnsafeBufferPointer { d in
       var i = count - 1
       while i >= 0 {  // from the end: sibling directories share their prefix
