@@ -32,6 +32,8 @@ public func makeDigester(named name: String) -> ContentDigester? {
 final class HashingContentDigester: ContentDigester {
   let algorithm: DigestAlgorithm
   let hasher: FileHasher
+  /// Opens each file relative to its directory's descriptor (same results and errors as by path).
+  let opener = DirectoryRelativeOpener()
 
   init(algorithm: DigestAlgorithm) {
     self.algorithm = algorithm
@@ -46,13 +48,13 @@ final class HashingContentDigester: ContentDigester {
     var fd: Int32 = -1
     var failure: Int32 = 0
     if tryNoAtime {
-      do { fd = try Syscall.open(cString: path, [.readOnly, .noAtime], shown: []) } catch {
+      do { fd = try opener.open(path, [.readOnly, .noAtime]) } catch {
         failure = error.errno
         if failure == Errno.permission { tryNoAtime = false }
       }
     }
     if !tryNoAtime && fd < 0 {
-      do { fd = try Syscall.open(cString: path, [.readOnly], shown: []) } catch { failure = error.errno }
+      do { fd = try opener.open(path, [.readOnly]) } catch { failure = error.errno }
     }
     if fd < 0 { throw DigestError(errno: failure) }
     defer { Syscall.closeQuietly(fd) }
