@@ -1,4 +1,5 @@
 import Foundation
+import StoreTestSupport
 import Testing
 @testable import Loadsets
 
@@ -15,7 +16,9 @@ import Testing
       Array("f /d//e 0644 0 0 1 2 -".utf8),
       Array("l /e 0777 0 0 ../../var/log".utf8),  // symlink targets are free text
     ]
-    let path = try CheckerTests().temp("t.T", Array(lines.joined(separator: [0x0A])) + [0x0A])
+    let scratch = Scratch("check")
+    defer { withExtendedLifetime(scratch) {} }  // the folder goes with it
+    let path = scratch.write("t.T", Array(lines.joined(separator: [0x0A])) + [0x0A])
     var out: [String] = []
     let n = TranscriptChecker.check(path: path, caseInsensitive: false) { out.append($0) }
     #expect(out == [
