@@ -4,11 +4,11 @@ import Synchronization
 import SystemCalls
 
 /// Sorts lines by radmind path order with bounded memory: lines gather in a chunk until it
-/// reaches its share of the memory budget; a full chunk is sorted as two halves, one on the
-/// caller's thread and one **on a second thread** (divided as ``SortBalance`` measures), which spills both to anonymous run files
-/// while the caller fills the next chunk; the runs are merged at the end (a loser tree; for a
-/// new regular file, on two threads, see ``MergeSources/mergeInTwo(into:)``). Input that fits in
-/// one chunk never touches the disk.
+/// reaches its share of the memory budget; a full chunk is sorted in two parts, one on the
+/// caller's thread and one **on a second thread** (divided as ``SortBalance`` measures), which
+/// spills both to anonymous run files while the caller fills the next chunk; the runs are merged
+/// at the end (a loser tree; for a new regular file, on two threads, see
+/// ``MergeSources/mergeInTwo(into:)``). Input that fits in one chunk never touches the disk.
 ///
 ///     var sorter = ExternalSorter(order: .caseSensitive)
 ///     try sorter.add(line: bytes, encodedPath: pathToken)   // any number of times
@@ -50,6 +50,15 @@ public struct ExternalSorter: ~Copyable {
     func free() {
       keys.base.deallocate()
       lines.base.deallocate()
+    }
+
+    /// The records before `index` and from it on, as two chunks sharing these arenas: sorted
+    /// and written apart, one on each thread.
+    func split(at index: Int) -> (Chunk, Chunk) {
+      var low = self, high = self
+      low.records = Array(records[..<index])
+      high.records = Array(records[index...])
+      return (low, high)
     }
 
     /// Sorts the records (see ``PrefixCachingSort``). Keys in one chunk often share a long prefix
@@ -222,8 +231,8 @@ public struct ExternalSorter: ~Copyable {
   }
 
   /// Hands the full chunk to the spilling thread (waiting while the previous one is still being
-  /// written) and starts a fresh one. The chunk is sorted as two halves, one on each thread, and
-  /// each half becomes a run of its own: sorting is the larger part of the work, and the filling
+  /// written) and starts a fresh one. The chunk is sorted in two parts, one on each thread, and
+  /// each part becomes a run of its own: sorting is the larger part of the work, and the filling
   /// thread alone would otherwise sort while the spilling thread waits on the disk.
   private mutating func spillInBackground() throws(SystemCallError) {
     let asked = ContinuousClock.now
@@ -246,14 +255,12 @@ public struct ExternalSorter: ~Copyable {
       defer { state.spare = nil }
       return state.spare
     } ?? Chunk()
-    let half = balance.fillerRecords(of: full.records.count)
-    var low = full, high = full
-    low.records = Array(full.records[..<half])
-    high.records = Array(full.records[half...])
+    let (lowPart, highHalf) = full.split(at: balance.fillerRecords(of: full.records.count))
+    var low = lowPart
     full.records.removeAll(keepingCapacity: true)
     let lowSorted = SortedHalf()
     let order = self.order, directory = temporaryDirectory, spills = self.spills
-    let highHalf = high, emptying = full
+    let emptying = full
     spills.queue.async {
       var high = highHalf, full = emptying
       let sortStarted = ContinuousClock.now
@@ -327,9 +334,7 @@ public struct ExternalSorter: ~Copyable {
     }
     if let failure { throw failure }
     let half = chunk.records.count / 2
-    var low = chunk, high = chunk
-    low.records = Array(chunk.records[..<half])
-    high.records = Array(chunk.records[half...])
+    var (low, high) = chunk.split(at: half)
     chunk.records = []
     if half >= 4096 {
       let done = DispatchSemaphore(value: 0)
