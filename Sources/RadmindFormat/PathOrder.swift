@@ -180,12 +180,20 @@ public struct PathOrder: Sendable, Hashable {
   /// bytes at a time, then the first differing bytes decide by their ``weight(_:)``.
   @inlinable
   public func compareKeys(_ a: UnsafePointer<UInt8>, _ la: Int, _ b: UnsafePointer<UInt8>, _ lb: Int) -> Int {
+    compareKeysSharing(a, la, b, lb).order
+  }
+
+  /// ``compareKeys(_:_:_:_:)``, and also how many bytes the two keys share (the merge's loser
+  /// tree keeps that).
+  @inlinable
+  public func compareKeysSharing(_ a: UnsafePointer<UInt8>, _ la: Int, _ b: UnsafePointer<UInt8>,
+                                 _ lb: Int) -> (order: Int, shared: Int) {
     let i = PathOrder.commonPrefix(UnsafeRawBufferPointer(start: a, count: la), UnsafeRawBufferPointer(start: b, count: lb))
     if i < la && i < lb {
       let wa = weight(a[i]), wb = weight(b[i])
-      return wa < wb ? -1 : (wa > wb ? 1 : 0)
+      return (wa < wb ? -1 : (wa > wb ? 1 : 0), i)
     }
-    return la == lb ? 0 : (la < lb ? -1 : 1)
+    return (la == lb ? 0 : (la < lb ? -1 : 1), i)
   }
 
   /// True when `path` is `parent` itself or lies below it (radmind's `ischild`, decoded paths).

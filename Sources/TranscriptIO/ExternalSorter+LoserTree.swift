@@ -68,14 +68,11 @@ struct LoserTree: ~Copyable {
     if b < 0 { return (true, 0) }
     return sources[a]._withUnsafeGuaranteedRef { x in
       sources[b]._withUnsafeGuaranteedRef { y in
-        let ka = x.key, kb = y.key
-        let n = from + PathOrder.commonPrefix(UnsafeRawBufferPointer(rebasing: ka[from...]),
-                                              UnsafeRawBufferPointer(rebasing: kb[from...]))
-        if n < ka.count && n < kb.count {
-          return (x.order.weight(ka[n]) < x.order.weight(kb[n]), n)
-        }
-        if ka.count != kb.count { return (ka.count < kb.count, n) }
-        return (x.sequence > y.sequence, n)
+        // Keys always point into a run buffer or a chunk arena, so they have an address.
+        let ka = x.key.baseAddress!.assumingMemoryBound(to: UInt8.self) + from
+        let kb = y.key.baseAddress!.assumingMemoryBound(to: UInt8.self) + from
+        let c = x.order.compareKeysSharing(ka, x.key.count - from, kb, y.key.count - from)
+        return (c.order != 0 ? c.order < 0 : x.sequence > y.sequence, from + c.shared)
       }
     }
   }

@@ -105,7 +105,7 @@ final class RunReader {
   private func decodeRecord() throws(SystemCallError) -> Bool {
     guard try ensure(RunReader.header) else { return false }
     recordOffset = position - Int64(end - start)
-    var base = UnsafeRawPointer(buffer.baseAddress! + start)
+    let base = UnsafeRawPointer(buffer.baseAddress! + start)
     let keyField = UInt32(littleEndian: base.loadUnaligned(as: UInt32.self))
     let ll = Int(UInt32(littleEndian: base.loadUnaligned(fromByteOffset: 4, as: UInt32.self)))
     let seq = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
@@ -119,13 +119,13 @@ final class RunReader {
     let previous = key  // in the other slot: still readable
     let next = 1 - slot
     if inLine {
-      line = lines[next].rebuild(count: ll, keyAt: keyInLine, keyLength: kl, sharing: shared,
+      line = lines[next].rebuild(count: ll, keyAt: keyInLine, sharing: shared,
                                  of: previous.baseAddress, payload: payload)
       key = UnsafeRawBufferPointer(rebasing: line[keyInLine ..< keyInLine + kl])
     } else {
-      key = keys[next].rebuild(count: kl, keyAt: 0, keyLength: kl, sharing: shared,
+      key = keys[next].rebuild(count: kl, keyAt: 0, sharing: shared,
                                of: previous.baseAddress, payload: payload)
-      line = lines[next].rebuild(count: ll, keyAt: 0, keyLength: 0, sharing: 0, of: nil,
+      line = lines[next].rebuild(count: ll, keyAt: 0, sharing: 0, of: nil,
                                  payload: payload + (kl - shared))
     }
     slot = next
@@ -170,7 +170,7 @@ struct RecordBuffer {
   /// Fills the buffer with `count` bytes: those before `keyAt` from `payload`, then the first
   /// `shared` bytes of the key from `previous` (the previous record's key, never in this buffer),
   /// then the rest from `payload`; and returns them.
-  mutating func rebuild(count: Int, keyAt: Int, keyLength: Int, sharing shared: Int,
+  mutating func rebuild(count: Int, keyAt: Int, sharing shared: Int,
                         of previous: UnsafeRawPointer?, payload: UnsafeRawPointer) -> UnsafeRawBufferPointer {
     if count > capacity {
       base.deallocate()
