@@ -41,7 +41,7 @@ struct MergeSources: @unchecked Sendable {
     self.low = low
     self.high = high
     self.order = order
-    perRun = max(64 << 10, min(1 << 20, memoryBudget / max(1, 2 * runs.count)))
+    perRun = max(64 << 10, min(128 << 10, memoryBudget / max(1, 2 * runs.count)))
   }
 
   /// Where a key range starts in every source: a byte offset in each run, a record index in each
