@@ -65,13 +65,14 @@ enum ParallelMerge {
       return fallBack("small input or one core")
     }
     let plan: ParallelMergePlan
-    switch ParallelMergePlan.make(fds: fds, names: names, sizes: sizes, order: inputs[0].order, step: max(1, settings.step)) {
-    case .success(let made): plan = made
+    switch ParallelMergePlan.start(fds: fds, names: names, sizes: sizes, order: inputs[0].order, step: max(1, settings.step)) {
+    case .success(let started): plan = started
     case .failure(let refusal): return fallBack(refusal.reason)
     }
 
     let output = try LmergeTranscriptWriter(publisher.transcript)
-    let work = PieceQueue(inputs: inputs, plan: plan, sizes: sizes, slots: 3 * workerCount)
+    let pieceBytes = inputs.count * (Int(min(max(1, settings.step), 32 << 20)) + (64 << 10))
+    let work = PieceQueue(inputs: inputs, sizes: sizes, slots: 3 * workerCount, pieceBytes: pieceBytes)
     var workers: [JoinableThread] = []
     for _ in 0 ..< workerCount { workers.append(JoinableThread.mustStart { work.runWorker() }) }
     defer { for w in workers { w.join() } }
@@ -79,27 +80,57 @@ enum ParallelMerge {
     var refusal: String?
     var lastPaths: [[UInt8]?] = Array(repeating: nil, count: inputs.count)
     let order = inputs[0].order
+    /// Writes piece `p`; false (with `refusal` set) when the merge must be sequential.
+    func write(_ piece: ParallelMergePiece, _ p: Int) throws(LmergeFailure) -> Bool {
+      if let why = piece.refusal {
+        refusal = why
+        return false
+      }
+      // Each input must go on in order across the cut (within a piece its reader checked).
+      for j in 0 ..< inputs.count {
+        guard let first = piece.firstPaths[j] else { continue }
+        if let last = lastPaths[j], order.compareEncoded(first, last) <= 0 {
+          refusal = "\(names[j]): bad order across a cut"
+          return false
+        }
+        lastPaths[j] = piece.lastPaths[j]
+      }
+      try output.write(bytes: UnsafeRawBufferPointer(start: piece.bytes, count: piece.count))
+      work.release(p)
+      return true
+    }
     do throws(LmergeFailure) {
-      pieces: for p in 0 ..< plan.pieceCount {
+      var p = 0
+      var planning = true
+      pieces: while true {
+        if planning {
+          // One more cut, then whatever pieces are already merged: the disk starts early.
+          switch plan.nextRow() {
+          case .failure(let why):
+            refusal = why.reason
+            break pieces
+          case .success(let row?): work.publish(row)
+          case .success(nil):
+            work.publish(nil)
+            planning = false
+          }
+          if let why = work.laterRefusalSeen() {
+            refusal = why
+            break
+          }
+          while let piece = work.pieceIfDone(p) {
+            guard try write(piece, p) else { break pieces }
+            p += 1
+          }
+          continue
+        }
+        guard p < work.pieceCount else { break }
         guard let piece = work.waitForPiece(p) else {
           refusal = work.laterRefusalSeen() ?? "a later piece"
           break
         }
-        if let why = piece.refusal {
-          refusal = why
-          break
-        }
-        // Each input must go on in order across the cut (within a piece its reader checked).
-        for j in 0 ..< inputs.count {
-          guard let first = piece.firstPaths[j] else { continue }
-          if let last = lastPaths[j], order.compareEncoded(first, last) <= 0 {
-            refusal = "\(names[j]): bad order across a cut"
-            break pieces
-          }
-          lastPaths[j] = piece.lastPaths[j]
-        }
-        try output.write(bytes: UnsafeRawBufferPointer(start: piece.bytes, count: piece.count))
-        work.release(p)
+        guard try write(piece, p) else { break }
+        p += 1
       }
     } catch {
       work.cancel()
@@ -118,57 +149,76 @@ enum ParallelMerge {
       return fallBack(refusal)
     }
     try output.finish()
-    settings.report?.outcome.withLock { $0 = "parallel: \(plan.pieceCount) pieces" }
+    settings.report?.outcome.withLock { $0 = "parallel: \(work.pieceCount) pieces" }
     return true
   }
 }
 
-/// The pieces in flight: workers take the next piece while fewer than `slots` are unwritten;
-/// the writer takes them back in order.
+/// The pieces in flight: the writer publishes the plan's rows as it finds them; workers take
+/// the next piece whose end is known while fewer than `slots` are unwritten; the writer takes
+/// them back in order.
 private final class PieceQueue: @unchecked Sendable {
   // @unchecked: every field is guarded by `monitor`, and a piece's buffer belongs to its worker
   // until it is marked done, then to the writer until released.
-  private let monitor = Monitor(conditions: 2)  // 0: a piece is done, 1: a slot is free
+  private let monitor = Monitor(conditions: 2)  // 0: a piece is done, 1: a slot is free or a row is published
   private let inputs: [(fd: Int32, name: String, location: LoadsetLocation, order: PathOrder)]
-  private let plan: ParallelMergePlan
   private let sizes: [Int64]
   private let slots: [ParallelMergePiece]
   private var done: [Bool]
+  /// The plan's rows published so far (piece `p` runs from row `p` to row `p + 1`).
+  private var rows: [[Int64]]
+  private var planComplete = false
   private var nextPiece = 0
   private var released = 0
   private var cancelled = false
   /// Why a piece the writer has not reached yet cannot be merged in parallel.
   private var laterRefusal: String?
 
-  init(inputs: [MergeInput], plan: ParallelMergePlan, sizes: [Int64], slots count: Int) {
+  init(inputs: [MergeInput], sizes: [Int64], slots count: Int, pieceBytes: Int) {
     self.inputs = inputs.map { ($0.reader.fd, $0.reader.name, $0.location, $0.order) }
-    self.plan = plan
     self.sizes = sizes
-    var bound = 0
-    for p in 0 ..< plan.pieceCount { bound = max(bound, plan.byteBound(piece: p, sizes: sizes)) }
-    slots = (0 ..< count).map { _ in ParallelMergePiece(capacity: min(bound, 64 << 20)) }
+    rows = [Array(repeating: 0, count: inputs.count)]
+    slots = (0 ..< count).map { _ in ParallelMergePiece(capacity: min(pieceBytes, 64 << 20)) }
     done = Array(repeating: false, count: count)
+  }
+
+  /// Adds the plan's next row; nil: the plan is complete.
+  func publish(_ row: [Int64]?) {
+    monitor.lock()
+    if let row { rows.append(row) } else { planComplete = true }
+    monitor.broadcast(1)
+    monitor.unlock()
+  }
+
+  /// The number of pieces, once the plan is complete.
+  var pieceCount: Int {
+    monitor.lock()
+    defer { monitor.unlock() }
+    return rows.count - 1
   }
 
   /// A worker thread: merges pieces until none is left or the merge is cancelled.
   func runWorker() {
     while true {
       monitor.lock()
-      while !cancelled && nextPiece < plan.pieceCount && nextPiece >= released + slots.count { monitor.wait(1) }
-      if cancelled || nextPiece >= plan.pieceCount {
+      while !cancelled && (nextPiece + 1 >= rows.count ? !planComplete : nextPiece >= released + slots.count) {
+        monitor.wait(1)
+      }
+      if cancelled || nextPiece + 1 >= rows.count {
         monitor.unlock()
         return
       }
       let p = nextPiece
       nextPiece += 1
+      let from = rows[p], to = rows[p + 1]
       monitor.unlock()
 
       let piece = slots[p % slots.count]
       let shares = inputs.indices.map { j in
-        MergeInput(fd: inputs[j].fd, name: inputs[j].name, range: plan.range(piece: p, input: j),
+        MergeInput(fd: inputs[j].fd, name: inputs[j].name, range: from[j] ..< to[j],
                    location: inputs[j].location, order: inputs[j].order)
       }
-      piece.merge(shares, expectedBytes: plan.byteBound(piece: p, sizes: sizes))
+      piece.merge(shares, expectedBytes: ParallelMergePlan.byteBound(from: from, to: to, sizes: sizes))
 
       monitor.lock()
       done[p % slots.count] = true
@@ -180,6 +230,13 @@ private final class PieceQueue: @unchecked Sendable {
       monitor.broadcast(0)
       monitor.unlock()
     }
+  }
+
+  /// Piece `p` if it is merged already (the writer asks for 0, 1, 2, ... in turn), without waiting.
+  func pieceIfDone(_ p: Int) -> ParallelMergePiece? {
+    monitor.lock()
+    defer { monitor.unlock() }
+    return p < nextPiece && done[p % slots.count] ? slots[p % slots.count] : nil
   }
 
   /// Waits until piece `p` is merged (the writer calls this for 0, 1, 2, ... in turn); nil when

@@ -8,47 +8,58 @@ import RadmindFormat
 ///
 /// Cut paths are taken from every input every `step` bytes (so no input's share of a piece is
 /// much more than `step` bytes); the other inputs are searched for them by bisection over byte
-/// offsets, reading a small window at each probe (a few thousand `pread`s for 600 MB). The offsets are exact when the inputs are
-/// sorted; when one is not, the pieces are still a partition of every input, and the merge
-/// notices the bad order (``ParallelMerge`` then merges sequentially). Anything unexpected near a
-/// cut (a line too long, a missing path, a read error) gives no plan: the sequential merge then
-/// reports it as radmind does. So does a removal line among the sampled ones (an input with
-/// many would make the parallel merge give up soon anyway).
-struct ParallelMergePlan {
-  /// `starts[p][j]`: where piece `p` starts in input `j`; one more row than pieces, the last
-  /// holding the end of each input (`Int64.max`: to its end of file, as the sequential merge reads).
-  var starts: [[Int64]]
-
-  var pieceCount: Int { starts.count - 1 }
-
-  func range(piece p: Int, input j: Int) -> Range<Int64> { starts[p][j] ..< starts[p + 1][j] }
-
-  /// An upper bound on the bytes of piece `p` (its output is never longer).
-  func byteBound(piece p: Int, sizes: [Int64]) -> Int {
-    var total: Int64 = 0
-    for j in 0 ..< sizes.count { total += min(starts[p + 1][j], sizes[j]) - starts[p][j] }
-    return Int(max(0, total))
-  }
+/// offsets, reading a small window at each probe (a few thousand `pread`s for 600 MB). The
+/// offsets are exact when the inputs are sorted; when one is not, the pieces are still a
+/// partition of every input, and the merge notices the bad order (``ParallelMerge`` then merges
+/// sequentially). Anything unexpected near a cut (a line too long, a missing path, a read error)
+/// gives no plan: the sequential merge then reports it as radmind does. So does a removal line
+/// among the sampled ones (an input with many would make the parallel merge give up soon anyway).
+///
+/// The cut paths are sampled at once (``start(fds:names:sizes:order:step:)``), but the searches
+/// run one cut at a time (``nextRow()``), so that the first pieces are merged and written while
+/// the later cuts are still being found: the searches took about a sixth of a 600 MB merge, all
+/// of it before anything was written, and the merge waits on the disk.
+final class ParallelMergePlan {
+  private let readers: [CutReader]
+  private let names: [String]
+  private let order: PathOrder
+  /// Cut paths sampled from every input, sorted, with where each sampled line starts.
+  private let samples: [(path: [UInt8], input: Int, start: Int64)]
+  private var nextSample = 0
+  /// The last row returned (where the next piece starts in each input); nil once the last is.
+  private var row: [Int64]?
 
   /// Why inputs could not be cut (for tests and tracing).
   struct Refusal: Error {
     var reason: String
   }
 
-  /// Cuts inputs `fds` (sizes `sizes`) about every `step` bytes of each.
-  static func make(fds: [Int32], names: [String], sizes: [Int64], order: PathOrder, step: Int64) -> Result<ParallelMergePlan, Refusal> {
-    let unreadable = Refusal(reason: "the inputs could not be cut")
+  private init(readers: [CutReader], names: [String], order: PathOrder, samples: [(path: [UInt8], input: Int, start: Int64)]) {
+    self.readers = readers
+    self.names = names
+    self.order = order
+    self.samples = samples
+    row = Array(repeating: 0, count: readers.count)
+  }
+
+  /// An upper bound on the bytes of the piece from row `from` to row `to` (its output is never longer).
+  static func byteBound(from: [Int64], to: [Int64], sizes: [Int64]) -> Int {
+    var total: Int64 = 0
+    for j in 0 ..< sizes.count { total += min(to[j], sizes[j]) - from[j] }
+    return Int(max(0, total))
+  }
+
+  /// Samples the cut paths of inputs `fds` (sizes `sizes`), about every `step` bytes of each.
+  static func start(fds: [Int32], names: [String], sizes: [Int64], order: PathOrder, step: Int64) -> Result<ParallelMergePlan, Refusal> {
     let k = fds.count
     var readers: [CutReader] = []
     for j in 0 ..< k { readers.append(CutReader(fd: fds[j], name: names[j], size: sizes[j], order: order)) }
-
-    // Cut paths sampled from every input, with where each sampled line starts.
     var samples: [(path: [UInt8], input: Int, start: Int64)] = []
     for j in 0 ..< k {
       var offset = step
       while offset < sizes[j] {
         switch readers[j].realLine(atOrAfter: offset) {
-        case .unreadable: return .failure(unreadable)
+        case .unreadable: return .failure(Refusal(reason: "the inputs could not be cut"))
         case .end: offset = sizes[j]
         case .line(let l):
           // The merge would fall back at the first one anyway.
@@ -59,32 +70,39 @@ struct ParallelMergePlan {
       }
     }
     samples.sort { order.compareEncoded($0.path, $1.path) < 0 }
+    return .success(ParallelMergePlan(readers: readers, names: names, order: order, samples: samples))
+  }
 
-    var starts: [[Int64]] = [Array(repeating: 0, count: k)]
-    var s = 0
-    while s < samples.count {
-      // Equal cut paths from several inputs make one cut; their sampled starts are known.
-      var known: [Int64?] = Array(repeating: nil, count: k)
-      let path = samples[s].path
-      while s < samples.count && order.compareEncoded(samples[s].path, path) == 0 {
-        known[samples[s].input] = samples[s].start
-        s += 1
-      }
-      var row = starts[starts.count - 1]
-      for j in 0 ..< k {
-        if let start = known[j] {
-          // An input out of order: let the sequential merge say so.
-          if start < row[j] { return .failure(Refusal(reason: "\(names[j]): out of order near a cut")) }
-          row[j] = start
-        } else {
-          guard let found = readers[j].firstLine(notBefore: path, from: row[j]) else { return .failure(unreadable) }
-          row[j] = found
-        }
-      }
-      starts.append(row)
+  /// The next row: where the next piece starts in every input (the first row returned ends
+  /// piece 0); the last row holds `Int64.max` for every input (to its end of file, as the
+  /// sequential merge reads). nil after the last row.
+  func nextRow() -> Result<[Int64]?, Refusal> {
+    guard var next = row else { return .success(nil) }
+    guard nextSample < samples.count else {
+      row = nil
+      return .success(Array(repeating: Int64.max, count: readers.count))
     }
-    starts.append(Array(repeating: Int64.max, count: k))
-    return .success(ParallelMergePlan(starts: starts))
+    // Equal cut paths from several inputs make one cut; their sampled starts are known.
+    var known: [Int64?] = Array(repeating: nil, count: readers.count)
+    let path = samples[nextSample].path
+    while nextSample < samples.count && order.compareEncoded(samples[nextSample].path, path) == 0 {
+      known[samples[nextSample].input] = samples[nextSample].start
+      nextSample += 1
+    }
+    for j in 0 ..< readers.count {
+      if let start = known[j] {
+        // An input out of order: let the sequential merge say so.
+        if start < next[j] { return .failure(Refusal(reason: "\(names[j]): out of order near a cut")) }
+        next[j] = start
+      } else {
+        guard let found = readers[j].firstLine(notBefore: path, from: next[j]) else {
+          return .failure(Refusal(reason: "the inputs could not be cut"))
+        }
+        next[j] = found
+      }
+    }
+    row = next
+    return .success(next)
   }
 }
 
