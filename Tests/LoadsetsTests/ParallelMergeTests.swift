@@ -161,6 +161,23 @@ struct ParallelMergeTests {
     #expect(r.outcome == "sequential: \(s.url("transcript/t1.T")): bad order across a cut")
   }
 
+  @Test("a cut search that meets an input out of order, after earlier pieces were written, leaves the sequential merge's bytes")
+  func lateCutRefusal() {
+    let s = Scratch()
+    s.mkdir("radmind")
+    s.write("transcript/t0.T", lines(0 ..< 200, tag: "A"))
+    // /p020 far down t1: sampled there, it sorts before cuts whose rows are already past it.
+    s.write("transcript/t1.T", lines(0 ..< 150, tag: "B") + lines(20 ..< 21, tag: "B") + lines(150 ..< 200, tag: "B"))
+    var outcomes: Set<String> = []
+    for step in stride(from: Int64(61), to: 3000, by: 89) {
+      let r = mergeBothWays(s, ["t0.T", "t1.T"], step: step)
+      #expect(r.parallel == r.sequential, "step \(step): \(r.outcome)")
+      outcomes.insert(r.outcome)
+    }
+    // Cuts are searched while the first pieces are merged and written: the written bytes go.
+    #expect(outcomes.contains("sequential: \(s.url("transcript/t1.T")): out of order near a cut"), "\(outcomes)")
+  }
+
   @Test("the soft order message of a skipped lower input (radmind goes on) comes out once, as sequentially")
   func softMessageFallsBack() {
     let s = Scratch()
