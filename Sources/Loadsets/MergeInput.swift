@@ -125,7 +125,7 @@ public final class MergeInput {
       }
       // Locate the first tokens only: [-] type path.
       var i = 0
-      guard let first = nextToken(raw, &i) else { continue }
+      guard let first = LineTokens.nextToken(raw, &i) else { continue }
       let lead = raw[first.lowerBound]
       if lead == UInt8(ascii: "#") { continue }
       line = raw
@@ -133,8 +133,8 @@ public final class MergeInput {
       let removal = lead == UInt8(ascii: "-")
       isRemoval = removal
       typeIndex = removal ? 1 : 0
-      let typeToken = removal ? nextToken(raw, &i) : first
-      let pathToken = typeToken == nil ? nil : nextToken(raw, &i)
+      let typeToken = removal ? LineTokens.nextToken(raw, &i) : first
+      let pathToken = typeToken == nil ? nil : LineTokens.nextToken(raw, &i)
       guard let typeToken, let pathToken else {
         // radmind dereferences a missing path token and crashes; we stop with a message.
         isAtEnd = true

@@ -188,13 +188,13 @@ final class CutReader {
       let line = UnsafeRawBufferPointer(rebasing: raw[0 ..< lf])
       let end = position + Int64(lf) + 1
       var i = 0
-      guard let first = nextToken(line, &i), line[first.lowerBound] != UInt8(ascii: "#") else {
+      guard let first = LineTokens.nextToken(line, &i), line[first.lowerBound] != UInt8(ascii: "#") else {
         position = end
         continue
       }
       let removal = line[first.lowerBound] == UInt8(ascii: "-")
-      if removal && nextToken(line, &i) == nil { return .unreadable }
-      guard let path = nextToken(line, &i) else { return .unreadable }
+      if removal && LineTokens.nextToken(line, &i) == nil { return .unreadable }
+      guard let path = LineTokens.nextToken(line, &i) else { return .unreadable }
       return .line(Line(start: position, end: end, path: Array(UnsafeRawBufferPointer(rebasing: line[path])), isRemoval: removal))
     }
   }

@@ -174,12 +174,12 @@ public struct TranscriptDiff {
         guard let raw = next else { atEnd = true; return }
         if raw.count > RadmindLimits.maxLineLength { throw fail("line too long") }
         var i = 0
-        guard let first = nextToken(raw, &i) else { continue }
+        guard let first = LineTokens.nextToken(raw, &i) else { continue }
         if raw[first.lowerBound] == UInt8(ascii: "#") { continue }
         let lead = raw[first.lowerBound]
         let prefixed = first.count == 1 && (lead == UInt8(ascii: "-") || lead == UInt8(ascii: "+"))
-        let typeToken = prefixed ? nextToken(raw, &i) : first
-        let pathToken = typeToken == nil ? nil : nextToken(raw, &i)
+        let typeToken = prefixed ? LineTokens.nextToken(raw, &i) : first
+        let pathToken = typeToken == nil ? nil : LineTokens.nextToken(raw, &i)
         guard let pathToken else {
           // Too few tokens: let the validating parser word the error.
           do { _ = try parser.validate(raw) } catch { throw fail(error.description) }

@@ -93,7 +93,6 @@ func addLines(of input: String, to sorter: inout ExternalSorter, _ ctx: ToolCont
       return 2
     }
   }
-  var tokens = LineTokens()
   var pieceNumber = 0
   var badLine: Int?
   try reader.forEachLine { line, _, hadNewline in
@@ -105,15 +104,17 @@ func addLines(of input: String, to sorter: inout ExternalSorter, _ ctx: ToolCont
       let piece = UnsafeRawBufferPointer(start: line.baseAddress! + offset, count: length)
       offset += length
       pieceNumber += 1
-      tokens.split(piece, limit: 3)
-      if tokens.count == 0 || tokens.firstByte(0, in: piece) == UInt8(ascii: "#") { continue }
-      let b = tokens.firstByte(0, in: piece)
-      let first = b == UInt8(ascii: "+") || b == UInt8(ascii: "-") ? 1 : 0
-      if tokens.count - first < 2 {
+      // Only the tokens up to the path are read: [+|-] type path.
+      var i = 0
+      guard let lead = LineTokens.nextToken(piece, &i) else { continue }
+      let b = piece[lead.lowerBound]
+      if b == UInt8(ascii: "#") { continue }
+      let type = b == UInt8(ascii: "+") || b == UInt8(ascii: "-") ? LineTokens.nextToken(piece, &i) : lead
+      guard type != nil, let path = LineTokens.nextToken(piece, &i) else {
         badLine = pieceNumber
         return false
       }
-      try sorter.add(line: piece, encodedPath: tokens.token(first + 1, in: piece))
+      try sorter.add(line: piece, encodedPath: UnsafeRawBufferPointer(rebasing: piece[path]))
     }
     return true
   }

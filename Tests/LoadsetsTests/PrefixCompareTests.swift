@@ -35,25 +35,3 @@ struct PrefixCompareTests {
     }
   }
 }
-
-import RadmindFormat
-@testable import Loadsets
-
-struct TokenScanTests {
-  @Test("the eight-byte token scan stops where the byte loop stops")
-  func sameAsByteLoop() {
-    let alphabet: [UInt8] = [0x20, 0x09, 0x0A, 0x0D, 0x01, 0x21, 0x2F, 0x5C, 0x61, 0x80, 0xFF, 0x7F]
-    var rng = SystemRandomNumberGenerator()
-    for _ in 0..<20000 {
-      let bytes = (0..<Int.random(in: 0...90, using: &rng)).map { _ in
-        Int.random(in: 0..<8, using: &rng) != 0 ? UInt8(ascii: "x") : alphabet.randomElement(using: &rng)!
-      }
-      let start = bytes.isEmpty ? 0 : Int.random(in: 0...bytes.count, using: &rng)
-      var expected = start
-      while expected < bytes.count && !LineTokens.isSeparator(bytes[expected]) { expected += 1 }
-      let got = bytes.withUnsafeBytes { tokenEnd($0, from: start) }
-      #expect(got == expected, "\(bytes) from \(start)")
-      if got != expected { return }
-    }
-  }
-}
