@@ -130,12 +130,12 @@ struct PrefixCachingSort {
 
   /// Orders items by their cached prefix alone (the order among equal prefixes is left to the
   /// caller): a least-significant-byte-first radix sort for large groups, skipping the bytes
-  /// every item shares (eight passes at most, no comparisons), a comparison sort for small ones.
+  /// every item shares (eight passes at most, no comparisons), a quicksort for small ones.
   static func sortByPrefix(_ items: UnsafeMutableBufferPointer<Item>) {
     let n = items.count
-    guard n >= 256, let start = items.baseAddress else {
-      var items = items  // the buffer's address, not its elements: sort() is declared mutating
-      items.sort { $0.prefix < $1.prefix }
+    guard let start = items.baseAddress else { return }
+    guard n >= 256 else {
+      quickSortByPrefix(start, n)
       return
     }
     let counts = UnsafeMutablePointer<Int>.allocate(capacity: 8 * 256)
@@ -169,6 +169,47 @@ struct PrefixCachingSort {
       swap(&source, &target)
     }
     if source != start { start.update(from: source, count: n) }
+  }
+
+  /// A quicksort on the prefix alone, for groups too small for the radix passes: no closure,
+  /// no stability (equal prefixes are ordered by the caller), insertion sort below 16 items. The
+  /// standard library's sort had been 7% of lsort's instructions here.
+  static func quickSortByPrefix(_ items: UnsafeMutablePointer<Item>, _ count: Int) {
+    var base = items, n = count
+    while n > 16 {
+      // Median of three: the pivot is one of the items, so both scans stop inside the range.
+      let x = base[0].prefix, y = base[n / 2].prefix, z = base[n - 1].prefix
+      let pivot = max(min(x, y), min(max(x, y), z))
+      var i = -1, j = n
+      while true {
+        repeat { i += 1 } while base[i].prefix < pivot
+        repeat { j -= 1 } while base[j].prefix > pivot
+        if i >= j { break }
+        let t = base[i]
+        base[i] = base[j]
+        base[j] = t
+      }
+      // [0, j] and [j + 1, n): recurse into the smaller part, go on with the larger.
+      let left = j + 1
+      if left < n - left {
+        quickSortByPrefix(base, left)
+        base += left
+        n -= left
+      } else {
+        quickSortByPrefix(base + left, n - left)
+        n = left
+      }
+    }
+    if n < 2 { return }
+    for i in 1 ..< n {
+      let x = base[i]
+      var j = i
+      while j > 0 && base[j - 1].prefix > x.prefix {
+        base[j] = base[j - 1]
+        j -= 1
+      }
+      base[j] = x
+    }
   }
 
   private func insertionSort(_ items: UnsafeMutableBufferPointer<Item>, depth: Int) {

@@ -83,7 +83,7 @@ import Testing
     }
   }
 
-  @Test("the radix pass orders items by prefix and keeps every item (bytes shared, bytes varying, sizes around its cut-off)")
+  @Test("the prefix pass orders items by prefix and keeps every item (radix and quicksort sizes; random, few values, descending)")
   func radixByPrefix() {
     var state: UInt64 = 99
     func next() -> UInt64 {
@@ -92,15 +92,19 @@ import Testing
     }
     let noKey = UnsafeMutablePointer<UInt8>.allocate(capacity: 1)  // sortByPrefix reads prefixes only
     defer { noKey.deallocate() }
-    for count in [255, 256, 257, 5000] {
-      // High bytes mostly shared, some bytes constant, low bytes random: every pass kind runs.
-      var items = (0 ..< count).map { k in
-        PrefixCachingSort.Item(prefix: 0x2F75_7300_0000_0000 | (next() >> 40) & 0xFF00_FF0F,
-                               key: noKey, length: 0, index: UInt32(k))
+    for count in [0, 1, 2, 16, 17, 40, 100, 255, 256, 257, 5000] {
+      for pattern in 0 ..< 3 {
+        // High bytes mostly shared, some bytes constant, low bytes random: every pass kind runs.
+        // Few distinct values and a descending order test the quicksort's partition.
+        var items = (0 ..< count).map { k in
+          let random = 0x2F75_7300_0000_0000 | (next() >> 40) & 0xFF00_FF0F
+          let prefix = pattern == 0 ? random : pattern == 1 ? random & 0x3 : UInt64(count - k)
+          return PrefixCachingSort.Item(prefix: prefix, key: noKey, length: 0, index: UInt32(k))
+        }
+        items.withUnsafeMutableBufferPointer { PrefixCachingSort.sortByPrefix($0) }
+        #expect(zip(items, items.dropFirst()).allSatisfy { $0.prefix <= $1.prefix })
+        #expect(Set(items.map { Int($0.index) }) == Set(0 ..< count))
       }
-      items.withUnsafeMutableBufferPointer { PrefixCachingSort.sortByPrefix($0) }
-      #expect(zip(items, items.dropFirst()).allSatisfy { $0.prefix <= $1.prefix })
-      #expect(Set(items.map { Int($0.index) }) == Set(0 ..< count))
     }
   }
 }
