@@ -89,8 +89,12 @@ extension LoadsetStore {
   /// (`PRODUCT-TIER.K` when it has one OS, `PRODUCT-OS-TIER.K` when it has several).
   /// Every line names an immutable transcript, never a pointer: a client that fetched the
   /// command file keeps consistent transcripts and files even if a pointer moves meanwhile.
-  package func commandFiles(product: String) throws(StoreError) -> [TierCommandFile] {
-    let names = try publishedNames().names.filter { $0.series.product == product }
+  ///
+  /// `names`: the product's published names when the caller has them (a report over every
+  /// product lists `transcript/` once, not once per product, tier and series).
+  package func commandFiles(product: String, names known: [LoadsetName]? = nil) throws(StoreError) -> [TierCommandFile] {
+    let names: [LoadsetName]
+    if let known { names = known } else { names = try publishedNames().names.filter { $0.series.product == product } }
     let binOSes = Set(names.compactMap { $0.series.type == .bin ? $0.series.os : nil }).sorted()
     let negOSes = Set(names.compactMap { $0.series.type == .neg ? $0.series.os : nil }).sorted()
     let oses: [String?] = binOSes.isEmpty ? (negOSes.isEmpty ? [nil] : negOSes.map { $0 }) : binOSes.map { $0 }
@@ -106,12 +110,12 @@ extension LoadsetStore {
         // A pinned series names its pin; an unpinned one follows the tier map.
         if let os {
           let bin = LoadsetSeries(family: parts[0], component: parts[1], type: .bin, os: os)
-          if let target = try pinOrMap(bin, tier) { lines.append(("p", target)) }
+          if let target = try pinOrMap(bin, tier, names) { lines.append(("p", target)) }
         }
-        if let cfg = try pinOrMap(cfgSeries, tier) { lines.append(("p", cfg)) }
+        if let cfg = try pinOrMap(cfgSeries, tier, names) { lines.append(("p", cfg)) }
         if let os {
           let neg = LoadsetSeries(family: parts[0], component: parts[1], type: .neg, os: os)
-          if let target = try pinOrMap(neg, tier) { lines.append(("n", target)) }
+          if let target = try pinOrMap(neg, tier, names) { lines.append(("n", target)) }
         }
         let fileName = oses.count > 1 ? "\(product)-\(os!)-\(tier.name).K" : "\(product)-\(tier.name).K"
         out.append(TierCommandFile(tier: tier.name, fileName: fileName, lines: lines))
@@ -121,20 +125,21 @@ extension LoadsetStore {
   }
 
   /// What `tier`'s command files name for `series`: its pin, else what the tier map says.
-  func pinOrMap(_ series: LoadsetSeries, _ tier: TierMap.Tier) throws(StoreError) -> String? {
+  /// `names`: the published names of the series' product.
+  func pinOrMap(_ series: LoadsetSeries, _ tier: TierMap.Tier, _ names: [LoadsetName]) throws(StoreError) -> String? {
     if let pinned = try pin(of: series, tier: tier.name) { return pinned }
     switch series.type {
-    case .bin: return try resolve(series, tier.bin)
-    case .neg: return try resolve(series, tier.neg)
-    case .cfg: return try resolveConfiguration(series, tier.cfg)
+    case .bin: return resolve(series, tier.bin, names)
+    case .neg: return resolve(series, tier.neg, names)
+    case .cfg: return resolveConfiguration(series, tier.cfg)
     }
   }
 
-  func resolve(_ series: LoadsetSeries, _ source: String) throws(StoreError) -> String? {
+  func resolve(_ series: LoadsetSeries, _ source: String, _ names: [LoadsetName]) -> String? {
     switch source {
     case "none": return nil
     case "current": return validPointerTarget(.current(series))
-    case "newest": return try builds(of: series).last.map { LoadsetName.build(series, $0).fileName }
+    case "newest": return LoadsetStore.builds(of: series, in: names).last.map { LoadsetName.build(series, $0).fileName }
     default:
       guard let v = try? LoadsetVersion(parsing: source) else { return nil }
       let name = LoadsetName.build(series, v)
@@ -142,7 +147,7 @@ extension LoadsetStore {
     }
   }
 
-  func resolveConfiguration(_ series: LoadsetSeries, _ source: String) throws(StoreError) -> String? {
+  func resolveConfiguration(_ series: LoadsetSeries, _ source: String) -> String? {
     if source == "none" { return nil }
     if let p = ConfigurationPointer(rawValue: source) { return validPointerTarget(.configurationPointer(series, p)) }
     guard let n = Int(source) else { return nil }

@@ -177,8 +177,13 @@ package final class LoadsetStore: @unchecked Sendable {
 
   /// The builds of `series`, oldest first.
   package func builds(of series: LoadsetSeries) throws(StoreError) -> [LoadsetVersion] {
+    LoadsetStore.builds(of: series, in: try publishedNames().names)
+  }
+
+  /// The builds of `series` among `names`, oldest first.
+  static func builds(of series: LoadsetSeries, in names: [LoadsetName]) -> [LoadsetVersion] {
     var versions: [LoadsetVersion] = []
-    for name in try publishedNames().names {
+    for name in names {
       if case .build(let s, let v) = name, s == series { versions.append(v) }
     }
     return versions.sorted()

@@ -88,7 +88,12 @@ extension LoadsetStore {
     var out = TierStatus()
     let names = try publishedNames().names
     var seriesByProduct: [String: Set<LoadsetSeries>] = [:]
-    for name in names { seriesByProduct[name.series.product, default: []].insert(name.series) }
+    var namesByProduct: [String: [LoadsetName]] = [:]
+    for name in names {
+      let product = name.series.product
+      seriesByProduct[product, default: []].insert(name.series)
+      namesByProduct[product, default: []].append(name)
+    }
     var since: [String: String] = [:]
     // One pass over the history: the newest record that changed each (product, tier).
     let tierNames = Set(seriesByProduct.keys.compactMap { try? tierMap(for: $0) }.flatMap { $0.tiers.map(\.name) })
@@ -114,7 +119,7 @@ extension LoadsetStore {
       let map: TierMap
       do { map = try tierMap(for: product) } catch { out.problems.append("\(product): \(error.message)"); continue }
       let series = seriesByProduct[product]!.sorted()
-      let expected = (try? commandFiles(product: product)) ?? []
+      let expected = (try? commandFiles(product: product, names: namesByProduct[product] ?? [])) ?? []
       for tier in map.tiers {
         var t = TierStatus.Tier(product: product, tier: tier.name, since: since[product + " " + tier.name])
         var fileNames = expected.filter { $0.tier == tier.name }.map(\.fileName)
