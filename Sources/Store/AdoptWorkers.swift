@@ -92,7 +92,7 @@ extension LoadsetStore {
       return outcome
     }
     try staging.write(name, Array(meta.text.utf8))
-    outcome.staged = (name, "\(meta.digest):\(meta["transcript-checksum"] ?? "-")")
+    outcome.staged = (name, meta.loggedChecksum)
     outcome.report.adopted.append(name)
     if candidate.loadsmith == nil { outcome.report.foreign.append(name) }
     outcome.report.files += Int(meta["files"] ?? "") ?? 0

@@ -51,7 +51,7 @@ extension LoadsetStore {
       intent.actions.append(.publish(staged: String(staged.split(separator: "/").last!), name: buildName.fileName))
       intent.actions.append(.commands(product: series.product))
       intent.actions.append(.log(event: "publish", name: buildName.fileName, from: nodes.names.joined(separator: ","),
-                                 to: "-", checksum: "\(nodes.algorithm.name):\(checksum)"))
+                                 to: "-", checksum: HistoryRecord.checksumField(digest: nodes.algorithm.name, checksum)))
       try commit(intent)
       return result
     }

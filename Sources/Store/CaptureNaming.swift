@@ -21,7 +21,7 @@ extension LoadsetStore {
   func finishCaptureIntent(_ intent: inout Intent, names: [LoadsetName], series: LoadsetSeries, digest: String,
                            checksums: [String], result: inout CaptureResult) {
     for (name, checksum) in zip(names, checksums) {
-      intent.actions.append(.log(event: "publish", name: name.fileName, from: "-", to: "-", checksum: "\(digest):\(checksum)"))
+      intent.actions.append(.log(event: "publish", name: name.fileName, from: "-", to: "-", checksum: HistoryRecord.checksumField(digest: digest, checksum)))
     }
     guard series.type == .cfg else { return }
     let dev = LoadsetName.configurationPointer(series, .dev)
@@ -29,7 +29,7 @@ extension LoadsetStore {
     intent.actions.insert(.link(pointer: move.pointer, target: move.to), at: names.count)
     intent.actions.insert(.commands(product: series.product), at: names.count + 1)
     intent.actions.append(.log(event: "move", name: move.pointer, from: move.from ?? "-", to: move.to,
-                               checksum: "\(digest):\(checksums[0])"))
+                               checksum: HistoryRecord.checksumField(digest: digest, checksums[0])))
     result.moves.append(move)
   }
 }

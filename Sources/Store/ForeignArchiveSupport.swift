@@ -41,7 +41,7 @@ extension LoadsetStore {
       var intent = Intent(operation: "restore \(name)")
       intent.actions.append(.publish(staged: String(staged.split(separator: "/").last!), name: name))
       let meta = try? LoadsetStore.readStagedMeta(staged + "/meta")
-      let checksum = meta.flatMap { m in m["transcript-checksum"].map { "\(m.digest):\($0)" } } ?? "-"
+      let checksum = meta?.loggedChecksum ?? "-"
       intent.actions.append(.log(event: "restore", name: name, from: "-", to: "-", checksum: checksum))
       try commit(intent)
       return true

@@ -27,6 +27,12 @@ package struct HistoryRecord: Sendable, Equatable {
     return fields.joined(separator: "\t")
   }
 
+  /// The ``checksum`` field for a transcript checksummed with `digest`: `sha1:BASE64`. (A record
+  /// whose checksum is not known holds `-`: see ``Metadata/loggedChecksum``.)
+  static func checksumField(digest: String, _ checksum: String) -> String {
+    "\(digest):\(checksum)"
+  }
+
   static func clean(_ s: String) -> String {
     if !s.isEmpty && !s.utf8.contains(where: { $0 == 0x09 || $0 == 0x0A }) { return s }
     let c = String(s.map { $0 == "\t" || $0 == "\n" ? " " : $0 })

@@ -29,7 +29,7 @@ extension LoadsetStore.Metadata {
   /// `DIGEST:CHECKSUM` as the history log records a loadset, or `-` when no checksum is recorded.
   package var loggedChecksum: String {
     guard let checksum = self["transcript-checksum"] else { return "-" }
-    return "\(digest):\(checksum)"
+    return HistoryRecord.checksumField(digest: digest, checksum)
   }
 
   /// Writes the metadata to `path` (a staged loadset's `meta`).
