@@ -21,7 +21,8 @@ extension LoadsetStore {
   func finishCaptureIntent(_ intent: inout Intent, names: [LoadsetName], series: LoadsetSeries, digest: String,
                            checksums: [String], result: inout CaptureResult) {
     for (name, checksum) in zip(names, checksums) {
-      intent.actions.append(.log(event: "publish", name: name.fileName, from: "-", to: "-", checksum: HistoryRecord.checksumField(digest: digest, checksum)))
+      intent.actions.append(.log(event: "publish", name: name.fileName, from: "-", to: "-",
+                                 checksum: HistoryRecord.checksumField(digest: digest, checksum)))
     }
     guard series.type == .cfg else { return }
     let dev = LoadsetName.configurationPointer(series, .dev)

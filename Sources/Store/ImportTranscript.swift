@@ -94,7 +94,8 @@ extension LoadsetStore {
       try meta.write(to: staged + "/meta")
       var intent = Intent(operation: "import \(name)")
       intent.actions.append(.publish(staged: String(staged.split(separator: "/").last!), name: name))
-      intent.actions.append(.log(event: "publish", name: name, from: "-", to: "-", checksum: HistoryRecord.checksumField(digest: digest, checksum)))
+      intent.actions.append(.log(event: "publish", name: name, from: "-", to: "-",
+                                 checksum: HistoryRecord.checksumField(digest: digest, checksum)))
       try commit(intent)
       result.digest = digest
       result.entries = scan.entries
