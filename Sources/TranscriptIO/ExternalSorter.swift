@@ -182,7 +182,6 @@ public struct ExternalSorter: ~Copyable {
   private var balance = SortBalance()
   /// Chunk bytes that make a chunk full (see ``ChunkSchedule``).
   private var schedule: ChunkSchedule
-  private var spillAt: Int
   private let spills = Spills()
   private let temporaryDirectory: String
 
@@ -192,7 +191,6 @@ public struct ExternalSorter: ~Copyable {
     self.order = order
     self.memoryBudget = memoryBudget
     schedule = ChunkSchedule(largest: max(1, memoryBudget / 2))
-    spillAt = schedule.size
     self.temporaryDirectory = temporaryDirectory
       ?? (Syscall.environment("TMPDIR") ?? "/tmp")
   }
@@ -229,7 +227,7 @@ public struct ExternalSorter: ~Copyable {
                                 lineOffset: UInt32(lineOffset), lineLength: UInt32(line.count),
                                 sequence: sequence))
     sequence += 1
-    if chunk.bytes >= spillAt { try spillInBackground() }
+    if chunk.bytes >= schedule.size { try spillInBackground() }
   }
 
   /// Hands the full chunk to the spilling thread (waiting while the previous one is still being
@@ -250,7 +248,6 @@ public struct ExternalSorter: ~Copyable {
                      secondsPerRecord: report.secondsPerRecord, records: chunk.records.count)
     }
     schedule.consumed += chunk.bytes
-    spillAt = schedule.size
     var full = chunk
     // Reuse the chunk the spilling thread finished with: its arenas are already grown and paged in.
     chunk = spills.state.withLock { state in
