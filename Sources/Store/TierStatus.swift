@@ -87,21 +87,15 @@ extension LoadsetStore {
   package func tierStatus(_ filter: String? = nil) throws(StoreError) -> TierStatus {
     var out = TierStatus()
     let names = try publishedNames().names
-    var seriesByProduct: [String: Set<LoadsetSeries>] = [:]
-    var namesByProduct: [String: [LoadsetName]] = [:]
-    for name in names {
-      let product = name.series.product
-      seriesByProduct[product, default: []].insert(name.series)
-      namesByProduct[product, default: []].append(name)
-    }
+    let namesByProduct = Dictionary(grouping: names) { $0.series.product }
     var since: [String: String] = [:]
     // One pass over the history: the newest record that changed each (product, tier).
-    let tierNames = Set(seriesByProduct.keys.compactMap { try? tierMap(for: $0) }.flatMap { $0.tiers.map(\.name) })
+    let tierNames = Set(namesByProduct.keys.compactMap { try? tierMap(for: $0) }.flatMap { $0.tiers.map(\.name) })
     let filters = tierNames.sorted().map { TierLogFilter(store: self, tier: $0) }
     try forEachHistoryRecord { r in
       if r.event == "deploy" || r.event == "tier-rollback" { since[r.name] = r.time }
       for filter in filters where filter.concerns(r) {
-        for product in seriesByProduct.keys where r.concerns(product) { since[product + " " + filter.tier] = r.time }
+        for product in namesByProduct.keys where r.concerns(product) { since[product + " " + filter.tier] = r.time }
       }
     }
     let pins = Dictionary(allPins().map { (LoadsetStore.pinKey($0.series, tier: $0.tier), $0.target) }, uniquingKeysWith: { a, _ in a })
@@ -115,11 +109,12 @@ extension LoadsetStore {
       guard let f, f.stem != product else { return true }
       return f.relates(name)
     }
-    for product in seriesByProduct.keys.sorted() where wanted(product) {
+    for product in namesByProduct.keys.sorted() where wanted(product) {
       let map: TierMap
       do { map = try tierMap(for: product) } catch { out.problems.append("\(product): \(error.message)"); continue }
-      let series = seriesByProduct[product]!.sorted()
-      let expected = (try? commandFiles(product: product, names: namesByProduct[product] ?? [])) ?? []
+      let productNames = namesByProduct[product]!
+      let series = Set(productNames.map(\.series)).sorted()
+      let expected = (try? commandFiles(product: product, names: productNames)) ?? []
       for tier in map.tiers {
         var t = TierStatus.Tier(product: product, tier: tier.name, since: since[product + " " + tier.name])
         var fileNames = expected.filter { $0.tier == tier.name }.map(\.fileName)
